@@ -1,0 +1,14 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { AuthenticatedUser } from './authenticated-user';
+
+export const AUTH_REQUIREMENT = 'mylife:auth-requirement';
+/** `user` (the default): a user's bearer token. `admin`: MYLIFE_ADMIN_TOKEN. `public`: nothing. */
+export type AuthRequirement = 'user' | 'admin' | 'public';
+
+export const Public = () => SetMetadata(AUTH_REQUIREMENT, 'public' satisfies AuthRequirement);
+export const AdminOnly = () => SetMetadata(AUTH_REQUIREMENT, 'admin' satisfies AuthRequirement);
+
+export const CurrentUser = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AuthenticatedUser =>
+    context.switchToHttp().getRequest<{ user: AuthenticatedUser }>().user,
+);

@@ -1,0 +1,94 @@
+import { Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import { AccountsService } from '../accounts/accounts.service';
+import { UserEntity } from '../accounts/user.entity';
+import { Clock } from '../common/clock';
+import { newId } from '../common/ids';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { AccessTokenEntity } from './access-token.entity';
+import { AuthenticatedUser } from './authenticated-user';
+
+const TOKEN_PREFIX = 'mlt_';
+// Recording every use would be a write per request; a few minutes of precision is enough for "last used".
+const LAST_USED_PRECISION_MS = 5 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+export interface IssuedSession {
+  accessToken: string;
+  expiresAt: Date;
+  user: UserEntity;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectRepository(AccessTokenEntity) private readonly tokens: Repository<AccessTokenEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(AccountsService) private readonly accounts: AccountsService,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Checks the password and issues a token for `deviceName`, replacing that device's previous token. */
+  async login(username: string, password: string, deviceName: string): Promise<IssuedSession> {
+    const user = await this.accounts.checkCredentials(username, password);
+    if (!user) throw new UnauthorizedException('wrong username or password');
+    const accessToken = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.config.tokenTtlDays * DAY_MS);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(AccessTokenEntity, { userId: user.id, deviceName, revokedAt: IsNull() }, { revokedAt: now });
+      await manager.insert(AccessTokenEntity, {
+        id: newId(),
+        userId: user.id,
+        deviceName,
+        tokenHash: hashToken(accessToken),
+        expiresAt,
+        lastUsedAt: now,
+      });
+    });
+    return { accessToken, expiresAt, user };
+  }
+
+  /** The user behind a live token, or null for an unknown, expired or revoked one. */
+  async authenticate(accessToken: string): Promise<AuthenticatedUser | null> {
+    if (!accessToken.startsWith(TOKEN_PREFIX)) return null;
+    const token = await this.tokens.findOne({
+      where: { tokenHash: hashToken(accessToken), revokedAt: IsNull() },
+      relations: { user: true },
+    });
+    const now = this.clock.now();
+    if (!token?.user || token.expiresAt <= now) return null;
+    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      await this.tokens.update({ id: token.id }, { lastUsedAt: now });
+    }
+    const { user } = token;
+    return {
+      id: user.id,
+      username: user.username,
+      address: `${user.username}@${this.config.federationServer}`,
+      displayName: user.displayName,
+      tokenId: token.id,
+    };
+  }
+
+  listTokens(userId: string): Promise<AccessTokenEntity[]> {
+    return this.tokens.find({ where: { userId, revokedAt: IsNull() }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Revokes one of the user's own tokens; 404 for a token of someone else or one already revoked. */
+  async revokeToken(userId: string, tokenId: string): Promise<void> {
+    const result = await this.tokens.update(
+      { id: tokenId, userId, revokedAt: IsNull() },
+      { revokedAt: this.clock.now() },
+    );
+    if (!result.affected) throw new NotFoundException(`no live token ${tokenId} for this user`);
+  }
+}

@@ -1,0 +1,51 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  requestId?: string;
+}
+
+export function errorBody(statusCode: number, message: string, requestId?: string): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, requestId };
+}
+
+function messageOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
+
+/**
+ * Shapes every error as `{statusCode, error, message, requestId}`. Unknown errors are logged with the request id and
+ * answered with a generic 500: no stack trace or driver message ever reaches a client.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const response = context.getResponse<Response>();
+    const request = context.getRequest<Request & { id?: string }>();
+    if (response.headersSent) return;
+    let body: ErrorBody;
+    if (exception instanceof HttpException) {
+      body = errorBody(exception.getStatus(), messageOf(exception), request.id);
+      const retryAfter = (exception.getResponse() as { retryAfter?: number }).retryAfter;
+      if (retryAfter) response.setHeader('Retry-After', String(retryAfter));
+    } else {
+      this.logger.error(
+        `request ${request.id ?? '-'} ${request.method} ${request.originalUrl ?? request.url} failed`,
+        exception instanceof Error ? exception.stack : String(exception),
+      );
+      body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; the server log has the details', request.id);
+    }
+    response.status(body.statusCode).json(body);
+  }
+}

@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('has working defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8787,
+      databaseUrl: null,
+      redisUrl: null,
+      federationServer: 'localhost:8787',
+      adminToken: null,
+      queuePrefix: 'mylife:localhost_8787',
+    });
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('derives the server name and queue prefix from PORT and the server', () => {
+    expect(loadConfig({ PORT: '9000' }).federationServer).toBe('localhost:9000');
+    expect(loadConfig({ MYLIFE_FEDERATION_SERVER: 'chat.example.com' }).queuePrefix).toBe('mylife:chat.example.com');
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['MYLIFE_FEDERATION_SERVER', 'Chat.Example.com'],
+    ['MYLIFE_FEDERATION_SERVER', 'https://chat.example.com'],
+    ['MYLIFE_ADMIN_TOKEN', 'short'],
+    ['MYLIFE_QUEUE_PREFIX', 'has spaces'],
+    ['LOG_LEVEL', 'loud'],
+  ])('stops with one line naming %s when it is %j', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    try {
+      loadConfig({ [name]: value });
+    } catch (error) {
+      expect((error as Error).message.split('\n')).toHaveLength(1);
+      expect((error as Error).message.startsWith(name)).toBe(true);
+    }
+  });
+});

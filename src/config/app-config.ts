@@ -1,0 +1,164 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** The environment variables the node reads, each validated at boot. Documented in README.md and .env.example. */
+export class EnvironmentVariables {
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  HOST?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[a-z0-9.-]+(:\d{1,5})?$/, { message: 'must be a lower-case host[:port], e.g. chat.example.com' })
+  MYLIFE_FEDERATION_SERVER?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  MYLIFE_ADMIN_TOKEN?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  MYLIFE_DATA_DIR?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[A-Za-z0-9:._-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9:._-]' })
+  MYLIFE_QUEUE_PREFIX?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  MYLIFE_EMBEDDED_POSTGRES_PORT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  MYLIFE_TOKEN_TTL_DAYS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'must look like 512kb or 1mb' })
+  MYLIFE_BODY_LIMIT?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  MYLIFE_LOGIN_MAX_FAILURES?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(14)
+  @Max(20)
+  MYLIFE_SCRYPT_LOG_N?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  MYLIFE_DB_POOL_SIZE?: number;
+}
+
+export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
+
+/** The node's settings after validation and defaults; the only place that reads the environment is {@link loadConfig}. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Null until the embedded Postgres has started (see main.ts). */
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  federationServer: string;
+  adminToken: string | null;
+  dataDir: string;
+  queuePrefix: string;
+  embeddedPostgresPort: number;
+  tokenTtlDays: number;
+  bodyLimit: string;
+  loginMaxFailures: number;
+  logLevel: LogLevel;
+  dbPoolSize: number;
+  /** scrypt cost as log2(N); 17 is OWASP's minimum, lower only on very small machines. */
+  scryptLogN: number;
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_PORT = 8787;
+
+/** Validates the environment; throws a ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const vars = plainToInstance(EnvironmentVariables, { ...env });
+  const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    throw new ConfigError(
+      `${first.property} ${reason.replace(`${first.property} `, '')} (got ${JSON.stringify(env[first.property])})`,
+    );
+  }
+  const port = vars.PORT ?? DEFAULT_PORT;
+  const federationServer = vars.MYLIFE_FEDERATION_SERVER ?? `localhost:${port}`;
+  return {
+    port,
+    host: vars.HOST ?? '0.0.0.0',
+    databaseUrl: vars.DATABASE_URL ?? null,
+    redisUrl: vars.REDIS_URL ?? null,
+    federationServer,
+    adminToken: vars.MYLIFE_ADMIN_TOKEN ?? null,
+    dataDir: resolve(vars.MYLIFE_DATA_DIR ?? './data'),
+    queuePrefix: vars.MYLIFE_QUEUE_PREFIX ?? defaultQueuePrefix(federationServer),
+    embeddedPostgresPort: vars.MYLIFE_EMBEDDED_POSTGRES_PORT ?? 55432,
+    tokenTtlDays: vars.MYLIFE_TOKEN_TTL_DAYS ?? 30,
+    bodyLimit: vars.MYLIFE_BODY_LIMIT ?? '1mb',
+    loginMaxFailures: vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10,
+    logLevel: vars.LOG_LEVEL ?? 'log',
+    dbPoolSize: vars.MYLIFE_DB_POOL_SIZE ?? 10,
+    scryptLogN: vars.MYLIFE_SCRYPT_LOG_N ?? 17,
+  };
+}
+
+/** Several nodes may share one Redis: each gets its own key namespace, named after its server. */
+export function defaultQueuePrefix(federationServer: string): string {
+  return `mylife:${federationServer.replace(/[^a-z0-9.-]/g, '_')}`;
+}

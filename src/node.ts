@@ -1,0 +1,74 @@
+import { INestApplication, LogLevel, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import { AddressInfo } from 'node:net';
+import { AppModule } from './app.module';
+import { configureHttpPipeline } from './common/http-pipeline';
+import { validationPipe } from './common/http-pipeline';
+import { AppConfig } from './config/app-config';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+import { runMigrations } from './database/run-migrations';
+import { buildOpenApiDocument, OPENAPI_ROUTE } from './openapi';
+import { QueueBackendKind, selectQueueBackend } from './queue/queue-backend';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export interface RunningNode {
+  app: INestApplication;
+  config: AppConfig;
+  url: string;
+  queueBackend: QueueBackendKind;
+  embeddedPostgres: boolean;
+  /** Closes Nest (HTTP, workers, pools) first, then the embedded Postgres if this node started one. */
+  stop(): Promise<void>;
+}
+
+/** Builds the Nest application for a config whose database is reachable and migrated; does not listen. */
+export async function createApp(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+  });
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  configureHttpPipeline(app, config.bodyLimit);
+  app.useGlobalPipes(validationPipe);
+  app.enableShutdownHooks();
+  SwaggerModule.setup(OPENAPI_ROUTE, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: `${OPENAPI_ROUTE}.json`,
+  });
+  return app;
+}
+
+/**
+ * Starts a whole node: the embedded Postgres when no DATABASE_URL is set, the queue backend, migrations, then HTTP.
+ */
+export async function startNode(given: AppConfig): Promise<RunningNode> {
+  const config = { ...given };
+  const embedded = config.databaseUrl ? null : new EmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+  if (embedded) config.databaseUrl = await embedded.start();
+  try {
+    const queueBackend = selectQueueBackend(config);
+    const applied = await runMigrations(config);
+    const app = await createApp(config);
+    if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
+    await app.listen(config.port, config.host);
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+    return {
+      app,
+      config,
+      url,
+      queueBackend,
+      embeddedPostgres: embedded !== null,
+      stop: async () => {
+        await app.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Every queue of the node, its job names and their payloads, declared in one place. Each job name has exactly one
+ * handler (a BullMQ processor in the module that owns the queue).
+ */
+export const QUEUES = {
+  /** Outbound federation deliveries; the job id is the outbox row's id (see src/federation). */
+  federationDelivery: 'federation-delivery',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);

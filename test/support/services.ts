@@ -1,0 +1,88 @@
+import { Client } from 'pg';
+import Redis from 'ioredis';
+
+/** Where the test suite finds its services; global-setup.ts decides and passes them to the workers by environment. */
+export const testServices = {
+  get databaseUrl(): string {
+    const url = process.env.MYLIFE_TEST_DATABASE_URL;
+    if (!url) throw new Error('MYLIFE_TEST_DATABASE_URL is not set: run the tests through jest (global-setup.ts)');
+    return url;
+  },
+  /** Null when no Redis answers: the nodes then use BullMQ's Postgres backend. */
+  get redisUrl(): string | null {
+    return process.env.MYLIFE_TEST_REDIS_URL || null;
+  },
+};
+
+export async function canConnectToPostgres(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function canConnectToRedis(url: string): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The same server as `url`, another database. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export async function createDatabase(name: string): Promise<string> {
+  const client = new Client({ connectionString: testServices.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return withDatabase(testServices.databaseUrl, name);
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const client = new Client({ connectionString: testServices.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  if (!testServices.redisUrl) return;
+  const redis = new Redis(testServices.redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

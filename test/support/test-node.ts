@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { loadConfig } from '../../src/config/app-config';
+import { RunningNode, startNode } from '../../src/node';
+import { createDatabase, deleteRedisKeys, dropDatabase, testServices } from './services';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestNode extends RunningNode {
+  /** This node's server name, e.g. `localhost:41234`. */
+  server: string;
+  databaseName: string;
+  /** Stops the node and drops its database and queue keys. */
+  destroy(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A real node on loopback with its own database, port and queue prefix, on the suite's Postgres and Redis.
+ * `env` overrides any variable, as an operator would set it.
+ */
+export async function startTestNode(env: Record<string, string | undefined> = {}): Promise<TestNode> {
+  const suffix = randomBytes(5).toString('hex');
+  const databaseName = `mylife_test_${suffix}`;
+  const port = await freePort();
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: await createDatabase(databaseName),
+    REDIS_URL: testServices.redisUrl ?? undefined,
+    MYLIFE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    MYLIFE_QUEUE_PREFIX: `mylife-test-${suffix}`,
+    MYLIFE_SCRYPT_LOG_N: '14',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const node = await startNode(config);
+  return {
+    ...node,
+    server: config.federationServer,
+    databaseName,
+    destroy: async () => {
+      await node.stop();
+      await dropDatabase(databaseName);
+      await deleteRedisKeys(config.queuePrefix);
+    },
+  };
+}
