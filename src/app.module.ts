@@ -8,8 +8,11 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { FriendsModule } from './friends/friends.module';
 import { HealthModule } from './health/health.module';
+import { MessagesModule } from './messages/messages.module';
 import { QueueModule } from './queue/queue.module';
+import { SyncModule } from './sync/sync.module';
 
 @Module({})
 export class AppModule {
@@ -25,6 +28,9 @@ export class AppModule {
         AuthModule,
         AdminModule,
         HealthModule,
+        FriendsModule,
+        MessagesModule,
+        SyncModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

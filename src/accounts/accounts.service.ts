@@ -1,7 +1,10 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
+import { formatAddress, parseAddress } from '../common/address';
 import { newId } from '../common/ids';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { UserEntity } from './user.entity';
 import { PasswordHasher } from './password-hasher';
 
@@ -16,7 +19,35 @@ export class AccountsService {
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** True when the address belongs to this node. */
+  isLocal(address: string): boolean {
+    return address.endsWith(`@${this.config.federationServer}`);
+  }
+
+  /**
+   * The full address of a user named in a request (`bob` or `bob@server`): 400 when it is not an address, 404 when it
+   * names a local user who does not exist. Remote addresses are returned as they are.
+   */
+  async resolveAddress(input: unknown, field: string): Promise<string> {
+    if (typeof input !== 'string') throw new BadRequestException(`${field} must be a string`);
+    const parsed = parseAddress(input, this.config.federationServer, field);
+    const address = formatAddress(parsed);
+    if (parsed.server === this.config.federationServer && !(await this.findByUsername(parsed.localpart))) {
+      throw new NotFoundException(`no user ${address}`);
+    }
+    return address;
+  }
+
+  /** Display names of the local users among `addresses`, by address. */
+  async displayNames(addresses: string[]): Promise<Map<string, string>> {
+    const usernames = addresses.filter((address) => this.isLocal(address)).map((address) => address.split('@')[0]);
+    if (usernames.length === 0) return new Map();
+    const users = await this.users.createQueryBuilder('user').where('user.username IN (:...usernames)', { usernames }).getMany();
+    return new Map(users.map((user) => [`${user.username}@${this.config.federationServer}`, user.displayName]));
+  }
 
   async createUser(input: { username: string; password: string; displayName?: string }): Promise<UserEntity> {
     const user = this.users.create({

@@ -1,0 +1,19 @@
+import { ForbiddenException } from '@nestjs/common';
+import { parseAddress, formatAddress } from '../common/address';
+import { AuthenticatedUser } from './authenticated-user';
+
+/**
+ * The MyLife contract lets requests name the acting user (`fromUserId`, `viewerUserId`, `actorUserId`, `userId`).
+ * The actor always comes from the token; a name given alongside must be the same user.
+ */
+export function assertActingUser(given: string | undefined, user: AuthenticatedUser, field: string): void {
+  if (given === undefined) return;
+  const server = user.address.slice(user.address.indexOf('@') + 1);
+  let address: string;
+  try {
+    address = formatAddress(parseAddress(given, server, field));
+  } catch {
+    address = '';
+  }
+  if (address !== user.address) throw new ForbiddenException(`${field} must be the user of the access token (${user.address})`);
+}

@@ -1,0 +1,196 @@
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { AccountsService } from '../accounts/accounts.service';
+import { newId } from '../common/ids';
+import { conversationKey } from '../messages/message.entity';
+import { SyncBus } from '../sync/sync-bus';
+import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
+import { FriendInviteEntity, InviteStatus } from './friend-invite.entity';
+import { FriendshipEntity } from './friendship.entity';
+import { toInviteResponse } from './friends.responses';
+
+export type InviteDirection = 'incoming' | 'outgoing' | 'both';
+type InviteAnswer = 'accept' | 'decline' | 'revoke';
+
+const ANSWERS: Record<InviteAnswer, { status: InviteStatus; actorField: 'toUserId' | 'fromUserId' }> = {
+  accept: { status: 'accepted', actorField: 'toUserId' },
+  decline: { status: 'declined', actorField: 'toUserId' },
+  revoke: { status: 'revoked', actorField: 'fromUserId' },
+};
+
+export interface InviteResult {
+  invite: FriendInviteEntity;
+  /** False when an existing invite answered the request (a repeat, or the other side's invite accepted). */
+  created: boolean;
+}
+
+@Injectable()
+export class FriendsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(AccountsService) private readonly accounts: AccountsService,
+    @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
+    @Inject(SyncBus) private readonly syncBus: SyncBus,
+  ) {}
+
+  /**
+   * Invites `to`. A pending invite from the actor to the same person is returned as it is; a pending invite from
+   * that person to the actor is accepted instead, which makes them friends.
+   */
+  async invite(actor: string, toInput: string, message: string | null, requestedId?: string): Promise<InviteResult> {
+    const to = await this.accounts.resolveAddress(toInput, 'toUserId');
+    if (to === actor) throw new BadRequestException('you cannot invite yourself');
+    if (!this.accounts.isLocal(to)) {
+      throw new BadRequestException(`${to} is on another server; this node does not federate invites yet`);
+    }
+    const result = await this.inPairTransaction(actor, to, async (manager) => {
+      if (await this.findFriendship(manager, actor, to)) throw new ConflictException(`you and ${to} are already friends`);
+      const invites = manager.getRepository(FriendInviteEntity);
+      if (requestedId) {
+        const earlier = await invites.findOneBy({ id: requestedId });
+        if (earlier && earlier.fromUserId === actor && earlier.toUserId === to) return { invite: earlier, created: false };
+        if (earlier) throw new ConflictException(`invite id ${requestedId} is already used`);
+      }
+      const mine = await invites.findOneBy({ fromUserId: actor, toUserId: to, status: 'pending' });
+      if (mine) return { invite: mine, created: false };
+      const theirs = await invites.findOneBy({ fromUserId: to, toUserId: actor, status: 'pending' });
+      if (theirs) return { invite: await this.answerInTransaction(manager, theirs, 'accept'), created: false };
+      const invite = invites.create({ id: requestedId ?? newId(), fromUserId: actor, toUserId: to, status: 'pending', message });
+      await invites.insert(invite);
+      const saved = await invites.findOneByOrFail({ id: invite.id });
+      await this.syncEvents.append(manager, this.inviteEvents(saved));
+      return { invite: saved, created: true };
+    });
+    await this.syncBus.notify([actor, to]);
+    return result;
+  }
+
+  /** Accepts, declines (the invitee) or revokes (the inviter) a pending invite; 404 for any other invite. */
+  async answer(actor: string, inviteId: string, answer: InviteAnswer): Promise<FriendInviteEntity> {
+    const invite = await this.dataSource.getRepository(FriendInviteEntity).findOneBy({ id: inviteId });
+    if (!invite || invite[ANSWERS[answer].actorField] !== actor) throw this.noPendingInvite(inviteId, answer);
+    const answered = await this.inPairTransaction(invite.fromUserId, invite.toUserId, async (manager) => {
+      const current = await manager.getRepository(FriendInviteEntity).findOneBy({ id: inviteId });
+      if (current?.status !== 'pending') throw this.noPendingInvite(inviteId, answer);
+      return this.answerInTransaction(manager, current, answer);
+    });
+    await this.syncBus.notify([invite.fromUserId, invite.toUserId]);
+    return answered;
+  }
+
+  async listInvites(actor: string, direction: InviteDirection, statuses: InviteStatus[] | undefined, limit: number) {
+    const list = (field: 'fromUserId' | 'toUserId') =>
+      this.dataSource.getRepository(FriendInviteEntity).find({
+        where: { [field]: actor, ...(statuses ? { status: In(statuses) } : {}) },
+        order: { createdAt: 'DESC', id: 'DESC' },
+        take: limit,
+      });
+    const [incoming, outgoing] = await Promise.all([
+      direction === 'outgoing' ? [] : list('toUserId'),
+      direction === 'incoming' ? [] : list('fromUserId'),
+    ]);
+    return { incoming, outgoing };
+  }
+
+  /** The actor's friends ordered by address, `limit` after the address `after`. */
+  listFriends(actor: string, after: string | undefined, limit: number): Promise<FriendshipEntity[]> {
+    const query = this.dataSource
+      .getRepository(FriendshipEntity)
+      .createQueryBuilder('friendship')
+      .where('friendship.userId = :actor', { actor })
+      .orderBy('friendship.friendUserId', 'ASC')
+      .limit(limit);
+    if (after) query.andWhere('friendship.friendUserId > :after', { after });
+    return query.getMany();
+  }
+
+  /** Ends a friendship in both directions; messages are refused both ways afterwards. */
+  async unfriend(actor: string, friendInput: string): Promise<void> {
+    const friend = await this.accounts.resolveAddress(friendInput, 'friendUserId');
+    await this.inPairTransaction(actor, friend, async (manager) => {
+      const removed = await manager.delete(FriendshipEntity, [
+        { userId: actor, friendUserId: friend },
+        { userId: friend, friendUserId: actor },
+      ]);
+      if (!removed.affected) throw new NotFoundException(`you and ${friend} are not friends`);
+      await this.syncEvents.append(manager, this.friendshipEvents(actor, friend, 'removed', null));
+    });
+    await this.syncBus.notify([actor, friend]);
+  }
+
+  async areFriends(user: string, other: string): Promise<boolean> {
+    return (await this.findFriendship(this.dataSource.manager, user, other)) !== null;
+  }
+
+  /**
+   * Inside a message transaction: true when the two are friends, holding the friendship row so that an unfriend
+   * cannot commit between this check and the message.
+   */
+  async holdFriendship(manager: EntityManager, user: string, other: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      'SELECT 1 FROM friendships WHERE user_id = $1 AND friend_user_id = $2 FOR KEY SHARE',
+      [user, other],
+    );
+    return rows.length > 0;
+  }
+
+  private findFriendship(manager: EntityManager, user: string, other: string) {
+    return manager.getRepository(FriendshipEntity).findOneBy({ userId: user, friendUserId: other });
+  }
+
+  private async answerInTransaction(manager: EntityManager, invite: FriendInviteEntity, answer: InviteAnswer) {
+    const invites = manager.getRepository(FriendInviteEntity);
+    await invites.update({ id: invite.id }, { status: ANSWERS[answer].status, respondedAt: () => 'now()' });
+    const answered = await invites.findOneByOrFail({ id: invite.id });
+    const events = this.inviteEvents(answered);
+    if (answer === 'accept') {
+      const { fromUserId: a, toUserId: b } = answered;
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(FriendshipEntity)
+        .values([a, b].filter((user) => this.accounts.isLocal(user)).map((user) => ({
+          userId: user,
+          friendUserId: user === a ? b : a,
+          sourceInviteId: answered.id,
+        })))
+        .orIgnore()
+        .execute();
+      events.push(...this.friendshipEvents(a, b, 'accepted', answered.id));
+    }
+    await this.syncEvents.append(manager, events);
+    return answered;
+  }
+
+  // Every change to a pair (invite, accept, unfriend) takes the pair's lock first, so that crossing invites or an
+  // unfriend racing an accept resolve one after the other.
+  private inPairTransaction<T>(a: string, b: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [conversationKey(a, b)]);
+      return work(manager);
+    });
+  }
+
+  private inviteEvents(invite: FriendInviteEntity): NewSyncEvent[] {
+    const data = { ...toInviteResponse(invite) };
+    return [invite.fromUserId, invite.toUserId]
+      .filter((user) => this.accounts.isLocal(user))
+      .map((userId) => ({ userId, type: 'invite', data }));
+  }
+
+  private friendshipEvents(a: string, b: string, status: 'accepted' | 'removed', sourceInviteId: string | null): NewSyncEvent[] {
+    return [a, b]
+      .filter((user) => this.accounts.isLocal(user))
+      .map((userId) => ({
+        userId,
+        type: 'friendship',
+        data: { userId, friendUserId: userId === a ? b : a, status, sourceInviteId },
+      }));
+  }
+
+  private noPendingInvite(inviteId: string, answer: InviteAnswer): NotFoundException {
+    const who = answer === 'revoke' ? 'sent by you' : 'addressed to you';
+    return new NotFoundException(`no pending invite ${inviteId} ${who}`);
+  }
+}

@@ -1,0 +1,118 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsStorableText } from '../../common/storable-text';
+import { CONTENT_TYPES, ContentType } from '../message.entity';
+
+export const MAX_CONTENT_BYTES = 64 * 1024;
+
+class ContractActorFields {
+  @ApiPropertyOptional({ deprecated: true, description: 'ignored: the bearer token authenticates' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  actorToken?: string;
+}
+
+export class SendMessageDto extends ContractActorFields {
+  @ApiProperty({ description: 'a friend: username of this node or full address `user@server`', example: 'bob' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(320)
+  toUserId: string;
+
+  @ApiPropertyOptional({ description: 'must be the acting user when given' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  fromUserId?: string;
+
+  @ApiProperty({ description: `1 character to ${MAX_CONTENT_BYTES} bytes of UTF-8 (413 beyond)` })
+  @IsString()
+  @MinLength(1)
+  @IsStorableText()
+  content: string;
+
+  @ApiPropertyOptional({ enum: CONTENT_TYPES, default: 'text/plain' })
+  @IsOptional()
+  @IsIn(CONTENT_TYPES)
+  contentType?: ContentType;
+
+  @ApiPropertyOptional({
+    maxLength: 128,
+    nullable: true,
+    type: String,
+    description: 'idempotency key, unique per sender: repeating it returns the original message (200)',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,128}$/, { message: 'clientMessageId must be 1-128 printable ASCII characters without spaces' })
+  clientMessageId?: string | null;
+}
+
+export class ListMessagesQuery extends ContractActorFields {
+  @ApiProperty({ description: 'the friend whose conversation to list' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(320)
+  friendUserId: string;
+
+  @ApiPropertyOptional({ description: 'must be the acting user when given' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  viewerUserId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'the page of messages just before this message' })
+  @IsOptional()
+  @IsUUID()
+  before?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'the page of messages just after this message' })
+  @IsOptional()
+  @IsUUID()
+  after?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'messages created after this time (MyLife contract)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class InboxQuery extends ContractActorFields {
+  @ApiPropertyOptional({ description: 'must be the acting user when given' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  viewerUserId?: string;
+
+  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class MarkReadDto extends ContractActorFields {
+  @ApiPropertyOptional({ description: 'must be the acting user when given' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  viewerUserId?: string;
+}

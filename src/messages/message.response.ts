@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ConversationSummaryEntity } from './conversation-summary.entity';
+import { CONTENT_TYPES, ContentType, MessageEntity } from './message.entity';
+
+export class MessageResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'idempotency key chosen by the sender (generated when omitted)' }) clientMessageId: string;
+  @ApiProperty({ example: 'alice@a.example' }) fromUserId: string;
+  @ApiProperty({ example: 'bob@b.example' }) toUserId: string;
+  @ApiProperty({ enum: CONTENT_TYPES }) contentType: ContentType;
+  @ApiProperty() content: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) readAt: string | null;
+}
+
+/** Raw rows (from SQL) and entities alike. */
+export type MessageRow = Pick<
+  MessageEntity,
+  'id' | 'clientMessageId' | 'fromUserId' | 'toUserId' | 'contentType' | 'content' | 'createdAt' | 'readAt'
+>;
+
+export function toMessageResponse(message: MessageRow): MessageResponse {
+  return {
+    id: message.id,
+    clientMessageId: message.clientMessageId,
+    fromUserId: message.fromUserId,
+    toUserId: message.toUserId,
+    contentType: message.contentType,
+    content: message.content,
+    createdAt: message.createdAt.toISOString(),
+    readAt: message.readAt?.toISOString() ?? null,
+  };
+}
+
+export class MessageListResponse {
+  @ApiProperty({ type: [MessageResponse], description: 'oldest first' }) items: MessageResponse[];
+  @ApiProperty({ description: 'more messages exist beyond this page, in the direction asked' }) hasMore: boolean;
+}
+
+export class InboxItemResponse {
+  @ApiProperty() friendUserId: string;
+  @ApiProperty({ format: 'date-time' }) lastMessageAt: string;
+  @ApiProperty() lastMessageContent: string;
+  @ApiProperty({ enum: CONTENT_TYPES }) lastMessageContentType: ContentType;
+  @ApiProperty({ minimum: 0 }) unreadCount: number;
+}
+
+export class InboxResponse {
+  @ApiProperty({ type: [InboxItemResponse], description: 'most recent conversation first' }) items: InboxItemResponse[];
+  @ApiProperty({ nullable: true, type: String, description: 'pass as `cursor` for the next page' }) nextCursor: string | null;
+}
+
+export class MarkReadResponse {
+  @ApiProperty() ok: boolean;
+  @ApiProperty({ type: MessageResponse }) message: MessageResponse;
+}
+
+export function toInboxItemResponse(summary: ConversationSummaryEntity): InboxItemResponse {
+  return {
+    friendUserId: summary.friendUserId,
+    lastMessageAt: summary.lastMessageAt.toISOString(),
+    lastMessageContent: summary.lastMessageContent,
+    lastMessageContentType: summary.lastMessageContentType,
+    unreadCount: summary.unreadCount,
+  };
+}

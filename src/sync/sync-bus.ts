@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+
+type ChangeListener = (userIds: string[]) => void;
+
+/**
+ * Tells every process of the node that users' streams changed, after the change committed: Redis pub/sub when the
+ * node has Redis, Postgres LISTEN/NOTIFY otherwise. A lost notice only delays a push (streams also poll), never
+ * loses an event: the events themselves are in Postgres.
+ */
+export abstract class SyncBus {
+  private readonly listeners = new Set<ChangeListener>();
+  protected readonly logger = new Logger('SyncBus');
+
+  abstract publish(userIds: string[]): Promise<void>;
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  protected deliver(payload: string): void {
+    const userIds = payload.split('\n').filter(Boolean);
+    for (const listener of this.listeners) listener(userIds);
+  }
+
+  /** Publishes, logging instead of failing: the write the notice is about has already committed. */
+  async notify(userIds: string[]): Promise<void> {
+    try {
+      await this.publish([...new Set(userIds)]);
+    } catch (error) {
+      this.logger.warn(`could not publish a sync notice: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+@Injectable()
+export class RedisSyncBus extends SyncBus implements OnModuleInit, OnModuleDestroy {
+  private readonly channel: string;
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super();
+    this.channel = `${config.queuePrefix}:sync`;
+    this.publisher = new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    this.subscriber = new Redis(config.redisUrl!, { lazyConnect: true });
+    for (const client of [this.publisher, this.subscriber]) {
+      client.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
+    }
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber.on('message', (_channel: string, payload: string) => this.deliver(payload));
+    await this.subscriber.connect().catch(() => undefined);
+    await this.subscriber.subscribe(this.channel).catch(() => undefined);
+  }
+
+  async publish(userIds: string[]): Promise<void> {
+    await this.publisher.publish(this.channel, userIds.join('\n'));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+}
+
+const PG_CHANNEL = 'mylife_sync';
+// NOTIFY payloads are limited to 8000 bytes.
+const PG_PAYLOAD_LIMIT = 7000;
+
+@Injectable()
+export class PostgresSyncBus extends SyncBus implements OnModuleInit, OnModuleDestroy {
+  private listener: Client | null = null;
+  private publisher: Client | null = null;
+  private closed = false;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl! });
+    client.on('notification', (message) => this.deliver(message.payload ?? ''));
+    client.on('error', (error) => {
+      this.logger.warn(`listener: ${error.message}; reconnecting`);
+      this.listener = null;
+      if (!this.closed) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${PG_CHANNEL}`);
+    this.listener = client;
+  }
+
+  async publish(userIds: string[]): Promise<void> {
+    if (!this.publisher) {
+      const client = new Client({ connectionString: this.config.databaseUrl! });
+      client.on('error', () => (this.publisher = null));
+      await client.connect();
+      this.publisher = client;
+    }
+    for (let start = 0; start < userIds.length; ) {
+      let end = start;
+      let size = 0;
+      while (end < userIds.length && size + userIds[end].length + 1 < PG_PAYLOAD_LIMIT) size += userIds[end++].length + 1;
+      await this.publisher.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, userIds.slice(start, Math.max(end, start + 1)).join('\n')]);
+      start = Math.max(end, start + 1);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.listener?.end(), this.publisher?.end()].map((closing) => closing?.catch(() => undefined)));
+  }
+}

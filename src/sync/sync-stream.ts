@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { SyncBus } from './sync-bus';
+import { SyncService } from './sync.service';
+
+const HEARTBEAT_MS = 15_000;
+const PAGE_SIZE = 500;
+// After a notice, an event can stay hidden for a moment while an older, unrelated transaction finishes (see
+// SyncService); look again a few times before waiting for the next notice or heartbeat.
+const RETRY_DELAYS_MS = [10, 50, 200, 1000];
+
+/** One Server-Sent Events connection: the backlog since the cursor, then each new event as it commits. */
+@Injectable()
+export class SyncStream {
+  constructor(
+    @Inject(SyncService) private readonly sync: SyncService,
+    @Inject(SyncBus) private readonly bus: SyncBus,
+  ) {}
+
+  open(userId: string, cursor: string | undefined, request: Request, response: Response): void {
+    let position = this.sync.parseCursor(cursor, 'Last-Event-ID');
+    let pumping = false;
+    let again = false;
+    let closed = false;
+    const retries: NodeJS.Timeout[] = [];
+
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    response.write('retry: 2000\n\n');
+
+    const pump = async (afterNotice: boolean): Promise<void> => {
+      if (pumping) {
+        again = true;
+        return;
+      }
+      pumping = true;
+      try {
+        let delivered = 0;
+        do {
+          again = false;
+          for (let page = await this.sync.page(userId, position, PAGE_SIZE); !closed; ) {
+            for (const event of page.events) {
+              response.write(`id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+            }
+            delivered += page.events.length;
+            position = this.sync.parseCursor(page.cursor);
+            if (!page.hasMore) break;
+            page = await this.sync.page(userId, position, PAGE_SIZE);
+          }
+        } while (again && !closed);
+        if (afterNotice && delivered === 0 && !closed) this.scheduleRetries(retries, () => pump(false));
+      } catch {
+        // The next notice or heartbeat tries again; a broken connection is cleaned up by 'close'.
+      } finally {
+        pumping = false;
+      }
+    };
+
+    const unsubscribe = this.bus.onChange((userIds) => {
+      if (userIds.includes(userId)) void pump(true);
+    });
+    const heartbeat = setInterval(() => {
+      response.write(': heartbeat\n\n');
+      void pump(false);
+    }, HEARTBEAT_MS);
+    request.on('close', () => {
+      closed = true;
+      unsubscribe();
+      clearInterval(heartbeat);
+      retries.forEach(clearTimeout);
+    });
+    void pump(false);
+  }
+
+  private scheduleRetries(retries: NodeJS.Timeout[], pump: () => Promise<void>): void {
+    retries.forEach(clearTimeout);
+    retries.length = 0;
+    for (const delay of RETRY_DELAYS_MS) retries.push(setTimeout(() => void pump(), delay));
+  }
+}

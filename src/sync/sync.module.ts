@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { queueBackendKind } from '../queue/queue-backend';
+import { PostgresSyncBus, RedisSyncBus, SyncBus } from './sync-bus';
+import { SyncEventsWriter } from './sync-events.writer';
+import { SyncStream } from './sync-stream';
+import { SyncController } from './sync.controller';
+import { SyncService } from './sync.service';
+
+@Module({
+  controllers: [SyncController],
+  providers: [
+    SyncService,
+    SyncStream,
+    SyncEventsWriter,
+    {
+      provide: SyncBus,
+      inject: [APP_CONFIG],
+      // The same backend as the queue: Redis pub/sub with Redis, LISTEN/NOTIFY on the node's database without it.
+      useFactory: (config: AppConfig) =>
+        queueBackendKind(config) === 'redis' ? new RedisSyncBus(config) : new PostgresSyncBus(config),
+    },
+  ],
+  exports: [SyncService, SyncEventsWriter, SyncBus],
+})
+export class SyncModule {}

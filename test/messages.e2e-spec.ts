@@ -1,0 +1,150 @@
+import request from 'supertest';
+import { Client } from 'pg';
+import { bearer, befriend, sendMessage, signUp, TestUser } from './support/factories';
+import { startTestNode, TestNode } from './support/test-node';
+
+describe('direct messages', () => {
+  let node: TestNode;
+  let alice: TestUser, bob: TestUser, carol: TestUser, mallory: TestUser;
+
+  beforeAll(async () => {
+    node = await startTestNode();
+    [alice, bob, carol, mallory] = await Promise.all(['alice', 'bob', 'carol', 'mallory'].map((name) => signUp(node, name)));
+    await befriend(node, alice, bob);
+    await befriend(node, alice, carol);
+  });
+  afterAll(() => node.destroy());
+
+  const countRows = async (sql: string, params: unknown[] = []) => {
+    const db = new Client({ connectionString: node.config.databaseUrl! });
+    await db.connect();
+    try {
+      return Number((await db.query(sql, params)).rows[0].count);
+    } finally {
+      await db.end();
+    }
+  };
+
+  it('sends to a friend with the contract fields, and lists the thread for both sides', async () => {
+    const sent = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: 'bob', content: 'hello bob', clientMessageId: 'c-1', fromUserId: alice.address })
+      .expect(201);
+    expect(sent.body).toEqual({
+      id: expect.any(String),
+      clientMessageId: 'c-1',
+      fromUserId: alice.address,
+      toUserId: bob.address,
+      contentType: 'text/plain',
+      content: 'hello bob',
+      createdAt: expect.any(String),
+      readAt: null,
+    });
+    const forBob = await request(node.url).get(`/api/messages?friendUserId=${alice.address}`).set(bearer(bob)).expect(200);
+    expect(forBob.body.items.map((m: { id: string }) => m.id)).toContain(sent.body.id);
+    const forAlice = await request(node.url).get('/api/messages?friendUserId=bob').set(bearer(alice)).expect(200);
+    expect(forAlice.body.items.at(-1)).toEqual(sent.body);
+  });
+
+  it('refuses send, thread and read between users who are not friends, with 403', async () => {
+    const refused = await request(node.url).post('/api/messages').set(bearer(mallory)).send({ toUserId: 'alice', content: 'hi' }).expect(403);
+    expect(refused.body.message).toMatch(/not friends/);
+    await request(node.url).get('/api/messages?friendUserId=alice').set(bearer(mallory)).expect(403);
+    const toCarol = await sendMessage(node, alice, carol, 'for carol only');
+    await request(node.url).post(`/api/messages/${toCarol.id}/read`).set(bearer(mallory)).send({}).expect(404);
+    await request(node.url).post(`/api/messages/${toCarol.id}/read`).set(bearer(bob)).send({}).expect(404);
+  });
+
+  it('refuses messages both ways after an unfriend, and keeps refusing the thread', async () => {
+    const dave = await signUp(node, 'dave');
+    await befriend(node, dave, bob);
+    const earlier = await sendMessage(node, bob, dave, 'before');
+    await request(node.url).delete('/api/friends').set(bearer(dave)).send({ friendUserId: 'bob' }).expect(200);
+    await request(node.url).post('/api/messages').set(bearer(dave)).send({ toUserId: 'bob', content: 'after' }).expect(403);
+    await request(node.url).post('/api/messages').set(bearer(bob)).send({ toUserId: 'dave', content: 'after' }).expect(403);
+    await request(node.url).get('/api/messages?friendUserId=bob').set(bearer(dave)).expect(403);
+    await request(node.url).post(`/api/messages/${earlier.id}/read`).set(bearer(dave)).send({}).expect(403);
+  });
+
+  it('creates one message for ten concurrent identical POSTs with one clientMessageId', async () => {
+    const post = () =>
+      request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'carol', content: 'once', clientMessageId: 'burst-1' });
+    const responses = await Promise.all(Array.from({ length: 10 }, post));
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
+    expect(await countRows(`SELECT count(*) FROM friend_messages WHERE client_message_id = 'burst-1'`)).toBe(1);
+    expect(await countRows(`SELECT count(*) FROM sync_events WHERE message_id = $1`, [responses[0].body.id])).toBe(2);
+  });
+
+  it('keeps clientMessageId per sender: the same id from another sender is another message, a changed body is 409', async () => {
+    const fromAlice = await sendMessage(node, alice, bob, 'same id', 'shared-id');
+    const fromBob = await sendMessage(node, bob, alice, 'same id', 'shared-id');
+    expect(fromBob.id).not.toBe(fromAlice.id);
+    const changed = await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'bob', content: 'other text', clientMessageId: 'shared-id' }).expect(409);
+    expect(changed.body.message).toMatch(/already used/);
+    await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'carol', content: 'same id', clientMessageId: 'shared-id' }).expect(409);
+  });
+
+  it('keeps inbox summaries: most recent conversation first, with unread counts that reading lowers', async () => {
+    const [olivia, pat, quinn] = await Promise.all(['olivia', 'pat', 'quinn'].map((name) => signUp(node, name)));
+    await befriend(node, olivia, pat);
+    await befriend(node, olivia, quinn);
+    const fromPat = [await sendMessage(node, pat, olivia, 'p1'), await sendMessage(node, pat, olivia, 'p2')];
+    await sendMessage(node, quinn, olivia, 'q1');
+    await sendMessage(node, olivia, quinn, 'o→q');
+    await sendMessage(node, pat, olivia, 'p3');
+
+    const inbox = await request(node.url).get('/api/messages/inbox').set(bearer(olivia)).expect(200);
+    expect(inbox.body.items).toEqual([
+      { friendUserId: pat.address, lastMessageAt: expect.any(String), lastMessageContent: 'p3', lastMessageContentType: 'text/plain', unreadCount: 3 },
+      { friendUserId: quinn.address, lastMessageAt: expect.any(String), lastMessageContent: 'o→q', lastMessageContentType: 'text/plain', unreadCount: 1 },
+    ]);
+    const patInbox = await request(node.url).get('/api/messages/inbox').set(bearer(pat)).expect(200);
+    expect(patInbox.body.items).toEqual([expect.objectContaining({ friendUserId: olivia.address, unreadCount: 0 })]);
+
+    const read = await request(node.url).post(`/api/messages/${fromPat[0].id}/read`).set(bearer(olivia)).send({}).expect(200);
+    expect(read.body).toMatchObject({ ok: true, message: { id: fromPat[0].id, readAt: expect.any(String) } });
+    const again = await request(node.url).post(`/api/messages/${fromPat[0].id}/read`).set(bearer(olivia)).send({}).expect(200);
+    expect(again.body.message.readAt).toBe(read.body.message.readAt);
+    await request(node.url).post(`/api/messages/${fromPat[1].id}/read`).set(bearer(pat)).send({}).expect(403);
+
+    const after = await request(node.url).get('/api/messages/inbox?limit=1').set(bearer(olivia)).expect(200);
+    expect(after.body.items).toEqual([expect.objectContaining({ friendUserId: pat.address, unreadCount: 2 })]);
+    const next = await request(node.url).get(`/api/messages/inbox?limit=1&cursor=${after.body.nextCursor}`).set(bearer(olivia)).expect(200);
+    expect(next.body.items).toEqual([expect.objectContaining({ friendUserId: quinn.address })]);
+    expect(next.body.nextCursor).toBeNull();
+  });
+
+  it('pages a thread with before and after, oldest first within a page, and honours since', async () => {
+    const [xena, yuri] = await Promise.all(['xena', 'yuri'].map((name) => signUp(node, name)));
+    await befriend(node, xena, yuri);
+    const sent = [];
+    for (let i = 0; i < 7; i++) sent.push(await sendMessage(node, i % 2 ? yuri : xena, i % 2 ? xena : yuri, `m${i}`));
+    const contents = (body: { items: { content: string }[] }) => body.items.map((m) => m.content);
+
+    const latest = await request(node.url).get('/api/messages?friendUserId=yuri&limit=3').set(bearer(xena)).expect(200);
+    expect(contents(latest.body)).toEqual(['m4', 'm5', 'm6']);
+    expect(latest.body.hasMore).toBe(true);
+    const older = await request(node.url).get(`/api/messages?friendUserId=yuri&limit=3&before=${sent[4].id}`).set(bearer(xena)).expect(200);
+    expect(contents(older.body)).toEqual(['m1', 'm2', 'm3']);
+    const oldest = await request(node.url).get(`/api/messages?friendUserId=yuri&limit=3&before=${sent[1].id}`).set(bearer(xena)).expect(200);
+    expect(contents(oldest.body)).toEqual(['m0']);
+    expect(oldest.body.hasMore).toBe(false);
+    const newer = await request(node.url).get(`/api/messages?friendUserId=yuri&limit=2&after=${sent[2].id}`).set(bearer(xena)).expect(200);
+    expect(contents(newer.body)).toEqual(['m3', 'm4']);
+    const since = await request(node.url).get(`/api/messages?friendUserId=yuri&since=${encodeURIComponent(sent[5].createdAt)}`).set(bearer(xena)).expect(200);
+    expect(contents(since.body)).toEqual(['m6']);
+    await request(node.url).get(`/api/messages?friendUserId=yuri&before=${sent[0].id}&after=${sent[1].id}`).set(bearer(xena)).expect(400);
+    const foreign = await sendMessage(node, alice, bob, 'not in this thread');
+    await request(node.url).get(`/api/messages?friendUserId=yuri&before=${foreign.id}`).set(bearer(xena)).expect(400);
+  });
+
+  it('accepts end-to-end ciphertext and content up to 64 KiB, and answers 413 beyond', async () => {
+    await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'bob', contentType: 'application/e2ee+ciphertext', content: 'AAECAwQ=' }).expect(201);
+    await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'bob', content: 'é'.repeat(32 * 1024) }).expect(201);
+    const tooBig = await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'bob', content: 'é'.repeat(32 * 1024 + 1) }).expect(413);
+    expect(tooBig.body.message).toMatch(/65536 bytes/);
+  });
+});
