@@ -16,8 +16,12 @@ export class FriendsMessagesSync1764220000000 implements MigrationInterface {
         "responded_at" TIMESTAMP WITH TIME ZONE,
         CONSTRAINT "PK_47c45fe0d331031ea3993b64da3" PRIMARY KEY ("id")
       )`);
-    await queryRunner.query(`CREATE INDEX "friend_invites_from_user_idx" ON "friend_invites" ("from_user_id", "created_at")`);
-    await queryRunner.query(`CREATE INDEX "friend_invites_to_user_idx" ON "friend_invites" ("to_user_id", "created_at")`);
+    await queryRunner.query(
+      `CREATE INDEX "friend_invites_from_user_idx" ON "friend_invites" ("from_user_id", "created_at")`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "friend_invites_to_user_idx" ON "friend_invites" ("to_user_id", "created_at")`,
+    );
     await queryRunner.query(
       `CREATE UNIQUE INDEX "friend_invites_pending_pair_key" ON "friend_invites" ("from_user_id", "to_user_id") WHERE status = 'pending'`,
     );
@@ -59,7 +63,9 @@ export class FriendsMessagesSync1764220000000 implements MigrationInterface {
         "read_at" TIMESTAMP WITH TIME ZONE,
         CONSTRAINT "PK_07e383a744e50d8334494cc848e" PRIMARY KEY ("id")
       )`);
-    await queryRunner.query(`CREATE INDEX "friend_messages_conversation_idx" ON "friend_messages" ("conversation_key", "seq")`);
+    await queryRunner.query(
+      `CREATE INDEX "friend_messages_conversation_idx" ON "friend_messages" ("conversation_key", "seq")`,
+    );
     await queryRunner.query(
       `CREATE UNIQUE INDEX "friend_messages_sender_client_id_key" ON "friend_messages" ("from_user_id", "client_message_id")`,
     );
@@ -74,7 +80,9 @@ export class FriendsMessagesSync1764220000000 implements MigrationInterface {
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
         CONSTRAINT "PK_4cdebd405371298e6c855281bae" PRIMARY KEY ("seq")
       )`);
-    await queryRunner.query(`CREATE INDEX "sync_events_user_position_idx" ON "sync_events" ("user_id", "tx_id", "seq")`);
+    await queryRunner.query(
+      `CREATE INDEX "sync_events_user_position_idx" ON "sync_events" ("user_id", "tx_id", "seq")`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

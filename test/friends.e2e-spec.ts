@@ -8,29 +8,48 @@ describe('friend invites and friendships', () => {
 
   beforeAll(async () => {
     node = await startTestNode();
-    [alice, bob, carol, dave, erin] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => signUp(node, name)));
+    [alice, bob, carol, dave, erin] = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => signUp(node, name)),
+    );
   });
   afterAll(() => node.destroy());
 
   const invite = (from: TestUser, to: string, extra: object = {}) =>
-    request(node.url).post('/api/friends/invites').set(bearer(from)).send({ toUserId: to, ...extra });
+    request(node.url)
+      .post('/api/friends/invites')
+      .set(bearer(from))
+      .send({ toUserId: to, ...extra });
   const answer = (user: TestUser, id: string, action: 'accept' | 'decline' | 'revoke') =>
     request(node.url).post(`/api/friends/invites/${id}/${action}`).set(bearer(user)).send({});
   const friendsOf = async (user: TestUser) =>
-    (await request(node.url).get('/api/friends').set(bearer(user)).expect(200)).body.friends.map((f: { friendUserId: string }) => f.friendUserId);
+    (await request(node.url).get('/api/friends').set(bearer(user)).expect(200)).body.friends.map(
+      (f: { friendUserId: string }) => f.friendUserId,
+    );
 
   it('invites by username, shows the invite to both sides, and accepting makes them friends', async () => {
     const created = await invite(alice, 'bob', { message: 'hi Bob' }).expect(201);
     expect(created.body).toEqual({
       ok: true,
-      invite: expect.objectContaining({ fromUserId: alice.address, toUserId: bob.address, status: 'pending', message: 'hi Bob', respondedAt: null }),
+      invite: expect.objectContaining({
+        fromUserId: alice.address,
+        toUserId: bob.address,
+        status: 'pending',
+        message: 'hi Bob',
+        respondedAt: null,
+      }),
     });
     const id = created.body.invite.id;
 
-    const incoming = await request(node.url).get('/api/friends/invites?direction=incoming&status=pending').set(bearer(bob)).expect(200);
+    const incoming = await request(node.url)
+      .get('/api/friends/invites?direction=incoming&status=pending')
+      .set(bearer(bob))
+      .expect(200);
     expect(incoming.body).toMatchObject({ userId: bob.address, outgoing: [] });
     expect(incoming.body.incoming.map((i: { id: string }) => i.id)).toEqual([id]);
-    const outgoing = await request(node.url).get('/api/friends/invites?direction=outgoing').set(bearer(alice)).expect(200);
+    const outgoing = await request(node.url)
+      .get('/api/friends/invites?direction=outgoing')
+      .set(bearer(alice))
+      .expect(200);
     expect(outgoing.body.outgoing.map((i: { id: string }) => i.id)).toEqual([id]);
 
     const accepted = await answer(bob, id, 'accept').expect(200);
@@ -38,7 +57,14 @@ describe('friend invites and friendships', () => {
     expect(await friendsOf(alice)).toEqual([bob.address]);
     expect(await friendsOf(bob)).toEqual([alice.address]);
     const list = await request(node.url).get('/api/friends').set(bearer(alice)).expect(200);
-    expect(list.body.friends[0]).toMatchObject({ userId: alice.address, friendUserId: bob.address, status: 'accepted', sourceInviteId: id, displayName: 'bob', handle: 'bob' });
+    expect(list.body.friends[0]).toMatchObject({
+      userId: alice.address,
+      friendUserId: bob.address,
+      status: 'accepted',
+      sourceInviteId: id,
+      displayName: 'bob',
+      handle: 'bob',
+    });
   });
 
   it('lets only the invitee accept or decline and only the inviter revoke, with 404 otherwise', async () => {
@@ -52,7 +78,11 @@ describe('friend invites and friendships', () => {
     const declined = await answer(dave, id, 'decline').expect(200);
     expect(declined.body.invite.status).toBe('declined');
     // No longer pending: every answer is refused.
-    for (const [user, action] of [[dave, 'accept'], [dave, 'decline'], [carol, 'revoke']] as const) {
+    for (const [user, action] of [
+      [dave, 'accept'],
+      [dave, 'decline'],
+      [carol, 'revoke'],
+    ] as const) {
       await answer(user, id, action).expect(404);
     }
     expect(await friendsOf(dave)).toEqual([]);
@@ -92,7 +122,11 @@ describe('friend invites and friendships', () => {
     expect(await friendsOf(alice)).not.toContain(carol.address);
     expect(await friendsOf(carol)).not.toContain(alice.address);
     await request(node.url).delete('/api/friends').set(bearer(carol)).send({ friendUserId: alice.address }).expect(404);
-    await request(node.url).delete('/api/friends').set(bearer(carol)).send({ friendUserId: 'alice', userId: 'bob' }).expect(403);
+    await request(node.url)
+      .delete('/api/friends')
+      .set(bearer(carol))
+      .send({ friendUserId: 'alice', userId: 'bob' })
+      .expect(403);
   });
 
   it('pages friends with a cursor', async () => {
@@ -100,7 +134,10 @@ describe('friend invites and friendships', () => {
     for (const friend of [alice, bob, carol]) await befriend(node, paul, friend);
     const first = await request(node.url).get('/api/friends?limit=2').set(bearer(paul)).expect(200);
     expect(first.body.friends).toHaveLength(2);
-    const second = await request(node.url).get(`/api/friends?limit=2&cursor=${first.body.nextCursor}`).set(bearer(paul)).expect(200);
+    const second = await request(node.url)
+      .get(`/api/friends?limit=2&cursor=${first.body.nextCursor}`)
+      .set(bearer(paul))
+      .expect(200);
     expect(second.body.friends.map((f: { friendUserId: string }) => f.friendUserId)).toEqual([carol.address]);
     expect(second.body.nextCursor).toBeNull();
     await request(node.url).get('/api/friends?cursor=bogus').set(bearer(paul)).expect(400);

@@ -9,7 +9,9 @@ describe('direct messages', () => {
 
   beforeAll(async () => {
     node = await startTestNode();
-    [alice, bob, carol, mallory] = await Promise.all(['alice', 'bob', 'carol', 'mallory'].map((name) => signUp(node, name)));
+    [alice, bob, carol, mallory] = await Promise.all(
+      ['alice', 'bob', 'carol', 'mallory'].map((name) => signUp(node, name)),
+    );
     await befriend(node, alice, bob);
     await befriend(node, alice, carol);
   });
@@ -41,14 +43,21 @@ describe('direct messages', () => {
       createdAt: expect.any(String),
       readAt: null,
     });
-    const forBob = await request(node.url).get(`/api/messages?friendUserId=${alice.address}`).set(bearer(bob)).expect(200);
+    const forBob = await request(node.url)
+      .get(`/api/messages?friendUserId=${alice.address}`)
+      .set(bearer(bob))
+      .expect(200);
     expect(forBob.body.items.map((m: { id: string }) => m.id)).toContain(sent.body.id);
     const forAlice = await request(node.url).get('/api/messages?friendUserId=bob').set(bearer(alice)).expect(200);
     expect(forAlice.body.items.at(-1)).toEqual(sent.body);
   });
 
   it('refuses send, thread and read between users who are not friends, with 403', async () => {
-    const refused = await request(node.url).post('/api/messages').set(bearer(mallory)).send({ toUserId: 'alice', content: 'hi' }).expect(403);
+    const refused = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(mallory))
+      .send({ toUserId: 'alice', content: 'hi' })
+      .expect(403);
     expect(refused.body.message).toMatch(/not friends/);
     await request(node.url).get('/api/messages?friendUserId=alice').set(bearer(mallory)).expect(403);
     const toCarol = await sendMessage(node, alice, carol, 'for carol only');
@@ -61,15 +70,26 @@ describe('direct messages', () => {
     await befriend(node, dave, bob);
     const earlier = await sendMessage(node, bob, dave, 'before');
     await request(node.url).delete('/api/friends').set(bearer(dave)).send({ friendUserId: 'bob' }).expect(200);
-    await request(node.url).post('/api/messages').set(bearer(dave)).send({ toUserId: 'bob', content: 'after' }).expect(403);
-    await request(node.url).post('/api/messages').set(bearer(bob)).send({ toUserId: 'dave', content: 'after' }).expect(403);
+    await request(node.url)
+      .post('/api/messages')
+      .set(bearer(dave))
+      .send({ toUserId: 'bob', content: 'after' })
+      .expect(403);
+    await request(node.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: 'dave', content: 'after' })
+      .expect(403);
     await request(node.url).get('/api/messages?friendUserId=bob').set(bearer(dave)).expect(403);
     await request(node.url).post(`/api/messages/${earlier.id}/read`).set(bearer(dave)).send({}).expect(403);
   });
 
   it('creates one message for ten concurrent identical POSTs with one clientMessageId', async () => {
     const post = () =>
-      request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'carol', content: 'once', clientMessageId: 'burst-1' });
+      request(node.url)
+        .post('/api/messages')
+        .set(bearer(alice))
+        .send({ toUserId: 'carol', content: 'once', clientMessageId: 'burst-1' });
     const responses = await Promise.all(Array.from({ length: 10 }, post));
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
@@ -82,9 +102,17 @@ describe('direct messages', () => {
     const fromAlice = await sendMessage(node, alice, bob, 'same id', 'shared-id');
     const fromBob = await sendMessage(node, bob, alice, 'same id', 'shared-id');
     expect(fromBob.id).not.toBe(fromAlice.id);
-    const changed = await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'bob', content: 'other text', clientMessageId: 'shared-id' }).expect(409);
+    const changed = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: 'bob', content: 'other text', clientMessageId: 'shared-id' })
+      .expect(409);
     expect(changed.body.message).toMatch(/already used/);
-    await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'carol', content: 'same id', clientMessageId: 'shared-id' }).expect(409);
+    await request(node.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: 'carol', content: 'same id', clientMessageId: 'shared-id' })
+      .expect(409);
   });
 
   it('keeps inbox summaries: most recent conversation first, with unread counts that reading lowers', async () => {
@@ -98,21 +126,44 @@ describe('direct messages', () => {
 
     const inbox = await request(node.url).get('/api/messages/inbox').set(bearer(olivia)).expect(200);
     expect(inbox.body.items).toEqual([
-      { friendUserId: pat.address, lastMessageAt: expect.any(String), lastMessageContent: 'p3', lastMessageContentType: 'text/plain', unreadCount: 3 },
-      { friendUserId: quinn.address, lastMessageAt: expect.any(String), lastMessageContent: 'o→q', lastMessageContentType: 'text/plain', unreadCount: 1 },
+      {
+        friendUserId: pat.address,
+        lastMessageAt: expect.any(String),
+        lastMessageContent: 'p3',
+        lastMessageContentType: 'text/plain',
+        unreadCount: 3,
+      },
+      {
+        friendUserId: quinn.address,
+        lastMessageAt: expect.any(String),
+        lastMessageContent: 'o→q',
+        lastMessageContentType: 'text/plain',
+        unreadCount: 1,
+      },
     ]);
     const patInbox = await request(node.url).get('/api/messages/inbox').set(bearer(pat)).expect(200);
     expect(patInbox.body.items).toEqual([expect.objectContaining({ friendUserId: olivia.address, unreadCount: 0 })]);
 
-    const read = await request(node.url).post(`/api/messages/${fromPat[0].id}/read`).set(bearer(olivia)).send({}).expect(200);
+    const read = await request(node.url)
+      .post(`/api/messages/${fromPat[0].id}/read`)
+      .set(bearer(olivia))
+      .send({})
+      .expect(200);
     expect(read.body).toMatchObject({ ok: true, message: { id: fromPat[0].id, readAt: expect.any(String) } });
-    const again = await request(node.url).post(`/api/messages/${fromPat[0].id}/read`).set(bearer(olivia)).send({}).expect(200);
+    const again = await request(node.url)
+      .post(`/api/messages/${fromPat[0].id}/read`)
+      .set(bearer(olivia))
+      .send({})
+      .expect(200);
     expect(again.body.message.readAt).toBe(read.body.message.readAt);
     await request(node.url).post(`/api/messages/${fromPat[1].id}/read`).set(bearer(pat)).send({}).expect(403);
 
     const after = await request(node.url).get('/api/messages/inbox?limit=1').set(bearer(olivia)).expect(200);
     expect(after.body.items).toEqual([expect.objectContaining({ friendUserId: pat.address, unreadCount: 2 })]);
-    const next = await request(node.url).get(`/api/messages/inbox?limit=1&cursor=${after.body.nextCursor}`).set(bearer(olivia)).expect(200);
+    const next = await request(node.url)
+      .get(`/api/messages/inbox?limit=1&cursor=${after.body.nextCursor}`)
+      .set(bearer(olivia))
+      .expect(200);
     expect(next.body.items).toEqual([expect.objectContaining({ friendUserId: quinn.address })]);
     expect(next.body.nextCursor).toBeNull();
   });
@@ -127,24 +178,51 @@ describe('direct messages', () => {
     const latest = await request(node.url).get('/api/messages?friendUserId=yuri&limit=3').set(bearer(xena)).expect(200);
     expect(contents(latest.body)).toEqual(['m4', 'm5', 'm6']);
     expect(latest.body.hasMore).toBe(true);
-    const older = await request(node.url).get(`/api/messages?friendUserId=yuri&limit=3&before=${sent[4].id}`).set(bearer(xena)).expect(200);
+    const older = await request(node.url)
+      .get(`/api/messages?friendUserId=yuri&limit=3&before=${sent[4].id}`)
+      .set(bearer(xena))
+      .expect(200);
     expect(contents(older.body)).toEqual(['m1', 'm2', 'm3']);
-    const oldest = await request(node.url).get(`/api/messages?friendUserId=yuri&limit=3&before=${sent[1].id}`).set(bearer(xena)).expect(200);
+    const oldest = await request(node.url)
+      .get(`/api/messages?friendUserId=yuri&limit=3&before=${sent[1].id}`)
+      .set(bearer(xena))
+      .expect(200);
     expect(contents(oldest.body)).toEqual(['m0']);
     expect(oldest.body.hasMore).toBe(false);
-    const newer = await request(node.url).get(`/api/messages?friendUserId=yuri&limit=2&after=${sent[2].id}`).set(bearer(xena)).expect(200);
+    const newer = await request(node.url)
+      .get(`/api/messages?friendUserId=yuri&limit=2&after=${sent[2].id}`)
+      .set(bearer(xena))
+      .expect(200);
     expect(contents(newer.body)).toEqual(['m3', 'm4']);
-    const since = await request(node.url).get(`/api/messages?friendUserId=yuri&since=${encodeURIComponent(sent[5].createdAt)}`).set(bearer(xena)).expect(200);
+    const since = await request(node.url)
+      .get(`/api/messages?friendUserId=yuri&since=${encodeURIComponent(sent[5].createdAt)}`)
+      .set(bearer(xena))
+      .expect(200);
     expect(contents(since.body)).toEqual(['m6']);
-    await request(node.url).get(`/api/messages?friendUserId=yuri&before=${sent[0].id}&after=${sent[1].id}`).set(bearer(xena)).expect(400);
+    await request(node.url)
+      .get(`/api/messages?friendUserId=yuri&before=${sent[0].id}&after=${sent[1].id}`)
+      .set(bearer(xena))
+      .expect(400);
     const foreign = await sendMessage(node, alice, bob, 'not in this thread');
     await request(node.url).get(`/api/messages?friendUserId=yuri&before=${foreign.id}`).set(bearer(xena)).expect(400);
   });
 
   it('accepts end-to-end ciphertext and content up to 64 KiB, and answers 413 beyond', async () => {
-    await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'bob', contentType: 'application/e2ee+ciphertext', content: 'AAECAwQ=' }).expect(201);
-    await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'bob', content: 'é'.repeat(32 * 1024) }).expect(201);
-    const tooBig = await request(node.url).post('/api/messages').set(bearer(alice)).send({ toUserId: 'bob', content: 'é'.repeat(32 * 1024 + 1) }).expect(413);
+    await request(node.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: 'bob', contentType: 'application/e2ee+ciphertext', content: 'AAECAwQ=' })
+      .expect(201);
+    await request(node.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: 'bob', content: 'é'.repeat(32 * 1024) })
+      .expect(201);
+    const tooBig = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: 'bob', content: 'é'.repeat(32 * 1024 + 1) })
+      .expect(413);
     expect(tooBig.body.message).toMatch(/65536 bytes/);
   });
 });

@@ -45,7 +45,10 @@ export class AccountsService {
   async displayNames(addresses: string[]): Promise<Map<string, string>> {
     const usernames = addresses.filter((address) => this.isLocal(address)).map((address) => address.split('@')[0]);
     if (usernames.length === 0) return new Map();
-    const users = await this.users.createQueryBuilder('user').where('user.username IN (:...usernames)', { usernames }).getMany();
+    const users = await this.users
+      .createQueryBuilder('user')
+      .where('user.username IN (:...usernames)', { usernames })
+      .getMany();
     return new Map(users.map((user) => [`${user.username}@${this.config.federationServer}`, user.displayName]));
   }
 

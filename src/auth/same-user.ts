@@ -15,5 +15,6 @@ export function assertActingUser(given: string | undefined, user: AuthenticatedU
   } catch {
     address = '';
   }
-  if (address !== user.address) throw new ForbiddenException(`${field} must be the user of the access token (${user.address})`);
+  if (address !== user.address)
+    throw new ForbiddenException(`${field} must be the user of the access token (${user.address})`);
 }

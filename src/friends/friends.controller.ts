@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AccountsService } from '../accounts/accounts.service';
@@ -7,7 +19,13 @@ import { AuthenticatedUser } from '../auth/authenticated-user';
 import { assertActingUser } from '../auth/same-user';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { AnswerInviteDto, CreateInviteDto, ListFriendsQuery, ListInvitesQuery, UnfriendDto } from './dto/friends.dto';
-import { FriendListResponse, InviteEnvelope, InviteListResponse, toFriendResponse, toInviteResponse } from './friends.responses';
+import {
+  FriendListResponse,
+  InviteEnvelope,
+  InviteListResponse,
+  toFriendResponse,
+  toInviteResponse,
+} from './friends.responses';
 import { FriendsService } from './friends.service';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
@@ -23,7 +41,11 @@ export class FriendsController {
 
   @Post('invites')
   @ApiCreatedResponse({ type: InviteEnvelope, description: 'a new invite (201), or the existing one (200)' })
-  async invite(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateInviteDto, @Res({ passthrough: true }) response: Response): Promise<InviteEnvelope> {
+  async invite(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: CreateInviteDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<InviteEnvelope> {
     assertActingUser(body.fromUserId, user, 'fromUserId');
     const { invite, created } = await this.friends.invite(user.address, body.toUserId, body.message ?? null, body.id);
     response.status(created ? 201 : 200);
@@ -32,9 +54,17 @@ export class FriendsController {
 
   @Get('invites')
   @ApiOkResponse({ type: InviteListResponse })
-  async listInvites(@CurrentUser() user: AuthenticatedUser, @Query() query: ListInvitesQuery): Promise<InviteListResponse> {
+  async listInvites(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: ListInvitesQuery,
+  ): Promise<InviteListResponse> {
     assertActingUser(query.userId, user, 'userId');
-    const { incoming, outgoing } = await this.friends.listInvites(user.address, query.direction ?? 'both', query.status, query.limit ?? 100);
+    const { incoming, outgoing } = await this.friends.listInvites(
+      user.address,
+      query.direction ?? 'both',
+      query.status,
+      query.limit ?? 100,
+    );
     return { userId: user.address, incoming: incoming.map(toInviteResponse), outgoing: outgoing.map(toInviteResponse) };
   }
 
@@ -64,7 +94,10 @@ export class FriendsController {
 
   @Get()
   @ApiOkResponse({ type: FriendListResponse })
-  async listFriends(@CurrentUser() user: AuthenticatedUser, @Query() query: ListFriendsQuery): Promise<FriendListResponse> {
+  async listFriends(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: ListFriendsQuery,
+  ): Promise<FriendListResponse> {
     assertActingUser(query.userId, user, 'userId');
     const limit = query.limit ?? 100;
     const after = query.cursor ? decodeCursor(query.cursor, ['string'])[0] : undefined;
@@ -72,7 +105,9 @@ export class FriendsController {
     const names = await this.accounts.displayNames(friendships.map((friendship) => friendship.friendUserId));
     return {
       userId: user.address,
-      friends: friendships.map((friendship) => toFriendResponse(friendship, names.get(friendship.friendUserId) ?? null)),
+      friends: friendships.map((friendship) =>
+        toFriendResponse(friendship, names.get(friendship.friendUserId) ?? null),
+      ),
       nextCursor: friendships.length === limit ? encodeCursor([friendships[limit - 1].friendUserId]) : null,
     };
   }
@@ -85,7 +120,12 @@ export class FriendsController {
     return { ok: true };
   }
 
-  private async answer(user: AuthenticatedUser, id: string, body: AnswerInviteDto, answer: 'accept' | 'decline' | 'revoke'): Promise<InviteEnvelope> {
+  private async answer(
+    user: AuthenticatedUser,
+    id: string,
+    body: AnswerInviteDto,
+    answer: 'accept' | 'decline' | 'revoke',
+  ): Promise<InviteEnvelope> {
     assertActingUser(body.actorUserId, user, 'actorUserId');
     return { ok: true, invite: toInviteResponse(await this.friends.answer(user.address, id, answer)) };
   }

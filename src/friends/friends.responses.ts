@@ -39,7 +39,8 @@ export class FriendResponse {
 export class FriendListResponse {
   @ApiProperty() userId: string;
   @ApiProperty({ type: [FriendResponse] }) friends: FriendResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'pass as `cursor` for the next page' }) nextCursor: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'pass as `cursor` for the next page' }) nextCursor:
+    string | null;
 }
 
 export function toInviteResponse(invite: FriendInviteEntity): InviteResponse {

@@ -45,18 +45,26 @@ export class FriendsService {
       throw new BadRequestException(`${to} is on another server; this node does not federate invites yet`);
     }
     const result = await this.inPairTransaction(actor, to, async (manager) => {
-      if (await this.findFriendship(manager, actor, to)) throw new ConflictException(`you and ${to} are already friends`);
+      if (await this.findFriendship(manager, actor, to))
+        throw new ConflictException(`you and ${to} are already friends`);
       const invites = manager.getRepository(FriendInviteEntity);
       if (requestedId) {
         const earlier = await invites.findOneBy({ id: requestedId });
-        if (earlier && earlier.fromUserId === actor && earlier.toUserId === to) return { invite: earlier, created: false };
+        if (earlier && earlier.fromUserId === actor && earlier.toUserId === to)
+          return { invite: earlier, created: false };
         if (earlier) throw new ConflictException(`invite id ${requestedId} is already used`);
       }
       const mine = await invites.findOneBy({ fromUserId: actor, toUserId: to, status: 'pending' });
       if (mine) return { invite: mine, created: false };
       const theirs = await invites.findOneBy({ fromUserId: to, toUserId: actor, status: 'pending' });
       if (theirs) return { invite: await this.answerInTransaction(manager, theirs, 'accept'), created: false };
-      const invite = invites.create({ id: requestedId ?? newId(), fromUserId: actor, toUserId: to, status: 'pending', message });
+      const invite = invites.create({
+        id: requestedId ?? newId(),
+        fromUserId: actor,
+        toUserId: to,
+        status: 'pending',
+        message,
+      });
       await invites.insert(invite);
       const saved = await invites.findOneByOrFail({ id: invite.id });
       await this.syncEvents.append(manager, this.inviteEvents(saved));
@@ -150,11 +158,15 @@ export class FriendsService {
         .createQueryBuilder()
         .insert()
         .into(FriendshipEntity)
-        .values([a, b].filter((user) => this.accounts.isLocal(user)).map((user) => ({
-          userId: user,
-          friendUserId: user === a ? b : a,
-          sourceInviteId: answered.id,
-        })))
+        .values(
+          [a, b]
+            .filter((user) => this.accounts.isLocal(user))
+            .map((user) => ({
+              userId: user,
+              friendUserId: user === a ? b : a,
+              sourceInviteId: answered.id,
+            })),
+        )
         .orIgnore()
         .execute();
       events.push(...this.friendshipEvents(a, b, 'accepted', answered.id));
@@ -179,7 +191,12 @@ export class FriendsService {
       .map((userId) => ({ userId, type: 'invite', data }));
   }
 
-  private friendshipEvents(a: string, b: string, status: 'accepted' | 'removed', sourceInviteId: string | null): NewSyncEvent[] {
+  private friendshipEvents(
+    a: string,
+    b: string,
+    status: 'accepted' | 'removed',
+    sourceInviteId: string | null,
+  ): NewSyncEvent[] {
     return [a, b]
       .filter((user) => this.accounts.isLocal(user))
       .map((userId) => ({

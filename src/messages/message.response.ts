@@ -4,7 +4,8 @@ import { CONTENT_TYPES, ContentType, MessageEntity } from './message.entity';
 
 export class MessageResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ description: 'idempotency key chosen by the sender (generated when omitted)' }) clientMessageId: string;
+  @ApiProperty({ description: 'idempotency key chosen by the sender (generated when omitted)' })
+  clientMessageId: string;
   @ApiProperty({ example: 'alice@a.example' }) fromUserId: string;
   @ApiProperty({ example: 'bob@b.example' }) toUserId: string;
   @ApiProperty({ enum: CONTENT_TYPES }) contentType: ContentType;
@@ -47,7 +48,8 @@ export class InboxItemResponse {
 
 export class InboxResponse {
   @ApiProperty({ type: [InboxItemResponse], description: 'most recent conversation first' }) items: InboxItemResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'pass as `cursor` for the next page' }) nextCursor: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'pass as `cursor` for the next page' }) nextCursor:
+    string | null;
 }
 
 export class MarkReadResponse {

@@ -33,7 +33,10 @@ export class MessagesController {
 
   @Post()
   @RequiresFriendship({ body: 'toUserId' })
-  @ApiCreatedResponse({ type: MessageResponse, description: 'stored (201), or the original for a repeated clientMessageId (200)' })
+  @ApiCreatedResponse({
+    type: MessageResponse,
+    description: 'stored (201), or the original for a repeated clientMessageId (200)',
+  })
   @ApiForbiddenResponse({ description: 'not accepted friends' })
   @ApiConflictResponse({ description: 'clientMessageId already used for another message' })
   @ApiPayloadTooLargeResponse({ description: 'content over 64 KiB' })
@@ -52,7 +55,10 @@ export class MessagesController {
   @RequiresFriendship({ query: 'friendUserId' })
   @ApiOkResponse({ type: MessageListResponse })
   @ApiForbiddenResponse({ description: 'not accepted friends' })
-  async thread(@CurrentUser() user: AuthenticatedUser, @Query() query: ListMessagesQuery): Promise<MessageListResponse> {
+  async thread(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: ListMessagesQuery,
+  ): Promise<MessageListResponse> {
     assertActingUser(query.viewerUserId, user, 'viewerUserId');
     const page = await this.messages.thread(user.address, query.friendUserId, query, query.limit ?? 50);
     return { items: page.items.map(toMessageResponse), hasMore: page.hasMore };

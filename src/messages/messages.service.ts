@@ -79,7 +79,8 @@ export class MessagesService {
     const key = conversationKey(viewer, friend);
     const seqOf = async (messageId: string, field: string) => {
       const message = await this.messages.findById(messageId);
-      if (message?.conversationKey !== key) throw new BadRequestException(`${field} is not a message of this conversation`);
+      if (message?.conversationKey !== key)
+        throw new BadRequestException(`${field} is not a message of this conversation`);
       return message.seq;
     };
     return this.messages.page(
@@ -120,7 +121,9 @@ export class MessagesService {
     return updated;
   }
 
-  private async original(candidate: SendMessageInput & { fromUserId: string; toUserId: string; clientMessageId: string }) {
+  private async original(
+    candidate: SendMessageInput & { fromUserId: string; toUserId: string; clientMessageId: string },
+  ) {
     const original = await this.messages.findBySenderAndClientId(candidate.fromUserId, candidate.clientMessageId);
     if (!original) throw new ConflictException('clientMessageId conflict; retry the request');
     const same =

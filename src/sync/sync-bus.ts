@@ -107,11 +107,15 @@ export class PostgresSyncBus extends SyncBus implements OnModuleInit, OnModuleDe
       await client.connect();
       this.publisher = client;
     }
-    for (let start = 0; start < userIds.length; ) {
+    for (let start = 0; start < userIds.length;) {
       let end = start;
       let size = 0;
-      while (end < userIds.length && size + userIds[end].length + 1 < PG_PAYLOAD_LIMIT) size += userIds[end++].length + 1;
-      await this.publisher.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, userIds.slice(start, Math.max(end, start + 1)).join('\n')]);
+      while (end < userIds.length && size + userIds[end].length + 1 < PG_PAYLOAD_LIMIT)
+        size += userIds[end++].length + 1;
+      await this.publisher.query('SELECT pg_notify($1, $2)', [
+        PG_CHANNEL,
+        userIds.slice(start, Math.max(end, start + 1)).join('\n'),
+      ]);
       start = Math.max(end, start + 1);
     }
   }

@@ -42,7 +42,7 @@ export class SyncStream {
         let delivered = 0;
         do {
           again = false;
-          for (let page = await this.sync.page(userId, position, PAGE_SIZE); !closed; ) {
+          for (let page = await this.sync.page(userId, position, PAGE_SIZE); !closed;) {
             for (const event of page.events) {
               response.write(`id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
             }

@@ -11,7 +11,11 @@ import { SyncService } from './sync.service';
 class SyncEventDoc {
   @ApiProperty() cursor: string;
   @ApiProperty({ enum: SYNC_EVENT_TYPES }) type: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'the message, invite, friendship or receipt' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'the message, invite, friendship or receipt',
+  })
   data: Record<string, unknown>;
 }
 
@@ -31,7 +35,10 @@ export class SyncController {
   ) {}
 
   @Get('sync')
-  @ApiOkResponse({ type: SyncResponseDoc, description: 'everything that changed for the user since the cursor, in order' })
+  @ApiOkResponse({
+    type: SyncResponseDoc,
+    description: 'everything that changed for the user since the cursor, in order',
+  })
   changes(@CurrentUser() user: AuthenticatedUser, @Query() query: SyncQuery) {
     return this.sync.page(user.address, this.sync.parseCursor(query.since), query.limit ?? 100);
   }
@@ -39,7 +46,9 @@ export class SyncController {
   @Get('events')
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'access_token', required: false })
-  @ApiOkResponse({ description: 'Server-Sent Events: `id` is the sync cursor, `event` the type, `data` the JSON payload' })
+  @ApiOkResponse({
+    description: 'Server-Sent Events: `id` is the sync cursor, `event` the type, `data` the JSON payload',
+  })
   events(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: EventsQuery,

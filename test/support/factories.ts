@@ -37,15 +37,35 @@ export const bearer = (user: TestUser) => ({ Authorization: `Bearer ${user.token
 
 /** `a` invites `b` and `b` accepts: they are friends. Both live on `node`. */
 export async function befriend(node: TestNode, a: TestUser, b: TestUser): Promise<void> {
-  const invite = await request(node.url).post('/api/friends/invites').set(bearer(a)).send({ toUserId: b.address }).expect(201);
-  await request(node.url).post(`/api/friends/invites/${invite.body.invite.id}/accept`).set(bearer(b)).send({}).expect(200);
+  const invite = await request(node.url)
+    .post('/api/friends/invites')
+    .set(bearer(a))
+    .send({ toUserId: b.address })
+    .expect(201);
+  await request(node.url)
+    .post(`/api/friends/invites/${invite.body.invite.id}/accept`)
+    .set(bearer(b))
+    .send({})
+    .expect(200);
 }
 
-export async function sendMessage(node: TestNode, from: TestUser, to: TestUser, content: string, clientMessageId?: string) {
+export async function sendMessage(
+  node: TestNode,
+  from: TestUser,
+  to: TestUser,
+  content: string,
+  clientMessageId?: string,
+) {
   const response = await request(node.url)
     .post('/api/messages')
     .set(bearer(from))
     .send({ toUserId: to.address, content, ...(clientMessageId ? { clientMessageId } : {}) })
     .expect(201);
-  return response.body as { id: string; clientMessageId: string; content: string; createdAt: string; readAt: string | null };
+  return response.body as {
+    id: string;
+    clientMessageId: string;
+    content: string;
+    createdAt: string;
+    readAt: string | null;
+  };
 }

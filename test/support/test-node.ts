@@ -30,6 +30,17 @@ export async function freePort(): Promise<number> {
  * `env` overrides any variable, as an operator would set it.
  */
 export async function startTestNode(env: Record<string, string | undefined> = {}): Promise<TestNode> {
+  const node = await startTestProcess(env);
+  return node;
+}
+
+/** Another process of the same node: same database, server name and queue prefix, its own port. */
+export async function startSecondProcess(node: TestNode): Promise<RunningNode> {
+  const config = { ...node.config, port: await freePort() };
+  return startNode(config);
+}
+
+async function startTestProcess(env: Record<string, string | undefined>): Promise<TestNode> {
   const suffix = randomBytes(5).toString('hex');
   const databaseName = `mylife_test_${suffix}`;
   const port = await freePort();

@@ -62,7 +62,10 @@ export class ListInvitesQuery extends ContractActorFields {
   @ApiPropertyOptional({ description: 'comma-separated statuses, e.g. `pending,accepted`', example: 'pending' })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((status) => status.trim()) : value))
-  @IsIn(INVITE_STATUSES, { each: true, message: `status must be a comma-separated list of ${INVITE_STATUSES.join(', ')}` })
+  @IsIn(INVITE_STATUSES, {
+    each: true,
+    message: `status must be a comma-separated list of ${INVITE_STATUSES.join(', ')}`,
+  })
   status?: InviteStatus[];
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 100, description: 'per direction, newest first' })

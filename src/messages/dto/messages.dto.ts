@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { IsStorableText } from '../../common/storable-text';
 import { CONTENT_TYPES, ContentType } from '../message.entity';
 
@@ -46,7 +58,9 @@ export class SendMessageDto extends ContractActorFields {
   })
   @IsOptional()
   @IsString()
-  @Matches(/^[\x21-\x7e]{1,128}$/, { message: 'clientMessageId must be 1-128 printable ASCII characters without spaces' })
+  @Matches(/^[\x21-\x7e]{1,128}$/, {
+    message: 'clientMessageId must be 1-128 printable ASCII characters without spaces',
+  })
   clientMessageId?: string | null;
 }
 
