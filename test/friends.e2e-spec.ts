@@ -77,14 +77,10 @@ describe('friend invites and friendships', () => {
     await answer(erin, id, 'revoke').expect(404);
     const declined = await answer(dave, id, 'decline').expect(200);
     expect(declined.body.invite.status).toBe('declined');
-    // No longer pending: every answer is refused.
-    for (const [user, action] of [
-      [dave, 'accept'],
-      [dave, 'decline'],
-      [carol, 'revoke'],
-    ] as const) {
-      await answer(user, id, action).expect(404);
-    }
+    // No longer pending: other answers are refused; repeating the same answer returns the invite as it is.
+    await answer(dave, id, 'accept').expect(404);
+    await answer(carol, id, 'revoke').expect(404);
+    expect((await answer(dave, id, 'decline').expect(200)).body.invite.status).toBe('declined');
     expect(await friendsOf(dave)).toEqual([]);
   });
 
@@ -106,13 +102,12 @@ describe('friend invites and friendships', () => {
     await invite(erin, 'dave').expect(409);
   });
 
-  it('refuses inviting yourself, unknown users, bad addresses and remote servers', async () => {
+  it('refuses inviting yourself, unknown users and bad addresses', async () => {
     await invite(alice, 'alice').expect(400);
     await invite(alice, alice.address).expect(400);
     const unknown = await invite(alice, 'nobody').expect(404);
     expect(unknown.body.message).toMatch(/no user nobody@/);
     await invite(alice, 'not an address!').expect(400);
-    await invite(alice, 'someone@elsewhere.example').expect(400);
     await invite(alice, 'bob', { fromUserId: 'carol' }).expect(403);
   });
 

@@ -35,6 +35,7 @@ describe('direct messages', () => {
       .expect(201);
     expect(sent.body).toEqual({
       id: expect.any(String),
+      seq: expect.any(Number),
       clientMessageId: 'c-1',
       fromUserId: alice.address,
       toUserId: bob.address,

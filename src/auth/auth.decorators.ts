@@ -2,8 +2,11 @@ import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/com
 import { AuthenticatedUser } from './authenticated-user';
 
 export const AUTH_REQUIREMENT = 'mylife:auth-requirement';
-/** `user` (the default): a user's bearer token. `admin`: MYLIFE_ADMIN_TOKEN. `public`: nothing. */
-export type AuthRequirement = 'user' | 'admin' | 'public';
+/**
+ * `user` (the default): a user's bearer token. `admin`: MYLIFE_ADMIN_TOKEN. `public`: nothing. `federation`: a
+ * signature of another server, checked by the route's own guard (see FederationSigned in src/federation).
+ */
+export type AuthRequirement = 'user' | 'admin' | 'public' | 'federation';
 
 export const Public = () => SetMetadata(AUTH_REQUIREMENT, 'public' satisfies AuthRequirement);
 export const AdminOnly = () => SetMetadata(AUTH_REQUIREMENT, 'admin' satisfies AuthRequirement);

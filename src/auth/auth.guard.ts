@@ -32,6 +32,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>();
     switch (requirement) {
       case 'public':
+      case 'federation':
         return true;
       case 'admin':
         return this.checkAdmin(request);

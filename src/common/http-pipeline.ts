@@ -3,6 +3,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID } from 'node:crypto';
 import { errorBody } from './http-exception.filter';
 
+const FEDERATION_BODY_LIMIT = '16mb';
+
 export type RequestWithRawBody = Request & { rawBody?: Buffer; id?: string };
 
 function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
@@ -47,13 +49,11 @@ export function configureHttpPipeline(app: INestApplication, bodyLimit: string):
     response.setHeader('x-request-id', request.id);
     next();
   });
-  app.use(
-    express.json({
-      limit: bodyLimit,
-      verify: (request: RequestWithRawBody, _response, buffer) => {
-        request.rawBody = buffer;
-      },
-    }),
-  );
+  const keepRawBody = (request: RequestWithRawBody, _response: unknown, buffer: Buffer) => {
+    request.rawBody = buffer;
+  };
+  // A federation batch carries up to 100 messages of up to 64 KiB each.
+  app.use('/api/federation/inbox', express.json({ limit: FEDERATION_BODY_LIMIT, verify: keepRawBody }));
+  app.use(express.json({ limit: bodyLimit, verify: keepRawBody }));
   app.use(bodyParserErrors);
 }

@@ -88,6 +88,94 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
+  @Matches(/^([a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})(,[a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})*$/, {
+    message: 'must be host[:port]=secret pairs separated by commas, each secret at least 16 characters',
+  })
+  MYLIFE_FEDERATION_SHARED_KEYS?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  MYLIFE_FEDERATION_SHARED_KEY?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  MYLIFE_FEDERATION_MAX_CLOCK_SKEW_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MYLIFE_FEDERATION_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  MYLIFE_FEDERATION_DISPATCH_KEY?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  MYLIFE_FEDERATION_ALLOW_INSECURE_HTTP?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[a-z0-9.:-]+(,[a-z0-9.:-]+)*$/, { message: 'must be server names separated by commas' })
+  MYLIFE_FEDERATION_ALLOWED_SERVERS?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[a-z0-9.:-]+(,[a-z0-9.:-]+)*$/, { message: 'must be server names separated by commas' })
+  MYLIFE_FEDERATION_BLOCKED_SERVERS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  MYLIFE_FEDERATION_BACKOFF_BASE_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  MYLIFE_FEDERATION_BACKOFF_MAX_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  MYLIFE_FEDERATION_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  MYLIFE_FEDERATION_RECONCILE_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  MYLIFE_FEDERATION_KEY_OVERLAP_DAYS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
@@ -120,6 +208,26 @@ export interface AppConfig {
   dbPoolSize: number;
   /** scrypt cost as log2(N); 17 is OWASP's minimum, lower only on very small machines. */
   scryptLogN: number;
+  federation: FederationConfig;
+}
+
+export interface FederationConfig {
+  /** Configured per-peer secrets by server name; they win over derived ones. */
+  sharedKeys: Map<string, string>;
+  /** One secret for every peer without its own (legacy; warned about at boot). */
+  sharedKey: string | null;
+  maxClockSkewMs: number;
+  maxAttempts: number;
+  dispatchKey: string | null;
+  allowInsecureHttp: boolean;
+  allowPrivateNetworks: boolean;
+  allowedServers: Set<string> | null;
+  blockedServers: Set<string>;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  timeoutMs: number;
+  reconcileMs: number;
+  keyOverlapDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -155,6 +263,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL ?? 'log',
     dbPoolSize: vars.MYLIFE_DB_POOL_SIZE ?? 10,
     scryptLogN: vars.MYLIFE_SCRYPT_LOG_N ?? 17,
+    federation: {
+      sharedKeys: new Map(
+        (vars.MYLIFE_FEDERATION_SHARED_KEYS?.split(',') ?? []).map((pair: string) => {
+          const at = pair.indexOf('=');
+          return [pair.slice(0, at), pair.slice(at + 1)] as const;
+        }),
+      ),
+      sharedKey: vars.MYLIFE_FEDERATION_SHARED_KEY ?? null,
+      maxClockSkewMs: vars.MYLIFE_FEDERATION_MAX_CLOCK_SKEW_MS ?? 30_000,
+      maxAttempts: vars.MYLIFE_FEDERATION_MAX_ATTEMPTS ?? 8,
+      dispatchKey: vars.MYLIFE_FEDERATION_DISPATCH_KEY ?? null,
+      allowInsecureHttp: vars.MYLIFE_FEDERATION_ALLOW_INSECURE_HTTP === 'true',
+      allowPrivateNetworks: vars.MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS === 'true',
+      allowedServers: vars.MYLIFE_FEDERATION_ALLOWED_SERVERS
+        ? new Set(vars.MYLIFE_FEDERATION_ALLOWED_SERVERS.split(','))
+        : null,
+      blockedServers: new Set(vars.MYLIFE_FEDERATION_BLOCKED_SERVERS?.split(',') ?? []),
+      backoffBaseMs: vars.MYLIFE_FEDERATION_BACKOFF_BASE_MS ?? 1000,
+      backoffMaxMs: vars.MYLIFE_FEDERATION_BACKOFF_MAX_MS ?? 300_000,
+      timeoutMs: vars.MYLIFE_FEDERATION_TIMEOUT_MS ?? 10_000,
+      reconcileMs: vars.MYLIFE_FEDERATION_RECONCILE_MS ?? 5000,
+      keyOverlapDays: vars.MYLIFE_FEDERATION_KEY_OVERLAP_DAYS ?? 7,
+    },
   };
 }
 

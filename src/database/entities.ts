@@ -1,10 +1,15 @@
 import { UserEntity } from '../accounts/user.entity';
 import { AccessTokenEntity } from '../auth/access-token.entity';
+import { DestinationEntity } from '../federation/destination.entity';
+import { InboxReceiptEntity } from '../federation/inbox-receipt.entity';
+import { InboxTransactionEntity } from '../federation/inbox-transaction.entity';
+import { OutboxEntity } from '../federation/outbox.entity';
 import { FriendInviteEntity } from '../friends/friend-invite.entity';
 import { FriendshipEntity } from '../friends/friendship.entity';
 import { ConversationSummaryEntity } from '../messages/conversation-summary.entity';
 import { MessageEntity } from '../messages/message.entity';
-import { SyncEventEntity } from '../sync/sync-event.entity';
+import { ServerKeyEntity } from '../signing/server-key.entity';
+import { SyncEventEntity, SyncHeadEntity } from '../sync/sync-event.entity';
 
 /** Every TypeORM entity of the node; the data source for migrations and the app module both read this list. */
 export const ENTITIES = [
@@ -15,4 +20,10 @@ export const ENTITIES = [
   MessageEntity,
   ConversationSummaryEntity,
   SyncEventEntity,
+  SyncHeadEntity,
+  ServerKeyEntity,
+  OutboxEntity,
+  DestinationEntity,
+  InboxReceiptEntity,
+  InboxTransactionEntity,
 ];

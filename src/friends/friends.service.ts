@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { newId } from '../common/ids';
+import { RemoteDelivery, RemoteDeliveryItem } from '../common/remote-delivery.port';
 import { conversationKey } from '../messages/message.entity';
 import { SyncBus } from '../sync/sync-bus';
 import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
@@ -11,6 +12,22 @@ import { FriendshipEntity } from './friendship.entity';
 import { toInviteResponse } from './friends.responses';
 
 export type InviteDirection = 'incoming' | 'outgoing' | 'both';
+type Stage = (items: RemoteDeliveryItem[]) => Promise<void>;
+
+const serverOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
+
+/** What travels to the other server for an invite or an answer: the same fields on both nodes, the same id. */
+function toInvitePayload(invite: FriendInviteEntity): Record<string, unknown> {
+  return {
+    id: invite.id,
+    fromUserId: invite.fromUserId,
+    toUserId: invite.toUserId,
+    status: invite.status,
+    message: invite.message,
+    createdAt: invite.createdAt.toISOString(),
+    respondedAt: invite.respondedAt?.toISOString() ?? null,
+  };
+}
 type InviteAnswer = 'accept' | 'decline' | 'revoke';
 
 const ANSWERS: Record<InviteAnswer, { status: InviteStatus; actorField: 'toUserId' | 'fromUserId' }> = {
@@ -32,6 +49,7 @@ export class FriendsService {
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
+    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
   ) {}
 
   /**
@@ -41,10 +59,7 @@ export class FriendsService {
   async invite(actor: string, toInput: string, message: string | null, requestedId?: string): Promise<InviteResult> {
     const to = await this.accounts.resolveAddress(toInput, 'toUserId');
     if (to === actor) throw new BadRequestException('you cannot invite yourself');
-    if (!this.accounts.isLocal(to)) {
-      throw new BadRequestException(`${to} is on another server; this node does not federate invites yet`);
-    }
-    const result = await this.inPairTransaction(actor, to, async (manager) => {
+    return this.inPairTransaction(actor, to, async (manager, stage) => {
       if (await this.findFriendship(manager, actor, to))
         throw new ConflictException(`you and ${to} are already friends`);
       const invites = manager.getRepository(FriendInviteEntity);
@@ -57,7 +72,7 @@ export class FriendsService {
       const mine = await invites.findOneBy({ fromUserId: actor, toUserId: to, status: 'pending' });
       if (mine) return { invite: mine, created: false };
       const theirs = await invites.findOneBy({ fromUserId: to, toUserId: actor, status: 'pending' });
-      if (theirs) return { invite: await this.answerInTransaction(manager, theirs, 'accept'), created: false };
+      if (theirs) return { invite: await this.answerInTransaction(manager, stage, theirs, 'accept'), created: false };
       const invite = invites.create({
         id: requestedId ?? newId(),
         fromUserId: actor,
@@ -68,23 +83,23 @@ export class FriendsService {
       await invites.insert(invite);
       const saved = await invites.findOneByOrFail({ id: invite.id });
       await this.syncEvents.append(manager, this.inviteEvents(saved));
+      await stage(this.toRemote(to, 'invite', toInvitePayload(saved)));
       return { invite: saved, created: true };
     });
-    await this.syncBus.notify([actor, to]);
-    return result;
   }
 
   /** Accepts, declines (the invitee) or revokes (the inviter) a pending invite; 404 for any other invite. */
   async answer(actor: string, inviteId: string, answer: InviteAnswer): Promise<FriendInviteEntity> {
     const invite = await this.dataSource.getRepository(FriendInviteEntity).findOneBy({ id: inviteId });
     if (!invite || invite[ANSWERS[answer].actorField] !== actor) throw this.noPendingInvite(inviteId, answer);
-    const answered = await this.inPairTransaction(invite.fromUserId, invite.toUserId, async (manager) => {
+    // A repeated answer (a client retrying after a lost response) gets the invite as it is.
+    if (invite.status === ANSWERS[answer].status) return invite;
+    return this.inPairTransaction(invite.fromUserId, invite.toUserId, async (manager, stage) => {
       const current = await manager.getRepository(FriendInviteEntity).findOneBy({ id: inviteId });
+      if (current?.status === ANSWERS[answer].status) return current;
       if (current?.status !== 'pending') throw this.noPendingInvite(inviteId, answer);
-      return this.answerInTransaction(manager, current, answer);
+      return this.answerInTransaction(manager, stage, current, answer);
     });
-    await this.syncBus.notify([invite.fromUserId, invite.toUserId]);
-    return answered;
   }
 
   async listInvites(actor: string, direction: InviteDirection, statuses: InviteStatus[] | undefined, limit: number) {
@@ -116,15 +131,90 @@ export class FriendsService {
   /** Ends a friendship in both directions; messages are refused both ways afterwards. */
   async unfriend(actor: string, friendInput: string): Promise<void> {
     const friend = await this.accounts.resolveAddress(friendInput, 'friendUserId');
-    await this.inPairTransaction(actor, friend, async (manager) => {
+    await this.inPairTransaction(actor, friend, async (manager, stage) => {
       const removed = await manager.delete(FriendshipEntity, [
         { userId: actor, friendUserId: friend },
         { userId: friend, friendUserId: actor },
       ]);
       if (!removed.affected) throw new NotFoundException(`you and ${friend} are not friends`);
       await this.syncEvents.append(manager, this.friendshipEvents(actor, friend, 'removed', null));
+      await stage(this.toRemote(friend, 'unfriend', { userId: actor, friendUserId: friend }));
     });
-    await this.syncBus.notify([actor, friend]);
+  }
+
+  /**
+   * An invite from another server's user to one of ours, with the id it has there. Repeats are harmless. When the
+   * two are already friends, or ours invited theirs too (crossing invites), it is accepted at once and the answer
+   * travels back; their node does the same with ours, so both end as friends.
+   */
+  async receiveRemoteInvite(invite: { id: string; fromUserId: string; toUserId: string; message: string | null }) {
+    return this.inPairTransaction(invite.fromUserId, invite.toUserId, async (manager, stage) => {
+      const invites = manager.getRepository(FriendInviteEntity);
+      const existing = await invites.findOneBy({ id: invite.id });
+      if (existing) {
+        if (existing.fromUserId !== invite.fromUserId || existing.toUserId !== invite.toUserId) {
+          throw new ConflictException(`invite id ${invite.id} is already used`);
+        }
+        return existing;
+      }
+      const pendingFromSender = await invites.findOneBy({
+        fromUserId: invite.fromUserId,
+        toUserId: invite.toUserId,
+        status: 'pending',
+      });
+      if (pendingFromSender)
+        await invites.update({ id: pendingFromSender.id }, { status: 'revoked', respondedAt: () => 'now()' });
+      await invites.insert(invites.create({ ...invite, status: 'pending' }));
+      let saved = await invites.findOneByOrFail({ id: invite.id });
+      await this.syncEvents.append(manager, this.inviteEvents(saved));
+      const crossing = await invites.findOneBy({
+        fromUserId: invite.toUserId,
+        toUserId: invite.fromUserId,
+        status: 'pending',
+      });
+      if (crossing || (await this.findFriendship(manager, invite.toUserId, invite.fromUserId))) {
+        saved = await this.answerInTransaction(manager, stage, saved, 'accept');
+      }
+      return saved;
+    });
+  }
+
+  /**
+   * The other server's answer to an invite both nodes know by id: accept or decline from the invitee, revoke from the
+   * inviter (`answeredBy` is the server that sent it). Answers to an invite no longer pending change nothing.
+   */
+  async applyRemoteAnswer(
+    answer: { id: string; fromUserId: string; toUserId: string; status: InviteStatus },
+    answeredBy: string,
+  ) {
+    const invite = await this.dataSource.getRepository(FriendInviteEntity).findOneBy({ id: answer.id });
+    const answerer = answer.status === 'revoked' ? invite?.fromUserId : invite?.toUserId;
+    if (
+      !invite ||
+      invite.fromUserId !== answer.fromUserId ||
+      invite.toUserId !== answer.toUserId ||
+      serverOf(answerer!) !== answeredBy
+    ) {
+      throw new NotFoundException(
+        `no invite ${answer.id} between ${answer.fromUserId} and ${answer.toUserId} that ${answeredBy} may answer`,
+      );
+    }
+    const action: InviteAnswer =
+      answer.status === 'accepted' ? 'accept' : answer.status === 'declined' ? 'decline' : 'revoke';
+    return this.inPairTransaction(invite.fromUserId, invite.toUserId, async (manager, stage) => {
+      const current = await manager.getRepository(FriendInviteEntity).findOneByOrFail({ id: answer.id });
+      if (current.status !== 'pending') return current;
+      return this.answerInTransaction(manager, stage, current, action, { fromRemote: true });
+    });
+  }
+
+  /** The other server's user ended a friendship with one of ours. */
+  async applyRemoteUnfriend(remoteUser: string, localUser: string): Promise<void> {
+    await this.inPairTransaction(remoteUser, localUser, async (manager) => {
+      const removed = await manager.delete(FriendshipEntity, { userId: localUser, friendUserId: remoteUser });
+      if (removed.affected)
+        await this.syncEvents.append(manager, this.friendshipEvents(remoteUser, localUser, 'removed', null));
+    });
   }
 
   async areFriends(user: string, other: string): Promise<boolean> {
@@ -147,7 +237,13 @@ export class FriendsService {
     return manager.getRepository(FriendshipEntity).findOneBy({ userId: user, friendUserId: other });
   }
 
-  private async answerInTransaction(manager: EntityManager, invite: FriendInviteEntity, answer: InviteAnswer) {
+  private async answerInTransaction(
+    manager: EntityManager,
+    stage: Stage,
+    invite: FriendInviteEntity,
+    answer: InviteAnswer,
+    { fromRemote = false } = {},
+  ) {
     const invites = manager.getRepository(FriendInviteEntity);
     await invites.update({ id: invite.id }, { status: ANSWERS[answer].status, respondedAt: () => 'now()' });
     const answered = await invites.findOneByOrFail({ id: invite.id });
@@ -172,16 +268,41 @@ export class FriendsService {
       events.push(...this.friendshipEvents(a, b, 'accepted', answered.id));
     }
     await this.syncEvents.append(manager, events);
+    if (!fromRemote) {
+      const otherParty = answer === 'revoke' ? answered.toUserId : answered.fromUserId;
+      await stage(this.toRemote(otherParty, 'invite-answer', toInvitePayload(answered)));
+    }
     return answered;
   }
 
   // Every change to a pair (invite, accept, unfriend) takes the pair's lock first, so that crossing invites or an
   // unfriend racing an accept resolve one after the other.
-  private inPairTransaction<T>(a: string, b: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
+  // What a pair's transaction staged for another server is dispatched, and its local users notified, after commit.
+  private async inPairTransaction<T>(
+    a: string,
+    b: string,
+    work: (manager: EntityManager, stage: Stage) => Promise<T>,
+  ): Promise<T> {
+    const outboxIds: string[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [conversationKey(a, b)]);
-      return work(manager);
+      const stage: Stage = async (items) => {
+        if (items.length > 0) outboxIds.push(...(await this.remote.stage(manager, items)));
+      };
+      return work(manager, stage);
     });
+    await this.syncBus.notify([a, b].filter((user) => this.accounts.isLocal(user)));
+    await this.remote.dispatch(outboxIds);
+    return result;
+  }
+
+  /** A delivery to `user`'s server when that user lives elsewhere; nothing otherwise. */
+  private toRemote(
+    user: string,
+    kind: 'invite' | 'invite-answer' | 'unfriend',
+    payload: Record<string, unknown>,
+  ): RemoteDeliveryItem[] {
+    return this.accounts.isLocal(user) ? [] : [{ kind, recipientServer: serverOf(user), payload }];
   }
 
   private inviteEvents(invite: FriendInviteEntity): NewSyncEvent[] {

@@ -4,6 +4,8 @@ import { CONTENT_TYPES, ContentType, MessageEntity } from './message.entity';
 
 export class MessageResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiPropertyOptional({ description: "this node's order of the message in its conversation (larger is later)" })
+  seq?: number;
   @ApiProperty({ description: 'idempotency key chosen by the sender (generated when omitted)' })
   clientMessageId: string;
   @ApiProperty({ example: 'alice@a.example' }) fromUserId: string;
@@ -12,17 +14,34 @@ export class MessageResponse {
   @ApiProperty() content: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) readAt: string | null;
+  @ApiPropertyOptional({
+    enum: ['pending', 'sent', 'acked', 'failed'],
+    nullable: true,
+    type: String,
+    description: 'for a message you sent to another server: how its delivery is going (null otherwise)',
+  })
+  deliveryStatus?: DeliveryStatus | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) deliveryAttempts?: number | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) lastDeliveryError?: string | null;
 }
+
+export type DeliveryStatus = 'pending' | 'sent' | 'acked' | 'failed';
 
 /** Raw rows (from SQL) and entities alike. */
 export type MessageRow = Pick<
   MessageEntity,
   'id' | 'clientMessageId' | 'fromUserId' | 'toUserId' | 'contentType' | 'content' | 'createdAt' | 'readAt'
->;
+> & {
+  seq?: string | number;
+  deliveryStatus?: DeliveryStatus | null;
+  deliveryAttempts?: number | null;
+  lastDeliveryError?: string | null;
+};
 
 export function toMessageResponse(message: MessageRow): MessageResponse {
   return {
     id: message.id,
+    ...(message.seq !== undefined ? { seq: Number(message.seq) } : {}),
     clientMessageId: message.clientMessageId,
     fromUserId: message.fromUserId,
     toUserId: message.toUserId,
@@ -30,6 +49,13 @@ export function toMessageResponse(message: MessageRow): MessageResponse {
     content: message.content,
     createdAt: message.createdAt.toISOString(),
     readAt: message.readAt?.toISOString() ?? null,
+    ...(message.deliveryStatus
+      ? {
+          deliveryStatus: message.deliveryStatus,
+          deliveryAttempts: message.deliveryAttempts ?? 0,
+          lastDeliveryError: message.lastDeliveryError ?? null,
+        }
+      : {}),
   };
 }
 

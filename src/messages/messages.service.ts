@@ -7,14 +7,17 @@ import {
   NotFoundException,
   PayloadTooLargeException,
 } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
+import { RemoteDelivery } from '../common/remote-delivery.port';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { newId } from '../common/ids';
 import { SyncBus } from '../sync/sync-bus';
 import { MAX_CONTENT_BYTES } from './dto/messages.dto';
 import { ContentType, conversationKey, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
-import { MessagesRepository } from './messages.repository';
+import { MessagesRepository, NewMessage } from './messages.repository';
 
 export interface SendMessageInput {
   toUserId: string;
@@ -35,6 +38,8 @@ export class MessagesService {
     @Inject(MessagesRepository) private readonly messages: MessagesRepository,
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
+    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** Stores a message to a friend; idempotent per (sender, clientMessageId). */
@@ -53,7 +58,10 @@ export class MessagesService {
       content: input.content,
       localUsers: [sender, recipient].filter((user) => this.accounts.isLocal(user)),
     };
-    const outcome = await this.messages.insert(candidate);
+    const remoteServer = this.accounts.isLocal(recipient) ? null : recipient.slice(recipient.lastIndexOf('@') + 1);
+    const { outcome, outboxIds } = remoteServer
+      ? await this.insertForRemoteRecipient(candidate, remoteServer)
+      : { outcome: await this.messages.insert(candidate), outboxIds: [] };
     switch (outcome.kind) {
       case 'not-friends':
         throw new ForbiddenException(`you and ${recipient} are not friends: an accepted friend invite is needed first`);
@@ -61,8 +69,26 @@ export class MessagesService {
         return { message: await this.original(candidate), created: false };
       case 'inserted':
         await this.syncBus.notify(candidate.localUsers);
-        return { message: outcome.message, created: true };
+        await this.remote.dispatch(outboxIds);
+        return {
+          message: remoteServer
+            ? { ...outcome.message, deliveryStatus: 'pending', deliveryAttempts: 0 }
+            : outcome.message,
+          created: true,
+        };
     }
+  }
+
+  /** The message and its outbox row commit together: a stored message to another server is always on its way. */
+  private insertForRemoteRecipient(candidate: NewMessage, recipientServer: string) {
+    return this.dataSource.transaction(async (manager) => {
+      const outcome = await this.messages.insert(candidate, manager);
+      const outboxIds =
+        outcome.kind === 'inserted'
+          ? await this.remote.stage(manager, [{ kind: 'message', recipientServer, messageId: outcome.message.id }])
+          : [];
+      return { outcome, outboxIds };
+    });
   }
 
   /** A page of the conversation between `viewer` and `friend`, oldest first. */
@@ -101,6 +127,50 @@ export class MessagesService {
     return { items, nextCursor: hasMore && last ? encodeCursor([Number(last.lastMessageSeq)]) : null };
   }
 
+  /**
+   * A message from another server's user to one of ours, stored inside the caller's transaction (federation writes
+   * its replay receipt in the same one).
+   */
+  storeIncoming(
+    manager: EntityManager,
+    message: Omit<SendMessageInput, 'clientMessageId'> & {
+      id: string;
+      clientMessageId: string;
+      fromUserId: string;
+      createdAt?: Date;
+    },
+  ) {
+    if (Buffer.byteLength(message.content, 'utf8') > MAX_CONTENT_BYTES) {
+      throw new PayloadTooLargeException(`content is larger than ${MAX_CONTENT_BYTES} bytes`);
+    }
+    return this.messages.insert(
+      {
+        id: message.id,
+        clientMessageId: message.clientMessageId,
+        fromUserId: message.fromUserId,
+        toUserId: message.toUserId,
+        conversationKey: conversationKey(message.fromUserId, message.toUserId),
+        contentType: message.contentType ?? 'text/plain',
+        content: message.content,
+        localUsers: [message.toUserId],
+        createdAt: message.createdAt,
+      },
+      manager,
+    );
+  }
+
+  /** Read receipts for messages our users sent to another server; returns the senders to notify. */
+  applyRemoteReads(
+    manager: EntityManager,
+    reads: { clientMessageId: string; fromUserId: string; toUserId: string; readAt: Date }[],
+  ) {
+    return this.messages.applyRemoteReads(manager, reads);
+  }
+
+  messageById(id: string): Promise<MessageEntity | null> {
+    return this.messages.findById(id);
+  }
+
   /** A message the user sent or received; 404 for any other, so that ids of others' messages reveal nothing. */
   async visibleMessage(viewer: string, messageId: string): Promise<MessageEntity> {
     const message = await this.messages.findById(messageId);
@@ -118,6 +188,7 @@ export class MessagesService {
     const updated = await this.messages.markRead(messageId, viewer, localUsers);
     if (!updated) return message;
     await this.syncBus.notify(localUsers);
+    if (!this.accounts.isLocal(updated.fromUserId)) await this.remote.messageRead(updated);
     return updated;
   }
 

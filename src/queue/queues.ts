@@ -9,3 +9,9 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
+
+/** Payload of a federation delivery job; the job id is the same outbox id. */
+export interface FederationDeliveryJob {
+  outboxId: string;
+}
+export const FEDERATION_DELIVERY_JOB = 'deliver';

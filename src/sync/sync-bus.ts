@@ -47,16 +47,17 @@ export class RedisSyncBus extends SyncBus implements OnModuleInit, OnModuleDestr
     super();
     this.channel = `${config.queuePrefix}:sync`;
     this.publisher = new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    this.subscriber = new Redis(config.redisUrl!, { lazyConnect: true });
+    this.subscriber = new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: null });
     for (const client of [this.publisher, this.subscriber]) {
       client.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
     }
   }
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     this.subscriber.on('message', (_channel: string, payload: string) => this.deliver(payload));
-    await this.subscriber.connect().catch(() => undefined);
-    await this.subscriber.subscribe(this.channel).catch(() => undefined);
+    // Not awaited: with Redis down the node still starts (health says so); ioredis subscribes once it connects and
+    // again after every reconnect.
+    this.subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`subscribe: ${error.message}`));
   }
 
   async publish(userIds: string[]): Promise<void> {

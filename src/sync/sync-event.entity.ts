@@ -1,24 +1,19 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export const SYNC_EVENT_TYPES = ['message', 'message.read', 'message.delivery', 'invite', 'friendship'] as const;
 export type SyncEventType = (typeof SYNC_EVENT_TYPES)[number];
 
 /**
- * The per-user change stream. Readers order by (txId, seq) and only see transactions older than every transaction
- * still running (see SyncService), so a cursor never skips an event that commits late.
+ * The per-user change stream. `seq` counts each user's events; it is taken from the user's SyncHead row, whose lock is
+ * held until commit, so a user's events commit in seq order and a cursor can never pass an event still to come.
  */
 @Entity({ name: 'sync_events' })
-@Index('sync_events_user_position_idx', ['userId', 'txId', 'seq'])
 export class SyncEventEntity {
-  @PrimaryColumn({ type: 'bigint', generated: 'increment' })
-  seq: string;
-
-  /** pg_current_xact_id() of the writing transaction, as bigint; always set by the INSERT (see sync-events.sql.ts). */
-  @Column({ name: 'tx_id', type: 'bigint' })
-  txId: string;
-
-  @Column({ name: 'user_id', type: 'varchar', length: 320 })
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 320 })
   userId: string;
+
+  @PrimaryColumn({ type: 'bigint' })
+  seq: string;
 
   @Column({ type: 'varchar', length: 32 })
   type: SyncEventType;
@@ -33,4 +28,14 @@ export class SyncEventEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
+}
+
+/** The last seq of each user's stream; writers lock it (in user order) until they commit. */
+@Entity({ name: 'sync_heads' })
+export class SyncHeadEntity {
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 320 })
+  userId: string;
+
+  @Column({ name: 'last_seq', type: 'bigint' })
+  lastSeq: string;
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SyncBus } from './sync-bus';
 import { SyncService } from './sync.service';
@@ -11,7 +11,9 @@ const RETRY_DELAYS_MS = [10, 50, 200, 1000];
 
 /** One Server-Sent Events connection: the backlog since the cursor, then each new event as it commits. */
 @Injectable()
-export class SyncStream {
+export class SyncStream implements BeforeApplicationShutdown {
+  private readonly openStreams = new Set<Response>();
+
   constructor(
     @Inject(SyncService) private readonly sync: SyncService,
     @Inject(SyncBus) private readonly bus: SyncBus,
@@ -67,13 +69,21 @@ export class SyncStream {
       response.write(': heartbeat\n\n');
       void pump(false);
     }, HEARTBEAT_MS);
+    this.openStreams.add(response);
     request.on('close', () => {
+      this.openStreams.delete(response);
       closed = true;
       unsubscribe();
       clearInterval(heartbeat);
       retries.forEach(clearTimeout);
     });
     void pump(false);
+  }
+
+  /** Open streams would keep the HTTP server from closing; clients reconnect elsewhere with Last-Event-ID. */
+  beforeApplicationShutdown(): void {
+    for (const response of this.openStreams) response.end();
+    this.openStreams.clear();
   }
 
   private scheduleRetries(retries: NodeJS.Timeout[], pump: () => Promise<void>): void {

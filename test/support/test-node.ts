@@ -10,6 +10,8 @@ export interface TestNode extends RunningNode {
   /** This node's server name, e.g. `localhost:41234`. */
   server: string;
   databaseName: string;
+  /** Stops the process and starts it again on the same port, database and queue prefix. */
+  restart(): Promise<void>;
   /** Stops the node and drops its database and queue keys. */
   destroy(): Promise<void>;
 }
@@ -55,15 +57,26 @@ async function startTestProcess(env: Record<string, string | undefined>): Promis
     LOG_LEVEL: 'error',
     ...env,
   });
-  const node = await startNode(config);
-  return {
-    ...node,
+  let running: RunningNode | null = await startNode(config);
+  const testNode: TestNode = {
+    ...running,
     server: config.federationServer,
     databaseName,
+    stop: async () => {
+      await running?.stop();
+      running = null;
+    },
+    restart: async () => {
+      await running?.stop();
+      running = await startNode(config);
+      Object.assign(testNode, { app: running.app, url: running.url });
+    },
     destroy: async () => {
-      await node.stop();
+      await running?.stop();
+      running = null;
       await dropDatabase(databaseName);
       await deleteRedisKeys(config.queuePrefix);
     },
   };
+  return testNode;
 }

@@ -1,0 +1,28 @@
+import { EntityManager } from 'typeorm';
+
+export type RemoteDeliveryItem =
+  | { kind: 'message'; recipientServer: string; messageId: string }
+  | {
+      kind: 'invite' | 'invite-answer' | 'unfriend' | 'receipts';
+      recipientServer: string;
+      payload: Record<string, unknown>;
+    };
+
+/**
+ * How friends, messages and sync hand work to federation without depending on it: federation provides the
+ * implementation (FederationModule). Everything staged is durable in the caller's transaction; `dispatch` after the
+ * commit only speeds it up (the outbox reconciler would find it anyway).
+ */
+export abstract class RemoteDelivery {
+  abstract stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<string[]>;
+  abstract dispatch(outboxIds: string[]): Promise<void>;
+  /** A device of `viewer` fetched these messages (sync or SSE): their senders' nodes get a delivery receipt, once. */
+  abstract messagesFetched(viewer: string, messageIds: string[]): Promise<void>;
+  /** `viewer` read a message from another server: its sender's node gets a read receipt. */
+  abstract messageRead(message: {
+    fromUserId: string;
+    toUserId: string;
+    clientMessageId: string;
+    readAt: Date | null;
+  }): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import { OutboxEntity, OutboxKind } from './outbox.entity';
+
+/** The capability a peer must announce for each kind of delivery; plain message delivery needs none. */
+export const REQUIRED_CAPABILITY: Record<OutboxKind, string | null> = {
+  message: null,
+  receipts: 'receipts',
+  invite: 'invites',
+  'invite-answer': 'invites',
+  unfriend: 'invites',
+};
+
+export const INBOX_PATHS = {
+  message: '/api/federation/inbox/messages',
+  batch: '/api/federation/inbox/batch',
+  receipts: '/api/federation/inbox/receipts',
+  invite: '/api/federation/inbox/invites',
+  'invite-answer': '/api/federation/inbox/invite-answers',
+  unfriend: '/api/federation/inbox/unfriend',
+} as const;
+
+/** What this node announces at /.well-known/mylife-federation. */
+export const OUR_CAPABILITIES = ['messages', 'batch', 'receipts', 'invites'];
+
+export interface WireMessage {
+  id: string;
+  clientMessageId: string;
+  fromUserId: string;
+  toUserId: string;
+  contentType: string;
+  content: string;
+  createdAt: string;
+  senderServer: string;
+}
+
+export interface DeliveryRequest {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+/** The request for claimed rows of one kind (several only for a message batch). */
+export function deliveryRequest(
+  rows: OutboxEntity[],
+  messages: Map<string, WireMessage>,
+  transactionId: string,
+): DeliveryRequest {
+  const [first] = rows;
+  if (first.kind !== 'message') return { path: INBOX_PATHS[first.kind], body: first.payload ?? {} };
+  if (rows.length === 1) return { path: INBOX_PATHS.message, body: { ...messages.get(first.messageId!)! } };
+  return {
+    path: INBOX_PATHS.batch,
+    body: { transactionId, messages: rows.map((row) => messages.get(row.messageId!)!) },
+  };
+}
+
+/** 401 (keys may have rotated), 408 and 429 are worth retrying; any other 4xx will never succeed. */
+export function isPermanentStatus(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+}

@@ -1,0 +1,215 @@
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { newId } from '../common/ids';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { deliveryRequest, isPermanentStatus, REQUIRED_CAPABILITY, WireMessage } from './delivery-request';
+import { DestinationHealth } from './destination-health.service';
+import { FederationAuth, NoPeerSecretError } from './federation-auth';
+import {
+  FederationHttpClient,
+  PeerForbiddenError,
+  PeerResponse,
+  PeerUnreachableError,
+} from './http/federation-http.client';
+import { AttemptOutcome, MAX_BATCH, OutboxService } from './outbox.service';
+import { OutboxEntity } from './outbox.entity';
+import { PeerDirectory, PeerInfo } from './peer-directory';
+
+const READY_CHECK_MS = 1000;
+
+interface BatchResult {
+  clientMessageId?: unknown;
+  fromUserId?: unknown;
+  status?: unknown;
+  statusCode?: unknown;
+  error?: unknown;
+}
+
+/**
+ * Delivers one outbox row per job (with the oldest other pending messages to the same server when the peer takes
+ * batches), mirrors the outcome into the rows, and throws when the row must be tried again so that BullMQ's attempts
+ * and backoff apply.
+ */
+@Processor(QUEUES.federationDelivery, { concurrency: 16 })
+export class DeliveryProcessor extends WorkerHost implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('FederationDelivery');
+
+  constructor(
+    @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(DestinationHealth) private readonly health: DestinationHealth,
+    @Inject(PeerDirectory) private readonly peers: PeerDirectory,
+    @Inject(FederationAuth) private readonly auth: FederationAuth,
+    @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  /**
+   * @nestjs/bullmq closes the worker gracefully after this hook, which waits for the queue backend and never returns
+   * when Redis is down. In that case close it forcibly first (BullMQ then reuses that close); the leases of rows cut
+   * short expire and they are picked up again.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const ready = this.worker.waitUntilReady().then(
+      () => true,
+      () => false,
+    );
+    const gaveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READY_CHECK_MS)));
+    const reachable = await Promise.race([ready, gaveUp]);
+    clearTimeout(timer);
+    if (!reachable) await this.worker.close(true);
+  }
+
+  async process(job: Job<FederationDeliveryJob>, token?: string): Promise<void> {
+    const row = await this.outbox.findById(job.data.outboxId);
+    if (row?.status !== 'pending') return;
+    const waitUntil = await this.health.retryAt(row.recipientServer);
+    if (waitUntil) {
+      // The destination is backed off as a whole; its recovery promotes this job (DestinationHealth.flush).
+      await job.moveToDelayed(waitUntil.getTime() + this.config.federation.backoffMaxMs, token);
+      throw new DelayedError();
+    }
+    const outcome = await this.deliver(row);
+    if (!outcome) return; // another worker holds the row in its batch
+    if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error ?? 'delivery failed');
+    if (outcome.status === 'pending') throw new Error(outcome.error ?? 'delivery will be retried');
+  }
+
+  /** One attempt for `row` (and its batch); returns the outcome of `row` itself. Also used by dispatch. */
+  async deliver(row: OutboxEntity): Promise<AttemptOutcome | null> {
+    const server = row.recipientServer;
+    let peer: PeerInfo;
+    try {
+      peer = await this.peers.peer(server);
+    } catch (error) {
+      return this.settle(row.id, [row], await this.unreachable(server, error));
+    }
+    const capability = REQUIRED_CAPABILITY[row.kind];
+    if (capability && !peer.capabilities.includes(capability)) {
+      return this.settle(row.id, [row], () => ({
+        status: 'failed',
+        httpStatus: null,
+        error: `${server} does not support ${row.kind} deliveries`,
+      }));
+    }
+    const rows = await this.outbox.claim(
+      row,
+      row.kind === 'message' && peer.capabilities.includes('batch') ? MAX_BATCH : 1,
+    );
+    if (!rows.some((claimed) => claimed.id === row.id)) return null;
+    const messages = await this.wireMessages(rows);
+    const request = deliveryRequest(rows, messages, newId());
+    const body = Buffer.from(JSON.stringify(request.body));
+    let response: PeerResponse;
+    try {
+      const headers = await this.auth.sign(server, body);
+      response = await this.http.send(server, 'POST', request.path, body, headers);
+    } catch (error) {
+      if (error instanceof PeerForbiddenError || error instanceof NoPeerSecretError) {
+        return this.settle(row.id, rows, () => ({ status: 'failed', httpStatus: null, error: error.message }));
+      }
+      return this.settle(row.id, rows, await this.unreachable(server, error));
+    }
+    if (response.status === 401) await this.peers.peer(server, { refresh: true }).catch(() => undefined);
+    if (response.status >= 500 || response.status === 429 || response.status === 408) {
+      await this.health.recordFailure(server, `${response.status} ${errorMessage(response)}`);
+    } else {
+      await this.health.recordSuccess(server);
+    }
+    const results = request.body.transactionId ? batchResults(response) : null;
+    return this.settle(row.id, rows, (claimed) => {
+      const wire = claimed.messageId ? messages.get(claimed.messageId) : undefined;
+      const result = results && wire ? results.get(`${wire.fromUserId} ${wire.clientMessageId}`) : undefined;
+      if (results && response.status < 300) {
+        if (!result)
+          return {
+            status: 'pending',
+            httpStatus: response.status,
+            error: 'no result for this message in the batch answer',
+          };
+        const code = typeof result.statusCode === 'number' ? result.statusCode : 200;
+        return classify(code, typeof result.error === 'string' ? result.error : null);
+      }
+      return classify(response.status, errorMessage(response));
+    });
+  }
+
+  /** Writes the attempt on every claimed row; a retryable failure past the attempt limit becomes `failed`. */
+  private async settle(
+    ownId: string,
+    rows: OutboxEntity[],
+    outcomeOf: (row: OutboxEntity) => AttemptOutcome,
+  ): Promise<AttemptOutcome> {
+    const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.federation;
+    const outcomes = new Map<string, AttemptOutcome>();
+    for (const row of rows) {
+      let outcome = outcomeOf(row);
+      const attempts = row.attempts + 1;
+      if (outcome.status === 'pending' && attempts >= maxAttempts) {
+        outcome = { ...outcome, status: 'failed', error: `gave up after ${attempts} attempts: ${outcome.error}` };
+      } else if (outcome.status === 'pending') {
+        const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempts - 1)) * (0.75 + Math.random() * 0.5);
+        outcome = { ...outcome, nextAttemptAt: new Date(Date.now() + delay) };
+      }
+      outcomes.set(row.id, outcome);
+    }
+    await this.outbox.recordAttempt(outcomes);
+    return outcomes.get(ownId)!;
+  }
+
+  /** The destination did not answer: back it off as a whole, and retry these rows. */
+  private async unreachable(server: string, error: unknown): Promise<() => AttemptOutcome> {
+    const message = error instanceof Error ? error.message : String(error);
+    await this.health.recordFailure(server, message);
+    if (!(error instanceof PeerUnreachableError)) this.logger.warn(`delivery to ${server} failed: ${message}`);
+    return () => ({ status: 'pending', httpStatus: null, error: message });
+  }
+
+  private async wireMessages(rows: OutboxEntity[]): Promise<Map<string, WireMessage>> {
+    const ids = rows.map((row) => row.messageId).filter((id): id is string => id !== null);
+    if (ids.length === 0) return new Map();
+    const found: (Omit<WireMessage, 'createdAt' | 'senderServer'> & { createdAt: Date })[] =
+      await this.dataSource.query(
+        `SELECT id, client_message_id AS "clientMessageId", from_user_id AS "fromUserId", to_user_id AS "toUserId",
+         content_type AS "contentType", content, created_at AS "createdAt"
+       FROM friend_messages WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+    return new Map(
+      found.map((message) => [
+        message.id,
+        { ...message, createdAt: message.createdAt.toISOString(), senderServer: this.config.federationServer },
+      ]),
+    );
+  }
+}
+
+function classify(status: number, error: string | null): AttemptOutcome {
+  if (status >= 200 && status < 300) return { status: 'sent', httpStatus: status, error: null };
+  if (isPermanentStatus(status))
+    return { status: 'failed', httpStatus: status, error: `${status} ${error ?? ''}`.trim() };
+  return { status: 'pending', httpStatus: status, error: `${status} ${error ?? ''}`.trim() };
+}
+
+function errorMessage(response: PeerResponse): string {
+  const message = (response.json as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message.slice(0, 500) : '';
+}
+
+function batchResults(response: PeerResponse): Map<string, BatchResult> | null {
+  const results = (response.json as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results)) return null;
+  return new Map(
+    (results as BatchResult[])
+      .filter((result) => typeof result?.clientMessageId === 'string' && typeof result.fromUserId === 'string')
+      .map((result) => [`${result.fromUserId} ${result.clientMessageId}`, result]),
+  );
+}

@@ -1,0 +1,152 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { DestinationEntity } from './destination.entity';
+import { FederationHttpClient } from './http/federation-http.client';
+import { OutboxService } from './outbox.service';
+import { WELL_KNOWN_PATH } from './peer-directory';
+
+const PROBE_EVERY_MS = 500;
+const PROBE_LEASE_MS = 15_000;
+const FLUSH_PAGE = 500;
+
+/**
+ * One health state per destination server, not per message: after a failure the whole destination waits
+ * (exponential backoff with jitter, capped), so a dead server gets one probe at a time instead of a flood. When a probe
+ * succeeds, a delivery succeeds, or a signed request arrives from it, everything waiting for it is sent at once, in
+ * order.
+ */
+@Injectable()
+export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('DestinationHealth');
+  private timer: NodeJS.Timeout | null = null;
+  private probing = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QUEUES.federationDelivery) private readonly queue: Queue<FederationDeliveryJob>,
+    @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.probeDue(), PROBE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** When deliveries to `server` may be tried again, or null when it is healthy. */
+  async retryAt(server: string): Promise<Date | null> {
+    const row = await this.dataSource
+      .getRepository(DestinationEntity)
+      .findOne({ where: { server }, select: { server: true, retryAt: true } });
+    return row?.retryAt && row.retryAt.getTime() > Date.now() ? row.retryAt : null;
+  }
+
+  /**
+   * A delivery failed for a reason of the destination (unreachable, 5xx, timeout). Only a failure outside a backoff
+   * window lengthens it: many messages failing at once count as one failure.
+   */
+  async recordFailure(server: string, error: string): Promise<void> {
+    const { backoffBaseMs, backoffMaxMs } = this.config.federation;
+    await this.dataSource.query(
+      `INSERT INTO federation_destinations (server, consecutive_failures, retry_at, last_error, last_failure_at)
+       VALUES ($1, 1, now() + ($2::float8 * (0.75 + random() * 0.5)) * interval '1 millisecond', $4, now())
+       ON CONFLICT (server) DO UPDATE SET
+         consecutive_failures = CASE WHEN d.retry_at IS NULL OR d.retry_at <= now()
+           THEN d.consecutive_failures + 1 ELSE d.consecutive_failures END,
+         retry_at = CASE WHEN d.retry_at IS NULL OR d.retry_at <= now()
+           THEN now() + (LEAST($3::float8, $2::float8 * power(2, d.consecutive_failures)) * (0.75 + random() * 0.5))
+             * interval '1 millisecond'
+           ELSE d.retry_at END,
+         last_error = $4, last_failure_at = now(), updated_at = now()`,
+      [server, backoffBaseMs, backoffMaxMs, error.slice(0, 2000)],
+    );
+  }
+
+  /** The destination answered: healthy again, and if it had been waiting, flush its queue. */
+  async recordSuccess(server: string): Promise<void> {
+    const [recovered]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE federation_destinations SET consecutive_failures = 0, retry_at = NULL, last_error = NULL,
+         last_success_at = now(), updated_at = now()
+       WHERE server = $1 AND (consecutive_failures > 0 OR retry_at IS NOT NULL)
+       RETURNING server`,
+      [server],
+    );
+    if (recovered.length > 0) {
+      this.logger.log(`${server} answers again: delivering what waited for it`);
+      await this.flush(server);
+    }
+  }
+
+  /** A signed request from `server` arrived: it is up. Runs in the background of that request. */
+  heardFrom(server: string): void {
+    this.recordSuccess(server).catch((error: unknown) =>
+      this.logger.warn(`flush of ${server} failed: ${String(error)}`),
+    );
+  }
+
+  /** Every pending row of `server` gets its job now, oldest first: delayed jobs are promoted, lost ones re-created. */
+  async flush(server: string): Promise<number> {
+    let flushed = 0;
+    let after: Date | undefined;
+    for (;;) {
+      const rows = await this.outbox.pendingIds(server, FLUSH_PAGE, after);
+      for (const { id } of rows) {
+        const job = await this.queue.getJob(id);
+        const state = job ? await job.getState() : 'missing';
+        if (state === 'delayed') await job!.promote();
+        else if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
+          await job?.remove().catch(() => undefined);
+          await this.queue.add(FEDERATION_DELIVERY_JOB, { outboxId: id }, { ...this.outbox.jobOptions, jobId: id });
+        }
+      }
+      flushed += rows.length;
+      if (rows.length < FLUSH_PAGE) return flushed;
+      after = rows[rows.length - 1].createdAt;
+    }
+  }
+
+  /** Probes destinations whose backoff has run out; one process probes each (a lease on the row). */
+  private async probeDue(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      const [due]: [{ server: string }[], number] = await this.dataSource.query(
+        `UPDATE federation_destinations SET probe_claimed_until = now() + $1 * interval '1 millisecond'
+         WHERE retry_at IS NOT NULL AND retry_at <= now()
+           AND (probe_claimed_until IS NULL OR probe_claimed_until < now())
+         RETURNING server`,
+        [PROBE_LEASE_MS],
+      );
+      await Promise.all(due.map(({ server }) => this.probe(server)));
+    } catch (error) {
+      this.logger.debug(`probe round failed: ${String(error)}`);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private async probe(server: string): Promise<void> {
+    try {
+      const response = await this.http.send(server, 'GET', WELL_KNOWN_PATH);
+      if (response.status >= 500) throw new Error(`answered ${response.status}`);
+      await this.recordSuccess(server);
+    } catch (error) {
+      await this.recordFailure(server, `probe: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      await this.dataSource.query('UPDATE federation_destinations SET probe_claimed_until = NULL WHERE server = $1', [
+        server,
+      ]);
+    }
+  }
+}

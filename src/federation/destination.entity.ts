@@ -1,0 +1,48 @@
+import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export interface PeerKey {
+  id: string;
+  publicKey: string;
+  notAfter: string | null;
+}
+
+/**
+ * One row per peer server: what it publishes (keys, capabilities) and how deliveries to it are going. A failing
+ * destination is backed off as a whole, not message by message.
+ */
+@Entity({ name: 'federation_destinations' })
+export class DestinationEntity {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  server: string;
+
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  keys: PeerKey[];
+
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  capabilities: string[];
+
+  @Column({ name: 'well_known_fetched_at', type: 'timestamptz', nullable: true })
+  wellKnownFetchedAt: Date | null;
+
+  @Column({ name: 'consecutive_failures', type: 'integer', default: 0 })
+  consecutiveFailures: number;
+
+  /** While set and in the future, nothing is sent; the prober tries the peer at this time. */
+  @Column({ name: 'retry_at', type: 'timestamptz', nullable: true })
+  retryAt: Date | null;
+
+  @Column({ name: 'probe_claimed_until', type: 'timestamptz', nullable: true })
+  probeClaimedUntil: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ name: 'last_success_at', type: 'timestamptz', nullable: true })
+  lastSuccessAt: Date | null;
+
+  @Column({ name: 'last_failure_at', type: 'timestamptz', nullable: true })
+  lastFailureAt: Date | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

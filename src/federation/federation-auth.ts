@@ -1,0 +1,147 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { FEDERATION_HEADERS, signatureMatches, signBody } from '../signing/hmac';
+import { ServerKeysService } from '../signing/server-keys.service';
+import { PeerKey } from './destination.entity';
+import { FederationHttpClient, PeerForbiddenError } from './http/federation-http.client';
+import { PeerDirectory } from './peer-directory';
+
+const SERVER_PATTERN = /^[a-z0-9.-]+(:\d{1,5})?$/;
+
+/** Thrown when we hold no secret for a peer: it publishes no keys and none is configured. */
+export class NoPeerSecretError extends Error {}
+
+/**
+ * Signs outgoing and verifies incoming server-to-server requests. Configured secrets win
+ * (MYLIFE_FEDERATION_SHARED_KEYS, then MYLIFE_FEDERATION_SHARED_KEY); otherwise the pair's secret is derived from
+ * both servers' published X25519 keys, and the sender names its key in x-mylife-federation-key-id.
+ */
+@Injectable()
+export class FederationAuth implements OnApplicationBootstrap {
+  private readonly logger = new Logger('FederationAuth');
+
+  constructor(
+    @Inject(ServerKeysService) private readonly serverKeys: ServerKeysService,
+    @Inject(PeerDirectory) private readonly peers: PeerDirectory,
+    @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.federation.sharedKey) {
+      this.logger.warn(
+        'MYLIFE_FEDERATION_SHARED_KEY gives every peer the same secret, so any of them can pose as another: prefer ' +
+          'MYLIFE_FEDERATION_SHARED_KEYS (one per peer) or derived keys (nothing to configure)',
+      );
+    }
+  }
+
+  /** Headers for a request to `peer` carrying exactly `rawBody`. */
+  async sign(peer: string, rawBody: Buffer, { refreshPeer = false } = {}): Promise<Record<string, string>> {
+    const timestamp = this.clock.now().toISOString();
+    const headers: Record<string, string> = {
+      [FEDERATION_HEADERS.server]: this.config.federationServer,
+      [FEDERATION_HEADERS.timestamp]: timestamp,
+    };
+    const configured = this.configuredSecret(peer);
+    if (configured) return { ...headers, [FEDERATION_HEADERS.signature]: signBody(configured, timestamp, rawBody) };
+    const { keys } = await this.peers.peer(peer, { refresh: refreshPeer });
+    const theirs = newestKey(keys);
+    if (!theirs)
+      throw new NoPeerSecretError(`${peer} publishes no federation keys and no shared key is configured for it`);
+    const ours = await this.serverKeys.current();
+    const secret = this.serverKeys.secretWith(ours, { server: peer, keyId: theirs.id, publicKey: theirs.publicKey });
+    return {
+      ...headers,
+      [FEDERATION_HEADERS.keyId]: ours.id,
+      [FEDERATION_HEADERS.signature]: signBody(secret, timestamp, rawBody),
+    };
+  }
+
+  /** The verified sending server of a request, or 401/403 with the reason. */
+  async verify(headers: Record<string, string | string[] | undefined>, rawBody: Buffer): Promise<string> {
+    const header = (name: string) => {
+      const value = headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const server = header(FEDERATION_HEADERS.server)?.toLowerCase();
+    const timestamp = header(FEDERATION_HEADERS.timestamp);
+    const signature = header(FEDERATION_HEADERS.signature);
+    if (!server || !timestamp || !signature) {
+      throw new UnauthorizedException(
+        `missing federation headers: ${FEDERATION_HEADERS.server}, ${FEDERATION_HEADERS.timestamp} and ${FEDERATION_HEADERS.signature} are required`,
+      );
+    }
+    if (!SERVER_PATTERN.test(server))
+      throw new UnauthorizedException(`${FEDERATION_HEADERS.server} is not a server name`);
+    if (server === this.config.federationServer)
+      throw new UnauthorizedException('a request cannot come from this server itself');
+    try {
+      this.http.assertAllowed(server);
+    } catch (error) {
+      if (error instanceof PeerForbiddenError) throw new ForbiddenException(error.message);
+      throw error;
+    }
+    const sentAt = Date.parse(timestamp);
+    if (Number.isNaN(sentAt) || !/^\d{4}-\d{2}-\d{2}T/.test(timestamp)) {
+      throw new UnauthorizedException(`${FEDERATION_HEADERS.timestamp} must be an ISO-8601 time`);
+    }
+    if (Math.abs(this.clock.now().getTime() - sentAt) > this.config.federation.maxClockSkewMs) {
+      throw new UnauthorizedException(
+        `${FEDERATION_HEADERS.timestamp} is more than ${this.config.federation.maxClockSkewMs} ms away from this server's clock`,
+      );
+    }
+    const configured = this.configuredSecret(server);
+    if (configured) {
+      if (signatureMatches(configured, timestamp, rawBody, signature)) return server;
+      throw new UnauthorizedException('the federation signature does not match');
+    }
+    const keyId = header(FEDERATION_HEADERS.keyId);
+    if (!keyId)
+      throw new UnauthorizedException(
+        `unknown server ${server}: no shared key configured and no ${FEDERATION_HEADERS.keyId}`,
+      );
+    // A signature that fails with cached keys may come from a key the peer rotated in since: fetch its keys once more.
+    for (const refresh of [false, true]) {
+      const theirs = await this.peerKey(server, keyId, refresh);
+      if (!theirs) continue;
+      for (const ours of await this.serverKeys.keys()) {
+        const secret = this.serverKeys.secretWith(ours, { server, keyId, publicKey: theirs.publicKey });
+        if (signatureMatches(secret, timestamp, rawBody, signature)) return server;
+      }
+    }
+    throw new UnauthorizedException('the federation signature does not match any key of this pair of servers');
+  }
+
+  private async peerKey(server: string, keyId: string, refresh: boolean): Promise<PeerKey | undefined> {
+    try {
+      const { keys } = await this.peers.peer(server, { refresh });
+      return keys.find((key) => key.id === keyId);
+    } catch {
+      if (refresh) throw new UnauthorizedException(`unknown server ${server}: its keys could not be fetched`);
+      return undefined;
+    }
+  }
+
+  private configuredSecret(peer: string): string | null {
+    return this.config.federation.sharedKeys.get(peer) ?? this.config.federation.sharedKey;
+  }
+}
+
+/** The key a peer signs with now: the one without an end date, else the one that lasts longest. */
+function newestKey(keys: PeerKey[]): PeerKey | undefined {
+  return (
+    keys.find((key) => key.notAfter === null) ??
+    [...keys].sort((a, b) => (b.notAfter ?? '').localeCompare(a.notAfter ?? ''))[0]
+  );
+}

@@ -1,0 +1,130 @@
+import { applyDecorators, Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { toInviteResponse } from '../friends/friends.responses';
+import { ServerKeysService } from '../signing/server-keys.service';
+import { OUR_CAPABILITIES } from './delivery-request';
+import { DispatchService } from './dispatch.service';
+import { DispatchKeyGuard } from './dispatch-key.guard';
+import {
+  DispatchDto,
+  InboxBatchDto,
+  InboxInviteAnswerDto,
+  InboxInviteDto,
+  InboxMessageDto,
+  InboxReceiptsDto,
+  InboxUnfriendDto,
+} from './dto/inbox.dto';
+import { FederatedRequest, FederationSigned } from './federation-signed.guard';
+import { InboundService } from './inbound.service';
+
+const SIGNATURE_HEADERS = [
+  ApiHeader({ name: 'x-mylife-federation-server', required: true }),
+  ApiHeader({ name: 'x-mylife-federation-timestamp', required: true, description: 'ISO-8601' }),
+  ApiHeader({
+    name: 'x-mylife-federation-signature',
+    required: true,
+    description: 'hex HMAC-SHA256 of `${timestamp}.${rawBody}`',
+  }),
+  ApiHeader({
+    name: 'x-mylife-federation-key-id',
+    required: false,
+    description: "the sender's key, for derived secrets",
+  }),
+];
+const Signed = () => applyDecorators(...SIGNATURE_HEADERS, FederationSigned());
+
+@ApiTags('federation')
+@Controller()
+export class FederationController {
+  constructor(
+    @Inject(InboundService) private readonly inbound: InboundService,
+    @Inject(DispatchService) private readonly dispatcher: DispatchService,
+    @Inject(ServerKeysService) private readonly serverKeys: ServerKeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @Get('.well-known/mylife-federation')
+  @ApiOperation({ summary: "this server's name, X25519 keys and federation capabilities" })
+  async wellKnown() {
+    return {
+      server: this.config.federationServer,
+      keys: await this.serverKeys.published(),
+      capabilities: OUR_CAPABILITIES,
+    };
+  }
+
+  @Post('api/federation/inbox/messages')
+  @Signed()
+  @ApiOperation({ summary: 'a message from another server (201 stored, 200 duplicate with the stored message)' })
+  async receiveMessage(
+    @Req() request: FederatedRequest,
+    @Body() body: InboxMessageDto,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const { duplicate, message } = await this.inbound.receiveMessage(request.federationServer, body);
+    response.status(duplicate ? 200 : 201);
+    return duplicate ? { ok: true, duplicate: true, message } : { ok: true, message };
+  }
+
+  @Post('api/federation/inbox/batch')
+  @HttpCode(200)
+  @Signed()
+  @ApiOperation({ summary: 'up to 100 messages in one signed request (capability `batch`)' })
+  receiveBatch(@Req() request: FederatedRequest, @Body() body: InboxBatchDto) {
+    return this.inbound.receiveBatch(request.federationServer, body);
+  }
+
+  @Post('api/federation/inbox/receipts')
+  @HttpCode(200)
+  @Signed()
+  @ApiOperation({ summary: 'delivery and read receipts for messages this server sent (capability `receipts`)' })
+  async receiveReceipts(@Req() request: FederatedRequest, @Body() body: InboxReceiptsDto) {
+    return { ok: true, applied: await this.inbound.receiveReceipts(request.federationServer, body.receipts) };
+  }
+
+  @Post('api/federation/inbox/invites')
+  @HttpCode(200)
+  @Signed()
+  @ApiOperation({ summary: 'a friend invite to a user of this server (capability `invites`)' })
+  async receiveInvite(@Req() request: FederatedRequest, @Body() body: InboxInviteDto) {
+    return { ok: true, invite: toInviteResponse(await this.inbound.receiveInvite(request.federationServer, body)) };
+  }
+
+  @Post('api/federation/inbox/invite-answers')
+  @HttpCode(200)
+  @Signed()
+  @ApiOperation({
+    summary: 'accept / decline (by the invitee) or revoke (by the inviter) of an invite both servers know',
+  })
+  async receiveInviteAnswer(@Req() request: FederatedRequest, @Body() body: InboxInviteAnswerDto) {
+    return {
+      ok: true,
+      invite: toInviteResponse(await this.inbound.receiveInviteAnswer(request.federationServer, body)),
+    };
+  }
+
+  @Post('api/federation/inbox/unfriend')
+  @HttpCode(200)
+  @Signed()
+  @ApiOperation({ summary: 'a user of the signing server ended a friendship with a user of this server' })
+  async receiveUnfriend(@Req() request: FederatedRequest, @Body() body: InboxUnfriendDto) {
+    await this.inbound.receiveUnfriend(request.federationServer, body.userId, body.friendUserId);
+    return { ok: true };
+  }
+
+  @Public()
+  @UseGuards(DispatchKeyGuard)
+  @Post('api/federation/dispatch')
+  @HttpCode(200)
+  @ApiHeader({ name: 'x-federation-dispatch-key', required: false })
+  @ApiOkResponse({ description: '`{ok, server, processed, sent, retried, failed, skipped}`' })
+  @ApiOperation({ summary: 'deliver due outbox rows now (the queue does this by itself; for operators and cron)' })
+  dispatch(@Body() body: DispatchDto) {
+    return this.dispatcher.dispatchDue(body.limit ?? 50);
+  }
+}

@@ -1,0 +1,55 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountsModule } from '../accounts/accounts.module';
+import { RemoteDelivery } from '../common/remote-delivery.port';
+import { FriendsModule } from '../friends/friends.module';
+import { MessagesModule } from '../messages/messages.module';
+import { SigningModule } from '../signing/signing.module';
+import { SyncModule } from '../sync/sync.module';
+import { DeliveryProcessor } from './delivery.processor';
+import { DestinationHealth } from './destination-health.service';
+import { DestinationEntity } from './destination.entity';
+import { DispatchService } from './dispatch.service';
+import { DispatchKeyGuard } from './dispatch-key.guard';
+import { FederationAuth } from './federation-auth';
+import { FederationController } from './federation.controller';
+import { FederationSignatureGuard } from './federation-signed.guard';
+import { FederationHttpClient } from './http/federation-http.client';
+import { InboundService } from './inbound.service';
+import { OutboxEntity } from './outbox.entity';
+import { OutboxReconciler } from './outbox-reconciler';
+import { OutboxService } from './outbox.service';
+import { PeerDirectory } from './peer-directory';
+
+/**
+ * Server-to-server delivery. Global so that friends, messages and sync reach it through the RemoteDelivery port
+ * they define, without importing federation.
+ */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([OutboxEntity, DestinationEntity]),
+    SigningModule,
+    SyncModule,
+    AccountsModule,
+    FriendsModule,
+    MessagesModule,
+  ],
+  controllers: [FederationController],
+  providers: [
+    FederationHttpClient,
+    PeerDirectory,
+    FederationAuth,
+    FederationSignatureGuard,
+    DispatchKeyGuard,
+    OutboxService,
+    { provide: RemoteDelivery, useExisting: OutboxService },
+    DestinationHealth,
+    DeliveryProcessor,
+    DispatchService,
+    OutboxReconciler,
+    InboundService,
+  ],
+  exports: [RemoteDelivery, OutboxService, DestinationHealth, SigningModule],
+})
+export class FederationModule {}

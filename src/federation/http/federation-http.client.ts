@@ -1,0 +1,129 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { lookup } from 'node:dns';
+import { Agent, Dispatcher, request } from 'undici';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { isPrivateAddress } from './network-policy';
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export interface PeerResponse {
+  status: number;
+  /** Parsed JSON, or null when the body was empty or not JSON. */
+  json: unknown;
+}
+
+/** A request that never reached an answer from the peer: refused, timed out, unsafe target, oversized answer. */
+export class PeerUnreachableError extends Error {}
+
+/** The peer may not be contacted at all (deny list, not on the allow list). */
+export class PeerForbiddenError extends Error {}
+
+/**
+ * Outbound HTTP to other servers: keep-alive pools per destination (undici), HTTPS unless insecure HTTP is allowed,
+ * no private or loopback targets unless allowed (checked on the resolved address, so DNS cannot smuggle one in),
+ * connect and response timeouts, and bounded response bodies.
+ */
+@Injectable()
+export class FederationHttpClient implements OnModuleDestroy {
+  private readonly agent: Agent;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    const { timeoutMs, allowPrivateNetworks } = config.federation;
+    this.agent = new Agent({
+      connections: 32,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: {
+        timeout: Math.min(timeoutMs, 5000),
+        lookup: (hostname, options, callback) =>
+          lookup(hostname, { ...options, all: true }, (error, addresses) => {
+            if (error) return callback(error, '', 4);
+            const list = Array.isArray(addresses) ? addresses : [{ address: addresses as string, family: 4 }];
+            const usable = allowPrivateNetworks ? list : list.filter((entry) => !isPrivateAddress(entry.address));
+            if (usable.length === 0) {
+              return callback(new PeerForbiddenError(`${hostname} resolves only to private addresses`), '', 4);
+            }
+            if ((options as { all?: boolean }).all)
+              return (callback as unknown as (e: null, a: typeof usable) => void)(null, usable);
+            callback(null, usable[0].address, usable[0].family);
+          }),
+      },
+    });
+  }
+
+  baseUrl(server: string): string {
+    return `${this.config.federation.allowInsecureHttp ? 'http' : 'https'}://${server}`;
+  }
+
+  /** Throws PeerForbiddenError when policy forbids talking to `server`. */
+  assertAllowed(server: string): void {
+    const { allowedServers, blockedServers } = this.config.federation;
+    if (blockedServers.has(server)) throw new PeerForbiddenError(`${server} is on MYLIFE_FEDERATION_BLOCKED_SERVERS`);
+    if (allowedServers && !allowedServers.has(server)) {
+      throw new PeerForbiddenError(`${server} is not on MYLIFE_FEDERATION_ALLOWED_SERVERS`);
+    }
+  }
+
+  async send(
+    server: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<PeerResponse> {
+    this.assertAllowed(server);
+    let response: Dispatcher.ResponseData<unknown>;
+    try {
+      response = await request(`${this.baseUrl(server)}${path}`, {
+        method,
+        body,
+        headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        dispatcher: this.agent,
+        maxRedirections: 0,
+      } as Parameters<typeof request>[1]);
+    } catch (error) {
+      if (error instanceof PeerForbiddenError) throw error;
+      const cause = (error as { cause?: Error }).cause;
+      if (cause instanceof PeerForbiddenError) throw cause;
+      throw new PeerUnreachableError(`${server}: ${describe(error)}`);
+    }
+    return { status: response.statusCode, json: await readBoundedJson(response.body, server) };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return code ? `${code} ${message}` : message;
+}
+
+async function readBoundedJson(body: Dispatcher.ResponseData<unknown>['body'], server: string): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        body.destroy();
+        throw new PeerUnreachableError(`${server}: response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof PeerUnreachableError) throw error;
+    throw new PeerUnreachableError(`${server}: ${describe(error)}`);
+  }
+  if (size === 0) return null;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,81 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { OutboxService } from './outbox.service';
+
+const PAGE = 1000;
+// Rows younger than this are still being enqueued by the request that made them.
+const GRACE_MS = 2000;
+
+/**
+ * The outbox is the source of truth: at boot and every MYLIFE_FEDERATION_RECONCILE_MS, each pending row that no
+ * worker holds gets its job again. BullMQ ignores a job id it already has, so live jobs are untouched and only lost
+ * ones (Redis flushed or restarted without persistence) come back. Destinations in backoff are left to their flush.
+ */
+@Injectable()
+export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('OutboxReconciler');
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QUEUES.federationDelivery) private readonly queue: Queue<FederationDeliveryJob>,
+    @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.reconcile();
+    this.timer = setInterval(() => void this.reconcile(), this.config.federation.reconcileMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Returns how many rows were offered to the queue. */
+  async reconcile(): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    let offered = 0;
+    try {
+      let after = '-infinity';
+      for (;;) {
+        const rows: { id: string; createdAt: Date; nextAttemptAt: Date }[] = await this.dataSource.query(
+          `SELECT o.id, o.created_at AS "createdAt", o.next_attempt_at AS "nextAttemptAt"
+           FROM federation_message_outbox o
+           LEFT JOIN federation_destinations d ON d.server = o.recipient_server
+           WHERE o.status = 'pending' AND (o.claimed_until IS NULL OR o.claimed_until < now())
+             AND o.created_at < now() - $1 * interval '1 millisecond' AND o.created_at > $2::timestamptz
+             AND (d.retry_at IS NULL OR d.retry_at <= now())
+           ORDER BY o.created_at LIMIT $3`,
+          [GRACE_MS, after, PAGE],
+        );
+        if (rows.length === 0) break;
+        const now = Date.now();
+        await this.queue.addBulk(
+          rows.map((row) => ({
+            name: FEDERATION_DELIVERY_JOB,
+            data: { outboxId: row.id },
+            opts: { ...this.outbox.jobOptions, jobId: row.id, delay: Math.max(0, row.nextAttemptAt.getTime() - now) },
+          })),
+        );
+        offered += rows.length;
+        if (rows.length < PAGE) break;
+        after = rows[rows.length - 1].createdAt.toISOString();
+      }
+    } catch (error) {
+      this.logger.warn(`reconcile failed (will try again): ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.running = false;
+    }
+    return offered;
+  }
+}

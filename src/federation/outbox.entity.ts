@@ -1,0 +1,65 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export const OUTBOX_STATUSES = ['pending', 'sent', 'acked', 'failed'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** What a row carries to the peer; only `message` rows reach `acked`. */
+export const OUTBOX_KINDS = ['message', 'receipts', 'invite', 'invite-answer', 'unfriend'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
+/**
+ * Every delivery to another server, durable before any job exists: the BullMQ job (id = this row's id) only
+ * schedules it, and the reconciler re-creates jobs from here when the queue loses them.
+ */
+@Entity({ name: 'federation_message_outbox' })
+@Index('federation_outbox_destination_idx', ['recipientServer', 'status', 'createdAt'])
+@Index('federation_outbox_due_idx', ['status', 'nextAttemptAt'])
+@Index('federation_outbox_message_idx', ['messageId'])
+export class OutboxEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind: OutboxKind;
+
+  @Column({ name: 'message_id', type: 'uuid', nullable: true })
+  messageId: string | null;
+
+  @Column({ name: 'recipient_server', type: 'varchar', length: 255 })
+  recipientServer: string;
+
+  /** The request body for kinds other than `message` (a message is read from friend_messages when sent). */
+  @Column({ type: 'jsonb', nullable: true })
+  payload: Record<string, unknown> | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: OutboxStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
+  nextAttemptAt: Date;
+
+  /** A worker's lease: no other worker sends the row before it expires. */
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ name: 'last_http_status', type: 'integer', nullable: true })
+  lastHttpStatus: number | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt: Date | null;
+
+  @Column({ name: 'acked_at', type: 'timestamptz', nullable: true })
+  ackedAt: Date | null;
+}

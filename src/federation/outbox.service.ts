@@ -1,0 +1,288 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { JobsOptions, Queue } from 'bullmq';
+import { DataSource, EntityManager } from 'typeorm';
+import { newId } from '../common/ids';
+import { RemoteDelivery, RemoteDeliveryItem } from '../common/remote-delivery.port';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { SyncBus } from '../sync/sync-bus';
+import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
+import { OutboxEntity, OutboxStatus } from './outbox.entity';
+import { PeerDirectory } from './peer-directory';
+
+// A worker holds the rows it sends for this long; a crashed worker's rows are picked up again after it.
+const CLAIM_MS = 60_000;
+export const MAX_BATCH = 100;
+
+export interface ReceiptItem {
+  type: 'delivered' | 'read';
+  clientMessageId: string;
+  fromUserId: string;
+  toUserId: string;
+  at: string;
+}
+
+export interface AttemptOutcome {
+  status: Extract<OutboxStatus, 'sent' | 'failed' | 'pending'>;
+  httpStatus: number | null;
+  error: string | null;
+  /** For `pending`: when to try again. */
+  nextAttemptAt?: Date;
+}
+
+/**
+ * The federation outbox: rows staged in the writer's transaction, BullMQ jobs that mirror them, and every attempt's
+ * outcome written back. Message rows' state changes reach the sender's sync stream as `message.delivery` events.
+ */
+@Injectable()
+export class OutboxService extends RemoteDelivery {
+  private readonly logger = new Logger('FederationOutbox');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QUEUES.federationDelivery) private readonly queue: Queue<FederationDeliveryJob>,
+    @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
+    @Inject(SyncBus) private readonly syncBus: SyncBus,
+    @Inject(PeerDirectory) private readonly peers: PeerDirectory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  get jobOptions(): JobsOptions {
+    const { maxAttempts, backoffBaseMs } = this.config.federation;
+    return {
+      attempts: maxAttempts,
+      backoff: { type: 'exponential', delay: backoffBaseMs, jitter: 0.5 },
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+    };
+  }
+
+  async stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    const rows = items.map((item) => ({
+      id: newId(),
+      kind: item.kind,
+      recipientServer: item.recipientServer,
+      messageId: item.kind === 'message' ? item.messageId : null,
+      payload: item.kind === 'message' ? null : item.payload,
+      status: 'pending' as const,
+    }));
+    await manager.getRepository(OutboxEntity).insert(rows as Partial<OutboxEntity>[] as never);
+    return rows.map((row) => row.id);
+  }
+
+  /** Schedules the rows' jobs. A queue that is down only delays them: the reconciler enqueues from the table. */
+  async dispatch(outboxIds: string[]): Promise<void> {
+    if (outboxIds.length === 0) return;
+    try {
+      await this.queue.addBulk(
+        outboxIds.map((id) => ({
+          name: FEDERATION_DELIVERY_JOB,
+          data: { outboxId: id },
+          opts: { ...this.jobOptions, jobId: id },
+        })),
+      );
+    } catch (error) {
+      this.logger.warn(`could not enqueue ${outboxIds.length} deliveries now (the reconciler will): ${String(error)}`);
+    }
+  }
+
+  async messagesFetched(viewer: string, messageIds: string[]): Promise<void> {
+    // TypeORM answers an UPDATE with [rows, count].
+    const [fetched]: [{ sender_server: string; client_message_id: string; from_user_id: string }[], number] =
+      await this.dataSource.query(
+        `UPDATE federation_inbox_receipts SET fetched_at = now()
+         WHERE message_id = ANY($1::uuid[]) AND fetched_at IS NULL
+         RETURNING sender_server, client_message_id, from_user_id`,
+        [messageIds],
+      );
+    const at = new Date().toISOString();
+    await this.stageReceipts(
+      fetched.map((row) => ({
+        server: row.sender_server,
+        receipt: {
+          type: 'delivered',
+          clientMessageId: row.client_message_id,
+          fromUserId: row.from_user_id,
+          toUserId: viewer,
+          at,
+        },
+      })),
+    );
+  }
+
+  async messageRead(message: { fromUserId: string; toUserId: string; clientMessageId: string; readAt: Date | null }) {
+    const server = message.fromUserId.slice(message.fromUserId.lastIndexOf('@') + 1);
+    await this.stageReceipts([
+      {
+        server,
+        receipt: {
+          type: 'read',
+          clientMessageId: message.clientMessageId,
+          fromUserId: message.fromUserId,
+          toUserId: message.toUserId,
+          at: (message.readAt ?? new Date()).toISOString(),
+        },
+      },
+    ]);
+  }
+
+  /** One `receipts` row per sending server, for the servers that take receipts (plain MyLife nodes do not). */
+  private async stageReceipts(items: { server: string; receipt: ReceiptItem }[]): Promise<void> {
+    const byServer = new Map<string, ReceiptItem[]>();
+    for (const { server, receipt } of items) byServer.set(server, [...(byServer.get(server) ?? []), receipt]);
+    const staged: RemoteDeliveryItem[] = [];
+    for (const [server, receipts] of byServer) {
+      const capabilities = await this.peers.peer(server).then(
+        (peer) => peer.capabilities,
+        () => ['receipts'],
+      );
+      if (!capabilities.includes('receipts')) continue;
+      for (let start = 0; start < receipts.length; start += 500) {
+        staged.push({
+          kind: 'receipts',
+          recipientServer: server,
+          payload: { receipts: receipts.slice(start, start + 500) },
+        });
+      }
+    }
+    if (staged.length === 0) return;
+    const ids = await this.dataSource.transaction((manager) => this.stage(manager, staged));
+    await this.dispatch(ids);
+  }
+
+  findById(id: string): Promise<OutboxEntity | null> {
+    return this.dataSource.getRepository(OutboxEntity).findOneBy({ id });
+  }
+
+  /**
+   * Leases rows for one request: the given row, plus (for a batch) the oldest other pending message rows to the same
+   * server. Rows leased by another worker are skipped, so two workers never send the same row at once.
+   */
+  async claim(row: OutboxEntity, batchSize: number): Promise<OutboxEntity[]> {
+    const [claimed]: [OutboxEntity[], number] = await this.dataSource.query(
+      `UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
+       WHERE o.id IN (
+         SELECT id FROM federation_message_outbox
+         WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+           AND (id = $1 OR ($3 > 1 AND kind = 'message' AND recipient_server = $2 AND next_attempt_at <= now()))
+         ORDER BY (id = $1) DESC, created_at
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED)
+       RETURNING o.id, o.kind, o.message_id AS "messageId", o.recipient_server AS "recipientServer", o.payload,
+         o.attempts, o.created_at AS "createdAt"`,
+      [row.id, row.recipientServer, batchSize, CLAIM_MS],
+    );
+    return claimed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  /**
+   * Writes one attempt's outcome on each row and releases it. Rows already acked (a receipt can overtake the 2xx)
+   * stay acked. Message rows that became sent or failed are told to their sender's stream.
+   */
+  async recordAttempt(outcomes: Map<string, AttemptOutcome>): Promise<void> {
+    if (outcomes.size === 0) return;
+    const ids = [...outcomes.keys()];
+    const list = [...outcomes.values()];
+    const changed: {
+      id: string;
+      status: OutboxStatus;
+      attempts: number;
+      last_error: string | null;
+      message_id: string | null;
+      from_user_id: string | null;
+    }[] = await this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query(
+        `UPDATE federation_message_outbox o SET
+             status = CASE WHEN o.status = 'pending' THEN u.status ELSE o.status END,
+             attempts = o.attempts + 1,
+             last_error = u.error,
+             last_http_status = u.http_status,
+             next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
+             sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE o.sent_at END,
+             claimed_until = NULL,
+             updated_at = now()
+           FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::timestamptz[])
+             AS u(id, status, http_status, error, next_attempt_at)
+           WHERE o.id = u.id
+           RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id,
+             (SELECT from_user_id FROM friend_messages m WHERE m.id = o.message_id) AS from_user_id`,
+        [
+          ids,
+          list.map((outcome) => outcome.status),
+          list.map((outcome) => outcome.httpStatus),
+          list.map((outcome) => outcome.error),
+          list.map((outcome) => outcome.nextAttemptAt ?? null),
+        ],
+      );
+      const settled = (rows[0] as typeof rows).filter(
+        (row: { status: string; message_id: string | null }) => row.message_id && row.status !== 'pending',
+      );
+      await this.syncEvents.append(manager, settled.map(toDeliveryEvent));
+      return settled;
+    });
+    await this.syncBus.notify(changed.map((row) => row.from_user_id!).filter(Boolean));
+  }
+
+  /** Receipts from the recipient's server: `delivered` acks our message rows. Returns the senders to notify. */
+  async acknowledge(
+    receipts: { clientMessageId: string; fromUserId: string; toUserId: string }[],
+    manager: EntityManager,
+  ) {
+    if (receipts.length === 0) return [];
+    const rows: {
+      id: string;
+      status: OutboxStatus;
+      attempts: number;
+      last_error: string | null;
+      message_id: string;
+      from_user_id: string;
+    }[] = (
+      await manager.query(
+        `UPDATE federation_message_outbox o SET status = 'acked', acked_at = now(), claimed_until = NULL, updated_at = now()
+         FROM friend_messages m, unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
+         WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
+           AND o.message_id = m.id AND o.kind = 'message' AND o.status IN ('pending', 'sent')
+         RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id, m.from_user_id`,
+        [receipts.map((r) => r.clientMessageId), receipts.map((r) => r.fromUserId), receipts.map((r) => r.toUserId)],
+      )
+    )[0];
+    await this.syncEvents.append(manager, rows.map(toDeliveryEvent));
+    return rows.map((row) => row.from_user_id);
+  }
+
+  /** Pending rows to a server, oldest first: what a recovered destination gets at once. */
+  async pendingIds(server: string | null, limit: number, after?: Date): Promise<{ id: string; createdAt: Date }[]> {
+    return this.dataSource.query(
+      `SELECT id, created_at AS "createdAt" FROM federation_message_outbox
+       WHERE status = 'pending' AND ($1::varchar IS NULL OR recipient_server = $1)
+         AND (claimed_until IS NULL OR claimed_until < now()) AND created_at > COALESCE($3::timestamptz, '-infinity')
+       ORDER BY created_at LIMIT $2`,
+      [server, limit, after ?? null],
+    );
+  }
+}
+
+function toDeliveryEvent(row: {
+  status: OutboxStatus;
+  attempts: number;
+  last_error: string | null;
+  message_id: string | null;
+  from_user_id: string | null;
+}): NewSyncEvent {
+  return {
+    userId: row.from_user_id!,
+    type: 'message.delivery',
+    data: {
+      messageId: row.message_id,
+      deliveryStatus: row.status,
+      deliveryAttempts: row.attempts,
+      lastDeliveryError: row.last_error,
+    },
+  };
+}

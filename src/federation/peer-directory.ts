@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { isX25519PublicKey } from '../signing/key-agreement';
+import { DestinationEntity, PeerKey } from './destination.entity';
+import { FederationHttpClient, PeerUnreachableError } from './http/federation-http.client';
+
+export const WELL_KNOWN_PATH = '/.well-known/mylife-federation';
+const REFRESH_AFTER_MS = 10 * 60 * 1000;
+
+export interface PeerInfo {
+  keys: PeerKey[];
+  capabilities: string[];
+}
+
+/**
+ * What other servers publish at /.well-known/mylife-federation (keys, capabilities), cached in
+ * federation_destinations. A server that publishes nothing is a plain MyLife node: message delivery only, with a
+ * configured shared key.
+ */
+@Injectable()
+export class PeerDirectory {
+  private readonly memory = new Map<string, { info: PeerInfo; at: number }>();
+  private readonly inFlight = new Map<string, Promise<PeerInfo>>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async peer(server: string, { refresh = false } = {}): Promise<PeerInfo> {
+    const now = this.clock.now().getTime();
+    const remembered = this.memory.get(server);
+    if (!refresh && remembered && now - remembered.at < REFRESH_AFTER_MS) return remembered.info;
+    if (!refresh) {
+      const row = await this.dataSource.getRepository(DestinationEntity).findOneBy({ server });
+      if (row?.wellKnownFetchedAt && now - row.wellKnownFetchedAt.getTime() < REFRESH_AFTER_MS) {
+        return this.remember(
+          server,
+          { keys: row.keys, capabilities: row.capabilities },
+          row.wellKnownFetchedAt.getTime(),
+        );
+      }
+    }
+    let fetching = this.inFlight.get(server);
+    if (!fetching) {
+      fetching = this.fetch(server).finally(() => this.inFlight.delete(server));
+      this.inFlight.set(server, fetching);
+    }
+    return fetching;
+  }
+
+  private async fetch(server: string): Promise<PeerInfo> {
+    let info: PeerInfo;
+    try {
+      const response = await this.http.send(server, 'GET', WELL_KNOWN_PATH);
+      if (response.status >= 500) throw new PeerUnreachableError(`${server}: well-known answered ${response.status}`);
+      info = parseWellKnown(response.json, server);
+    } catch (error) {
+      const cached = await this.dataSource.getRepository(DestinationEntity).findOneBy({ server });
+      if (cached?.wellKnownFetchedAt) return { keys: cached.keys, capabilities: cached.capabilities };
+      throw error;
+    }
+    await this.dataSource.query(
+      `INSERT INTO federation_destinations (server, keys, capabilities, well_known_fetched_at)
+       VALUES ($1, $2, $3, now())
+       ON CONFLICT (server) DO UPDATE SET keys = EXCLUDED.keys, capabilities = EXCLUDED.capabilities,
+         well_known_fetched_at = now(), updated_at = now()`,
+      [server, JSON.stringify(info.keys), JSON.stringify(info.capabilities)],
+    );
+    return this.remember(server, info, this.clock.now().getTime());
+  }
+
+  private remember(server: string, info: PeerInfo, at: number): PeerInfo {
+    this.memory.set(server, { info, at });
+    return info;
+  }
+}
+
+/** A well-known document, or an empty one (plain MyLife node) when it is missing or not ours. */
+export function parseWellKnown(document: unknown, server: string): PeerInfo {
+  const doc = document as { server?: unknown; keys?: unknown; capabilities?: unknown } | null;
+  if (!doc || doc.server !== server) return { keys: [], capabilities: [] };
+  const keys = Array.isArray(doc.keys)
+    ? doc.keys
+        .filter(
+          (key): key is PeerKey & { algorithm: string } =>
+            typeof key?.id === 'string' &&
+            key.id.length <= 64 &&
+            key.algorithm === 'x25519' &&
+            isX25519PublicKey(key.publicKey),
+        )
+        .map((key) => ({
+          id: key.id,
+          publicKey: key.publicKey,
+          notAfter: typeof key.notAfter === 'string' ? key.notAfter : null,
+        }))
+    : [];
+  const capabilities = Array.isArray(doc.capabilities)
+    ? doc.capabilities.filter((capability): capability is string => typeof capability === 'string').slice(0, 50)
+    : [];
+  return { keys, capabilities };
+}

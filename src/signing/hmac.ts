@@ -1,0 +1,25 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const FEDERATION_HEADERS = {
+  server: 'x-mylife-federation-server',
+  timestamp: 'x-mylife-federation-timestamp',
+  signature: 'x-mylife-federation-signature',
+  keyId: 'x-mylife-federation-key-id',
+} as const;
+
+/** The wire format of existing MyLife nodes: lower-case hex HMAC-SHA256 of `${timestamp}.${rawBody}`. */
+export function signBody(secret: string | Buffer, timestamp: string, rawBody: Buffer | string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
+}
+
+/** Constant-time check of a presented signature against the expected one for `secret`. */
+export function signatureMatches(
+  secret: string | Buffer,
+  timestamp: string,
+  rawBody: Buffer | string,
+  presented: string,
+): boolean {
+  if (!/^[0-9a-f]{64}$/.test(presented)) return false;
+  const expected = Buffer.from(signBody(secret, timestamp, rawBody), 'hex');
+  return timingSafeEqual(expected, Buffer.from(presented, 'hex'));
+}

@@ -1,0 +1,130 @@
+import request from 'supertest';
+import { bearer } from './support/factories';
+import { befriendAcross, eventually, resident, Resident, startFederatedNode } from './support/federation';
+import { TestNode } from './support/test-node';
+
+describe('federation between two nodes', () => {
+  let nodeA: TestNode, nodeB: TestNode;
+  let alice: Resident, bob: Resident;
+
+  beforeAll(async () => {
+    [nodeA, nodeB] = await Promise.all([startFederatedNode(), startFederatedNode()]);
+    alice = await resident(nodeA, 'alice');
+    bob = await resident(nodeB, 'bob');
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
+  });
+
+  it('publishes its keys and capabilities at /.well-known/mylife-federation', async () => {
+    const response = await request(nodeA.url).get('/.well-known/mylife-federation').expect(200);
+    expect(response.body).toEqual({
+      server: nodeA.server,
+      keys: [
+        {
+          id: expect.any(String),
+          algorithm: 'x25519',
+          publicKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+          notAfter: null,
+        },
+      ],
+      capabilities: expect.arrayContaining(['messages', 'batch', 'receipts', 'invites']),
+    });
+  });
+
+  it('befriends across nodes: invite → accept, with the same invite id on both', async () => {
+    const inviteId = await befriendAcross(alice, bob);
+    const onA = await request(nodeA.url).get('/api/friends/invites?direction=outgoing').set(bearer(alice)).expect(200);
+    const onB = await request(nodeB.url).get('/api/friends/invites?direction=incoming').set(bearer(bob)).expect(200);
+    expect(onA.body.outgoing.find((invite: { id: string }) => invite.id === inviteId).status).toBe('accepted');
+    expect(onB.body.incoming.find((invite: { id: string }) => invite.id === inviteId).status).toBe('accepted');
+    const bobsFriends = await request(nodeB.url).get('/api/friends').set(bearer(bob)).expect(200);
+    expect(bobsFriends.body.friends.map((friend: { friendUserId: string }) => friend.friendUserId)).toEqual([
+      alice.address,
+    ]);
+  });
+
+  it('delivers messages both ways, acks them when fetched, and sends read receipts back', async () => {
+    const sent = await request(nodeA.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: bob.address, content: 'hi from A' })
+      .expect(201);
+    expect(sent.body).toMatchObject({ fromUserId: alice.address, toUserId: bob.address, deliveryStatus: 'pending' });
+
+    const received = await eventually(
+      async () => {
+        const thread = await request(nodeB.url)
+          .get(`/api/messages?friendUserId=${alice.address}`)
+          .set(bearer(bob))
+          .expect(200);
+        return thread.body.items.find(
+          (message: { clientMessageId: string }) => message.clientMessageId === sent.body.clientMessageId,
+        );
+      },
+      10_000,
+      'message reached B',
+    );
+    expect(received).toMatchObject({ id: sent.body.id, content: 'hi from A', fromUserId: alice.address });
+
+    // Bob's device fetches it through sync: A hears about it and marks it acked.
+    await request(nodeB.url).get('/api/sync').set(bearer(bob)).expect(200);
+    await eventually(
+      async () => {
+        const thread = await request(nodeA.url)
+          .get(`/api/messages?friendUserId=${bob.address}`)
+          .set(bearer(alice))
+          .expect(200);
+        return thread.body.items.find(
+          (message: { id: string; deliveryStatus: string }) =>
+            message.id === sent.body.id && message.deliveryStatus === 'acked',
+        );
+      },
+      10_000,
+      'delivery acked on A',
+    );
+
+    await request(nodeB.url).post(`/api/messages/${received.id}/read`).set(bearer(bob)).send({}).expect(200);
+    const readOnA = await eventually(
+      async () => {
+        const thread = await request(nodeA.url)
+          .get(`/api/messages?friendUserId=${bob.address}`)
+          .set(bearer(alice))
+          .expect(200);
+        return thread.body.items.find(
+          (message: { id: string; readAt: string | null }) => message.id === sent.body.id && message.readAt,
+        );
+      },
+      10_000,
+      'read receipt on A',
+    );
+    expect(readOnA.deliveryStatus).toBe('acked');
+
+    const reply = await request(nodeB.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: alice.address, content: 'hi back' })
+      .expect(201);
+    await eventually(
+      async () => {
+        const thread = await request(nodeA.url)
+          .get(`/api/messages?friendUserId=${bob.address}`)
+          .set(bearer(alice))
+          .expect(200);
+        return thread.body.items.some((message: { id: string }) => message.id === reply.body.id);
+      },
+      10_000,
+      'reply reached A',
+    );
+
+    const aliceSync = await request(nodeA.url).get('/api/sync?limit=1000').set(bearer(alice)).expect(200);
+    const deliveries = aliceSync.body.events.filter(
+      (event: { type: string; data: { messageId: string } }) =>
+        event.type === 'message.delivery' && event.data.messageId === sent.body.id,
+    );
+    expect(deliveries.map((event: { data: { deliveryStatus: string } }) => event.data.deliveryStatus)).toEqual([
+      'sent',
+      'acked',
+    ]);
+  });
+});

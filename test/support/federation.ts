@@ -1,0 +1,76 @@
+import request from 'supertest';
+import { bearer, signUp, TestUser } from './factories';
+import { startTestNode, TestNode } from './test-node';
+
+/** Loopback federation: plain HTTP and private addresses allowed, short backoffs so that tests stay quick. */
+export const FEDERATION_TEST_ENV = {
+  MYLIFE_FEDERATION_ALLOW_INSECURE_HTTP: 'true',
+  MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS: 'true',
+  MYLIFE_FEDERATION_BACKOFF_BASE_MS: '200',
+  MYLIFE_FEDERATION_BACKOFF_MAX_MS: '1000',
+  MYLIFE_FEDERATION_RECONCILE_MS: '1000',
+  MYLIFE_FEDERATION_TIMEOUT_MS: '3000',
+};
+
+export function startFederatedNode(env: Record<string, string | undefined> = {}): Promise<TestNode> {
+  return startTestNode({ ...FEDERATION_TEST_ENV, ...env });
+}
+
+export interface Resident extends TestUser {
+  node: TestNode;
+}
+
+export async function resident(node: TestNode, username: string): Promise<Resident> {
+  return { ...(await signUp(node, username)), node };
+}
+
+/** Polls `check` until it returns a value that is not undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** `a` invites `b` across servers, `b` accepts on their own node, and both nodes agree they are friends. */
+export async function befriendAcross(a: Resident, b: Resident): Promise<string> {
+  const sent = await request(a.node.url)
+    .post('/api/friends/invites')
+    .set(bearer(a))
+    .send({ toUserId: b.address })
+    .expect(201);
+  const inviteId: string = sent.body.invite.id;
+  await eventually(
+    async () => {
+      const incoming = await request(b.node.url)
+        .get('/api/friends/invites?direction=incoming&status=pending')
+        .set(bearer(b));
+      return incoming.body.incoming?.some((invite: { id: string }) => invite.id === inviteId);
+    },
+    10_000,
+    'invite reached the other node',
+  );
+  await request(b.node.url).post(`/api/friends/invites/${inviteId}/accept`).set(bearer(b)).send({}).expect(200);
+  await eventually(
+    async () => {
+      const friends = await request(a.node.url).get('/api/friends').set(bearer(a));
+      return friends.body.friends?.some((friend: { friendUserId: string }) => friend.friendUserId === b.address);
+    },
+    10_000,
+    'acceptance reached the inviting node',
+  );
+  return inviteId;
+}
