@@ -72,3 +72,29 @@ describe('sql.js persistence', () => {
     second.close();
   });
 });
+
+describe('a client on sql.js', () => {
+  it('keeps its queued message and outbox across a save and load of the bytes', async () => {
+    const { MyLifeClient } = await import('../src/mylife-client.ts');
+    const database = await SqlJsDatabase.create();
+    const client = new MyLifeClient({ database });
+    database.run(
+      `INSERT INTO session (id, server_url, user_address, device_name) VALUES (1, 'http://node.test', 'alice@node.test', 'web')`,
+    );
+    const queued = client.sendMessage('bob', 'saved in the browser');
+    const bytes = database.export();
+
+    const reloaded = new MyLifeClient({ database: await SqlJsDatabase.create({ bytes }) });
+    expect(reloaded.allMessages()).toEqual([
+      expect.objectContaining({ clientMessageId: queued.clientMessageId, status: 'queued' }),
+    ]);
+    expect(reloaded.outbox()).toEqual([
+      expect.objectContaining({
+        state: 'pending',
+        operation: { kind: 'send', clientMessageId: queued.clientMessageId },
+      }),
+    ]);
+    await reloaded.close();
+    await client.close();
+  });
+});

@@ -108,11 +108,13 @@ export async function serverThread(url: string, viewer: TestUser, friendAddress:
 }
 
 /**
- * Builds the client (ESM with declarations) into a folder of its own inside client/, where Node finds its
- * node_modules: child processes run the real, built code, and two test files building at once never collide.
+ * Builds the client (ESM with declarations) into a folder of its own under client/node_modules, where Node finds the
+ * client's dependencies and no linter looks: child processes run the real, built code, and two test files building at
+ * once never collide.
  */
 export function buildClient(): string {
-  const outDir = join(CLIENT_ROOT, '.e2e-build', String(process.pid));
+  const outDir = join(CLIENT_ROOT, 'node_modules/.e2e-build', String(process.pid));
+  tempDirs.push(outDir);
   execFileSync(join(CLIENT_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir], {
     cwd: CLIENT_ROOT,
     stdio: 'inherit',
