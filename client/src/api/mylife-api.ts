@@ -1,0 +1,119 @@
+import type { ContentType, Invite, InviteAnswer, ServerMessage } from '../model.ts';
+import { ApiError } from './api-error.ts';
+import type { HttpRequest, HttpStream, HttpTransport } from './http-transport.ts';
+
+export interface LoginResponse {
+  accessToken: string;
+  expiresAt: string;
+  user: { id: string; address: string; displayName: string | null };
+}
+
+export interface SyncEvent {
+  cursor: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface SyncPage {
+  events: SyncEvent[];
+  cursor: string;
+  hasMore: boolean;
+}
+
+export interface SendMessageRequest {
+  toUserId: string;
+  content: string;
+  contentType: ContentType;
+  clientMessageId: string;
+}
+
+export interface InviteList {
+  incoming: Invite[];
+  outgoing: Invite[];
+}
+
+/** The node's HTTP API, typed; knows nothing of local storage. */
+export class MyLifeApi {
+  private readonly baseUrl: string;
+
+  constructor(
+    private readonly transport: HttpTransport,
+    serverUrl: string,
+    private readonly accessToken: string | null = null,
+  ) {
+    this.baseUrl = serverUrl.replace(/\/+$/, '');
+  }
+
+  withToken(accessToken: string): MyLifeApi {
+    return new MyLifeApi(this.transport, this.baseUrl, accessToken);
+  }
+
+  login(username: string, password: string, deviceName: string): Promise<LoginResponse> {
+    return this.call('POST', '/api/auth/session', { username, password, deviceName });
+  }
+
+  logout(): Promise<unknown> {
+    return this.call('POST', '/api/auth/logout', {});
+  }
+
+  me(): Promise<{ id: string; address: string; displayName: string | null }> {
+    return this.call('GET', '/api/me');
+  }
+
+  sendMessage(message: SendMessageRequest): Promise<ServerMessage> {
+    return this.call('POST', '/api/messages', message);
+  }
+
+  markRead(messageId: string): Promise<{ ok: boolean; message: ServerMessage }> {
+    return this.call('POST', `/api/messages/${encodeURIComponent(messageId)}/read`, {});
+  }
+
+  invite(id: string, toUserId: string, message: string | null): Promise<{ ok: boolean; invite: Invite }> {
+    return this.call('POST', '/api/friends/invites', { id, toUserId, ...(message === null ? {} : { message }) });
+  }
+
+  answerInvite(id: string, answer: InviteAnswer): Promise<{ ok: boolean; invite: Invite }> {
+    return this.call('POST', `/api/friends/invites/${encodeURIComponent(id)}/${answer}`, {});
+  }
+
+  listInvites(): Promise<InviteList> {
+    return this.call('GET', '/api/friends/invites?direction=both&status=pending,accepted,declined,revoked&limit=200');
+  }
+
+  unfriend(friendUserId: string): Promise<unknown> {
+    return this.call('DELETE', '/api/friends', { friendUserId });
+  }
+
+  /** Everything that changed for the user after `since` (from the beginning without it). */
+  sync(since: string | null, limit: number): Promise<SyncPage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (since) query.set('since', since);
+    return this.call('GET', `/api/sync?${query}`);
+  }
+
+  /** The live stream of sync events after `since`; `signal` closes it. */
+  async openEvents(since: string | null, signal: AbortSignal): Promise<HttpStream> {
+    const headers: Record<string, string> = { ...this.authHeaders(), Accept: 'text/event-stream' };
+    if (since) headers['Last-Event-ID'] = since;
+    const stream = await this.transport.stream({ method: 'GET', url: `${this.baseUrl}/api/events`, headers, signal });
+    if (stream.status !== 200) throw ApiError.fromResponse(stream.status, await stream.text());
+    return stream;
+  }
+
+  private async call<T>(method: HttpRequest['method'], path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { ...this.authHeaders(), Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await this.transport.send({
+      method,
+      url: `${this.baseUrl}${path}`,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status >= 400) throw ApiError.fromResponse(response.status, response.body);
+    return (response.body ? JSON.parse(response.body) : undefined) as T;
+  }
+
+  private authHeaders(): Record<string, string> {
+    return this.accessToken ? { Authorization: `Bearer ${this.accessToken}` } : {};
+  }
+}

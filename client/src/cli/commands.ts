@@ -1,0 +1,332 @@
+import type { MyLifeClient } from '../mylife-client.ts';
+import type { SyncReport } from '../sync/sync-engine.ts';
+import {
+  formatConversation,
+  formatFriend,
+  formatInvite,
+  formatMessage,
+  formatOutboxEntry,
+  type Output,
+} from './output.ts';
+import { readPassword } from './password.ts';
+import { UsageError } from './profile.ts';
+
+export interface CommandValues {
+  server?: string;
+  username?: string;
+  'password-stdin'?: boolean;
+  device?: string;
+  message?: string;
+  limit?: string;
+  watch?: boolean;
+  offline?: boolean;
+}
+
+export interface CommandContext {
+  client: MyLifeClient;
+  out: Output;
+  values: CommandValues;
+  args: string[];
+  defaultDeviceName: string;
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  /** Resolves when the person stops `sync --watch` (Ctrl-C). */
+  interrupted: Promise<void>;
+}
+
+export interface Command {
+  usage: string;
+  summary: string;
+  /** Exactly this many positional arguments. */
+  arity: number;
+  options: (keyof CommandValues)[];
+  run(context: CommandContext): Promise<number>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  login: {
+    usage: 'login --server URL --username U [--password-stdin] [--device NAME]',
+    summary: 'log in (password from a prompt, --password-stdin or MYLIFE_PASSWORD) and sync',
+    arity: 0,
+    options: ['server', 'username', 'password-stdin', 'device'],
+    run: login,
+  },
+  logout: { usage: 'logout', summary: 'revoke this device’s token', arity: 0, options: [], run: logout },
+  whoami: { usage: 'whoami', summary: 'who this copy belongs to', arity: 0, options: [], run: whoami },
+  friends: { usage: 'friends', summary: 'your friends', arity: 0, options: ['offline'], run: friends },
+  invite: {
+    usage: 'invite ADDRESS [--message TEXT]',
+    summary: 'invite someone to be friends',
+    arity: 1,
+    options: ['message'],
+    run: invite,
+  },
+  invites: { usage: 'invites', summary: 'invites to and from you', arity: 0, options: ['offline'], run: invites },
+  accept: { usage: 'accept INVITE_ID', summary: 'accept an invite', arity: 1, options: [], run: answer('accept') },
+  decline: { usage: 'decline INVITE_ID', summary: 'decline an invite', arity: 1, options: [], run: answer('decline') },
+  send: {
+    usage: 'send ADDRESS TEXT',
+    summary: 'send a message (queued when offline)',
+    arity: 2,
+    options: [],
+    run: send,
+  },
+  inbox: { usage: 'inbox', summary: 'one line per conversation', arity: 0, options: ['offline'], run: inbox },
+  thread: {
+    usage: 'thread ADDRESS [--limit N]',
+    summary: 'the latest messages with someone',
+    arity: 1,
+    options: ['limit', 'offline'],
+    run: thread,
+  },
+  read: { usage: 'read MESSAGE_ID', summary: 'mark a received message read', arity: 1, options: [], run: read },
+  sync: {
+    usage: 'sync [--watch]',
+    summary: 'send what is queued and fetch what changed; --watch keeps following',
+    arity: 0,
+    options: ['watch'],
+    run: sync,
+  },
+  outbox: { usage: 'outbox', summary: 'operations not yet applied by the server', arity: 0, options: [], run: outbox },
+};
+
+async function login({ client, out, values, defaultDeviceName, env, stdin, stderr }: CommandContext): Promise<number> {
+  if (!values.server || !values.username) throw new UsageError('login needs --server URL and --username U');
+  const password = await readPassword({ passwordStdin: values['password-stdin'] ?? false, env, stdin, stderr });
+  const session = await client.login({
+    serverUrl: values.server,
+    username: values.username,
+    password,
+    deviceName: values.device ?? defaultDeviceName,
+  });
+  const report = await client.sync();
+  const visible = {
+    address: session.userAddress,
+    displayName: session.displayName,
+    serverUrl: session.serverUrl,
+    deviceName: session.deviceName,
+    expiresAt: session.expiresAt,
+  };
+  out.result(
+    { ...visible, synced: report.online, pulledEvents: report.pulledEvents },
+    () =>
+      `logged in as ${session.userAddress} on ${session.serverUrl}` +
+      (report.online ? '' : ' (sync failed; will retry)'),
+  );
+  return 0;
+}
+
+async function logout({ client, out }: CommandContext): Promise<number> {
+  const { serverReached } = await client.logout();
+  out.result({ loggedOut: true, serverReached }, () =>
+    serverReached ? 'logged out' : 'logged out on this device (the server could not be reached to revoke the token)',
+  );
+  return 0;
+}
+
+async function whoami({ client, out }: CommandContext): Promise<number> {
+  const session = client.session();
+  if (!session) {
+    out.result({ loggedIn: false }, () => 'not logged in');
+    return 1;
+  }
+  const pending = client.outbox().filter((entry) => entry.state === 'pending').length;
+  const value = {
+    loggedIn: session.accessToken !== null,
+    address: session.userAddress,
+    displayName: session.displayName,
+    serverUrl: session.serverUrl,
+    deviceName: session.deviceName,
+    lastSyncedAt: client.lastSyncedAt(),
+    pendingOperations: pending,
+  };
+  out.result(value, () =>
+    [
+      `${session.userAddress}${value.loggedIn ? '' : ' (logged out)'}`,
+      `server ${session.serverUrl}, device "${session.deviceName}"`,
+      `last sync ${value.lastSyncedAt ?? 'never'}, ${pending} pending`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function friends(context: CommandContext): Promise<number> {
+  const online = await refresh(context);
+  const list = context.client.friends();
+  context.out.result({ online, friends: list }, () => lines(list.map(formatFriend), 'no friends yet'));
+  return 0;
+}
+
+async function invites(context: CommandContext): Promise<number> {
+  const online = await refresh(context);
+  const viewer = viewerOf(context.client);
+  const list = context.client.invites();
+  context.out.result({ online, invites: list }, () =>
+    lines(
+      list.map((i) => formatInvite(i, viewer)),
+      'no invites',
+    ),
+  );
+  return 0;
+}
+
+async function inbox(context: CommandContext): Promise<number> {
+  const online = await refresh(context);
+  const viewer = viewerOf(context.client);
+  const list = context.client.inbox();
+  context.out.result({ online, conversations: list }, () =>
+    lines(
+      list.map((c) => formatConversation(c, viewer)),
+      'no messages',
+    ),
+  );
+  return 0;
+}
+
+async function thread(context: CommandContext): Promise<number> {
+  const limit = context.values.limit === undefined ? 50 : Number(context.values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1 to 1000');
+  const online = await refresh(context);
+  const viewer = viewerOf(context.client);
+  const page = context.client.thread(context.args[0]!, { limit });
+  context.out.result({ online, ...page }, () =>
+    lines(
+      page.messages.map((m) => formatMessage(m, viewer)),
+      'no messages',
+    ),
+  );
+  return 0;
+}
+
+async function invite(context: CommandContext): Promise<number> {
+  const created = context.client.invite(context.args[0]!, context.values.message ?? null);
+  return deliver(
+    context,
+    (client) => ({ invite: client.invites().find((i) => i.id === created.id) ?? null }),
+    `invited ${created.toUserId} (invite ${created.id})`,
+  );
+}
+
+function answer(kind: 'accept' | 'decline') {
+  return async (context: CommandContext): Promise<number> => {
+    const answered =
+      kind === 'accept'
+        ? context.client.acceptInvite(context.args[0]!)
+        : context.client.declineInvite(context.args[0]!);
+    return deliver(
+      context,
+      (client) => ({ invite: client.invites().find((i) => i.id === answered.id) ?? null }),
+      `${kind === 'accept' ? 'accepted' : 'declined'} the invite from ${answered.fromUserId}`,
+    );
+  };
+}
+
+async function send(context: CommandContext): Promise<number> {
+  const queued = context.client.sendMessage(context.args[0]!, context.args[1]!);
+  return deliver(
+    context,
+    (client) => ({ message: client.allMessages().find((m) => m.localId === queued.localId) ?? null }),
+    `sent to ${queued.toUserId}`,
+  );
+}
+
+async function read(context: CommandContext): Promise<number> {
+  const message = context.client.markRead(context.args[0]!);
+  return deliver(context, (client) => ({ message: client.message(message.id!) ?? null }), 'marked read');
+}
+
+async function sync(context: CommandContext): Promise<number> {
+  const { client, out } = context;
+  if (context.values.watch) return watch(context);
+  const report = await client.sync({ force: true });
+  out.result(report, () => describeSync(report));
+  return report.online ? 0 : report.needsLogin ? 1 : 0;
+}
+
+async function outbox({ client, out }: CommandContext): Promise<number> {
+  const entries = client.outbox();
+  const now = Date.now();
+  out.result({ outbox: entries }, () =>
+    lines(
+      entries.map((entry) => formatOutboxEntry(entry, now)),
+      'outbox empty',
+    ),
+  );
+  return 0;
+}
+
+/** Follows the live stream, printing what happens, until interrupted. */
+async function watch({ client, out, interrupted }: CommandContext): Promise<number> {
+  const viewer = viewerOf(client);
+  client.on('message-received', ({ message }) =>
+    out.result({ event: 'message-received', message }, () => formatMessage(message, viewer)),
+  );
+  client.on('message-status', ({ message, previousStatus }) =>
+    out.result({ event: 'message-status', message, previousStatus }, () => `status: ${formatMessage(message, viewer)}`),
+  );
+  client.on('invite', ({ invite }) =>
+    out.result({ event: 'invite', invite }, () => `invite: ${formatInvite(invite, viewer)}`),
+  );
+  client.on('friendship', (change) =>
+    out.result({ event: 'friendship', ...change }, () => `friend ${change.status}: ${change.friendUserId}`),
+  );
+  client.on('connection', ({ state, reason }) =>
+    out.result(
+      { event: 'connection', state, reason: reason ?? null },
+      () => `[${state}${reason ? `: ${reason}` : ''}]`,
+    ),
+  );
+  client.startLive();
+  await interrupted;
+  await client.stopLive();
+  return 0;
+}
+
+/**
+ * After a local write: tries to carry it to the server at once and says how it went. A server that cannot be
+ * reached is no error: the operation is queued and the next sync retries it.
+ */
+async function deliver(
+  { client, out }: CommandContext,
+  current: (client: MyLifeClient) => Record<string, unknown>,
+  doneText: string,
+): Promise<number> {
+  const entry = client.outbox().at(-1);
+  const report = await client.sync({ force: true });
+  const after = entry ? client.outbox().find((candidate) => candidate.id === entry.id) : undefined;
+  const state = !after ? 'done' : after.state === 'failed' ? 'failed' : 'queued';
+  const error = after?.lastError ?? null;
+  out.result({ state, error, ...current(client) }, () => {
+    if (state === 'done') return doneText;
+    if (state === 'failed') return `failed: ${error}`;
+    return report.needsLogin
+      ? `queued; log in again to send it (${report.error})`
+      : `queued; will retry (${error ?? report.error})`;
+  });
+  return state === 'failed' ? 1 : 0;
+}
+
+/** Reads show the local copy; they bring it up to date first unless --offline, and say when they could not. */
+async function refresh({ client, out, values }: CommandContext): Promise<boolean> {
+  if (values.offline) return false;
+  const report = await client.sync();
+  if (!report.online) out.note(`offline: showing the local copy (${report.error})`);
+  return report.online;
+}
+
+function describeSync(report: SyncReport): string {
+  const { applied, failed, pending } = report.flush;
+  const counts = `${applied} sent, ${failed} failed, ${report.pulledEvents} changes received, ${pending} pending`;
+  if (report.online) return `synced: ${counts}`;
+  if (report.needsLogin) return `not synced: log in again (${report.error})`;
+  return `offline: ${pending} queued; will retry (${report.error})`;
+}
+
+function viewerOf(client: MyLifeClient): string {
+  return client.session()?.userAddress ?? '';
+}
+
+function lines(items: string[], empty: string): string {
+  return items.length > 0 ? items.join('\n') : empty;
+}

@@ -1,0 +1,93 @@
+import type { ConversationSummary, Friend, Invite, LocalMessage, OutboxEntry, OutboxOperation } from '../model.ts';
+
+export interface Writer {
+  write(text: string): unknown;
+}
+
+/** Text for people, or exactly one JSON document per command (one per line for `sync --watch`) for scripts. */
+export class Output {
+  constructor(
+    readonly json: boolean,
+    private readonly stdout: Writer,
+    private readonly stderr: Writer,
+  ) {}
+
+  result(value: unknown, text: () => string): void {
+    this.stdout.write(this.json ? `${JSON.stringify(value)}\n` : `${text()}\n`);
+  }
+
+  /** Said to the person, never part of the machine-readable answer. */
+  note(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
+
+  error(message: string, kind: string): void {
+    if (this.json) this.stdout.write(`${JSON.stringify({ error: { kind, message } })}\n`);
+    this.stderr.write(`mylife: ${message}\n`);
+  }
+}
+
+export function formatMessage(message: LocalMessage, viewer: string): string {
+  const who = message.fromUserId === viewer ? 'me' : message.fromUserId;
+  const remarks: (string | null)[] = [
+    message.status === 'received' || message.status === 'sent' ? null : message.status,
+    message.readAt ? `read ${shortTime(message.readAt)}` : null,
+    message.error,
+  ];
+  const state = remarks.filter(Boolean).join(', ');
+  const id = message.id ?? `local #${message.localId}`;
+  return `${shortTime(message.createdAt)}  ${who}: ${message.content}${state ? `  [${state}]` : ''}  (${id})`;
+}
+
+export function formatConversation(summary: ConversationSummary, viewer: string): string {
+  const unread = summary.unreadCount > 0 ? `  ${summary.unreadCount} unread` : '';
+  const who = summary.lastMessageFromUserId === viewer ? 'me' : 'them';
+  return `${summary.peerUserId}${unread}  ${shortTime(summary.lastMessageAt)}  ${who}: ${truncate(summary.lastMessageContent, 60)}`;
+}
+
+export function formatInvite(invite: Invite, viewer: string): string {
+  const direction = invite.fromUserId === viewer ? `to ${invite.toUserId}` : `from ${invite.fromUserId}`;
+  const note = invite.message ? `  "${truncate(invite.message, 60)}"` : '';
+  return `${invite.id}  ${direction}  ${invite.status}${note}`;
+}
+
+export function formatFriend(friend: Friend): string {
+  return `${friend.friendUserId}  since ${shortTime(friend.since)}`;
+}
+
+export function formatOutboxEntry(entry: OutboxEntry, now: number): string {
+  const next =
+    entry.state === 'pending' && entry.nextAttemptAt > now ? `  next try in ${seconds(entry.nextAttemptAt - now)}` : '';
+  const error = entry.lastError ? `  last error: ${entry.lastError}` : '';
+  return `#${entry.id}  ${describeOperation(entry.operation)}  ${entry.state}  attempts ${entry.attempts}${next}${error}`;
+}
+
+export function describeOperation(operation: OutboxOperation): string {
+  switch (operation.kind) {
+    case 'send':
+      return `send ${operation.clientMessageId}`;
+    case 'read':
+      return `read ${operation.messageId}`;
+    case 'invite':
+      return `invite ${operation.toUserId}`;
+    case 'accept':
+    case 'decline':
+    case 'revoke':
+      return `${operation.kind} ${operation.inviteId}`;
+    case 'unfriend':
+      return `unfriend ${operation.friendUserId}`;
+  }
+}
+
+function shortTime(iso: string): string {
+  return iso.replace('T', ' ').slice(0, 16);
+}
+
+function truncate(text: string, length: number): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > length ? `${line.slice(0, length - 1)}…` : line;
+}
+
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
+}

@@ -1,0 +1,48 @@
+import type { Invite, LocalMessage, MessageStatus } from './model.ts';
+
+export type ConnectionState = 'online' | 'offline' | 'syncing';
+
+/** What user interfaces listen to. Each fires after the change is committed locally. */
+export interface ClientEventMap {
+  /** A message from someone else, seen by this device for the first time. */
+  'message-received': { message: LocalMessage };
+  /** A known message's status, read time or delivery status changed (sent, failed, read, delivered…). */
+  'message-status': { message: LocalMessage; previousStatus: MessageStatus; previousReadAt: string | null };
+  invite: { invite: Invite };
+  friendship: { friendUserId: string; status: 'accepted' | 'removed' };
+  /** `reason` says why the client is offline: the server cannot be reached, or the session needs a new login. */
+  connection: { state: ConnectionState; reason?: string };
+}
+
+export type ClientEvent = { [K in keyof ClientEventMap]: { type: K } & ClientEventMap[K] }[keyof ClientEventMap];
+
+type Listener<K extends keyof ClientEventMap> = (event: ClientEventMap[K]) => void;
+
+/** A small typed emitter: Node's EventEmitter is not there in browsers. A throwing listener never breaks the sync. */
+export class ClientEventEmitter {
+  private readonly listeners = new Map<keyof ClientEventMap, Set<Listener<never>>>();
+
+  on<K extends keyof ClientEventMap>(type: K, listener: Listener<K>): () => void {
+    let set = this.listeners.get(type);
+    if (!set) this.listeners.set(type, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  emit(event: ClientEvent): void {
+    const { type, ...payload } = event;
+    for (const listener of this.listeners.get(type) ?? []) {
+      try {
+        (listener as (payload: unknown) => void)(payload);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  emitAll(events: readonly ClientEvent[]): void {
+    for (const event of events) this.emit(event);
+  }
+}

@@ -1,0 +1,351 @@
+import { LocalValidationError, toAddress } from './address.ts';
+import { ApiError } from './api/api-error.ts';
+import { FetchTransport, type HttpTransport, ServerUnreachableError } from './api/http-transport.ts';
+import { MyLifeApi } from './api/mylife-api.ts';
+import { ClientEventEmitter, type ClientEventMap, type ConnectionState } from './client-events.ts';
+import type {
+  ContentType,
+  ConversationSummary,
+  Friend,
+  Invite,
+  InviteAnswer,
+  InviteStatus,
+  LocalMessage,
+  OutboxEntry,
+  Session,
+} from './model.ts';
+import type { LocalDatabase } from './storage/local-database.ts';
+import { LocalStore } from './store/local-store.ts';
+import type { ThreadPage } from './store/message-store.ts';
+import type { BackoffPolicy } from './sync/backoff.ts';
+import { type MessageSender, OnePostPerMessageSender } from './sync/message-sender.ts';
+import { type FlushHooks, type FlushOptions, OutboxFlusher } from './sync/outbox-flusher.ts';
+import {
+  DEFAULT_SYNC_TIMING,
+  NotLoggedInError,
+  SyncEngine,
+  type SyncEngineTiming,
+  type SyncReport,
+} from './sync/sync-engine.ts';
+
+/** The server's limit; checked here too so that an oversized message fails at once, offline as well. */
+export const MAX_CONTENT_BYTES = 64 * 1024;
+
+export interface MyLifeClientOptions {
+  database: LocalDatabase;
+  transport?: HttpTransport;
+  /** How queued messages reach the server; one POST per message unless a batch sender is given. */
+  messageSender?: MessageSender;
+  timing?: Partial<SyncEngineTiming>;
+  backoff?: BackoffPolicy;
+  hooks?: FlushHooks;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface LoginOptions {
+  serverUrl: string;
+  username: string;
+  password: string;
+  /** The server keeps one live token per device name: give each device its own. */
+  deviceName: string;
+}
+
+export interface SendOptions {
+  contentType?: ContentType;
+  /** The idempotency key; a new UUID by default. */
+  clientMessageId?: string;
+}
+
+/**
+ * The local-first client: every action is written to the local copy (and its outbox) and returns at once, online
+ * or not; `sync()` or `startLive()` carries it to the server and brings the server's changes back.
+ */
+export class MyLifeClient {
+  private readonly store: LocalStore;
+  private readonly transport: HttpTransport;
+  private readonly emitter = new ClientEventEmitter();
+  private readonly engine: SyncEngine;
+  private readonly now: () => number;
+
+  constructor(options: MyLifeClientOptions) {
+    this.store = new LocalStore(options.database);
+    this.transport = options.transport ?? new FetchTransport();
+    this.now = options.now ?? Date.now;
+    const flusher = new OutboxFlusher({
+      store: this.store,
+      sender: options.messageSender ?? new OnePostPerMessageSender(),
+      emit: (events) => this.emitter.emitAll(events),
+      now: this.now,
+      random: options.random,
+      backoff: options.backoff,
+      hooks: options.hooks,
+    });
+    const timing = { ...DEFAULT_SYNC_TIMING, ...options.timing };
+    this.engine = new SyncEngine(this.store, this.transport, flusher, this.emitter, timing, this.now);
+  }
+
+  on<K extends keyof ClientEventMap>(type: K, listener: (event: ClientEventMap[K]) => void): () => void {
+    return this.emitter.on(type, listener);
+  }
+
+  get connectionState(): ConnectionState {
+    return this.engine.connectionState;
+  }
+
+  // --- session -------------------------------------------------------------------------------------------------
+
+  /** Needs the server. Logging in as someone else than the copy's owner starts a fresh copy. */
+  async login(options: LoginOptions): Promise<Session> {
+    const serverUrl = options.serverUrl.replace(/\/+$/, '');
+    const response = await new MyLifeApi(this.transport, serverUrl).login(
+      options.username,
+      options.password,
+      options.deviceName,
+    );
+    const session: Session = {
+      serverUrl,
+      userAddress: response.user.address,
+      displayName: response.user.displayName,
+      accessToken: response.accessToken,
+      expiresAt: response.expiresAt,
+      deviceName: options.deviceName,
+    };
+    const previous = this.store.session.get();
+    if (previous && previous.userAddress !== session.userAddress) this.store.wipeAccountData();
+    this.store.session.save(session);
+    return session;
+  }
+
+  /** Revokes the token on the server when it can be reached, and forgets it here either way. */
+  async logout(): Promise<{ serverReached: boolean }> {
+    await this.engine.stop();
+    const session = this.store.session.get();
+    let serverReached = false;
+    if (session?.accessToken) {
+      try {
+        await new MyLifeApi(this.transport, session.serverUrl, session.accessToken).logout();
+        serverReached = true;
+      } catch (error) {
+        if (!(error instanceof ServerUnreachableError || error instanceof ApiError)) throw error;
+      }
+    }
+    this.store.session.clearToken();
+    return { serverReached };
+  }
+
+  session(): Session | undefined {
+    return this.store.session.get();
+  }
+
+  // --- actions: local first ------------------------------------------------------------------------------------
+
+  sendMessage(to: string, content: string, options: SendOptions = {}): LocalMessage {
+    const message = this.store.transaction(() => {
+      const queued = this.insertMessage(to, content, options, 'queued');
+      this.store.outbox.enqueue({ kind: 'send', clientMessageId: queued.clientMessageId }, this.isoNow());
+      return queued;
+    });
+    this.engine.nudge();
+    return message;
+  }
+
+  /** Kept on this device only, until `sendDraft`. */
+  saveDraft(to: string, content: string, options: SendOptions = {}): LocalMessage {
+    return this.insertMessage(to, content, options, 'draft');
+  }
+
+  sendDraft(localId: number): LocalMessage {
+    const draft = this.store.messages.findByLocalId(localId);
+    if (draft?.status !== 'draft') throw new LocalValidationError(`no draft ${localId}`);
+    this.store.transaction(() => {
+      this.store.messages.markQueued(localId);
+      this.store.outbox.enqueue({ kind: 'send', clientMessageId: draft.clientMessageId }, this.isoNow());
+    });
+    this.engine.nudge();
+    return this.store.messages.findByLocalId(localId)!;
+  }
+
+  /** Marks a received message read (its server id). */
+  markRead(messageId: string): LocalMessage {
+    const message = this.store.messages.findByServerId(messageId);
+    if (!message) throw new LocalValidationError(`no message ${messageId} on this device (run sync?)`);
+    if (message.status !== 'received') throw new LocalValidationError('only messages you received can be marked read');
+    if (message.readAt) return message;
+    this.store.transaction(() => {
+      this.store.messages.markRead(messageId, this.isoNow());
+      this.store.outbox.enqueue({ kind: 'read', messageId }, this.isoNow());
+    });
+    this.engine.nudge();
+    return this.store.messages.findByServerId(messageId)!;
+  }
+
+  invite(to: string, message: string | null = null): Invite {
+    const viewer = this.viewer();
+    const toUserId = toAddress(to, viewer);
+    if (toUserId === viewer) throw new LocalValidationError('you cannot invite yourself');
+    const now = this.isoNow();
+    const invite: Invite = {
+      id: crypto.randomUUID(),
+      fromUserId: viewer,
+      toUserId,
+      status: 'pending',
+      message,
+      createdAt: now,
+      updatedAt: now,
+      respondedAt: null,
+    };
+    this.store.transaction(() => {
+      this.store.social.storeInvite(invite);
+      this.store.outbox.enqueue({ kind: 'invite', inviteId: invite.id, toUserId, message }, now);
+    });
+    this.engine.nudge();
+    return invite;
+  }
+
+  acceptInvite(id: string): Invite {
+    return this.answerInvite(id, 'accept');
+  }
+
+  declineInvite(id: string): Invite {
+    return this.answerInvite(id, 'decline');
+  }
+
+  revokeInvite(id: string): Invite {
+    return this.answerInvite(id, 'revoke');
+  }
+
+  removeFriend(friend: string): void {
+    const friendUserId = toAddress(friend, this.viewer());
+    this.store.transaction(() => {
+      this.store.social.removeFriend(friendUserId);
+      this.store.outbox.enqueue({ kind: 'unfriend', friendUserId }, this.isoNow());
+    });
+    this.engine.nudge();
+  }
+
+  /** Puts an operation the server refused back in line, e.g. after becoming friends. */
+  retryOperation(outboxId: number): boolean {
+    const entry = this.store.outbox.find(outboxId);
+    if (!entry || entry.state !== 'failed') return false;
+    this.store.transaction(() => {
+      this.store.outbox.retry(outboxId);
+      if (entry.operation.kind === 'send') {
+        const message = this.store.messages.findByClientMessageId(this.viewer(), entry.operation.clientMessageId);
+        if (message) this.store.messages.markQueued(message.localId);
+      }
+    });
+    this.engine.nudge();
+    return true;
+  }
+
+  // --- reads: always local -------------------------------------------------------------------------------------
+
+  friends(): Friend[] {
+    return this.store.social.friends();
+  }
+
+  invites(status?: InviteStatus): Invite[] {
+    return this.store.social.invites(status);
+  }
+
+  inbox(): ConversationSummary[] {
+    return this.store.messages.conversations();
+  }
+
+  thread(peer: string, options: { limit?: number; beforeLocalId?: number } = {}): ThreadPage {
+    return this.store.messages.thread(toAddress(peer, this.viewer()), options.limit ?? 50, options.beforeLocalId);
+  }
+
+  message(messageId: string): LocalMessage | undefined {
+    return this.store.messages.findByServerId(messageId);
+  }
+
+  /** Every message on this device (oldest first). */
+  allMessages(): LocalMessage[] {
+    return this.store.messages.all();
+  }
+
+  outbox(): OutboxEntry[] {
+    return this.store.outbox.list();
+  }
+
+  lastSyncedAt(): string | null {
+    return this.store.session.lastSyncedAt();
+  }
+
+  // --- sync ----------------------------------------------------------------------------------------------------
+
+  /** Flushes the outbox and pulls every change; reports being offline rather than throwing for it. */
+  sync(options: FlushOptions = {}): Promise<SyncReport> {
+    return this.engine.syncOnce(options);
+  }
+
+  /** Keeps syncing in the background (live stream, or polling) until `stopLive()` or `close()`. */
+  startLive(): void {
+    this.engine.start();
+  }
+
+  stopLive(): Promise<void> {
+    return this.engine.stop();
+  }
+
+  async close(): Promise<void> {
+    await this.engine.stop();
+    this.store.db.close();
+  }
+
+  // --- internals -----------------------------------------------------------------------------------------------
+
+  private answerInvite(id: string, answer: InviteAnswer): Invite {
+    const invite = this.store.social.findInvite(id);
+    if (!invite) throw new LocalValidationError(`no invite ${id} on this device (run sync?)`);
+    const viewer = this.viewer();
+    const mine = answer === 'revoke' ? invite.fromUserId === viewer : invite.toUserId === viewer;
+    if (!mine) {
+      throw new LocalValidationError(
+        answer === 'revoke' ? 'only the inviter can revoke' : 'only the invitee can answer',
+      );
+    }
+    if (invite.status !== 'pending') throw new LocalValidationError(`invite ${id} is ${invite.status}, not pending`);
+    this.store.transaction(() => {
+      this.store.social.setInviteStatus(id, ANSWER_STATUS[answer], this.isoNow());
+      this.store.outbox.enqueue({ kind: answer, inviteId: id }, this.isoNow());
+    });
+    this.engine.nudge();
+    return this.store.social.findInvite(id)!;
+  }
+
+  private insertMessage(to: string, content: string, options: SendOptions, status: 'draft' | 'queued'): LocalMessage {
+    const viewer = this.viewer();
+    if (content.length === 0) throw new LocalValidationError('a message needs some content');
+    if (new TextEncoder().encode(content).length > MAX_CONTENT_BYTES) {
+      throw new LocalValidationError(`a message is at most ${MAX_CONTENT_BYTES} bytes of UTF-8`);
+    }
+    return this.store.messages.insertLocal({
+      clientMessageId: options.clientMessageId ?? crypto.randomUUID(),
+      fromUserId: viewer,
+      toUserId: toAddress(to, viewer),
+      contentType: options.contentType ?? 'text/plain',
+      content,
+      createdAt: this.isoNow(),
+      status,
+    });
+  }
+
+  private viewer(): string {
+    const session = this.store.session.get();
+    if (!session) throw new NotLoggedInError();
+    return session.userAddress;
+  }
+
+  private isoNow(): string {
+    return new Date(this.now()).toISOString();
+  }
+}
+
+const ANSWER_STATUS: Record<InviteAnswer, InviteStatus> = {
+  accept: 'accepted',
+  decline: 'declined',
+  revoke: 'revoked',
+};

@@ -1,0 +1,91 @@
+import type { ClientEvent } from '../client-events.ts';
+import type { Invite, ServerMessage } from '../model.ts';
+import type { SyncEvent } from '../api/mylife-api.ts';
+import type { LocalStore } from '../store/local-store.ts';
+import type { StoredMessageChange } from '../store/message-store.ts';
+
+/**
+ * Writes a run of sync events and the cursor after them in one local transaction: after a crash the copy is either
+ * before the run or after it, never between, and replaying a run changes nothing (every write is an upsert).
+ * Returns what user interfaces should hear, to be emitted once the transaction has committed.
+ */
+export function applySyncEvents(
+  store: LocalStore,
+  viewer: string,
+  events: readonly SyncEvent[],
+  cursor: string,
+  now: string,
+): ClientEvent[] {
+  return store.transaction(() => {
+    const notices = events.flatMap((event) => applyOne(store, viewer, event, now));
+    store.session.saveCursor(cursor, now);
+    return notices;
+  });
+}
+
+function applyOne(store: LocalStore, viewer: string, event: SyncEvent, now: string): ClientEvent[] {
+  const data = event.data;
+  switch (event.type) {
+    case 'message':
+      return noticesFor(store.messages.storeFromServer(data as unknown as ServerMessage, viewer));
+    case 'message.read':
+      return applyRead(store, String(data.messageId), String(data.readAt));
+    case 'message.delivery':
+      return applyDelivery(store, String(data.messageId), String(data.deliveryStatus));
+    case 'invite':
+      return store.social.storeInvite(data as unknown as Invite)
+        ? [{ type: 'invite', invite: data as unknown as Invite }]
+        : [];
+    case 'friendship':
+      return applyFriendship(store, data, now);
+    default:
+      // A newer server may know event types this client does not: skipping them keeps the cursor moving.
+      return [];
+  }
+}
+
+export function noticesFor(change: StoredMessageChange): ClientEvent[] {
+  switch (change.kind) {
+    case 'inserted':
+      return change.message.status === 'received' ? [{ type: 'message-received', message: change.message }] : [];
+    case 'updated':
+      return [
+        {
+          type: 'message-status',
+          message: change.message,
+          previousStatus: change.previousStatus,
+          previousReadAt: change.previousReadAt,
+        },
+      ];
+    case 'unchanged':
+      return [];
+  }
+}
+
+function applyRead(store: LocalStore, messageId: string, readAt: string): ClientEvent[] {
+  const before = store.messages.findByServerId(messageId);
+  if (!before || !store.messages.markRead(messageId, readAt)) return [];
+  const message = store.messages.findByServerId(messageId)!;
+  return [{ type: 'message-status', message, previousStatus: before.status, previousReadAt: before.readAt }];
+}
+
+function applyDelivery(store: LocalStore, messageId: string, deliveryStatus: string): ClientEvent[] {
+  const before = store.messages.findByServerId(messageId);
+  if (!before || !store.messages.setDeliveryStatus(messageId, deliveryStatus)) return [];
+  const message = store.messages.findByServerId(messageId)!;
+  return [{ type: 'message-status', message, previousStatus: before.status, previousReadAt: before.readAt }];
+}
+
+function applyFriendship(store: LocalStore, data: Record<string, unknown>, now: string): ClientEvent[] {
+  const friendUserId = String(data.friendUserId);
+  if (data.status === 'accepted') {
+    const sourceInviteId = typeof data.sourceInviteId === 'string' ? data.sourceInviteId : null;
+    return store.social.addFriend(friendUserId, sourceInviteId, now)
+      ? [{ type: 'friendship', friendUserId, status: 'accepted' }]
+      : [];
+  }
+  if (data.status === 'removed') {
+    return store.social.removeFriend(friendUserId) ? [{ type: 'friendship', friendUserId, status: 'removed' }] : [];
+  }
+  return [];
+}

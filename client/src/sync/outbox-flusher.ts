@@ -1,0 +1,278 @@
+import { ApiError } from '../api/api-error.ts';
+import { ServerUnreachableError } from '../api/http-transport.ts';
+import type { MyLifeApi, SendMessageRequest } from '../api/mylife-api.ts';
+import type { ClientEvent } from '../client-events.ts';
+import type { Invite, InviteAnswer, InviteStatus, OutboxEntry, OutboxOperation } from '../model.ts';
+import type { LocalStore } from '../store/local-store.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
+import { noticesFor } from './event-applier.ts';
+import type { MessageSender, SendOutcome } from './message-sender.ts';
+
+export type FlushStop =
+  | { reason: 'unreachable' | 'server-error'; error: string; nextAttemptAt: number }
+  | { reason: 'unauthorized'; error: string }
+  | { reason: 'backoff'; nextAttemptAt: number };
+
+export interface FlushReport {
+  /** Operations the server applied during this flush. */
+  applied: number;
+  /** Operations the server refused for good during this flush. */
+  failed: number;
+  /** Pending operations left. */
+  pending: number;
+  /** Why the flush ended before the outbox was empty; null when it is empty. */
+  stoppedBy: FlushStop | null;
+}
+
+export interface FlushHooks {
+  /**
+   * Called once the server has answered an operation with success, before the answer is written locally. A crash
+   * here is the worst moment for a client (the server has it, the device does not know); tests stop the process here.
+   */
+  afterServerAnswer?(entry: OutboxEntry): void | Promise<void>;
+}
+
+export interface FlushOptions {
+  /** Ignore backoff: a person asked for a sync now. */
+  force?: boolean;
+}
+
+export interface OutboxFlusherDependencies {
+  store: LocalStore;
+  sender: MessageSender;
+  emit: (events: readonly ClientEvent[]) => void;
+  now?: () => number;
+  random?: () => number;
+  backoff?: BackoffPolicy;
+  hooks?: FlushHooks;
+}
+
+type StepResult = { stop: FlushStop | null; applied: number; failed: number };
+
+const TARGET_STATUS: Record<InviteAnswer, InviteStatus> = {
+  accept: 'accepted',
+  decline: 'declined',
+  revoke: 'revoked',
+};
+
+/** Replays the outbox to the server strictly in order, one operation (or one run of sends) at a time. */
+export class OutboxFlusher {
+  private readonly store: LocalStore;
+  private readonly sender: MessageSender;
+  private readonly emit: (events: readonly ClientEvent[]) => void;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly backoff: BackoffPolicy;
+  private readonly hooks: FlushHooks;
+
+  constructor(dependencies: OutboxFlusherDependencies) {
+    this.store = dependencies.store;
+    this.sender = dependencies.sender;
+    this.emit = dependencies.emit;
+    this.now = dependencies.now ?? Date.now;
+    this.random = dependencies.random ?? Math.random;
+    this.backoff = dependencies.backoff ?? DEFAULT_BACKOFF;
+    this.hooks = dependencies.hooks ?? {};
+  }
+
+  async flush(api: MyLifeApi, viewer: string, options: FlushOptions = {}): Promise<FlushReport> {
+    const report: FlushReport = { applied: 0, failed: 0, pending: 0, stoppedBy: null };
+    for (;;) {
+      const batch = this.nextBatch();
+      const head = batch[0];
+      if (!head) break;
+      if (!options.force && head.nextAttemptAt > this.now()) {
+        report.stoppedBy = { reason: 'backoff', nextAttemptAt: head.nextAttemptAt };
+        break;
+      }
+      const step =
+        head.operation.kind === 'send'
+          ? await this.flushSends(api, viewer, batch)
+          : await this.flushOperation(api, viewer, head);
+      report.applied += step.applied;
+      report.failed += step.failed;
+      if (step.stop) {
+        report.stoppedBy = step.stop;
+        break;
+      }
+    }
+    report.pending = this.store.outbox.pendingCount();
+    return report;
+  }
+
+  /** The head, and the sends right after it when it is a send, so that a batch sender gets whole runs. */
+  private nextBatch(): OutboxEntry[] {
+    const candidates = this.store.outbox.pendingFromHead(this.sender.maxBatchSize);
+    if (candidates[0]?.operation.kind !== 'send') return candidates.slice(0, 1);
+    const run = candidates.findIndex((entry) => entry.operation.kind !== 'send');
+    return run === -1 ? candidates : candidates.slice(0, run);
+  }
+
+  private async flushSends(api: MyLifeApi, viewer: string, batch: OutboxEntry[]): Promise<StepResult> {
+    const requests: SendMessageRequest[] = [];
+    const entries: OutboxEntry[] = [];
+    for (const entry of batch) {
+      const { clientMessageId } = entry.operation as Extract<OutboxOperation, { kind: 'send' }>;
+      const message = this.store.messages.findByClientMessageId(viewer, clientMessageId);
+      if (!message) {
+        this.store.outbox.remove(entry.id);
+        continue;
+      }
+      entries.push(entry);
+      requests.push({
+        toUserId: message.toUserId,
+        content: message.content,
+        contentType: message.contentType,
+        clientMessageId,
+      });
+    }
+    if (requests.length === 0) return { stop: null, applied: 0, failed: 0 };
+    let outcomes: SendOutcome[];
+    try {
+      outcomes = await this.sender.send(api, requests);
+    } catch (error) {
+      return this.failedAttempt(entries[0]!, error);
+    }
+    const result: StepResult = { stop: null, applied: 0, failed: 0 };
+    for (const [index, outcome] of outcomes.entries()) {
+      const entry = entries[index]!;
+      if (outcome.kind === 'retry')
+        return { ...this.failedAttempt(entry, outcome.error), applied: result.applied, failed: result.failed };
+      if (outcome.kind === 'stored') {
+        await this.hooks.afterServerAnswer?.(entry);
+        this.emit(
+          this.store.transaction(() => {
+            this.store.outbox.remove(entry.id);
+            return noticesFor(this.store.messages.storeFromServer(outcome.message, viewer));
+          }),
+        );
+        result.applied += 1;
+      } else {
+        this.recordRefusedSend(entry, viewer, requests[index]!.clientMessageId, outcome.error);
+        result.failed += 1;
+      }
+    }
+    return result;
+  }
+
+  private recordRefusedSend(entry: OutboxEntry, viewer: string, clientMessageId: string, error: ApiError): void {
+    this.emit(
+      this.store.transaction(() => {
+        this.store.outbox.markFailed(entry.id, error.message);
+        const before = this.store.messages.findByClientMessageId(viewer, clientMessageId);
+        if (!before) return [];
+        this.store.messages.markFailed(before.localId, error.message);
+        const message = this.store.messages.findByLocalId(before.localId)!;
+        return [{ type: 'message-status', message, previousStatus: before.status, previousReadAt: before.readAt }];
+      }),
+    );
+  }
+
+  private async flushOperation(api: MyLifeApi, viewer: string, entry: OutboxEntry): Promise<StepResult> {
+    let record: () => ClientEvent[];
+    try {
+      record = await this.perform(api, viewer, entry.operation);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.isPermanent)) return this.failedAttempt(entry, error);
+      const onServer = await this.inviteOnServerAfterRefusal(api, entry.operation, error);
+      if (!onServer || !isAnswerApplied(entry.operation, onServer)) {
+        this.recordRefusedOperation(entry, error, onServer);
+        return { stop: null, applied: 0, failed: 1 };
+      }
+      record = () => this.storeInvite(onServer);
+    }
+    await this.hooks.afterServerAnswer?.(entry);
+    this.emit(
+      this.store.transaction(() => {
+        this.store.outbox.remove(entry.id);
+        return record();
+      }),
+    );
+    return { stop: null, applied: 1, failed: 0 };
+  }
+
+  /** Calls the server; returns what to write locally once it answered. */
+  private async perform(api: MyLifeApi, viewer: string, operation: OutboxOperation): Promise<() => ClientEvent[]> {
+    switch (operation.kind) {
+      case 'send':
+        throw new Error('sends go through the message sender');
+      case 'read': {
+        const { message } = await api.markRead(operation.messageId);
+        return () => noticesFor(this.store.messages.storeFromServer(message, viewer));
+      }
+      case 'invite': {
+        const { invite } = await api.invite(operation.inviteId, operation.toUserId, operation.message);
+        return () => {
+          // Inviting someone who had already invited us accepts their invite: the server answers with that one.
+          if (invite.id !== operation.inviteId) this.store.social.deleteInvite(operation.inviteId);
+          return this.storeInvite(invite);
+        };
+      }
+      case 'accept':
+      case 'decline':
+      case 'revoke': {
+        const { invite } = await api.answerInvite(operation.inviteId, operation.kind);
+        return () => this.storeInvite(invite);
+      }
+      case 'unfriend': {
+        await api.unfriend(operation.friendUserId);
+        return () =>
+          this.store.social.removeFriend(operation.friendUserId)
+            ? [{ type: 'friendship', friendUserId: operation.friendUserId, status: 'removed' }]
+            : [];
+      }
+    }
+  }
+
+  /**
+   * An answer to an invite is refused (404) once the invite is no longer pending, which is also what a repeat after
+   * a crash sees when the first answer went through. The invite as the server has it tells which case this is.
+   */
+  private async inviteOnServerAfterRefusal(
+    api: MyLifeApi,
+    operation: OutboxOperation,
+    error: ApiError,
+  ): Promise<Invite | null> {
+    if (error.status !== 404 || !isInviteAnswer(operation)) return null;
+    try {
+      const { incoming, outgoing } = await api.listInvites();
+      return [...incoming, ...outgoing].find((invite) => invite.id === operation.inviteId) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The server's word replaces what this device assumed when the person acted. */
+  private recordRefusedOperation(entry: OutboxEntry, error: ApiError, inviteOnServer: Invite | null): void {
+    this.emit(
+      this.store.transaction(() => {
+        this.store.outbox.markFailed(entry.id, error.message);
+        if (entry.operation.kind === 'invite') this.store.social.deleteInvite(entry.operation.inviteId);
+        return inviteOnServer ? this.storeInvite(inviteOnServer) : [];
+      }),
+    );
+  }
+
+  private storeInvite(invite: Invite): ClientEvent[] {
+    return this.store.social.storeInvite(invite) ? [{ type: 'invite', invite }] : [];
+  }
+
+  private failedAttempt(entry: OutboxEntry, error: unknown): StepResult {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof ApiError && error.isUnauthorized) {
+      return { stop: { reason: 'unauthorized', error: message }, applied: 0, failed: 0 };
+    }
+    const nextAttemptAt = this.now() + retryDelayMs(entry.attempts + 1, this.backoff, this.random);
+    this.store.outbox.scheduleRetry(entry.id, nextAttemptAt, message);
+    const reason = error instanceof ServerUnreachableError ? 'unreachable' : 'server-error';
+    return { stop: { reason, error: message, nextAttemptAt }, applied: 0, failed: 0 };
+  }
+}
+
+function isInviteAnswer(operation: OutboxOperation): operation is Extract<OutboxOperation, { kind: InviteAnswer }> {
+  return operation.kind === 'accept' || operation.kind === 'decline' || operation.kind === 'revoke';
+}
+
+function isAnswerApplied(operation: OutboxOperation, invite: Invite): boolean {
+  return isInviteAnswer(operation) && invite.status === TARGET_STATUS[operation.kind];
+}

@@ -1,0 +1,157 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MyLifeClient } from '../src/mylife-client.ts';
+import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
+import { type ScriptedAnswer, ScriptedTransport } from './scripted-transport.ts';
+
+const ALICE = 'alice@node.test';
+const BOB = 'bob@node.test';
+const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+
+function serverMessage(
+  body: { toUserId: string; content: string; clientMessageId: string },
+  id = `srv-${body.clientMessageId}`,
+) {
+  return {
+    id,
+    clientMessageId: body.clientMessageId,
+    fromUserId: ALICE,
+    toUserId: body.toUserId,
+    contentType: 'text/plain',
+    content: body.content,
+    createdAt: '2026-03-01T12:00:01.000Z',
+    readAt: null,
+  };
+}
+
+const emptySync: ScriptedAnswer = { status: 200, json: { events: [], cursor: 'c0', hasMore: false } };
+
+describe('the outbox', () => {
+  let transport: ScriptedTransport;
+  let client: MyLifeClient;
+
+  beforeEach(async () => {
+    transport = new ScriptedTransport(() => 'unreachable');
+    client = new MyLifeClient({
+      database: new BetterSqlite3Database(':memory:'),
+      transport,
+      now: () => NOW,
+      random: () => 0,
+    });
+    transport.answer = () => ({
+      status: 200,
+      json: {
+        accessToken: 'mlt_x',
+        expiresAt: '2027-01-01T00:00:00.000Z',
+        user: { id: '1', address: ALICE, displayName: 'alice' },
+      },
+    });
+    await client.login({ serverUrl: 'http://node.test', username: 'alice', password: 'pw', deviceName: 'unit' });
+    transport.requests.length = 0;
+  });
+
+  it('keeps a message queued while the server cannot be reached, with backoff and the reason', async () => {
+    transport.answer = () => 'unreachable';
+    const message = client.sendMessage('bob', 'hello');
+    expect(message).toMatchObject({ status: 'queued', toUserId: BOB, peerUserId: BOB, id: null });
+
+    const report = await client.sync();
+    expect(report.online).toBe(false);
+    expect(client.connectionState).toBe('offline');
+    const [entry] = client.outbox();
+    expect(entry).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: NOW + 500 });
+    expect(entry!.lastError).toMatch(/cannot reach .*ECONNREFUSED/);
+
+    const second = await client.sync();
+    expect(second.flush.stoppedBy).toEqual({ reason: 'backoff', nextAttemptAt: NOW + 500 });
+    expect(second.online).toBe(false);
+    expect(transport.requests.filter((r) => r.path === '/api/messages')).toHaveLength(1);
+    await client.sync({ force: true });
+    expect(client.outbox()[0]).toMatchObject({ attempts: 2, nextAttemptAt: NOW + 1000 });
+  });
+
+  it('marks a refused operation failed with the server message and goes on with the next one, in order', async () => {
+    transport.answer = (method, path, body) => {
+      if (method === 'POST' && path === '/api/messages') {
+        return body.toUserId === 'carol@node.test'
+          ? {
+              status: 403,
+              json: { statusCode: 403, error: 'Forbidden', message: 'you and carol@node.test are not friends' },
+            }
+          : { status: 201, json: serverMessage(body) };
+      }
+      return emptySync;
+    };
+    client.sendMessage('carol', 'hi carol');
+    client.sendMessage('bob', 'hi bob');
+
+    const report = await client.sync();
+    expect(report.flush).toMatchObject({ applied: 1, failed: 1, pending: 0 });
+    expect(transport.requests.filter((r) => r.path === '/api/messages').map((r) => (r.body as any).content)).toEqual([
+      'hi carol',
+      'hi bob',
+    ]);
+    const [refused, sent] = client.allMessages();
+    expect(refused).toMatchObject({ status: 'failed', error: 'you and carol@node.test are not friends' });
+    expect(sent).toMatchObject({ status: 'sent', id: expect.stringMatching(/^srv-/) });
+    expect(client.outbox()).toEqual([
+      expect.objectContaining({ state: 'failed', lastError: 'you and carol@node.test are not friends' }),
+    ]);
+  });
+
+  it('stops without spending an attempt when the session is no longer valid', async () => {
+    transport.answer = () => ({ status: 401, json: { statusCode: 401, message: 'invalid or expired token' } });
+    client.sendMessage('bob', 'hello');
+    const report = await client.sync();
+    expect(report).toMatchObject({ online: false, needsLogin: true });
+    expect(client.outbox()[0]).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+
+  it('keeps one row when the send reply and the sync echo both bring the message', async () => {
+    let stored: ReturnType<typeof serverMessage> | undefined;
+    transport.answer = (_method, path, body) => {
+      if (path === '/api/messages') return { status: 201, json: (stored = serverMessage(body)) };
+      return {
+        status: 200,
+        json: { events: [{ cursor: 'c1', type: 'message', data: stored }], cursor: 'c1', hasMore: false },
+      };
+    };
+    client.sendMessage('bob', 'once');
+    await client.sync();
+    await client.sync();
+    expect(client.allMessages()).toHaveLength(1);
+    expect(client.allMessages()[0]).toMatchObject({ status: 'sent', content: 'once' });
+  });
+
+  it('tells listeners about received messages, status changes and the connection', async () => {
+    const seen: string[] = [];
+    client.on('message-received', ({ message }) => seen.push(`received ${message.content}`));
+    client.on('message-status', ({ message, previousStatus }) => seen.push(`${previousStatus}->${message.status}`));
+    client.on('connection', ({ state }) => seen.push(state));
+    const incoming = {
+      ...serverMessage({ toUserId: ALICE, content: 'from bob', clientMessageId: 'b1' }),
+      fromUserId: BOB,
+    };
+    transport.answer = (_method, path, body) => {
+      if (path === '/api/messages') return { status: 201, json: serverMessage(body) };
+      return {
+        status: 200,
+        json: {
+          events: [
+            { cursor: 'c1', type: 'message', data: incoming },
+            { cursor: 'c2', type: 'some.future.type', data: {} },
+          ],
+          cursor: 'c2',
+          hasMore: false,
+        },
+      };
+    };
+    client.sendMessage('bob', 'to bob');
+    await client.sync();
+    expect(seen).toEqual(['syncing', 'queued->sent', 'received from bob', 'online']);
+  });
+
+  it('refuses an oversized message on the device, before queueing it', () => {
+    expect(() => client.sendMessage('bob', 'x'.repeat(64 * 1024 + 1))).toThrow(/at most 65536 bytes/);
+    expect(client.outbox()).toEqual([]);
+  });
+});

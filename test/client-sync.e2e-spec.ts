@@ -1,0 +1,187 @@
+import request from 'supertest';
+import type { MyLifeClient } from '../client/src/mylife-client.ts';
+import type { LocalMessage } from '../client/src/model.ts';
+import { bearer, befriend, signUp, TestUser } from './support/factories';
+import {
+  loggedInClient,
+  openClient,
+  removeTempDirs,
+  RestartableNode,
+  serverThread,
+  tempDir,
+} from './support/client-harness';
+import { join } from 'node:path';
+
+const FAST_LIVE_TIMING = { pollIntervalMs: 200, reconnectDelayMs: 100 };
+
+describe('client library: sync against a real node', () => {
+  let node: RestartableNode;
+  let alice: TestUser;
+  let bob: TestUser;
+  const clients: MyLifeClient[] = [];
+
+  async function client(user: TestUser, deviceName: string, path?: string) {
+    const opened = await loggedInClient(node.url, user, deviceName, path, { timing: FAST_LIVE_TIMING });
+    clients.push(opened.client);
+    return opened.client;
+  }
+
+  beforeAll(async () => {
+    node = await RestartableNode.start();
+    alice = await signUp(node.node, 'alice');
+    bob = await signUp(node.node, 'bob');
+    await befriend(node.node, alice, bob);
+  });
+
+  afterAll(async () => {
+    for (const opened of clients) await opened.close();
+    await node.destroy();
+    removeTempDirs();
+  });
+
+  it('brings two clients of the same user to the same state', async () => {
+    const laptop = await client(alice, 'alice-laptop');
+    const phone = await client(alice, 'alice-phone');
+    const bobsClient = await client(bob, 'bob-desktop');
+
+    laptop.sendMessage('bob', 'from the laptop');
+    phone.sendMessage('bob', 'from the phone');
+    bobsClient.sendMessage(alice.address, 'from bob');
+    await bobsClient.sync();
+    await laptop.sync();
+    await phone.sync();
+
+    const fromBob = phone.allMessages().find((m) => m.content === 'from bob')!;
+    phone.markRead(fromBob.id!);
+    await phone.sync();
+    await bobsClient.sync();
+    bobsClient.markRead(bobsClient.allMessages().find((m) => m.content === 'from the laptop')!.id!);
+    await bobsClient.sync();
+    await laptop.sync();
+    await phone.sync();
+
+    expect(comparable(laptop.allMessages())).toEqual(comparable(phone.allMessages()));
+    const contents = laptop.allMessages().map((m) => m.content);
+    expect(contents.sort()).toEqual(['from bob', 'from the laptop', 'from the phone']);
+    expect(laptop.allMessages().find((m) => m.content === 'from bob')?.readAt).toBe(
+      phone.allMessages().find((m) => m.content === 'from bob')?.readAt,
+    );
+    expect(laptop.allMessages().find((m) => m.content === 'from the laptop')?.readAt).not.toBeNull();
+
+    const onServer = await serverThread(node.url, alice, bob.address);
+    expect(comparable(laptop.allMessages()).map(({ id, content, readAt }) => ({ id, content, readAt }))).toEqual(
+      onServer.map(({ id, content, readAt }) => ({ id, content, readAt })),
+    );
+    expect(laptop.inbox()).toEqual([expect.objectContaining({ peerUserId: bob.address, unreadCount: 0 })]);
+  });
+
+  it('follows the live stream, goes offline when the node stops and comes back when it restarts', async () => {
+    const watcher = await client(alice, 'alice-watch');
+    const states: string[] = [];
+    const received: LocalMessage[] = [];
+    watcher.on('connection', ({ state }) => states.push(state));
+    watcher.on('message-received', ({ message }) => received.push(message));
+    watcher.startLive();
+    await eventually(() => states.includes('online'));
+
+    await request(node.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: alice.address, content: 'pushed live' })
+      .expect(201);
+    await eventually(() => received.some((m) => m.content === 'pushed live'));
+
+    await node.stop();
+    await eventually(() => watcher.connectionState === 'offline');
+    const queued = watcher.sendMessage('bob', 'queued during the outage');
+
+    await node.restart();
+    await eventually(() => watcher.allMessages().find((m) => m.localId === queued.localId)?.status === 'sent');
+    await eventually(() => watcher.connectionState === 'online');
+    await watcher.stopLive();
+    const copies = (await serverThread(node.url, bob, alice.address)).filter(
+      (m) => m.clientMessageId === queued.clientMessageId,
+    );
+    expect(copies).toHaveLength(1);
+  });
+
+  it('gives a fresh client the same 5,000 messages as the server in one full sync', async () => {
+    const dana = await signUp(node.node, 'dana');
+    const erin = await signUp(node.node, 'erin');
+    await befriend(node.node, dana, erin);
+    await seedConversation(node.url, dana, erin, 5000);
+
+    const path = join(tempDir(), 'fresh.sqlite');
+    const fresh = await client(dana, 'dana-fresh', path);
+    const started = performance.now();
+    const report = await fresh.sync();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`full sync of 5,000 messages (plus invite and friendship events): ${seconds.toFixed(2)} s`);
+
+    expect(report.online).toBe(true);
+    const onServer = await serverThread(node.url, dana, erin.address);
+    expect(onServer).toHaveLength(5000);
+    // Messages sent at the same time may be ordered differently by time (here) and by commit (the server): compare by id.
+    const byId = (a: { id: string | null }, b: { id: string | null }) => String(a.id).localeCompare(String(b.id));
+    const local = fresh.allMessages().sort(byId);
+    expect(local.map(({ id, clientMessageId, content, readAt }) => ({ id, clientMessageId, content, readAt }))).toEqual(
+      onServer.sort(byId).map(({ id, clientMessageId, content, readAt }) => ({ id, clientMessageId, content, readAt })),
+    );
+    expect(local.filter((m) => m.readAt !== null)).toHaveLength(50);
+    expect(fresh.friends().map((f) => f.friendUserId)).toEqual([erin.address]);
+    const serverInbox = await request(node.url).get('/api/messages/inbox').set(bearer(dana)).expect(200);
+    expect(fresh.inbox().map((c) => ({ peer: c.peerUserId, unread: c.unreadCount }))).toEqual(
+      serverInbox.body.items.map((c: any) => ({ peer: c.friendUserId, unread: c.unreadCount })),
+    );
+
+    await fresh.close();
+    clients.splice(clients.indexOf(fresh), 1);
+    const reopened = openClient(path);
+    expect((await reopened.sync()).pulledEvents).toBe(0);
+    expect(reopened.allMessages()).toHaveLength(5000);
+    await reopened.close();
+  });
+});
+
+/** Sorted by server id, without this device's row numbers: what two copies must agree on. */
+function comparable(messages: LocalMessage[]) {
+  return messages
+    .map(({ localId: _localId, ...rest }) => rest)
+    .sort((a, b) =>
+      a.createdAt === b.createdAt ? String(a.id).localeCompare(String(b.id)) : a.createdAt.localeCompare(b.createdAt),
+    );
+}
+
+/** Half from each side, a few read, several requests in flight. */
+async function seedConversation(url: string, a: TestUser, b: TestUser, count: number): Promise<void> {
+  const inFlight = 16;
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      const [from, to] = index % 2 === 0 ? [a, b] : [b, a];
+      const response = await fetch(`${url}/api/messages`, {
+        method: 'POST',
+        headers: { ...bearer(from), 'content-type': 'application/json' },
+        body: JSON.stringify({ toUserId: to.address, content: `message ${index}`, clientMessageId: `seed-${index}` }),
+      });
+      if (response.status !== 201) throw new Error(`seeding message ${index}: HTTP ${response.status}`);
+      if (index % 100 === 1) {
+        const { id } = (await response.json()) as { id: string };
+        const read = await fetch(`${url}/api/messages/${id}/read`, { method: 'POST', headers: bearer(to) });
+        if (read.status !== 200 && read.status !== 201) throw new Error(`marking ${id} read: HTTP ${read.status}`);
+      } else {
+        await response.arrayBuffer();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+async function eventually(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
