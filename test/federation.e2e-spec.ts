@@ -128,3 +128,112 @@ describe('federation between two nodes', () => {
     ]);
   });
 });
+
+describe('federation: friendship changes travel, and three nodes', () => {
+  let nodeA: TestNode, nodeB: TestNode, nodeC: TestNode;
+  let alice: Resident, bob: Resident, carol: Resident;
+
+  beforeAll(async () => {
+    [nodeA, nodeB, nodeC] = await Promise.all([startFederatedNode(), startFederatedNode(), startFederatedNode()]);
+    [alice, bob, carol] = await Promise.all([
+      resident(nodeA, 'alice'),
+      resident(nodeB, 'bob'),
+      resident(nodeC, 'carol'),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA?.destroy(), nodeB?.destroy(), nodeC?.destroy()]);
+  });
+
+  const inviteOn = async (who: Resident, id: string) => {
+    const list = await request(who.node.url).get('/api/friends/invites').set(bearer(who)).expect(200);
+    return [...list.body.incoming, ...list.body.outgoing].find((invite: { id: string }) => invite.id === id);
+  };
+
+  it('carries a revoke and a decline to the other node', async () => {
+    const revoked = await request(nodeA.url)
+      .post('/api/friends/invites')
+      .set(bearer(alice))
+      .send({ toUserId: carol.address })
+      .expect(201);
+    await eventually(() => inviteOn(carol, revoked.body.invite.id), 10_000, 'invite on C');
+    await request(nodeA.url)
+      .post(`/api/friends/invites/${revoked.body.invite.id}/revoke`)
+      .set(bearer(alice))
+      .send({})
+      .expect(200);
+    await eventually(
+      async () => (await inviteOn(carol, revoked.body.invite.id))?.status === 'revoked',
+      10_000,
+      'revoke on C',
+    );
+    await request(nodeC.url)
+      .post(`/api/friends/invites/${revoked.body.invite.id}/accept`)
+      .set(bearer(carol))
+      .send({})
+      .expect(404);
+
+    const declined = await request(nodeB.url)
+      .post('/api/friends/invites')
+      .set(bearer(bob))
+      .send({ toUserId: carol.address })
+      .expect(201);
+    await eventually(() => inviteOn(carol, declined.body.invite.id), 10_000, 'invite on C');
+    await request(nodeC.url)
+      .post(`/api/friends/invites/${declined.body.invite.id}/decline`)
+      .set(bearer(carol))
+      .send({})
+      .expect(200);
+    await eventually(
+      async () => (await inviteOn(bob, declined.body.invite.id))?.status === 'declined',
+      10_000,
+      'decline on B',
+    );
+  });
+
+  it('lets one user talk with friends on two other nodes, and an unfriend stops messages both ways', async () => {
+    await befriendAcross(alice, bob);
+    await befriendAcross(carol, alice);
+    await request(nodeA.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: bob.address, content: 'to bob' })
+      .expect(201);
+    await request(nodeA.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: carol.address, content: 'to carol' })
+      .expect(201);
+    const contentsFor = async (who: Resident, friend: string) =>
+      (
+        await request(who.node.url).get(`/api/messages?friendUserId=${friend}`).set(bearer(who)).expect(200)
+      ).body.items.map((message: { content: string }) => message.content);
+    await eventually(async () => (await contentsFor(bob, alice.address)).includes('to bob'), 10_000, 'bob got his');
+    await eventually(
+      async () => (await contentsFor(carol, alice.address)).includes('to carol'),
+      10_000,
+      'carol got hers',
+    );
+    expect(await contentsFor(bob, alice.address)).not.toContain('to carol');
+
+    await request(nodeB.url).delete('/api/friends').set(bearer(bob)).send({ friendUserId: alice.address }).expect(200);
+    await eventually(
+      async () => {
+        const friends = await request(nodeA.url).get('/api/friends').set(bearer(alice)).expect(200);
+        return !friends.body.friends.some((friend: { friendUserId: string }) => friend.friendUserId === bob.address);
+      },
+      10_000,
+      'unfriend reached A',
+    );
+    await request(nodeA.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: bob.address, content: 'still there?' })
+      .expect(403);
+    await request(nodeB.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: alice.address, content: 'bye' })
+      .expect(403);
+  });
+});

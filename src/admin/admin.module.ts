@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ALL_QUEUES } from '../queue/queues';
 import { AdminController } from './admin.controller';
+import { FederationAdminController } from './federation-admin.controller';
 import { bullBoardAuth } from './bull-board-auth.middleware';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';
@@ -25,6 +26,6 @@ export const BULL_BOARD_ROUTE = '/admin/queues';
     }),
     BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
   ],
-  controllers: [AdminController],
+  controllers: [AdminController, FederationAdminController],
 })
 export class AdminModule {}

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { FriendsService } from '../friends/friends.service';
 import { FederationDeliveryJob, QUEUES } from '../queue/queues';
 import { deliveryRequest, isPermanentStatus, REQUIRED_CAPABILITY, WireMessage } from './delivery-request';
 import { DestinationHealth } from './destination-health.service';
@@ -45,6 +46,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
     @Inject(FederationAuth) private readonly auth: FederationAuth,
     @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
+    @Inject(FriendsService) private readonly friends: FriendsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -71,7 +73,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   async process(job: Job<FederationDeliveryJob>, token?: string): Promise<void> {
     const row = await this.outbox.findById(job.data.outboxId);
     if (row?.status !== 'pending') return;
-    const waitUntil = await this.health.retryAt(row.recipientServer);
+    const waitUntil = await this.health.blockedUntil(row.recipientServer);
     if (waitUntil) {
       // The destination is backed off as a whole; its recovery promotes this job (DestinationHealth.flush).
       await job.moveToDelayed(waitUntil.getTime() + this.config.federation.backoffMaxMs, token);
@@ -93,18 +95,24 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       return this.settle(row.id, [row], await this.unreachable(server, error));
     }
     const capability = REQUIRED_CAPABILITY[row.kind];
-    if (capability && !peer.capabilities.includes(capability)) {
-      return this.settle(row.id, [row], () => ({
-        status: 'failed',
-        httpStatus: null,
-        error: `${server} does not support ${row.kind} deliveries`,
-      }));
-    }
+    if (capability && !peer.capabilities.includes(capability)) return this.withoutCapability(row, server);
     const rows = await this.outbox.claim(
       row,
       row.kind === 'message' && peer.capabilities.includes('batch') ? MAX_BATCH : 1,
     );
     if (!rows.some((claimed) => claimed.id === row.id)) return null;
+    try {
+      return await this.sendClaimed(row.id, rows, server);
+    } catch (error) {
+      // An unexpected failure (a bug, the database) must not leave the rows leased: record it and retry them.
+      this.logger.error(`delivery to ${server} broke: ${error instanceof Error ? error.stack : String(error)}`);
+      const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+      return this.settle(row.id, rows, () => ({ status: 'pending', httpStatus: null, error: message }));
+    }
+  }
+
+  /** One signed request for claimed rows (one row, or a batch of messages), and each row's outcome. */
+  private async sendClaimed(ownId: string, rows: OutboxEntity[], server: string): Promise<AttemptOutcome> {
     const messages = await this.wireMessages(rows);
     const request = deliveryRequest(rows, messages, newId());
     const body = Buffer.from(JSON.stringify(request.body));
@@ -114,9 +122,9 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       response = await this.http.send(server, 'POST', request.path, body, headers);
     } catch (error) {
       if (error instanceof PeerForbiddenError || error instanceof NoPeerSecretError) {
-        return this.settle(row.id, rows, () => ({ status: 'failed', httpStatus: null, error: error.message }));
+        return this.settle(ownId, rows, () => ({ status: 'failed', httpStatus: null, error: error.message }));
       }
-      return this.settle(row.id, rows, await this.unreachable(server, error));
+      return this.settle(ownId, rows, await this.unreachable(server, error));
     }
     if (response.status === 401) await this.peers.peer(server, { refresh: true }).catch(() => undefined);
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
@@ -125,7 +133,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       await this.health.recordSuccess(server);
     }
     const results = request.body.transactionId ? batchResults(response) : null;
-    return this.settle(row.id, rows, (claimed) => {
+    return this.settle(ownId, rows, (claimed) => {
       const wire = claimed.messageId ? messages.get(claimed.messageId) : undefined;
       const result = results && wire ? results.get(`${wire.fromUserId} ${wire.clientMessageId}`) : undefined;
       if (results && response.status < 300) {
@@ -140,6 +148,27 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       }
       return classify(response.status, errorMessage(response));
     });
+  }
+
+  /**
+   * A plain MyLife node takes only messages: it keeps its own friend list, so an invite to one of its users cannot
+   * travel. Our user's invite is then their consent and the friendship is recorded on this side (the peer enforces its
+   * own list when our messages arrive); an unfriend has nothing to tell it. Anything else cannot be delivered.
+   */
+  private async withoutCapability(row: OutboxEntity, server: string): Promise<AttemptOutcome> {
+    const note = `${server} announces no ${REQUIRED_CAPABILITY[row.kind]} capability (a plain MyLife node)`;
+    if (row.kind === 'invite') {
+      const invite = row.payload as { id: string; fromUserId: string; toUserId: string };
+      await this.friends.applyRemoteAnswer({ ...invite, status: 'accepted' }, server);
+      return this.settle(row.id, [row], () => ({
+        status: 'sent',
+        httpStatus: null,
+        error: `${note}: accepted on this node`,
+      }));
+    }
+    if (row.kind === 'unfriend')
+      return this.settle(row.id, [row], () => ({ status: 'sent', httpStatus: null, error: note }));
+    return this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: note }));
   }
 
   /** Writes the attempt on every claimed row; a retryable failure past the attempt limit becomes `failed`. */

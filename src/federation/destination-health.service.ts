@@ -44,12 +44,28 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** When deliveries to `server` may be tried again, or null when it is healthy. */
-  async retryAt(server: string): Promise<Date | null> {
+  /** Every destination with the number of rows waiting for it, by server name. */
+  list(): Promise<(DestinationEntity & { pending: number })[]> {
+    return this.dataSource.query(
+      `SELECT d.server, d.capabilities, d.consecutive_failures AS "consecutiveFailures", d.retry_at AS "retryAt",
+         d.last_error AS "lastError", d.last_success_at AS "lastSuccessAt", d.last_failure_at AS "lastFailureAt",
+         d.well_known_fetched_at AS "wellKnownFetchedAt",
+         (SELECT count(*)::int FROM federation_message_outbox o WHERE o.recipient_server = d.server AND o.status = 'pending') AS pending
+       FROM federation_destinations d ORDER BY d.server`,
+    );
+  }
+
+  /**
+   * Null when `server` is healthy; otherwise until when it is backed off. A failing destination stays closed to
+   * deliveries after its backoff runs out, until a probe (or any sign of life) finds it up and flushes it: only the
+   * probe knocks on a dead server's door.
+   */
+  async blockedUntil(server: string): Promise<Date | null> {
     const row = await this.dataSource
       .getRepository(DestinationEntity)
-      .findOne({ where: { server }, select: { server: true, retryAt: true } });
-    return row?.retryAt && row.retryAt.getTime() > Date.now() ? row.retryAt : null;
+      .findOne({ where: { server }, select: { server: true, retryAt: true, consecutiveFailures: true } });
+    if (!row || row.consecutiveFailures === 0) return null;
+    return row.retryAt && row.retryAt.getTime() > Date.now() ? row.retryAt : new Date();
   }
 
   /**
@@ -59,7 +75,7 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
   async recordFailure(server: string, error: string): Promise<void> {
     const { backoffBaseMs, backoffMaxMs } = this.config.federation;
     await this.dataSource.query(
-      `INSERT INTO federation_destinations (server, consecutive_failures, retry_at, last_error, last_failure_at)
+      `INSERT INTO federation_destinations AS d (server, consecutive_failures, retry_at, last_error, last_failure_at)
        VALUES ($1, 1, now() + ($2::float8 * (0.75 + random() * 0.5)) * interval '1 millisecond', $4, now())
        ON CONFLICT (server) DO UPDATE SET
          consecutive_failures = CASE WHEN d.retry_at IS NULL OR d.retry_at <= now()

@@ -45,7 +45,7 @@ export class DispatchService {
     };
     for (const { id } of due as { id: string }[]) {
       const row = await this.dataSource.getRepository(OutboxEntity).findOneBy({ id });
-      if (row?.status !== 'pending' || (await this.health.retryAt(row.recipientServer))) {
+      if (row?.status !== 'pending' || (await this.health.blockedUntil(row.recipientServer))) {
         result.skipped++;
         continue;
       }

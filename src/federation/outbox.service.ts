@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { JobsOptions, Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
@@ -156,24 +156,87 @@ export class OutboxService extends RemoteDelivery {
     await this.dispatch(ids);
   }
 
+  /** Rows for operators, newest first, `limit` after the cursor position. */
+  async list(
+    filter: { status?: OutboxStatus; server?: string },
+    before: { createdAt: Date; id: string } | null,
+    limit: number,
+  ) {
+    const query = this.dataSource
+      .getRepository(OutboxEntity)
+      .createQueryBuilder('o')
+      .orderBy('o.createdAt', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .limit(limit + 1);
+    if (filter.status) query.andWhere('o.status = :status', { status: filter.status });
+    if (filter.server) query.andWhere('o.recipientServer = :server', { server: filter.server });
+    if (before) query.andWhere('(o.createdAt, o.id) < (:createdAt, :id)', before);
+    const rows = await query.getMany();
+    return { items: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  /** A failed row starts over with a fresh set of attempts: 404 when unknown, 409 unless it failed. */
+  async retry(id: string): Promise<OutboxEntity> {
+    const row = await this.dataSource.transaction(async (manager) => {
+      const [updated]: [
+        {
+          id: string;
+          message_id: string | null;
+          attempts: number;
+          last_error: string | null;
+          from_user_id: string | null;
+        }[],
+        number,
+      ] = await manager.query(
+        `UPDATE federation_message_outbox o SET status = 'pending', attempts = 0, next_attempt_at = now(),
+             claimed_until = NULL, updated_at = now()
+           WHERE id = $1 AND status = 'failed'
+           RETURNING id, message_id, attempts, last_error, (SELECT from_user_id FROM friend_messages m WHERE m.id = o.message_id) AS from_user_id`,
+        [id],
+      );
+      if (updated.length === 0) {
+        const exists = await manager.getRepository(OutboxEntity).existsBy({ id });
+        throw exists
+          ? new ConflictException(`outbox row ${id} has not failed; only failed rows can be retried`)
+          : new NotFoundException(`no outbox row ${id}`);
+      }
+      const [retried] = updated;
+      if (retried.message_id)
+        await this.syncEvents.append(manager, [toDeliveryEvent({ ...retried, status: 'pending' })]);
+      return retried;
+    });
+    if (row.from_user_id) await this.syncBus.notify([row.from_user_id]);
+    // The failed job keeps its id in the queue; remove it so that the new one is not taken for a duplicate.
+    await (await this.queue.getJob(id))?.remove().catch(() => undefined);
+    await this.dispatch([id]);
+    return (await this.findById(id))!;
+  }
+
   findById(id: string): Promise<OutboxEntity | null> {
     return this.dataSource.getRepository(OutboxEntity).findOneBy({ id });
   }
 
   /**
    * Leases rows for one request: the given row, plus (for a batch) the oldest other pending message rows to the same
-   * server. Rows leased by another worker are skipped, so two workers never send the same row at once.
+   * server, or nothing when another worker holds the given row. Rows leased by another worker are skipped, so two
+   * workers never send the same row at once.
    */
   async claim(row: OutboxEntity, batchSize: number): Promise<OutboxEntity[]> {
     const [claimed]: [OutboxEntity[], number] = await this.dataSource.query(
-      `UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
-       WHERE o.id IN (
+      `WITH own AS (
          SELECT id FROM federation_message_outbox
-         WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
-           AND (id = $1 OR ($3 > 1 AND kind = 'message' AND recipient_server = $2 AND next_attempt_at <= now()))
-         ORDER BY (id = $1) DESC, created_at
-         LIMIT $3
-         FOR UPDATE SKIP LOCKED)
+         WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+         FOR UPDATE SKIP LOCKED
+       ), picked AS (
+         SELECT id FROM federation_message_outbox
+         WHERE EXISTS (SELECT 1 FROM own) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+           AND kind = 'message' AND recipient_server = $2 AND next_attempt_at <= now() AND id <> $1
+         ORDER BY created_at
+         LIMIT $3 - 1
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
+       WHERE o.id IN (SELECT id FROM own UNION ALL SELECT id FROM picked)
        RETURNING o.id, o.kind, o.message_id AS "messageId", o.recipient_server AS "recipientServer", o.payload,
          o.attempts, o.created_at AS "createdAt"`,
       [row.id, row.recipientServer, batchSize, CLAIM_MS],

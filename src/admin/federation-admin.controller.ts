@@ -1,0 +1,118 @@
+import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { AdminOnly } from '../auth/auth.decorators';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { DestinationHealth } from '../federation/destination-health.service';
+import { OUTBOX_KINDS, OUTBOX_STATUSES, OutboxEntity, OutboxStatus } from '../federation/outbox.entity';
+import { OutboxService } from '../federation/outbox.service';
+
+class OutboxQuery {
+  @ApiPropertyOptional({ enum: OUTBOX_STATUSES })
+  @IsOptional()
+  @IsIn(OUTBOX_STATUSES)
+  status?: OutboxStatus;
+
+  @ApiPropertyOptional({ description: 'only rows to this server' })
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]+(:\d{1,5})?$/, { message: 'server must be a server name' })
+  server?: string;
+
+  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+class OutboxRowResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: OUTBOX_KINDS }) kind: string;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) messageId: string | null;
+  @ApiProperty() recipientServer: string;
+  @ApiProperty({ enum: OUTBOX_STATUSES }) status: OutboxStatus;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ format: 'date-time' }) nextAttemptAt: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) lastError: string | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) lastHttpStatus: number | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) sentAt: string | null;
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) ackedAt: string | null;
+}
+
+class OutboxListResponse {
+  @ApiProperty({ type: [OutboxRowResponse] }) items: OutboxRowResponse[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+function toOutboxRowResponse(row: OutboxEntity): OutboxRowResponse {
+  return {
+    id: row.id,
+    kind: row.kind,
+    messageId: row.messageId,
+    recipientServer: row.recipientServer,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.nextAttemptAt.toISOString(),
+    lastError: row.lastError,
+    lastHttpStatus: row.lastHttpStatus,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    sentAt: row.sentAt?.toISOString() ?? null,
+    ackedAt: row.ackedAt?.toISOString() ?? null,
+  };
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@AdminOnly()
+@Controller('api/admin/federation')
+export class FederationAdminController {
+  constructor(
+    @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(DestinationHealth) private readonly destinations: DestinationHealth,
+  ) {}
+
+  @Get('outbox')
+  @ApiOkResponse({ type: OutboxListResponse, description: 'deliveries to other servers, newest first' })
+  async listOutbox(@Query() query: OutboxQuery): Promise<OutboxListResponse> {
+    const limit = query.limit ?? 50;
+    const before = query.cursor ? decodeCursor(query.cursor, ['string', 'string']) : null;
+    const page = await this.outbox.list(
+      { status: query.status, server: query.server },
+      before ? { createdAt: new Date(before[0]), id: before[1] } : null,
+      limit,
+    );
+    const last = page.items.at(-1);
+    return {
+      items: page.items.map(toOutboxRowResponse),
+      nextCursor: page.hasMore && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+    };
+  }
+
+  @Post('outbox/:id/retry')
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: OutboxRowResponse,
+    description: 'the failed row, pending again with fresh attempts; 409 unless it failed',
+  })
+  async retry(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string): Promise<OutboxRowResponse> {
+    return toOutboxRowResponse(await this.outbox.retry(id));
+  }
+
+  @Get('destinations')
+  @ApiOkResponse({ description: 'one row per peer server: health, backoff, capabilities, pending deliveries' })
+  async listDestinations() {
+    return { items: await this.destinations.list() };
+  }
+}

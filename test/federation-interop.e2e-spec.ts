@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { Client } from 'pg';
+import { signBody } from '../src/signing/hmac';
+import { bearer } from './support/factories';
+import { eventually, resident, Resident, startFederatedNode } from './support/federation';
+import { PlainPeer } from './support/plain-peer';
+import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
+
+const SHARED_KEY = 'interop-shared-key-0123456789';
+
+async function countMessages(node: TestNode, where: string, params: unknown[]): Promise<number> {
+  const db = new Client({ connectionString: node.config.databaseUrl! });
+  await db.connect();
+  try {
+    return Number((await db.query(`SELECT count(*) FROM friend_messages WHERE ${where}`, params)).rows[0].count);
+  } finally {
+    await db.end();
+  }
+}
+
+describe('interoperability with a plain MyLife node (shared key, single messages only)', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+  let xena: string;
+
+  beforeAll(async () => {
+    await peer.start();
+    node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}` });
+    bob = await resident(node, 'bob');
+    xena = `xena@${peer.name}`;
+    // A plain node keeps its own friend list: bob's invite is recorded as accepted on his side.
+    await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: xena }).expect(201);
+    await eventually(
+      async () => {
+        const friends = await request(node.url).get('/api/friends').set(bearer(bob)).expect(200);
+        return friends.body.friends.some((friend: { friendUserId: string }) => friend.friendUserId === xena);
+      },
+      10_000,
+      'friendship with the plain node user',
+    );
+  });
+  afterAll(async () => {
+    await node?.destroy();
+    await peer.stop();
+  });
+
+  const message = (overrides: Record<string, string> = {}) => ({
+    id: randomUUID(),
+    clientMessageId: randomUUID(),
+    fromUserId: xena,
+    toUserId: bob.address,
+    contentType: 'text/plain',
+    content: 'hello from a plain node',
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  });
+
+  it('accepts a signed message (201), and answers its replay with 200 and the stored message, with no second row', async () => {
+    const sent = message();
+    const first = await peer.deliver(node.url, sent);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({
+      ok: true,
+      message: { id: sent.id, clientMessageId: sent.clientMessageId, fromUserId: xena, toUserId: bob.address },
+    });
+    const replay = await peer.deliver(node.url, sent);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ ok: true, duplicate: true, message: { id: sent.id } });
+    expect(await countMessages(node, 'client_message_id = $1', [sent.clientMessageId])).toBe(1);
+    const thread = await request(node.url).get(`/api/messages?friendUserId=${xena}`).set(bearer(bob)).expect(200);
+    expect(thread.body.items.map((item: { id: string }) => item.id)).toContain(sent.id);
+  });
+
+  it('refuses a tampered body, a wrong key, a timestamp 31 s off and an unknown server with 401', async () => {
+    const refused = async (options: Parameters<PlainPeer['deliver']>[2]) => {
+      const sent = message();
+      const response = await peer.deliver(node.url, sent, options);
+      expect({ status: response.status, options }).toEqual({ status: 401, options });
+      expect(await countMessages(node, 'client_message_id = $1', [sent.clientMessageId])).toBe(0);
+    };
+    await refused({ tamper: true });
+    await refused({ key: 'not-the-shared-key-at-all' });
+    await refused({ timestamp: new Date(Date.now() - 31_000).toISOString() });
+    await refused({ timestamp: new Date(Date.now() + 31_000).toISOString() });
+    await refused({ timestamp: 'yesterday' });
+
+    const body = JSON.stringify(message({ fromUserId: 'mallory@unknown.example' }));
+    const timestamp = new Date().toISOString();
+    const unknown = await fetch(`${node.url}/api/federation/inbox/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-mylife-federation-server': 'unknown.example',
+        'x-mylife-federation-timestamp': timestamp,
+        'x-mylife-federation-signature': signBody(SHARED_KEY, timestamp, body),
+      },
+      body,
+    });
+    expect(unknown.status).toBe(401);
+    const missing = await fetch(`${node.url}/api/federation/inbox/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(missing.status).toBe(401);
+  });
+
+  it('refuses a message from a user who is not a friend, to an unknown user, or speaking for another server, with 403', async () => {
+    expect((await peer.deliver(node.url, message({ fromUserId: `yuri@${peer.name}` }))).status).toBe(403);
+    expect((await peer.deliver(node.url, message({ toUserId: 'nobody' }))).status).toBe(403);
+    expect((await peer.deliver(node.url, message({ fromUserId: 'xena@elsewhere.example' }))).status).toBe(403);
+  });
+
+  it('delivers our messages to the plain node with the shared key, exactly once', async () => {
+    const sent = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: xena, content: 'hi xena' })
+      .expect(201);
+    const delivered = await eventually(
+      async () => peer.received.find((item) => item.clientMessageId === sent.body.clientMessageId),
+      10_000,
+      'delivered to the plain node',
+    );
+    expect(delivered).toMatchObject({
+      id: sent.body.id,
+      fromUserId: bob.address,
+      toUserId: xena,
+      content: 'hi xena',
+      senderServer: node.server,
+    });
+    await eventually(
+      async () => {
+        const thread = await request(node.url).get(`/api/messages?friendUserId=${xena}`).set(bearer(bob)).expect(200);
+        return (
+          thread.body.items.find((item: { id: string; deliveryStatus: string }) => item.id === sent.body.id)
+            ?.deliveryStatus === 'sent'
+        );
+      },
+      10_000,
+      'marked sent',
+    );
+    expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
+  });
+});
+
+describe('a peer that always fails', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+  beforeAll(async () => {
+    await peer.start();
+    node = await startFederatedNode({
+      MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}`,
+      MYLIFE_FEDERATION_MAX_ATTEMPTS: '3',
+    });
+    bob = await resident(node, 'bob');
+    await request(node.url)
+      .post('/api/friends/invites')
+      .set(bearer(bob))
+      .send({ toUserId: `zoe@${peer.name}` })
+      .expect(201);
+    await eventually(
+      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
+      10_000,
+      'friends',
+    );
+  });
+  afterAll(async () => {
+    await node?.destroy();
+    await peer.stop();
+  });
+
+  it('ends in failed after the configured attempts, and a retry through the admin API delivers once it is fixed', async () => {
+    peer.failWith = 500;
+    const sent = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: `zoe@${peer.name}`, content: 'are you there?' })
+      .expect(201);
+    const failed = await eventually(
+      async () => {
+        const outbox = await request(node.url).get('/api/admin/federation/outbox?status=failed').set(admin).expect(200);
+        return outbox.body.items.find((row: { messageId: string }) => row.messageId === sent.body.id);
+      },
+      20_000,
+      'row failed',
+    );
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3, lastHttpStatus: 500, recipientServer: peer.name });
+    expect(failed.lastError).toMatch(/500/);
+    expect(peer.received).toHaveLength(0);
+    const thread = await request(node.url)
+      .get(`/api/messages?friendUserId=zoe@${peer.name}`)
+      .set(bearer(bob))
+      .expect(200);
+    expect(thread.body.items.at(-1)).toMatchObject({ deliveryStatus: 'failed', deliveryAttempts: 3 });
+
+    const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
+    expect(
+      destinations.body.items.find((destination: { server: string }) => destination.server === peer.name),
+    ).toMatchObject({ lastError: expect.stringMatching(/500/) });
+
+    peer.failWith = null;
+    await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(200);
+    await eventually(
+      async () => peer.received.some((item) => item.clientMessageId === sent.body.clientMessageId),
+      10_000,
+      'delivered after retry',
+    );
+    await eventually(
+      async () => {
+        const outbox = await request(node.url).get('/api/admin/federation/outbox?status=sent').set(admin).expect(200);
+        return outbox.body.items.some((row: { id: string }) => row.id === failed.id);
+      },
+      10_000,
+      'row sent',
+    );
+    expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
+    await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(409);
+  });
+});

@@ -1,0 +1,116 @@
+import request from 'supertest';
+import { Client } from 'pg';
+import { bearer } from './support/factories';
+import { befriendAcross, eventually, resident, Resident, startFederatedNode } from './support/federation';
+import { deleteRedisKeys, testServices } from './support/services';
+import { TestNode } from './support/test-node';
+
+async function query<T>(node: TestNode, sql: string, params: unknown[] = []): Promise<T[]> {
+  const db = new Client({ connectionString: node.config.databaseUrl! });
+  await db.connect();
+  try {
+    return (await db.query(sql, params)).rows as T[];
+  } finally {
+    await db.end();
+  }
+}
+
+async function sendBurst(from: Resident, to: Resident, count: number, tag: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, count - start) }, (_, i) =>
+        request(from.node.url)
+          .post('/api/messages')
+          .set(bearer(from))
+          .send({ toUserId: to.address, content: `${tag} ${start + i}`, clientMessageId: `${tag}-${start + i}` })
+          .expect(201),
+      ),
+    );
+    ids.push(...batch.map((response) => response.body.clientMessageId as string));
+  }
+  return ids;
+}
+
+/** Every one of `clientIds` stored exactly once on the recipient's node. */
+async function arrivedExactlyOnce(node: TestNode, fromUserId: string, clientIds: string[]): Promise<boolean> {
+  const rows = await query<{ client_message_id: string; copies: string }>(
+    node,
+    `SELECT client_message_id, count(*) AS copies FROM friend_messages
+     WHERE from_user_id = $1 AND client_message_id = ANY($2) GROUP BY client_message_id`,
+    [fromUserId, clientIds],
+  );
+  expect(rows.every((row) => Number(row.copies) === 1)).toBe(true);
+  return rows.length === clientIds.length;
+}
+
+describe('federation through outages', () => {
+  let nodeA: TestNode, nodeB: TestNode;
+  let alice: Resident, bob: Resident;
+
+  beforeAll(async () => {
+    [nodeA, nodeB] = await Promise.all([startFederatedNode(), startFederatedNode()]);
+    alice = await resident(nodeA, 'alice');
+    bob = await resident(nodeB, 'bob');
+    await befriendAcross(alice, bob);
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
+  });
+
+  it('keeps 200 messages pending while the peer is down, and delivers each exactly once within 10 s of its return', async () => {
+    await nodeB.stop();
+    const clientIds = await sendBurst(alice, bob, 200, 'outage');
+    await eventually(
+      async () => {
+        const rows = await query<{ attempts: number }>(
+          nodeA,
+          `SELECT attempts FROM federation_message_outbox WHERE kind = 'message' AND status = 'pending'`,
+        );
+        return rows.length === 200 && rows.some((row) => row.attempts > 0);
+      },
+      10_000,
+      'pending rows with attempts recorded',
+    );
+    const [destination] = await query<{ last_error: string | null; retry_at: Date | null }>(
+      nodeA,
+      'SELECT last_error, retry_at FROM federation_destinations WHERE server = $1',
+      [nodeB.server],
+    );
+    expect(destination.last_error).toMatch(/ECONNREFUSED|connect/i);
+
+    await nodeB.restart();
+    const restartedAt = Date.now();
+    await eventually(
+      () => arrivedExactlyOnce(nodeB, alice.address, clientIds),
+      10_000,
+      'all 200 delivered after the restart',
+    );
+    expect(Date.now() - restartedAt).toBeLessThan(10_000);
+    await eventually(
+      async () => {
+        const [{ pending }] = await query<{ pending: string }>(
+          nodeA,
+          `SELECT count(*) AS pending FROM federation_message_outbox WHERE status = 'pending'`,
+        );
+        return Number(pending) === 0;
+      },
+      10_000,
+      'outbox drained',
+    );
+  });
+
+  const withRedis = testServices.redisUrl ? it : it.skip;
+  withRedis('delivers every message exactly once when Redis loses the queue in the middle of a burst', async () => {
+    const first = sendBurst(alice, bob, 100, 'flush-a');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await deleteRedisKeys(nodeA.config.queuePrefix);
+    const clientIds = [...(await first), ...(await sendBurst(alice, bob, 100, 'flush-b'))];
+    await deleteRedisKeys(nodeA.config.queuePrefix);
+    await eventually(
+      () => arrivedExactlyOnce(nodeB, alice.address, clientIds),
+      20_000,
+      'all 200 delivered after the flush',
+    );
+  });
+});
