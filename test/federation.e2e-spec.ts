@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { bearer } from './support/factories';
 import { befriendAcross, eventually, resident, Resident, startFederatedNode } from './support/federation';
+import { runCli } from '../src/cli/cli';
+import { ServerKeysService } from '../src/signing/server-keys.service';
 import { TestNode } from './support/test-node';
 
 describe('federation between two nodes', () => {
@@ -126,6 +128,59 @@ describe('federation between two nodes', () => {
       'sent',
       'acked',
     ]);
+  });
+  it('keeps federating through a key rotation, with the old key verifying during the overlap', async () => {
+    const before = (await request(nodeA.url).get('/.well-known/mylife-federation').expect(200)).body.keys;
+    const output: string[] = [];
+    const io = {
+      out: (line: string) => output.push(line),
+      err: (line: string) => output.push(line),
+      readStdin: async () => '',
+      isInteractive: false,
+    };
+    const env = { DATABASE_URL: nodeA.config.databaseUrl!, MYLIFE_FEDERATION_SERVER: nodeA.server };
+    expect(await runCli(['federation', 'rotate-key'], env, io)).toBe(0);
+    expect(output.join('\n')).toMatch(/new federation key .+ signs from now on/);
+    // A running process re-reads its keys within a minute; make this one do it now.
+    await nodeA.app.get(ServerKeysService).ensureKey();
+
+    const after = (await request(nodeA.url).get('/.well-known/mylife-federation').expect(200)).body.keys;
+    expect(after).toHaveLength(2);
+    expect(after.find((key: { id: string }) => key.id === before[0].id).notAfter).toEqual(expect.any(String));
+    expect(after.find((key: { id: string }) => key.id !== before[0].id).notAfter).toBeNull();
+
+    const fromA = await request(nodeA.url)
+      .post('/api/messages')
+      .set(bearer(alice))
+      .send({ toUserId: bob.address, content: 'new key' })
+      .expect(201);
+    const fromB = await request(nodeB.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: alice.address, content: 'old key' })
+      .expect(201);
+    await eventually(
+      async () => {
+        const thread = await request(nodeB.url)
+          .get(`/api/messages?friendUserId=${alice.address}`)
+          .set(bearer(bob))
+          .expect(200);
+        return thread.body.items.some((message: { id: string }) => message.id === fromA.body.id);
+      },
+      10_000,
+      'signed with the new key, verified after B fetched it',
+    );
+    await eventually(
+      async () => {
+        const thread = await request(nodeA.url)
+          .get(`/api/messages?friendUserId=${bob.address}`)
+          .set(bearer(alice))
+          .expect(200);
+        return thread.body.items.some((message: { id: string }) => message.id === fromB.body.id);
+      },
+      10_000,
+      "B's message, derived with A's cached old key",
+    );
   });
 });
 

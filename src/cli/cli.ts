@@ -12,6 +12,7 @@ import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
 import { runMigrations } from '../database/run-migrations';
 import { buildOpenApiDocumentOffline } from '../openapi';
+import { ServerKeysService } from '../signing/server-keys.service';
 import { CliModule } from './cli.module';
 
 export interface CliIo {
@@ -36,6 +37,7 @@ const USAGE = `usage: npm run cli -- <command>
   user create <username> [--password P | --password-stdin] [--display-name NAME]
   user list
   user reset-password <username> [--password P | --password-stdin]
+  federation rotate-key
   migration run
   openapi [--out openapi.json]
 The node's environment (DATABASE_URL, MYLIFE_DATA_DIR, ...) says which database to use.`;
@@ -75,6 +77,20 @@ export async function runCli(
     const config = loadConfig(env);
     if (command === 'migration run') {
       return await withDatabase(config, async () => 0, io);
+    }
+    if (command === 'federation rotate-key') {
+      return await withDatabase(
+        config,
+        async (context) => {
+          const rotated = await context.get(ServerKeysService).rotate();
+          io.out(`new federation key ${rotated.newKeyId} signs from now on`);
+          if (rotated.retiredKeyIds.length > 0) {
+            io.out(`${rotated.retiredKeyIds.join(', ')} keeps verifying until ${rotated.notAfter.toISOString()}`);
+          }
+          return 0;
+        },
+        io,
+      );
     }
     if (!['user create', 'user list', 'user reset-password'].includes(command))
       throw new UsageError(`unknown command "${command}"`);
