@@ -92,6 +92,9 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     try {
       peer = await this.peers.peer(server);
     } catch (error) {
+      if (error instanceof PeerForbiddenError) {
+        return this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: error.message }));
+      }
       return this.settle(row.id, [row], await this.unreachable(server, error));
     }
     const capability = REQUIRED_CAPABILITY[row.kind];
