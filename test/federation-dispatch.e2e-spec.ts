@@ -70,7 +70,7 @@ describe('dispatch, several workers, and outbound safety', () => {
         .expect(200);
       expect(again.body).toMatchObject({ ok: true, processed: 0, sent: 0 });
     } finally {
-      worker.resume();
+      await worker.resume();
     }
   });
 
