@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { QueryFailedError, Repository } from 'typeorm';
 import { formatAddress, parseAddress } from '../common/address';
 import { newId } from '../common/ids';
@@ -16,6 +17,8 @@ export function isUniqueViolation(error: unknown): boolean {
 
 @Injectable()
 export class AccountsService {
+  private readonly known = new LRUCache<string, true>({ max: 100_000 });
+
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
@@ -35,10 +38,18 @@ export class AccountsService {
     if (typeof input !== 'string') throw new BadRequestException(`${field} must be a string`);
     const parsed = parseAddress(input, this.config.federationServer, field);
     const address = formatAddress(parsed);
-    if (parsed.server === this.config.federationServer && !(await this.findByUsername(parsed.localpart))) {
+    if (parsed.server === this.config.federationServer && !(await this.exists(parsed.localpart))) {
       throw new NotFoundException(`no user ${address}`);
     }
     return address;
+  }
+
+  /** Whether a local user exists. Users are never deleted, so a yes is remembered (it saves a query per message). */
+  async exists(username: string): Promise<boolean> {
+    if (this.known.has(username)) return true;
+    const found = await this.users.existsBy({ username });
+    if (found) this.known.set(username, true);
+    return found;
   }
 
   /** Display names of the local users among `addresses`, by address. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { UserEntity } from '../accounts/user.entity';
@@ -12,6 +13,9 @@ import { AccessTokenEntity } from './access-token.entity';
 import { AuthenticatedUser } from './authenticated-user';
 
 const TOKEN_PREFIX = 'mlt_';
+// Every request presents a token; remembering recent answers saves a join per request. A token revoked here is
+// forgotten at once; another process of the node may honour it for up to this long.
+const TOKEN_CACHE_MS = 10_000;
 // Recording every use would be a write per request; a few minutes of precision is enough for "last used".
 const LAST_USED_PRECISION_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -28,6 +32,11 @@ export interface IssuedSession {
 
 @Injectable()
 export class AuthService {
+  private readonly recent = new LRUCache<string, { user: AuthenticatedUser; expiresAt: Date; deviceName: string }>({
+    max: 10_000,
+    ttl: TOKEN_CACHE_MS,
+  });
+
   constructor(
     @InjectRepository(AccessTokenEntity) private readonly tokens: Repository<AccessTokenEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -54,12 +63,15 @@ export class AuthService {
         lastUsedAt: now,
       });
     });
+    this.forgetTokens((entry) => entry.user.id === user.id && entry.deviceName === deviceName);
     return { accessToken, expiresAt, user };
   }
 
   /** The user behind a live token, or null for an unknown, expired or revoked one. */
   async authenticate(accessToken: string): Promise<AuthenticatedUser | null> {
     if (!accessToken.startsWith(TOKEN_PREFIX)) return null;
+    const remembered = this.recent.get(accessToken);
+    if (remembered) return remembered.expiresAt > this.clock.now() ? remembered.user : null;
     const token = await this.tokens.findOne({
       where: { tokenHash: hashToken(accessToken), revokedAt: IsNull() },
       relations: { user: true },
@@ -70,13 +82,15 @@ export class AuthService {
       await this.tokens.update({ id: token.id }, { lastUsedAt: now });
     }
     const { user } = token;
-    return {
+    const authenticated = {
       id: user.id,
       username: user.username,
       address: `${user.username}@${this.config.federationServer}`,
       displayName: user.displayName,
       tokenId: token.id,
     };
+    this.recent.set(accessToken, { user: authenticated, expiresAt: token.expiresAt, deviceName: token.deviceName });
+    return authenticated;
   }
 
   listTokens(userId: string): Promise<AccessTokenEntity[]> {
@@ -90,5 +104,10 @@ export class AuthService {
       { revokedAt: this.clock.now() },
     );
     if (!result.affected) throw new NotFoundException(`no live token ${tokenId} for this user`);
+    this.forgetTokens(({ user }) => user.tokenId === tokenId);
+  }
+
+  private forgetTokens(matches: (entry: { user: AuthenticatedUser; deviceName: string }) => boolean): void {
+    for (const [token, entry] of this.recent.entries()) if (matches(entry)) this.recent.delete(token);
   }
 }

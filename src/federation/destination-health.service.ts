@@ -12,6 +12,7 @@ import { OutboxService } from './outbox.service';
 import { WELL_KNOWN_PATH } from './peer-directory';
 
 const PROBE_EVERY_MS = 500;
+const HEALTH_MEMORY_MS = 1000;
 const PROBE_LEASE_MS = 15_000;
 const FLUSH_PAGE = 500;
 
@@ -26,6 +27,11 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger('DestinationHealth');
   private timer: NodeJS.Timeout | null = null;
   private probing = false;
+  /**
+   * When this process last saw each destination healthy. A delivery asks before every attempt; within a second of a
+   * confirmation the answer is taken from here (another process's failure is seen at most that late).
+   */
+  private readonly confirmedHealthy = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -61,10 +67,14 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
    * probe knocks on a dead server's door.
    */
   async blockedUntil(server: string): Promise<Date | null> {
+    if (Date.now() - (this.confirmedHealthy.get(server) ?? 0) < HEALTH_MEMORY_MS) return null;
     const row = await this.dataSource
       .getRepository(DestinationEntity)
       .findOne({ where: { server }, select: { server: true, retryAt: true, consecutiveFailures: true } });
-    if (!row || row.consecutiveFailures === 0) return null;
+    if (!row || row.consecutiveFailures === 0) {
+      this.confirmedHealthy.set(server, Date.now());
+      return null;
+    }
     return row.retryAt && row.retryAt.getTime() > Date.now() ? row.retryAt : new Date();
   }
 
@@ -73,6 +83,7 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
    * window lengthens it: many messages failing at once count as one failure.
    */
   async recordFailure(server: string, error: string): Promise<void> {
+    this.confirmedHealthy.delete(server);
     const { backoffBaseMs, backoffMaxMs } = this.config.federation;
     await this.dataSource.query(
       `INSERT INTO federation_destinations AS d (server, consecutive_failures, retry_at, last_error, last_failure_at)
@@ -91,6 +102,8 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
 
   /** The destination answered: healthy again, and if it had been waiting, flush its queue. */
   async recordSuccess(server: string): Promise<void> {
+    if (Date.now() - (this.confirmedHealthy.get(server) ?? 0) < HEALTH_MEMORY_MS) return;
+    this.confirmedHealthy.set(server, Date.now());
     const [recovered]: [unknown[], number] = await this.dataSource.query(
       `UPDATE federation_destinations SET consecutive_failures = 0, retry_at = NULL, last_error = NULL,
          last_success_at = now(), updated_at = now()

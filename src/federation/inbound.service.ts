@@ -259,7 +259,7 @@ export class InboundService {
   private async localUser(value: string, field: string): Promise<string> {
     const parsed = parseAddress(value, this.config.federationServer, field);
     const address = formatAddress(parsed);
-    if (parsed.server !== this.config.federationServer || !(await this.accounts.findByUsername(parsed.localpart))) {
+    if (parsed.server !== this.config.federationServer || !(await this.accounts.exists(parsed.localpart))) {
       throw new ForbiddenException(`${field} ${address} is not a user of this server`);
     }
     return address;

@@ -9,9 +9,41 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
 import { SyncBus } from '../sync/sync-bus';
-import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
+import { appendEventsSql, NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
 import { OutboxEntity, OutboxStatus } from './outbox.entity';
 import { PeerDirectory } from './peer-directory';
+
+/**
+ * One attempt's outcome on each row, in one statement, releasing the rows. Rows already acked (a receipt can overtake
+ * the 2xx) stay acked. Message rows that became sent or failed are told to their sender's stream; answers the senders.
+ */
+const RECORD_ATTEMPT_SQL = `
+WITH outcome AS (
+  SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::timestamptz[])
+    AS u(id, status, http_status, error, next_attempt_at)
+), updated AS (
+  UPDATE federation_message_outbox o SET
+    status = CASE WHEN o.status = 'pending' THEN u.status ELSE o.status END,
+    attempts = o.attempts + 1,
+    last_error = u.error,
+    last_http_status = u.http_status,
+    next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
+    sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE o.sent_at END,
+    claimed_until = NULL,
+    updated_at = now()
+  FROM outcome u
+  WHERE o.id = u.id
+  RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id
+), settled AS (
+  SELECT u.*, m.from_user_id FROM updated u JOIN friend_messages m ON m.id = u.message_id WHERE u.status <> 'pending'
+), delivery_events AS (
+  SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
+    jsonb_build_object('messageId', message_id, 'deliveryStatus', status, 'deliveryAttempts', attempts,
+      'lastDeliveryError', last_error) AS data,
+    row_number() OVER () AS ord
+  FROM settled
+),${appendEventsSql('delivery_events')}
+SELECT DISTINCT from_user_id FROM settled`;
 
 // A worker holds the rows it sends for this long; a crashed worker's rows are picked up again after it.
 const CLAIM_MS = 60_000;
@@ -64,16 +96,19 @@ export class OutboxService extends RemoteDelivery {
 
   async stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<string[]> {
     if (items.length === 0) return [];
-    const rows = items.map((item) => ({
-      id: newId(),
-      kind: item.kind,
-      recipientServer: item.recipientServer,
-      messageId: item.kind === 'message' ? item.messageId : null,
-      payload: item.kind === 'message' ? null : item.payload,
-      status: 'pending' as const,
-    }));
-    await manager.getRepository(OutboxEntity).insert(rows as Partial<OutboxEntity>[] as never);
-    return rows.map((row) => row.id);
+    const ids = items.map(() => newId());
+    await manager.query(
+      `INSERT INTO federation_message_outbox (id, kind, recipient_server, message_id, payload, status)
+       SELECT *, 'pending' FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::uuid[], $5::jsonb[])`,
+      [
+        ids,
+        items.map((item) => item.kind),
+        items.map((item) => item.recipientServer),
+        items.map((item) => (item.kind === 'message' ? item.messageId : null)),
+        items.map((item) => (item.kind === 'message' ? null : JSON.stringify(item.payload))),
+      ],
+    );
+    return ids;
   }
 
   /** Schedules the rows' jobs. A queue that is down only delays them: the reconciler enqueues from the table. */
@@ -250,46 +285,15 @@ export class OutboxService extends RemoteDelivery {
    */
   async recordAttempt(outcomes: Map<string, AttemptOutcome>): Promise<void> {
     if (outcomes.size === 0) return;
-    const ids = [...outcomes.keys()];
     const list = [...outcomes.values()];
-    const changed: {
-      id: string;
-      status: OutboxStatus;
-      attempts: number;
-      last_error: string | null;
-      message_id: string | null;
-      from_user_id: string | null;
-    }[] = await this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query(
-        `UPDATE federation_message_outbox o SET
-             status = CASE WHEN o.status = 'pending' THEN u.status ELSE o.status END,
-             attempts = o.attempts + 1,
-             last_error = u.error,
-             last_http_status = u.http_status,
-             next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
-             sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE o.sent_at END,
-             claimed_until = NULL,
-             updated_at = now()
-           FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::timestamptz[])
-             AS u(id, status, http_status, error, next_attempt_at)
-           WHERE o.id = u.id
-           RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id,
-             (SELECT from_user_id FROM friend_messages m WHERE m.id = o.message_id) AS from_user_id`,
-        [
-          ids,
-          list.map((outcome) => outcome.status),
-          list.map((outcome) => outcome.httpStatus),
-          list.map((outcome) => outcome.error),
-          list.map((outcome) => outcome.nextAttemptAt ?? null),
-        ],
-      );
-      const settled = (rows[0] as typeof rows).filter(
-        (row: { status: string; message_id: string | null }) => row.message_id && row.status !== 'pending',
-      );
-      await this.syncEvents.append(manager, settled.map(toDeliveryEvent));
-      return settled;
-    });
-    await this.syncBus.notify(changed.map((row) => row.from_user_id!).filter(Boolean));
+    const rows: { from_user_id: string | null }[] = await this.dataSource.query(RECORD_ATTEMPT_SQL, [
+      [...outcomes.keys()],
+      list.map((outcome) => outcome.status),
+      list.map((outcome) => outcome.httpStatus),
+      list.map((outcome) => outcome.error),
+      list.map((outcome) => outcome.nextAttemptAt ?? null),
+    ]);
+    await this.syncBus.notify(rows.map((row) => row.from_user_id!).filter(Boolean));
   }
 
   /** Receipts from the recipient's server: `delivered` acks our message rows. Returns the senders to notify. */

@@ -218,16 +218,8 @@ export class FriendsService {
   }
 
   async areFriends(user: string, other: string): Promise<boolean> {
-    return (await this.findFriendship(this.dataSource.manager, user, other)) !== null;
-  }
-
-  /**
-   * Inside a message transaction: true when the two are friends, holding the friendship row so that an unfriend
-   * cannot commit between this check and the message.
-   */
-  async holdFriendship(manager: EntityManager, user: string, other: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      'SELECT 1 FROM friendships WHERE user_id = $1 AND friend_user_id = $2 FOR KEY SHARE',
+    const rows: unknown[] = await this.dataSource.query(
+      'SELECT 1 FROM friendships WHERE user_id = $1 AND friend_user_id = $2',
       [user, other],
     );
     return rows.length > 0;

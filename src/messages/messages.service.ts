@@ -99,8 +99,10 @@ export class MessagesService {
     const changed = stored.flatMap((result) =>
       result.kind === 'inserted' ? [result.message.fromUserId, result.message.toUserId] : [],
     );
-    await this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user)));
-    await this.remote.dispatch(outboxIds);
+    await Promise.all([
+      this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
+      this.remote.dispatch(outboxIds),
+    ]);
     return outcomes;
   }
 

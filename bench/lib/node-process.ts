@@ -1,0 +1,158 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A node run as its own process (`node dist/src/main.js`), as an operator runs it, so its RSS is its own. */
+export class NodeProcess {
+  private child: ChildProcess | null = null;
+  readonly port: number;
+  readonly databaseName: string;
+  readonly env: Record<string, string>;
+  private log = '';
+
+  private constructor(
+    readonly root: string,
+    readonly name: string,
+    port: number,
+    serverDatabaseUrl: string,
+    redisUrl: string | null,
+    extraEnv: Record<string, string>,
+  ) {
+    this.port = port;
+    this.databaseName = `mylife_bench_${name}_${randomBytes(3).toString('hex')}`;
+    this.env = {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      MYLIFE_FEDERATION_SERVER: `localhost:${port}`,
+      DATABASE_URL: withDatabase(serverDatabaseUrl, this.databaseName),
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      MYLIFE_QUEUE_PREFIX: `mylife-bench-${this.databaseName}`,
+      MYLIFE_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      MYLIFE_SCRYPT_LOG_N: '14',
+      MYLIFE_LOGIN_MAX_FAILURES: '10000',
+      MYLIFE_FEDERATION_ALLOW_INSECURE_HTTP: 'true',
+      MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS: 'true',
+      MYLIFE_FEDERATION_BACKOFF_BASE_MS: '200',
+      MYLIFE_FEDERATION_BACKOFF_MAX_MS: '1000',
+      MYLIFE_BODY_LIMIT: '8mb',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    };
+  }
+
+  static async create(
+    root: string,
+    name: string,
+    serverDatabaseUrl: string,
+    redisUrl: string | null,
+    extraEnv: Record<string, string> = {},
+  ) {
+    const node = new NodeProcess(root, name, await freePort(), serverDatabaseUrl, redisUrl, extraEnv);
+    await adminQuery(serverDatabaseUrl, `CREATE DATABASE "${node.databaseName}"`);
+    return node;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get server(): string {
+    return `localhost:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  /** Starts the process and resolves once /health answers 200; returns the milliseconds that took. */
+  async start(): Promise<number> {
+    const started = Date.now();
+    // BENCH_NODE_ARGS passes V8 flags to the nodes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them.
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    this.child = spawn(process.execPath, [...nodeArgs, join(this.root, 'dist', 'src', 'main.js')], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      this.log = (this.log + chunk.toString()).slice(-4000);
+    };
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`node ${this.name} exited: ${this.log}`);
+      try {
+        const response = await fetch(`${this.url}/health`);
+        if (response.status === 200) return Date.now() - started;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() - started > 30_000) throw new Error(`node ${this.name} did not become healthy: ${this.log}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** SIGTERM and wait for the process to end. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    this.child = null;
+  }
+
+  /** Resident set size now and its high-water mark, in MB, from /proc. */
+  memory(): { rssMb: number; peakRssMb: number } {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+  }
+
+  /** Resets the high-water mark so that the next peak is measured from now (Linux: write 5 to clear_refs). */
+  resetPeak(): void {
+    try {
+      writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+    } catch {
+      // not permitted: the peak then covers the whole life of the process
+    }
+  }
+
+  async destroy(serverDatabaseUrl: string): Promise<void> {
+    await this.stop();
+    await adminQuery(serverDatabaseUrl, `DROP DATABASE IF EXISTS "${this.databaseName}" WITH (FORCE)`);
+  }
+}

@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { befriend, createUser } from './lib/api';
+import { NodeProcess } from './lib/node-process';
+import { record, writeResults } from './lib/report';
+import { freshClientSync } from './workloads/fresh-client-sync';
+import { burstOfPosts, lowLoadLatency, outageDrain, Pair } from './workloads/federated';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+interface Sizes {
+  burst: number;
+  latency: number;
+  outage: number;
+}
+
+const SIZES: Record<'quick' | 'full', Sizes> = {
+  quick: { burst: 1000, latency: 50, outage: 200 },
+  full: { burst: 5000, latency: 200, outage: 1000 },
+};
+
+async function main(): Promise<void> {
+  const mode = process.argv.includes('--quick') ? 'quick' : 'full';
+  const sizes = SIZES[mode];
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const started = Date.now();
+  const nodeA = await NodeProcess.create(ROOT, 'a', databaseUrl, redisUrl);
+  const nodeB = await NodeProcess.create(ROOT, 'b', databaseUrl, redisUrl);
+  try {
+    const [bootA, bootB] = [await nodeA.start(), await nodeB.start()];
+    record({
+      workload: 'Boot',
+      metric: 'start to /health 200 (migrations included)',
+      value: Math.max(bootA, bootB),
+      unit: 'ms',
+      target: '—',
+      met: true,
+    });
+    const pair: Pair = { nodeA, nodeB, alice: await createUser(nodeA, 'alice'), bob: await createUser(nodeB, 'bob') };
+    await befriend(pair.alice, pair.bob);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const [name, node] of [
+      ['A', nodeA],
+      ['B', nodeB],
+    ] as const) {
+      const { rssMb } = node.memory();
+      record({
+        workload: 'Memory',
+        metric: `node ${name} RSS idle`,
+        value: rssMb,
+        unit: 'MB',
+        target: '≤ 100',
+        met: rssMb <= 100,
+      });
+    }
+    await burstOfPosts(pair, sizes.burst);
+    await freshClientSync(ROOT, pair.bob, sizes.burst);
+    await lowLoadLatency(pair, sizes.latency);
+    await outageDrain(pair, sizes.outage);
+  } finally {
+    await nodeA.destroy(databaseUrl);
+    await nodeB.destroy(databaseUrl);
+  }
+  writeResults(ROOT, mode);
+  console.log(`bench ${mode} finished in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
