@@ -208,6 +208,59 @@ describe('direct messages', () => {
     await request(node.url).get(`/api/messages?friendUserId=yuri&before=${foreign.id}`).set(bearer(xena)).expect(400);
   });
 
+  it('takes a batch: each message gets the status the single send would have given, in order', async () => {
+    const repeat = await sendMessage(node, alice, bob, 'sent before', 'batch-repeat');
+    const response = await request(node.url)
+      .post('/api/messages/batch')
+      .set(bearer(alice))
+      .send({
+        messages: [
+          { toUserId: 'bob', content: 'one', clientMessageId: 'batch-1' },
+          { toUserId: 'carol', content: 'two', clientMessageId: 'batch-2' },
+          { toUserId: 'bob', content: 'sent before', clientMessageId: 'batch-repeat' },
+          { toUserId: 'bob', content: 'changed', clientMessageId: 'batch-1' },
+          { toUserId: 'mallory', content: 'not a friend', clientMessageId: 'batch-3' },
+          { toUserId: 'nobody', content: 'unknown', clientMessageId: 'batch-4' },
+          { toUserId: 'bob', content: 'x'.repeat(65 * 1024), clientMessageId: 'batch-5' },
+        ],
+      })
+      .expect(200);
+    expect(
+      response.body.results.map((result: { clientMessageId: string; status: number }) => [
+        result.clientMessageId,
+        result.status,
+      ]),
+    ).toEqual([
+      ['batch-1', 201],
+      ['batch-2', 201],
+      ['batch-repeat', 200],
+      ['batch-1', 409],
+      ['batch-3', 403],
+      ['batch-4', 404],
+      ['batch-5', 413],
+    ]);
+    expect(response.body.results[2].message.id).toBe(repeat.id);
+    expect(response.body.results[4].error).toMatch(/not friends/);
+    const thread = await request(node.url).get('/api/messages?friendUserId=alice').set(bearer(bob)).expect(200);
+    expect(
+      thread.body.items.filter((message: { clientMessageId: string }) => message.clientMessageId === 'batch-1'),
+    ).toHaveLength(1);
+
+    await request(node.url).post('/api/messages/batch').set(bearer(alice)).send({ messages: [] }).expect(400);
+    await request(node.url).post('/api/messages/batch').set(bearer(alice)).send({ messages: 'nope' }).expect(400);
+    await request(node.url)
+      .post('/api/messages/batch')
+      .set(bearer(alice))
+      .send({ messages: [{ toUserId: 'bob', content: 'no id' }] })
+      .expect(400);
+    const tooMany = Array.from({ length: 501 }, (_, i) => ({
+      toUserId: 'bob',
+      content: 'x',
+      clientMessageId: `many-${i}`,
+    }));
+    await request(node.url).post('/api/messages/batch').set(bearer(alice)).send({ messages: tooMany }).expect(400);
+  });
+
   it('accepts end-to-end ciphertext and content up to 64 KiB, and answers 413 beyond', async () => {
     await request(node.url)
       .post('/api/messages')

@@ -1,14 +1,16 @@
-import { ConflictException, ForbiddenException, HttpException, Inject, Injectable } from '@nestjs/common';
+import { ForbiddenException, HttpException, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { formatAddress, parseAddress } from '../common/address';
-import { newId, UUID_PATTERN } from '../common/ids';
+import { errorBody } from '../common/http-exception.filter';
+import { UUID_PATTERN } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
 import { MessageResponse, toMessageResponse } from '../messages/message.response';
-import { MessagesService } from '../messages/messages.service';
+import { NewMessage } from '../messages/messages.repository';
+import { assertContentSize, MessagesService } from '../messages/messages.service';
 import { SyncBus } from '../sync/sync-bus';
 import { SyncEventsWriter } from '../sync/sync-events.writer';
 import { InboxBatchDto, InboxInviteAnswerDto, InboxInviteDto, InboxMessageDto, ReceiptDto } from './dto/inbox.dto';
@@ -28,6 +30,8 @@ export interface BatchItemResult {
   error?: string;
 }
 
+type InboundOutcome = BatchItemResult & { message?: MessageResponse };
+
 /** What other servers deliver to us, checked against the server that signed the request. */
 @Injectable()
 export class InboundService {
@@ -42,80 +46,24 @@ export class InboundService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /**
-   * Stores a message for one of our users. Its replay receipt, keyed by (sender server, client message id, sender),
-   * is written in the same transaction as the message, so no failure leaves one without the other; a replay gets the
-   * stored message back.
-   */
+  /** One message (the seed's single-message endpoint): 201 stored, 200 a replay, or the refusal as an exception. */
   async receiveMessage(server: string, input: InboxMessageDto): Promise<InboundMessageResult> {
-    const fromUserId = this.remoteUser(input.fromUserId, server, 'fromUserId');
-    const toUserId = await this.localUser(input.toUserId, 'toUserId');
-    if (input.senderServer !== undefined && input.senderServer.toLowerCase() !== server) {
-      throw new ForbiddenException(`senderServer ${input.senderServer} is not the signing server ${server}`);
-    }
-    const keepsId = input.id !== undefined && UUID_PATTERN.test(input.id);
-    const result = await this.dataSource.transaction(async (manager) => {
-      const inserted: { message_id: string }[] = await manager.query(
-        `INSERT INTO federation_inbox_receipts (sender_server, client_message_id, from_user_id, message_id, remote_message_id)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING message_id`,
-        [
-          server,
-          input.clientMessageId,
-          fromUserId,
-          keepsId ? input.id!.toLowerCase() : newId(),
-          keepsId ? null : (input.id ?? null),
-        ],
-      );
-      if (inserted.length === 0)
-        return {
-          duplicate: true as const,
-          messageId: await this.receivedMessageId(manager, server, input, fromUserId),
-        };
-      const outcome = await this.messages.storeIncoming(manager, {
-        id: inserted[0].message_id,
-        clientMessageId: input.clientMessageId,
-        fromUserId,
-        toUserId,
-        contentType: input.contentType,
-        content: input.content,
-        createdAt: input.createdAt ? new Date(input.createdAt) : undefined,
-      });
-      switch (outcome.kind) {
-        case 'not-friends':
-          throw new ForbiddenException(`${toUserId} has not accepted ${fromUserId} as a friend`);
-        case 'duplicate':
-          throw new ConflictException(`message id ${input.id} or client id ${input.clientMessageId} is already used`);
-        case 'inserted':
-          return { duplicate: false as const, message: outcome.message };
-      }
-    });
-    if (result.duplicate) {
-      const stored = await this.messages.messageById(result.messageId);
-      return { duplicate: true, message: toMessageResponse(stored!) };
-    }
-    await this.syncBus.notify([toUserId]);
-    return { duplicate: false, message: toMessageResponse(result.message) };
+    const [outcome] = await this.receiveMany(server, [input]);
+    if (!outcome.message) throw new HttpException(errorBody(outcome.statusCode, outcome.error!), outcome.statusCode);
+    return { duplicate: outcome.status === 'duplicate', message: outcome.message };
   }
 
   /**
-   * Up to 100 messages in one request: each is stored (or found again) on its own, so one refused message does not
-   * refuse the others; a replay of the whole transaction gets the first answer.
+   * Up to 100 messages in one request: stored in one transaction with their replay receipts (keyed by sender server,
+   * client message id and sender), so no failure leaves a receipt without its message; each message gets its own
+   * answer, and a replay of the whole transaction gets the first answer.
    */
   async receiveBatch(server: string, batch: InboxBatchDto): Promise<Record<string, unknown>> {
     const transactions = this.dataSource.getRepository(InboxTransactionEntity);
     const seen = await transactions.findOneBy({ senderServer: server, transactionId: batch.transactionId });
     if (seen) return seen.response;
-    const results: BatchItemResult[] = [];
-    for (const message of batch.messages) {
-      const identity = { clientMessageId: message.clientMessageId, fromUserId: message.fromUserId };
-      try {
-        const { duplicate } = await this.receiveMessage(server, message);
-        results.push({ ...identity, status: duplicate ? 'duplicate' : 'created', statusCode: duplicate ? 200 : 201 });
-      } catch (error) {
-        if (!(error instanceof HttpException)) throw error;
-        results.push({ ...identity, status: 'rejected', statusCode: error.getStatus(), error: error.message });
-      }
-    }
+    const outcomes = await this.receiveMany(server, batch.messages);
+    const results = outcomes.map(({ message: _message, ...result }) => result);
     const response = { ok: true, transactionId: batch.transactionId, results };
     await transactions
       .createQueryBuilder()
@@ -124,6 +72,111 @@ export class InboundService {
       .orIgnore()
       .execute();
     return response;
+  }
+
+  private async receiveMany(server: string, inputs: InboxMessageDto[]): Promise<InboundOutcome[]> {
+    const outcomes: InboundOutcome[] = new Array(inputs.length);
+    const candidates: { index: number; message: NewMessage; remoteMessageId: string | null }[] = [];
+    const recipients = new Map<string, Promise<string>>();
+    for (const [index, input] of inputs.entries()) {
+      const identity = { clientMessageId: input.clientMessageId, fromUserId: input.fromUserId };
+      try {
+        const fromUserId = this.remoteUser(input.fromUserId, server, 'fromUserId');
+        if (input.senderServer !== undefined && input.senderServer.toLowerCase() !== server) {
+          throw new ForbiddenException(`senderServer ${input.senderServer} is not the signing server ${server}`);
+        }
+        if (!recipients.has(input.toUserId)) recipients.set(input.toUserId, this.localUser(input.toUserId, 'toUserId'));
+        const toUserId = await recipients.get(input.toUserId)!;
+        assertContentSize(input.content);
+        const keepsId = input.id !== undefined && UUID_PATTERN.test(input.id);
+        candidates.push({
+          index,
+          remoteMessageId: keepsId ? null : (input.id ?? null),
+          message: this.messages.newMessage(fromUserId, toUserId, {
+            ...input,
+            id: keepsId ? input.id!.toLowerCase() : undefined,
+            createdAt: input.createdAt ? new Date(input.createdAt) : undefined,
+          }),
+        });
+        identity.fromUserId = fromUserId;
+      } catch (error) {
+        if (!(error instanceof HttpException)) throw error;
+        outcomes[index] = { ...identity, status: 'rejected', statusCode: error.getStatus(), error: error.message };
+      }
+    }
+    const { received, stored } = await this.dataSource.transaction(async (manager) => {
+      const receipts = await this.existingReceipts(
+        manager,
+        server,
+        candidates.map((candidate) => candidate.message),
+      );
+      const fresh = candidates.filter(
+        ({ message }) => !receipts.has(`${message.fromUserId} ${message.clientMessageId}`),
+      );
+      const results = await this.messages.storeIncoming(
+        manager,
+        fresh.map((candidate) => candidate.message),
+      );
+      const inserted = fresh.filter((_, i) => results[i].kind === 'inserted');
+      await manager.query(
+        `INSERT INTO federation_inbox_receipts (sender_server, client_message_id, from_user_id, message_id, remote_message_id)
+         SELECT $1, * FROM unnest($2::varchar[], $3::varchar[], $4::uuid[], $5::varchar[]) ON CONFLICT DO NOTHING`,
+        [
+          server,
+          inserted.map(({ message }) => message.clientMessageId),
+          inserted.map(({ message }) => message.fromUserId),
+          inserted.map(({ message }) => message.id),
+          inserted.map(({ remoteMessageId }) => remoteMessageId),
+        ],
+      );
+      return { received: receipts, stored: new Map(fresh.map((candidate, i) => [candidate, results[i]])) };
+    });
+    const replays = await this.messages.originals(
+      candidates.filter((candidate) => stored.get(candidate)?.kind !== 'inserted').map(({ message }) => message),
+    );
+    for (const candidate of candidates) {
+      const { message } = candidate;
+      const identity = { clientMessageId: message.clientMessageId, fromUserId: message.fromUserId };
+      const result = stored.get(candidate);
+      const original = replays.get(`${message.fromUserId} ${message.clientMessageId}`);
+      if (result?.kind === 'inserted') {
+        outcomes[candidate.index] = {
+          ...identity,
+          status: 'created',
+          statusCode: 201,
+          message: toMessageResponse(result.message),
+        };
+      } else if (received.has(`${message.fromUserId} ${message.clientMessageId}`) || original) {
+        outcomes[candidate.index] = {
+          ...identity,
+          status: 'duplicate',
+          statusCode: 200,
+          message: original && toMessageResponse(original),
+        };
+      } else if (result?.kind === 'not-friends') {
+        const error = `${message.toUserId} has not accepted ${message.fromUserId} as a friend`;
+        outcomes[candidate.index] = { ...identity, status: 'rejected', statusCode: 403, error };
+      } else {
+        const error = `message id ${message.id} or client id ${message.clientMessageId} is already used`;
+        outcomes[candidate.index] = { ...identity, status: 'rejected', statusCode: 409, error };
+      }
+    }
+    const recipientsReached = [...stored.values()].flatMap((result) =>
+      result.kind === 'inserted' ? [result.message.toUserId] : [],
+    );
+    await this.syncBus.notify(recipientsReached);
+    return outcomes;
+  }
+
+  /** Keys (`${fromUserId} ${clientMessageId}`) of these messages that already have a replay receipt from `server`. */
+  private async existingReceipts(manager: EntityManager, server: string, messages: NewMessage[]): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
+    const rows: { from_user_id: string; client_message_id: string }[] = await manager.query(
+      `SELECT from_user_id, client_message_id FROM federation_inbox_receipts
+       WHERE sender_server = $1 AND (client_message_id, from_user_id) IN (SELECT * FROM unnest($2::varchar[], $3::varchar[]))`,
+      [server, messages.map((message) => message.clientMessageId), messages.map((message) => message.fromUserId)],
+    );
+    return new Set(rows.map((row) => `${row.from_user_id} ${row.client_message_id}`));
   }
 
   /** Delivery and read receipts for messages our users sent to the signing server's users. */
@@ -192,19 +245,6 @@ export class InboundService {
       this.remoteUser(userId, server, 'userId'),
       await this.localUser(friendUserId, 'friendUserId'),
     );
-  }
-
-  private async receivedMessageId(
-    manager: DataSource['manager'],
-    server: string,
-    input: InboxMessageDto,
-    fromUserId: string,
-  ) {
-    const [receipt]: { message_id: string }[] = await manager.query(
-      'SELECT message_id FROM federation_inbox_receipts WHERE sender_server = $1 AND client_message_id = $2 AND from_user_id = $3',
-      [server, input.clientMessageId, fromUserId],
-    );
-    return receipt.message_id;
   }
 
   /** A user of the signing server: anything else is a server speaking for users that are not its own. */

@@ -92,3 +92,18 @@ export function toInboxItemResponse(summary: ConversationSummaryEntity): InboxIt
     unreadCount: summary.unreadCount,
   };
 }
+
+export class BatchResultResponse {
+  @ApiProperty() clientMessageId: string;
+  @ApiProperty({
+    description: 'what POST /api/messages would have answered: 201, 200 (repeat), 400, 403, 404, 409, 413',
+  })
+  status: number;
+  @ApiPropertyOptional({ type: MessageResponse }) message?: MessageResponse;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class BatchResponse {
+  @ApiProperty({ type: [BatchResultResponse], description: 'one result per message, in request order' })
+  results: BatchResultResponse[];
+}

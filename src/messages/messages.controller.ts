@@ -13,9 +13,10 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { assertActingUser } from '../auth/same-user';
 import { RequiresFriendship } from '../friends/accepted-friendship.guard';
-import { InboxQuery, ListMessagesQuery, MarkReadDto, SendMessageDto } from './dto/messages.dto';
+import { InboxQuery, ListMessagesQuery, MarkReadDto, SendBatchDto, SendMessageDto } from './dto/messages.dto';
 import { MessageCounterpartResolver } from './message-counterpart.resolver';
 import {
+  BatchResponse,
   InboxResponse,
   MarkReadResponse,
   MessageListResponse,
@@ -49,6 +50,20 @@ export class MessagesController {
     const { message, created } = await this.messages.send(user.address, body);
     response.status(created ? 201 : 200);
     return toMessageResponse(message);
+  }
+
+  @Post('batch')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BatchResponse, description: 'up to 500 messages in one request, each with its own result' })
+  async sendBatch(@CurrentUser() user: AuthenticatedUser, @Body() body: SendBatchDto): Promise<BatchResponse> {
+    const outcomes = await this.messages.sendMany(user.address, body.messages);
+    return {
+      results: outcomes.map((outcome, i) => ({
+        clientMessageId: body.messages[i].clientMessageId,
+        status: outcome.status,
+        ...(outcome.message ? { message: toMessageResponse(outcome.message) } : { error: outcome.error }),
+      })),
+    };
   }
 
   @Get()

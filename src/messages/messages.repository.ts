@@ -14,13 +14,16 @@ export interface NewMessage {
   conversationKey: string;
   contentType: ContentType;
   content: string;
-  /** Users of this node among sender and recipient: they get an inbox row and a sync event. */
-  localUsers: string[];
   /** The sender's time for a message from another server; now otherwise. */
   createdAt?: Date;
 }
 
-export type InsertOutcome = { kind: 'inserted'; message: MessageRow } | { kind: 'duplicate' } | { kind: 'not-friends' };
+/** What became of each message offered to {@link MessagesRepository.insertMany}, by its index. */
+export type InsertOutcome =
+  | { kind: 'inserted'; message: MessageRow }
+  /** Friends, but nothing inserted: the sender already used this client id (or a peer reused a message id). */
+  | { kind: 'not-inserted' }
+  | { kind: 'not-friends' };
 
 const MESSAGE_COLUMNS = `m.id, m.seq, m.client_message_id AS "clientMessageId", m.from_user_id AS "fromUserId",
   m.to_user_id AS "toUserId", m.content_type AS "contentType", m.content, m.created_at AS "createdAt",
@@ -32,29 +35,48 @@ export const MESSAGE_WITH_DELIVERY_COLUMNS = `${MESSAGE_COLUMNS}, o.status AS "d
 export const DELIVERY_JOIN = `LEFT JOIN federation_message_outbox o ON o.message_id = m.id AND o.kind = 'message'`;
 
 /**
- * A message, both inbox rows and both sync events in one statement (one round trip, one implicit transaction).
- * The friendship row of the local party ($9 → $10) is held FOR KEY SHARE so that an unfriend cannot slip between
- * the check and the insert. Any unique violation (the same client id again, or a peer reusing a message id) inserts
- * nothing.
- * Inbox rows are upserted in owner order, so two messages crossing in one conversation cannot deadlock; the last
- * message only moves forward (a statement that took an older seq may commit second).
+ * Messages, their inbox rows and their sync events in one statement (one round trip, one implicit transaction),
+ * for one message or a batch. Each message needs the friendship row of its local party (the sender when the sender
+ * is ours, else the recipient), held FOR KEY SHARE so that an unfriend cannot slip between check and insert. Any
+ * unique violation (the same client id again, or a peer reusing a message id) inserts nothing for that message.
+ * Inbox rows are upserted once per conversation side, in owner order, so crossing writers cannot deadlock; the last
+ * message only moves forward (a statement that took an older seq may commit second). Answers one row per message
+ * that had a friendship, with its columns when it was inserted.
  */
-const INSERT_MESSAGE_SQL = `
-WITH friend AS (
-  SELECT 1 FROM friendships WHERE user_id = $9 AND friend_user_id = $10 FOR KEY SHARE
+const INSERT_MESSAGES_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
+    $7::text[], $8::timestamptz[])
+    WITH ORDINALITY AS t(id, client_message_id, from_user_id, to_user_id, conversation_key, content_type, content,
+      created_at, ord)
+), allowed AS (
+  SELECT t.* FROM input t
+  JOIN friendships f
+    ON f.user_id = CASE WHEN t.from_user_id = ANY($9::varchar[]) THEN t.from_user_id ELSE t.to_user_id END
+   AND f.friend_user_id = CASE WHEN t.from_user_id = ANY($9::varchar[]) THEN t.to_user_id ELSE t.from_user_id END
+  ORDER BY t.ord
+  FOR KEY SHARE OF f
 ), inserted AS (
   INSERT INTO friend_messages (id, client_message_id, from_user_id, to_user_id, conversation_key, content_type, content,
     created_at)
-  SELECT $1, $2, $3, $4, $5, $6, $7, COALESCE($11::timestamptz, now()) WHERE EXISTS (SELECT 1 FROM friend)
+  SELECT id, client_message_id, from_user_id, to_user_id, conversation_key, content_type, content,
+    COALESCE(created_at, now())
+  FROM allowed ORDER BY ord
   ON CONFLICT DO NOTHING
   RETURNING *
+), sides AS (
+  SELECT o.owner, o.friend, i.id, i.seq, i.created_at, i.content, i.content_type, (o.owner = i.to_user_id)::int AS unread
+  FROM inserted i
+  CROSS JOIN LATERAL (VALUES (i.from_user_id, i.to_user_id), (i.to_user_id, i.from_user_id)) AS o(owner, friend)
+  WHERE o.owner = ANY($9::varchar[])
+), summary_rows AS (
+  SELECT DISTINCT ON (owner, friend) owner, friend, id, seq, created_at, content, content_type,
+    sum(unread) OVER (PARTITION BY owner, friend) AS unread
+  FROM sides ORDER BY owner, friend, seq DESC
 ), summaries AS (
   INSERT INTO conversation_summaries AS s (owner_user_id, friend_user_id, last_message_id, last_message_seq,
     last_message_at, last_message_content, last_message_content_type, unread_count)
-  SELECT o.owner, o.friend, i.id, i.seq, i.created_at, i.content, i.content_type, o.unread
-  FROM inserted i CROSS JOIN (VALUES ($3::varchar, $4::varchar, 0), ($4::varchar, $3::varchar, 1)) AS o(owner, friend, unread)
-  WHERE o.owner = ANY($8::varchar[])
-  ORDER BY o.owner
+  SELECT owner, friend, id, seq, created_at, content, content_type, unread FROM summary_rows ORDER BY owner, friend
   ON CONFLICT (owner_user_id, friend_user_id) DO UPDATE SET
     unread_count = s.unread_count + EXCLUDED.unread_count,
     last_message_id = CASE WHEN EXCLUDED.last_message_seq > s.last_message_seq THEN EXCLUDED.last_message_id ELSE s.last_message_id END,
@@ -63,13 +85,12 @@ WITH friend AS (
     last_message_content_type = CASE WHEN EXCLUDED.last_message_seq > s.last_message_seq THEN EXCLUDED.last_message_content_type ELSE s.last_message_content_type END,
     last_message_seq = GREATEST(s.last_message_seq, EXCLUDED.last_message_seq)
 ), message_events AS (
-  SELECT owner AS user_id, 'message'::varchar AS type, i.id AS message_id, NULL::jsonb AS data, 1::bigint AS ord
-  FROM inserted i CROSS JOIN unnest($8::varchar[]) AS owner
+  SELECT owner AS user_id, 'message'::varchar AS type, id AS message_id, NULL::jsonb AS data, seq AS ord FROM sides
 ),${appendEventsSql('message_events')}
-SELECT (SELECT count(*) FROM friend)::int AS friends, i.id, i.seq, i.client_message_id AS "clientMessageId",
-  i.from_user_id AS "fromUserId", i.to_user_id AS "toUserId", i.content_type AS "contentType", i.content,
-  i.created_at AS "createdAt", i.read_at AS "readAt"
-FROM (SELECT 1) AS one LEFT JOIN inserted i ON true`;
+SELECT a.ord, i.id, i.seq, i.client_message_id AS "clientMessageId", i.from_user_id AS "fromUserId",
+  i.to_user_id AS "toUserId", i.content_type AS "contentType", i.content, i.created_at AS "createdAt",
+  i.read_at AS "readAt"
+FROM allowed a LEFT JOIN inserted i ON i.id = a.id`;
 
 /**
  * Marks a message read by its recipient, lowers the recipient's unread count and tells both sides' streams, in one
@@ -117,28 +138,45 @@ SELECT DISTINCT from_user_id AS "fromUserId" FROM updated`;
 export class MessagesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(message: NewMessage, manager: EntityManager = this.dataSource.manager): Promise<InsertOutcome> {
-    const [row] = await manager.query(INSERT_MESSAGE_SQL, [
-      message.id,
-      message.clientMessageId,
-      message.fromUserId,
-      message.toUserId,
-      message.conversationKey,
-      message.contentType,
-      message.content,
-      message.localUsers,
-      // The local party's friendship: the sender's for an outgoing message, the recipient's for an incoming one.
-      message.localUsers.includes(message.fromUserId) ? message.fromUserId : message.toUserId,
-      message.localUsers.includes(message.fromUserId) ? message.toUserId : message.fromUserId,
-      message.createdAt ?? null,
+  /**
+   * Stores messages (see INSERT_MESSAGES_SQL); `localUsers` are the users of this node among all their parties.
+   * Returns one outcome per message, in order.
+   */
+  async insertMany(
+    messages: NewMessage[],
+    localUsers: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<InsertOutcome[]> {
+    const column = <K extends keyof NewMessage>(key: K) => messages.map((message) => message[key] ?? null);
+    const rows: (MessageRow & { ord: string })[] = await manager.query(INSERT_MESSAGES_SQL, [
+      column('id'),
+      column('clientMessageId'),
+      column('fromUserId'),
+      column('toUserId'),
+      column('conversationKey'),
+      column('contentType'),
+      column('content'),
+      column('createdAt'),
+      localUsers,
     ]);
-    if (row.friends === 0) return { kind: 'not-friends' };
-    if (row.id === null) return { kind: 'duplicate' };
-    return { kind: 'inserted', message: row as MessageRow };
+    const outcomes: InsertOutcome[] = messages.map(() => ({ kind: 'not-friends' }));
+    for (const { ord, ...row } of rows) {
+      outcomes[Number(ord) - 1] = row.id ? { kind: 'inserted', message: row } : { kind: 'not-inserted' };
+    }
+    return outcomes;
   }
 
-  findBySenderAndClientId(fromUserId: string, clientMessageId: string): Promise<MessageEntity | null> {
-    return this.dataSource.getRepository(MessageEntity).findOneBy({ fromUserId, clientMessageId });
+  /** The stored messages with these (sender, client id) pairs. */
+  findBySenderAndClientIds(keys: { fromUserId: string; clientMessageId: string }[]): Promise<MessageEntity[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.dataSource
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .where('(m.fromUserId, m.clientMessageId) IN (SELECT * FROM unnest(:froms::varchar[], :clientIds::varchar[]))', {
+        froms: keys.map((key) => key.fromUserId),
+        clientIds: keys.map((key) => key.clientMessageId),
+      })
+      .getMany();
   }
 
   findById(id: string): Promise<MessageEntity | null> {

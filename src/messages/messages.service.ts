@@ -1,7 +1,7 @@
 import {
   BadRequestException,
-  ConflictException,
   ForbiddenException,
+  HttpException,
   Inject,
   Injectable,
   NotFoundException,
@@ -10,14 +10,15 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
-import { RemoteDelivery } from '../common/remote-delivery.port';
 import { decodeCursor, encodeCursor } from '../common/cursor';
+import { errorBody } from '../common/http-exception.filter';
 import { newId } from '../common/ids';
+import { RemoteDelivery } from '../common/remote-delivery.port';
 import { SyncBus } from '../sync/sync-bus';
 import { MAX_CONTENT_BYTES } from './dto/messages.dto';
 import { ContentType, conversationKey, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
-import { MessagesRepository, NewMessage } from './messages.repository';
+import { InsertOutcome, MessagesRepository, NewMessage } from './messages.repository';
 
 export interface SendMessageInput {
   toUserId: string;
@@ -32,6 +33,26 @@ export interface SendResult {
   created: boolean;
 }
 
+/** The outcome of one message of a batch: the HTTP status the single send would have answered. */
+export interface SendOutcome {
+  status: number;
+  message?: MessageRow;
+  error?: string;
+}
+
+const serverOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
+
+export function assertContentSize(content: string): void {
+  if (Buffer.byteLength(content, 'utf8') > MAX_CONTENT_BYTES) {
+    throw new PayloadTooLargeException(`content is larger than ${MAX_CONTENT_BYTES} bytes`);
+  }
+}
+
+function outcomeOf(error: unknown): SendOutcome {
+  if (error instanceof HttpException) return { status: error.getStatus(), error: error.message };
+  throw error;
+}
+
 @Injectable()
 export class MessagesService {
   constructor(
@@ -44,51 +65,137 @@ export class MessagesService {
 
   /** Stores a message to a friend; idempotent per (sender, clientMessageId). */
   async send(sender: string, input: SendMessageInput): Promise<SendResult> {
-    if (Buffer.byteLength(input.content, 'utf8') > MAX_CONTENT_BYTES) {
-      throw new PayloadTooLargeException(`content is larger than ${MAX_CONTENT_BYTES} bytes`);
+    const [outcome] = await this.sendMany(sender, [input]);
+    if (outcome.message) return { message: outcome.message, created: outcome.status === 201 };
+    throw new HttpException(errorBody(outcome.status, outcome.error!), outcome.status);
+  }
+
+  /**
+   * Stores messages from one sender in one statement, plus the outbox rows of those to other servers in the same
+   * transaction. Each message gets its own outcome: one refused message does not refuse the others.
+   */
+  async sendMany(sender: string, inputs: SendMessageInput[]): Promise<SendOutcome[]> {
+    const outcomes: SendOutcome[] = new Array(inputs.length);
+    const candidates: { index: number; message: NewMessage }[] = [];
+    const recipients = new Map<string, Promise<string>>();
+    for (const [index, input] of inputs.entries()) {
+      try {
+        assertContentSize(input.content);
+        if (!recipients.has(input.toUserId)) {
+          recipients.set(input.toUserId, this.accounts.resolveAddress(input.toUserId, 'toUserId'));
+        }
+        candidates.push({ index, message: this.newMessage(sender, await recipients.get(input.toUserId)!, input) });
+      } catch (error) {
+        outcomes[index] = outcomeOf(error);
+      }
     }
-    const recipient = await this.accounts.resolveAddress(input.toUserId, 'toUserId');
-    const candidate = {
-      id: newId(),
+    if (candidates.length === 0) return outcomes;
+    const messages = candidates.map((candidate) => candidate.message);
+    const toOtherServers = messages.some((message) => !this.accounts.isLocal(message.toUserId));
+    const { stored, outboxIds } = toOtherServers
+      ? await this.dataSource.transaction((manager) => this.storeWithOutbox(messages, manager))
+      : { stored: await this.messages.insertMany(messages, this.localParties(messages)), outboxIds: [] };
+    await this.settleOutcomes(candidates, stored, outcomes);
+    const changed = stored.flatMap((result) =>
+      result.kind === 'inserted' ? [result.message.fromUserId, result.message.toUserId] : [],
+    );
+    await this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user)));
+    await this.remote.dispatch(outboxIds);
+    return outcomes;
+  }
+
+  /** A stored message to another server commits together with its outbox row: it is always on its way. */
+  private async storeWithOutbox(messages: NewMessage[], manager: EntityManager) {
+    const stored = await this.messages.insertMany(messages, this.localParties(messages), manager);
+    const outboxIds = await this.remote.stage(
+      manager,
+      stored.flatMap((result) =>
+        result.kind === 'inserted' && !this.accounts.isLocal(result.message.toUserId)
+          ? [
+              {
+                kind: 'message' as const,
+                recipientServer: serverOf(result.message.toUserId),
+                messageId: result.message.id,
+              },
+            ]
+          : [],
+      ),
+    );
+    return { stored, outboxIds };
+  }
+
+  /** Turns storage results into HTTP outcomes: a repeated client id answers with the original, or 409. */
+  private async settleOutcomes(
+    candidates: { index: number; message: NewMessage }[],
+    stored: InsertOutcome[],
+    outcomes: SendOutcome[],
+  ): Promise<void> {
+    const originals = await this.originals(
+      candidates.filter((_, i) => stored[i].kind === 'not-inserted').map(({ message }) => message),
+    );
+    for (const [i, { index, message }] of candidates.entries()) {
+      const result = stored[i];
+      if (result.kind === 'inserted') {
+        const remote = !this.accounts.isLocal(message.toUserId);
+        outcomes[index] = {
+          status: 201,
+          message: remote ? { ...result.message, deliveryStatus: 'pending', deliveryAttempts: 0 } : result.message,
+        };
+      } else if (result.kind === 'not-friends') {
+        outcomes[index] = {
+          status: 403,
+          error: `you and ${message.toUserId} are not friends: an accepted friend invite is needed first`,
+        };
+      } else {
+        const original = originals.get(`${message.fromUserId} ${message.clientMessageId}`);
+        const same =
+          original?.toUserId === message.toUserId &&
+          original.content === message.content &&
+          original.contentType === message.contentType;
+        outcomes[index] = same
+          ? { status: 200, message: original }
+          : {
+              status: 409,
+              error: `clientMessageId ${message.clientMessageId} was already used for another message; use a new one`,
+            };
+      }
+    }
+  }
+
+  /**
+   * Messages from other servers' users to ours, stored inside the caller's transaction (federation writes their
+   * replay receipts in the same one). One outcome per message, in order.
+   */
+  storeIncoming(manager: EntityManager, messages: NewMessage[]): Promise<InsertOutcome[]> {
+    return this.messages.insertMany(messages, this.localParties(messages), manager);
+  }
+
+  /** Stored messages by (sender, client id), keyed `${fromUserId} ${clientMessageId}`. */
+  async originals(keys: { fromUserId: string; clientMessageId: string }[]): Promise<Map<string, MessageEntity>> {
+    const found = await this.messages.findBySenderAndClientIds(keys);
+    return new Map(found.map((message) => [`${message.fromUserId} ${message.clientMessageId}`, message]));
+  }
+
+  newMessage(
+    sender: string,
+    recipient: string,
+    input: SendMessageInput & { id?: string; createdAt?: Date },
+  ): NewMessage {
+    return {
+      id: input.id ?? newId(),
       clientMessageId: input.clientMessageId ?? newId(),
       fromUserId: sender,
       toUserId: recipient,
       conversationKey: conversationKey(sender, recipient),
       contentType: input.contentType ?? 'text/plain',
       content: input.content,
-      localUsers: [sender, recipient].filter((user) => this.accounts.isLocal(user)),
+      createdAt: input.createdAt,
     };
-    const remoteServer = this.accounts.isLocal(recipient) ? null : recipient.slice(recipient.lastIndexOf('@') + 1);
-    const { outcome, outboxIds } = remoteServer
-      ? await this.insertForRemoteRecipient(candidate, remoteServer)
-      : { outcome: await this.messages.insert(candidate), outboxIds: [] };
-    switch (outcome.kind) {
-      case 'not-friends':
-        throw new ForbiddenException(`you and ${recipient} are not friends: an accepted friend invite is needed first`);
-      case 'duplicate':
-        return { message: await this.original(candidate), created: false };
-      case 'inserted':
-        await this.syncBus.notify(candidate.localUsers);
-        await this.remote.dispatch(outboxIds);
-        return {
-          message: remoteServer
-            ? { ...outcome.message, deliveryStatus: 'pending', deliveryAttempts: 0 }
-            : outcome.message,
-          created: true,
-        };
-    }
   }
 
-  /** The message and its outbox row commit together: a stored message to another server is always on its way. */
-  private insertForRemoteRecipient(candidate: NewMessage, recipientServer: string) {
-    return this.dataSource.transaction(async (manager) => {
-      const outcome = await this.messages.insert(candidate, manager);
-      const outboxIds =
-        outcome.kind === 'inserted'
-          ? await this.remote.stage(manager, [{ kind: 'message', recipientServer, messageId: outcome.message.id }])
-          : [];
-      return { outcome, outboxIds };
-    });
+  private localParties(messages: NewMessage[]): string[] {
+    const parties = new Set(messages.flatMap((message) => [message.fromUserId, message.toUserId]));
+    return [...parties].filter((user) => this.accounts.isLocal(user));
   }
 
   /** A page of the conversation between `viewer` and `friend`, oldest first. */
@@ -105,8 +212,9 @@ export class MessagesService {
     const key = conversationKey(viewer, friend);
     const seqOf = async (messageId: string, field: string) => {
       const message = await this.messages.findById(messageId);
-      if (message?.conversationKey !== key)
+      if (message?.conversationKey !== key) {
         throw new BadRequestException(`${field} is not a message of this conversation`);
+      }
       return message.seq;
     };
     return this.messages.page(
@@ -125,38 +233,6 @@ export class MessagesService {
     const { items, hasMore } = await this.messages.inbox(owner, beforeSeq, limit);
     const last = items.at(-1);
     return { items, nextCursor: hasMore && last ? encodeCursor([Number(last.lastMessageSeq)]) : null };
-  }
-
-  /**
-   * A message from another server's user to one of ours, stored inside the caller's transaction (federation writes
-   * its replay receipt in the same one).
-   */
-  storeIncoming(
-    manager: EntityManager,
-    message: Omit<SendMessageInput, 'clientMessageId'> & {
-      id: string;
-      clientMessageId: string;
-      fromUserId: string;
-      createdAt?: Date;
-    },
-  ) {
-    if (Buffer.byteLength(message.content, 'utf8') > MAX_CONTENT_BYTES) {
-      throw new PayloadTooLargeException(`content is larger than ${MAX_CONTENT_BYTES} bytes`);
-    }
-    return this.messages.insert(
-      {
-        id: message.id,
-        clientMessageId: message.clientMessageId,
-        fromUserId: message.fromUserId,
-        toUserId: message.toUserId,
-        conversationKey: conversationKey(message.fromUserId, message.toUserId),
-        contentType: message.contentType ?? 'text/plain',
-        content: message.content,
-        localUsers: [message.toUserId],
-        createdAt: message.createdAt,
-      },
-      manager,
-    );
   }
 
   /** Read receipts for messages our users sent to another server; returns the senders to notify. */
@@ -190,22 +266,5 @@ export class MessagesService {
     await this.syncBus.notify(localUsers);
     if (!this.accounts.isLocal(updated.fromUserId)) await this.remote.messageRead(updated);
     return updated;
-  }
-
-  private async original(
-    candidate: SendMessageInput & { fromUserId: string; toUserId: string; clientMessageId: string },
-  ) {
-    const original = await this.messages.findBySenderAndClientId(candidate.fromUserId, candidate.clientMessageId);
-    if (!original) throw new ConflictException('clientMessageId conflict; retry the request');
-    const same =
-      original.toUserId === candidate.toUserId &&
-      original.content === candidate.content &&
-      original.contentType === (candidate.contentType ?? 'text/plain');
-    if (!same) {
-      throw new ConflictException(
-        `clientMessageId ${candidate.clientMessageId} was already used for another message; use a new one`,
-      );
-    }
-    return original;
   }
 }

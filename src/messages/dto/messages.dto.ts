@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsIn,
   IsInt,
   IsISO8601,
@@ -12,6 +15,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateNested,
 } from 'class-validator';
 import { IsStorableText } from '../../common/storable-text';
 import { CONTENT_TYPES, ContentType } from '../message.entity';
@@ -129,4 +133,42 @@ export class MarkReadDto extends ContractActorFields {
   @IsString()
   @MaxLength(320)
   viewerUserId?: string;
+}
+
+export const MAX_BATCH_MESSAGES = 500;
+
+export class BatchMessageDto {
+  @ApiProperty({ description: 'a friend: username of this node or full address `user@server`' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(320)
+  toUserId: string;
+
+  @ApiProperty({ description: `1 character to ${MAX_CONTENT_BYTES} bytes of UTF-8` })
+  @IsString()
+  @MinLength(1)
+  @IsStorableText()
+  content: string;
+
+  @ApiPropertyOptional({ enum: CONTENT_TYPES, default: 'text/plain' })
+  @IsOptional()
+  @IsIn(CONTENT_TYPES)
+  contentType?: ContentType;
+
+  @ApiProperty({ maxLength: 128, description: 'required in a batch: it names the message in the results' })
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,128}$/, {
+    message: 'clientMessageId must be 1-128 printable ASCII characters without spaces',
+  })
+  clientMessageId: string;
+}
+
+export class SendBatchDto {
+  @ApiProperty({ type: [BatchMessageDto], minItems: 1, maxItems: MAX_BATCH_MESSAGES })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_MESSAGES)
+  @ValidateNested({ each: true })
+  @Type(() => BatchMessageDto)
+  messages: BatchMessageDto[];
 }
