@@ -163,7 +163,7 @@ describe('mylife CLI end to end between two users of one node', () => {
   });
 
   it('runs as a real process: queued and no stack trace when the server is unreachable', async () => {
-    const build = buildClient();
+    const build = await buildClient();
     const run = (args: string[]) =>
       promisify(execFile)(process.execPath, [join(build, 'cli/main.js'), '--db', join(home, 'alice.sqlite'), ...args], {
         env: { ...process.env, MYLIFE_HOME: home },
