@@ -1,41 +1,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { runCli } from '../client/src/cli/run-cli.ts';
 import { DEFAULT_PASSWORD, signUp, TestUser } from './support/factories';
 import { buildClient, removeTempDirs, RestartableNode, serverThread, tempDir } from './support/client-harness';
+import { CliRunOptions, runMylife } from './support/mylife-cli';
 
-/** The real command line, in this process: arguments in, exit code and printed text out. */
-async function mylife(
-  args: string[],
-  options: { stdin?: string; env?: NodeJS.ProcessEnv; until?: Promise<void> } = {},
-): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
-  const stdout = collect();
-  const stderr = collect();
-  const code = await runCli(args, {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
-    env: { MYLIFE_HOME: home, ...options.env },
-    cwd: home,
-    interrupted: options.until ?? new Promise(() => undefined),
-  });
-  const printed = stdout.text();
-  return { code, stdout: printed, stderr: stderr.text(), json: args.includes('--json') ? parseJson(printed) : null };
-}
-
-function collect() {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk) => (text += chunk));
-  return { stream, text: () => text };
-}
-
-function parseJson(text: string): any {
-  const lines = text.trim().split('\n').filter(Boolean);
-  return lines.length === 1 ? JSON.parse(lines[0]!) : lines.map((line) => JSON.parse(line));
-}
+const mylife = (args: string[], options?: CliRunOptions) => runMylife(home, args, options);
 
 let home: string;
 
@@ -193,7 +163,7 @@ describe('mylife CLI end to end between two users of one node', () => {
   });
 
   it('runs as a real process: queued and no stack trace when the server is unreachable', async () => {
-    const build = buildClient();
+    const build = await buildClient();
     const run = (args: string[]) =>
       promisify(execFile)(process.execPath, [join(build, 'cli/main.js'), '--db', join(home, 'alice.sqlite'), ...args], {
         env: { ...process.env, MYLIFE_HOME: home },

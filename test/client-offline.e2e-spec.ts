@@ -59,7 +59,7 @@ describe('client library: offline outbox against a real node', () => {
   });
 
   it('makes no duplicate when the client is killed after the server stored a message but before it recorded that', async () => {
-    const buildDir = buildClient();
+    const buildDir = await buildClient();
     const { client, path } = await loggedInClient(node.url, alice, 'crashing-phone');
     const queued = client.sendMessage(bob.address, 'sent just before the crash');
     await client.close();
@@ -90,7 +90,7 @@ describe('client library: offline outbox against a real node', () => {
     const invite = carolClient.invite(alice.address, 'hi alice');
     expect((await carolClient.sync()).flush.applied).toBe(1);
 
-    const buildDir = buildClient();
+    const buildDir = await buildClient();
     const { client, path } = await loggedInClient(node.url, alice, 'answering-phone');
     await client.sync();
     client.acceptInvite(invite.id);

@@ -11,7 +11,7 @@ export type {
   FetchTransportOptions,
 } from './api/http-transport.ts';
 export { MyLifeApi } from './api/mylife-api.ts';
-export type { SyncEvent, SyncPage, SendMessageRequest, LoginResponse } from './api/mylife-api.ts';
+export type { SyncEvent, SyncPage, SendMessageRequest, LoginResponse, BatchSendResult } from './api/mylife-api.ts';
 export type { ClientEventMap, ConnectionState, ClientEvent } from './client-events.ts';
 export type * from './model.ts';
 export type { LocalDatabase, SqlValue } from './storage/local-database.ts';
@@ -20,6 +20,14 @@ export { migrateLocalDatabase, LOCAL_MIGRATIONS } from './storage/migrations.ts'
 export type { LocalMigration } from './storage/migrations.ts';
 export type { ThreadPage } from './store/message-store.ts';
 export { OnePostPerMessageSender } from './sync/message-sender.ts';
+export {
+  BatchPostMessageSender,
+  MAX_BATCH_MESSAGES,
+  DEFAULT_MAX_BATCH_BODY_BYTES,
+  outcomeOfResult,
+  outcomesOfBatch,
+} from './sync/batch-post-message-sender.ts';
+export type { BatchPostMessageSenderOptions } from './sync/batch-post-message-sender.ts';
 export type { MessageSender, SendOutcome } from './sync/message-sender.ts';
 export type { FlushHooks, FlushOptions, FlushReport, FlushStop } from './sync/outbox-flusher.ts';
 export { NotLoggedInError, DEFAULT_SYNC_TIMING } from './sync/sync-engine.ts';

@@ -1,5 +1,8 @@
 export type ContentType = 'text/plain' | 'application/e2ee+ciphertext';
 
+/** How a message to someone on another server is getting there, as the sender's node reports it. */
+export type DeliveryStatus = 'pending' | 'sent' | 'acked' | 'failed';
+
 /** draft: not to be sent yet; queued: waiting in the outbox; sent: the home node stored it; failed: refused for good. */
 export type MessageStatus = 'draft' | 'queued' | 'sent' | 'received' | 'failed';
 
@@ -8,6 +11,8 @@ export interface LocalMessage {
   localId: number;
   /** The server's id, once the server has the message. */
   id: string | null;
+  /** The home node's order of the message in its conversation (larger is later), once the node has it. */
+  seq: number | null;
   clientMessageId: string;
   fromUserId: string;
   toUserId: string;
@@ -19,8 +24,13 @@ export interface LocalMessage {
   createdAt: string;
   readAt: string | null;
   status: MessageStatus;
-  /** Delivery to the recipient's node, as the server reports it (`message.delivery` events), when it does. */
-  deliveryStatus: string | null;
+  /**
+   * Delivery to the recipient's node, for a message sent to another server (null otherwise): `pending` →
+   * `sent` (that node stored it) → `acked` (a device of the recipient fetched it), or `failed`.
+   */
+  deliveryStatus: DeliveryStatus | null;
+  deliveryAttempts: number | null;
+  lastDeliveryError: string | null;
   /** Why the server refused the message, when `status` is `failed`. */
   error: string | null;
 }
@@ -28,6 +38,8 @@ export interface LocalMessage {
 /** A message as the server sends it (`POST /api/messages`, sync `message` events). */
 export interface ServerMessage {
   id: string;
+  /** Servers from before per-conversation order do not send it. */
+  seq?: number;
   clientMessageId: string;
   fromUserId: string;
   toUserId: string;
@@ -35,7 +47,17 @@ export interface ServerMessage {
   content: string;
   createdAt: string;
   readAt: string | null;
-  deliveryStatus?: string | null;
+  deliveryStatus?: DeliveryStatus | null;
+  deliveryAttempts?: number | null;
+  lastDeliveryError?: string | null;
+}
+
+/** The `message.delivery` sync event. */
+export interface DeliveryUpdate {
+  messageId: string;
+  deliveryStatus: DeliveryStatus;
+  deliveryAttempts: number | null;
+  lastDeliveryError: string | null;
 }
 
 export type InviteStatus = 'pending' | 'accepted' | 'declined' | 'revoked';

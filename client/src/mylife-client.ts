@@ -18,8 +18,9 @@ import type { LocalDatabase } from './storage/local-database.ts';
 import { LocalStore } from './store/local-store.ts';
 import type { ThreadPage } from './store/message-store.ts';
 import type { BackoffPolicy } from './sync/backoff.ts';
-import { type MessageSender, OnePostPerMessageSender } from './sync/message-sender.ts';
-import { type FlushHooks, type FlushOptions, OutboxFlusher } from './sync/outbox-flusher.ts';
+import { BatchPostMessageSender } from './sync/batch-post-message-sender.ts';
+import type { MessageSender } from './sync/message-sender.ts';
+import { type FlushHooks, type FlushOptions, type FlushReport, OutboxFlusher } from './sync/outbox-flusher.ts';
 import {
   DEFAULT_SYNC_TIMING,
   NotLoggedInError,
@@ -34,7 +35,10 @@ export const MAX_CONTENT_BYTES = 64 * 1024;
 export interface MyLifeClientOptions {
   database: LocalDatabase;
   transport?: HttpTransport;
-  /** How queued messages reach the server; one POST per message unless a batch sender is given. */
+  /**
+   * How queued messages reach the server. By default up to 500 per `POST /api/messages/batch`, or one POST each
+   * when the server has no batch endpoint.
+   */
   messageSender?: MessageSender;
   timing?: Partial<SyncEngineTiming>;
   backoff?: BackoffPolicy;
@@ -74,7 +78,7 @@ export class MyLifeClient {
     this.now = options.now ?? Date.now;
     const flusher = new OutboxFlusher({
       store: this.store,
-      sender: options.messageSender ?? new OnePostPerMessageSender(),
+      sender: options.messageSender ?? new BatchPostMessageSender(),
       emit: (events) => this.emitter.emitAll(events),
       now: this.now,
       random: options.random,
@@ -279,6 +283,11 @@ export class MyLifeClient {
   /** Flushes the outbox and pulls every change; reports being offline rather than throwing for it. */
   sync(options: FlushOptions = {}): Promise<SyncReport> {
     return this.engine.syncOnce(options);
+  }
+
+  /** Sends what is queued without pulling the server's changes; reports like `sync()` does in `flush`. */
+  flushOutbox(options: FlushOptions = {}): Promise<FlushReport> {
+    return this.engine.flushOutbox(options);
   }
 
   /** Keeps syncing in the background (live stream, or polling) until `stopLive()` or `close()`. */

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MyLifeClient } from '../src/mylife-client.ts';
 import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
+import { OnePostPerMessageSender } from '../src/sync/message-sender.ts';
 import { type ScriptedAnswer, ScriptedTransport } from './scripted-transport.ts';
 
 const ALICE = 'alice@node.test';
@@ -34,6 +35,8 @@ describe('the outbox', () => {
     client = new MyLifeClient({
       database: new BetterSqlite3Database(':memory:'),
       transport,
+      // The outbox's rules, seen through the simplest sender; batch-sender.test.ts covers the batch endpoint.
+      messageSender: new OnePostPerMessageSender(),
       now: () => NOW,
       random: () => 0,
     });

@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import { MyLifeClient, MyLifeClientOptions } from '../../client/src/mylife-client.ts';
 import { BetterSqlite3Database } from '../../client/src/storage/better-sqlite3-database.ts';
@@ -110,14 +111,18 @@ export async function serverThread(url: string, viewer: TestUser, friendAddress:
 /**
  * Builds the client (ESM with declarations) into a folder of its own under client/node_modules, where Node finds the
  * client's dependencies and no linter looks: child processes run the real, built code, and two test files building at
- * once never collide.
+ * once never collide. Asynchronous on purpose: a build that blocked the event loop for seconds let the in-process
+ * node's keep-alive timers fire late, just as the next request went out on a pooled connection (ECONNRESET).
  */
-export function buildClient(): string {
+export async function buildClient(): Promise<string> {
   const outDir = join(CLIENT_ROOT, 'node_modules/.e2e-build', String(process.pid));
   tempDirs.push(outDir);
-  execFileSync(join(CLIENT_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir], {
-    cwd: CLIENT_ROOT,
-    stdio: 'inherit',
+  await promisify(execFile)(
+    join(CLIENT_ROOT, 'node_modules/.bin/tsc'),
+    ['-p', 'tsconfig.build.json', '--outDir', outDir],
+    { cwd: CLIENT_ROOT },
+  ).catch((error: Error & { stdout?: string }) => {
+    throw new Error(`client build failed: ${error.stdout || error.message}`);
   });
   return outDir;
 }

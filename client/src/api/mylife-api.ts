@@ -27,6 +27,15 @@ export interface SendMessageRequest {
   clientMessageId: string;
 }
 
+/** One message's answer in `POST /api/messages/batch`: the status the single send would have given. */
+export interface BatchSendResult {
+  clientMessageId: string;
+  status: number;
+  /** The stored message, for 200 and 201. */
+  message?: ServerMessage;
+  error?: string;
+}
+
 export interface InviteList {
   incoming: Invite[];
   outgoing: Invite[];
@@ -42,6 +51,15 @@ export class MyLifeApi {
     private readonly accessToken: string | null = null,
   ) {
     this.baseUrl = serverUrl.replace(/\/+$/, '');
+  }
+
+  get serverUrl(): string {
+    return this.baseUrl;
+  }
+
+  /** Tells one login from another: a new login is a new session, whose server may have changed meanwhile. */
+  get sessionKey(): string {
+    return `${this.baseUrl} ${this.accessToken ?? ''}`;
   }
 
   withToken(accessToken: string): MyLifeApi {
@@ -62,6 +80,11 @@ export class MyLifeApi {
 
   sendMessage(message: SendMessageRequest): Promise<ServerMessage> {
     return this.call('POST', '/api/messages', message);
+  }
+
+  /** Up to 500 messages; one result per message, in request order. A server without it answers 404. */
+  sendMessageBatch(messages: readonly SendMessageRequest[]): Promise<{ results: BatchSendResult[] }> {
+    return this.call('POST', '/api/messages/batch', { messages });
   }
 
   markRead(messageId: string): Promise<{ ok: boolean; message: ServerMessage }> {

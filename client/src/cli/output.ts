@@ -31,12 +31,22 @@ export function formatMessage(message: LocalMessage, viewer: string): string {
   const who = message.fromUserId === viewer ? 'me' : message.fromUserId;
   const remarks: (string | null)[] = [
     message.status === 'received' || message.status === 'sent' ? null : message.status,
+    describeDelivery(message),
     message.readAt ? `read ${shortTime(message.readAt)}` : null,
     message.error,
   ];
   const state = remarks.filter(Boolean).join(', ');
   const id = message.id ?? `local #${message.localId}`;
   return `${shortTime(message.createdAt)}  ${who}: ${message.content}${state ? `  [${state}]` : ''}  (${id})`;
+}
+
+/** Only for messages to another server: `delivery: acked`, or `delivery: pending, 3 attempts, last error: …`. */
+function describeDelivery(message: LocalMessage): string | null {
+  if (!message.deliveryStatus) return null;
+  const done = message.deliveryStatus === 'sent' || message.deliveryStatus === 'acked';
+  const attempts = !done && message.deliveryAttempts ? `, ${message.deliveryAttempts} attempts` : '';
+  const error = !done && message.lastDeliveryError ? `, last error: ${message.lastDeliveryError}` : '';
+  return `delivery: ${message.deliveryStatus}${attempts}${error}`;
 }
 
 export function formatConversation(summary: ConversationSummary, viewer: string): string {

@@ -77,6 +77,22 @@ CREATE TABLE invites (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'message order (seq) and delivery details',
+    // `sort_seq` is the thread order: the server's seq once known; a message not on the server yet sits just after
+    // the latest message known when it was written. The cursor starts over so that a replay of the stream (every
+    // write is an upsert) fills seq and the delivery details in for the messages already here.
+    sql: `
+ALTER TABLE messages ADD COLUMN seq INTEGER;
+ALTER TABLE messages ADD COLUMN sort_seq REAL NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN delivery_attempts INTEGER;
+ALTER TABLE messages ADD COLUMN last_delivery_error TEXT;
+DROP INDEX messages_by_thread;
+CREATE INDEX messages_by_thread ON messages (peer_user_id, sort_seq, created_at, local_id);
+UPDATE sync_state SET cursor = NULL;
+`,
+  },
 ];
 
 /** Brings the local schema up to date; each migration commits with its version, so an interrupted run resumes. */

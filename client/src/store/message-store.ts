@@ -1,9 +1,19 @@
 import type { LocalDatabase } from '../storage/local-database.ts';
-import type { ContentType, ConversationSummary, LocalMessage, MessageStatus, ServerMessage } from '../model.ts';
+import type {
+  ContentType,
+  ConversationSummary,
+  DeliveryStatus,
+  DeliveryUpdate,
+  LocalMessage,
+  MessageStatus,
+  ServerMessage,
+} from '../model.ts';
 
 interface MessageRow {
   local_id: number;
   id: string | null;
+  seq: number | null;
+  sort_seq: number;
   client_message_id: string;
   from_user_id: string;
   to_user_id: string;
@@ -13,9 +23,20 @@ interface MessageRow {
   created_at: string;
   read_at: string | null;
   status: MessageStatus;
-  delivery_status: string | null;
+  delivery_status: DeliveryStatus | null;
+  delivery_attempts: number | null;
+  last_delivery_error: string | null;
   error: string | null;
 }
+
+type Delivery = Pick<LocalMessage, 'deliveryStatus' | 'deliveryAttempts' | 'lastDeliveryError'>;
+
+/**
+ * Where a message the server has not numbered goes in its thread: just after the latest numbered one. The highest
+ * sort_seq is the highest seq or a row placed after it; the first numbered row from the top is the highest seq.
+ */
+const PLACE_AFTER_LATEST = `COALESCE((SELECT seq FROM messages WHERE peer_user_id = ? AND seq IS NOT NULL
+  ORDER BY sort_seq DESC, created_at DESC, local_id DESC LIMIT 1), 0) + 0.5`;
 
 export interface NewLocalMessage {
   clientMessageId: string;
@@ -34,7 +55,7 @@ export type StoredMessageChange =
   | { kind: 'unchanged'; message: LocalMessage };
 
 export interface ThreadPage {
-  /** Oldest first. */
+  /** In the home node's order (seq), oldest first; messages not on the server yet after those known before them. */
   messages: LocalMessage[];
   hasMore: boolean;
 }
@@ -45,7 +66,7 @@ export class MessageStore {
   insertLocal(message: NewLocalMessage): LocalMessage {
     this.db.run(
       `INSERT INTO messages (client_message_id, from_user_id, to_user_id, peer_user_id, content_type, content,
-         created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         created_at, status, sort_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${PLACE_AFTER_LATEST})`,
       [
         message.clientMessageId,
         message.fromUserId,
@@ -55,6 +76,7 @@ export class MessageStore {
         message.content,
         message.createdAt,
         message.status,
+        message.toUserId,
       ],
     );
     return this.requireByClientMessageId(message.fromUserId, message.clientMessageId);
@@ -75,18 +97,32 @@ export class MessageStore {
     }
     // The server's read time wins over this device's optimistic one.
     const readAt = message.readAt ?? existing.readAt;
-    const deliveryStatus = message.deliveryStatus ?? existing.deliveryStatus;
+    const seq = message.seq ?? existing.seq;
+    const delivery = message.deliveryStatus ? deliveryOf(message) : existing;
     const unchanged =
       existing.id === message.id &&
+      existing.seq === seq &&
       existing.status === status &&
       existing.readAt === readAt &&
       existing.createdAt === message.createdAt &&
-      existing.deliveryStatus === deliveryStatus;
+      sameDelivery(existing, delivery);
     if (unchanged) return { kind: 'unchanged', message: existing };
     this.db.run(
-      `UPDATE messages SET id = ?, status = ?, created_at = ?, read_at = ?, delivery_status = ?, error = NULL
+      `UPDATE messages SET id = ?, seq = ?, sort_seq = COALESCE(?, sort_seq), status = ?, created_at = ?, read_at = ?,
+         delivery_status = ?, delivery_attempts = ?, last_delivery_error = ?, error = NULL
        WHERE local_id = ?`,
-      [message.id, status, message.createdAt, readAt, deliveryStatus, existing.localId],
+      [
+        message.id,
+        seq,
+        seq,
+        status,
+        message.createdAt,
+        readAt,
+        delivery.deliveryStatus,
+        delivery.deliveryAttempts,
+        delivery.lastDeliveryError,
+        existing.localId,
+      ],
     );
     return {
       kind: 'updated',
@@ -111,13 +147,22 @@ export class MessageStore {
     );
   }
 
-  setDeliveryStatus(messageId: string, deliveryStatus: string): boolean {
+  /** A `message.delivery` event; returns whether anything changed. */
+  setDelivery(update: DeliveryUpdate): boolean {
     return (
-      this.db.run('UPDATE messages SET delivery_status = ? WHERE id = ? AND delivery_status IS NOT ?', [
-        deliveryStatus,
-        messageId,
-        deliveryStatus,
-      ]).changes > 0
+      this.db.run(
+        `UPDATE messages SET delivery_status = ?, delivery_attempts = ?, last_delivery_error = ?
+         WHERE id = ? AND (delivery_status, delivery_attempts, last_delivery_error) IS NOT (?, ?, ?)`,
+        [
+          update.deliveryStatus,
+          update.deliveryAttempts,
+          update.lastDeliveryError,
+          update.messageId,
+          update.deliveryStatus,
+          update.deliveryAttempts,
+          update.lastDeliveryError,
+        ],
+      ).changes > 0
     );
   }
 
@@ -140,15 +185,19 @@ export class MessageStore {
 
   /** The latest `limit` messages with `peer`, or those just before `beforeLocalId`; oldest first. */
   thread(peer: string, limit: number, beforeLocalId?: number): ThreadPage {
-    const before = beforeLocalId === undefined ? undefined : this.findByLocalId(beforeLocalId);
+    const before =
+      beforeLocalId === undefined
+        ? undefined
+        : this.db.get<MessageRow>('SELECT * FROM messages WHERE local_id = ?', [beforeLocalId]);
     const rows = before
       ? this.db.all<MessageRow>(
-          `SELECT * FROM messages WHERE peer_user_id = ? AND (created_at, local_id) < (?, ?)
-           ORDER BY created_at DESC, local_id DESC LIMIT ?`,
-          [peer, before.createdAt, before.localId, limit + 1],
+          `SELECT * FROM messages WHERE peer_user_id = ? AND (sort_seq, created_at, local_id) < (?, ?, ?)
+           ORDER BY sort_seq DESC, created_at DESC, local_id DESC LIMIT ?`,
+          [peer, before.sort_seq, before.created_at, before.local_id, limit + 1],
         )
       : this.db.all<MessageRow>(
-          'SELECT * FROM messages WHERE peer_user_id = ? ORDER BY created_at DESC, local_id DESC LIMIT ?',
+          `SELECT * FROM messages WHERE peer_user_id = ?
+           ORDER BY sort_seq DESC, created_at DESC, local_id DESC LIMIT ?`,
           [peer, limit + 1],
         );
     return { messages: rows.slice(0, limit).reverse().map(requireLocalMessage), hasMore: rows.length > limit };
@@ -162,7 +211,7 @@ export class MessageStore {
                       WHERE u.peer_user_id = m.peer_user_id AND u.status = 'received' AND u.read_at IS NULL) AS unread_count
          FROM messages m
          WHERE m.local_id = (SELECT l.local_id FROM messages l WHERE l.peer_user_id = m.peer_user_id
-                             ORDER BY l.created_at DESC, l.local_id DESC LIMIT 1)
+                             ORDER BY l.sort_seq DESC, l.created_at DESC, l.local_id DESC LIMIT 1)
          ORDER BY m.created_at DESC, m.local_id DESC`,
       )
       .map((row) => ({
@@ -187,11 +236,16 @@ export class MessageStore {
 
   private insertFromServer(message: ServerMessage, viewer: string, status: MessageStatus): void {
     const peer = message.fromUserId === viewer ? message.toUserId : message.fromUserId;
+    const delivery = deliveryOf(message);
     this.db.run(
-      `INSERT INTO messages (id, client_message_id, from_user_id, to_user_id, peer_user_id, content_type, content,
-         created_at, read_at, status, delivery_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (id, seq, sort_seq, client_message_id, from_user_id, to_user_id, peer_user_id,
+         content_type, content, created_at, read_at, status, delivery_status, delivery_attempts, last_delivery_error)
+       VALUES (?, ?, COALESCE(?, ${PLACE_AFTER_LATEST}), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         message.id,
+        message.seq ?? null,
+        message.seq ?? null,
+        peer,
         message.clientMessageId,
         message.fromUserId,
         message.toUserId,
@@ -201,7 +255,9 @@ export class MessageStore {
         message.createdAt,
         message.readAt,
         status,
-        message.deliveryStatus ?? null,
+        delivery.deliveryStatus,
+        delivery.deliveryAttempts,
+        delivery.lastDeliveryError,
       ],
     );
   }
@@ -226,6 +282,7 @@ function requireLocalMessage(row: MessageRow | undefined): LocalMessage {
   return {
     localId: row.local_id,
     id: row.id,
+    seq: row.seq,
     clientMessageId: row.client_message_id,
     fromUserId: row.from_user_id,
     toUserId: row.to_user_id,
@@ -236,6 +293,26 @@ function requireLocalMessage(row: MessageRow | undefined): LocalMessage {
     readAt: row.read_at,
     status: row.status,
     deliveryStatus: row.delivery_status,
+    deliveryAttempts: row.delivery_attempts,
+    lastDeliveryError: row.last_delivery_error,
     error: row.error,
   };
+}
+
+function deliveryOf(message: ServerMessage): Delivery {
+  return message.deliveryStatus
+    ? {
+        deliveryStatus: message.deliveryStatus,
+        deliveryAttempts: message.deliveryAttempts ?? 0,
+        lastDeliveryError: message.lastDeliveryError ?? null,
+      }
+    : { deliveryStatus: null, deliveryAttempts: null, lastDeliveryError: null };
+}
+
+function sameDelivery(a: Delivery, b: Delivery): boolean {
+  return (
+    a.deliveryStatus === b.deliveryStatus &&
+    a.deliveryAttempts === b.deliveryAttempts &&
+    a.lastDeliveryError === b.lastDeliveryError
+  );
 }

@@ -1,5 +1,5 @@
 import type { ClientEvent } from '../client-events.ts';
-import type { Invite, ServerMessage } from '../model.ts';
+import type { DeliveryStatus, Invite, ServerMessage } from '../model.ts';
 import type { SyncEvent } from '../api/mylife-api.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import type { StoredMessageChange } from '../store/message-store.ts';
@@ -31,7 +31,7 @@ function applyOne(store: LocalStore, viewer: string, event: SyncEvent, now: stri
     case 'message.read':
       return applyRead(store, String(data.messageId), String(data.readAt));
     case 'message.delivery':
-      return applyDelivery(store, String(data.messageId), String(data.deliveryStatus));
+      return applyDelivery(store, data);
     case 'invite':
       return store.social.storeInvite(data as unknown as Invite)
         ? [{ type: 'invite', invite: data as unknown as Invite }]
@@ -69,9 +69,18 @@ function applyRead(store: LocalStore, messageId: string, readAt: string): Client
   return [{ type: 'message-status', message, previousStatus: before.status, previousReadAt: before.readAt }];
 }
 
-function applyDelivery(store: LocalStore, messageId: string, deliveryStatus: string): ClientEvent[] {
+function applyDelivery(store: LocalStore, data: Record<string, unknown>): ClientEvent[] {
+  const messageId = String(data.messageId);
   const before = store.messages.findByServerId(messageId);
-  if (!before || !store.messages.setDeliveryStatus(messageId, deliveryStatus)) return [];
+  const changed =
+    before &&
+    store.messages.setDelivery({
+      messageId,
+      deliveryStatus: String(data.deliveryStatus) as DeliveryStatus,
+      deliveryAttempts: typeof data.deliveryAttempts === 'number' ? data.deliveryAttempts : null,
+      lastDeliveryError: typeof data.lastDeliveryError === 'string' ? data.lastDeliveryError : null,
+    });
+  if (!changed) return [];
   const message = store.messages.findByServerId(messageId)!;
   return [{ type: 'message-status', message, previousStatus: before.status, previousReadAt: before.readAt }];
 }

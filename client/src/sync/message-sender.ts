@@ -11,7 +11,8 @@ export type SendOutcome =
 
 /**
  * How the outbox hands messages to the server. The flusher gives it runs of consecutive sends, at most
- * `maxBatchSize`, and records the outcomes in order. A batch endpoint plugs in here without touching the outbox.
+ * `maxBatchSize`, and records the outcomes in order: `OnePostPerMessageSender`, or `BatchPostMessageSender` (the
+ * default) for the batch endpoint.
  */
 export interface MessageSender {
   readonly maxBatchSize: number;

@@ -77,6 +77,14 @@ export class SyncEngine {
     return this.lock.run(() => this.flushAndPull(this.connect(), options));
   }
 
+  /** Only the outbox, without pulling: what is queued goes to the server (benchmarks, "send now" buttons). */
+  flushOutbox(options: FlushOptions = {}): Promise<FlushReport> {
+    return this.lock.run(async () => {
+      const { api, viewer } = this.connect();
+      return this.flusher.flush(api, viewer, options);
+    });
+  }
+
   /** Syncs, then follows `/api/events` (polling when it is not available) until `stop()`. */
   start(): void {
     if (this.liveLoop) return;
