@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { befriend, createUser } from './lib/api';
 import { NodeProcess } from './lib/node-process';
 import { record, writeResults } from './lib/report';
-import { freshClientSync } from './workloads/fresh-client-sync';
-import { burstOfPosts, lowLoadLatency, outageDrain, Pair } from './workloads/federated';
+import { BENCH_PASSWORD, freshClientSync } from './workloads/fresh-client-sync';
+import { burstOfPosts, burstThroughClientOutbox, lowLoadLatency, outageDrain, Pair } from './workloads/federated';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
       });
     }
     await burstOfPosts(pair, sizes.burst);
-    await freshClientSync(ROOT, pair.bob, sizes.burst);
+    await freshClientSync(ROOT, pair.bob, pair.alice.address, sizes.burst);
+    await burstThroughClientOutbox(ROOT, pair, sizes.burst, BENCH_PASSWORD);
     await lowLoadLatency(pair, sizes.latency);
     await outageDrain(pair, sizes.outage);
   } finally {

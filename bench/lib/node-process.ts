@@ -107,6 +107,7 @@ export class NodeProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => {
+      if (process.env.BENCH_NODE_LOG) process.stderr.write(`[${this.name}] ${chunk.toString()}`);
       this.log = (this.log + chunk.toString()).slice(-4000);
     };
     this.child.stdout!.on('data', keep);

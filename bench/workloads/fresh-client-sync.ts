@@ -8,7 +8,12 @@ import { round } from '../lib/stats';
 export const BENCH_PASSWORD = 'bench password 123';
 
 /** W3: a fresh client library store (better-sqlite3) syncs everything waiting for bob on B. */
-export async function freshClientSync(root: string, bob: BenchUser, expectedMessages: number): Promise<void> {
+export async function freshClientSync(
+  root: string,
+  bob: BenchUser,
+  friend: string,
+  expectedMessages: number,
+): Promise<void> {
   // The client library is ESM; this bench is CommonJS, so it is loaded with a real dynamic import.
   const load = new Function('path', 'return import(path)') as (path: string) => Promise<any>;
   const { MyLifeClient } = await load(join(root, 'client', 'dist', 'index.js'));
@@ -25,7 +30,7 @@ export async function freshClientSync(root: string, bob: BenchUser, expectedMess
     const started = performance.now();
     await client.sync();
     const seconds = (performance.now() - started) / 1000;
-    const stored = client.thread(bob.address.replace('bob@', 'alice@'), { limit: 100_000 }).length;
+    const stored = client.thread(friend, { limit: 1_000_000 }).messages.length;
     record({
       workload: 'W3 offline catch-up (fresh client store)',
       metric: `full sync of ${stored} messages`,

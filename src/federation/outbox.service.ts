@@ -286,13 +286,18 @@ export class OutboxService extends RemoteDelivery {
   async recordAttempt(outcomes: Map<string, AttemptOutcome>): Promise<void> {
     if (outcomes.size === 0) return;
     const list = [...outcomes.values()];
-    const rows: { from_user_id: string | null }[] = await this.dataSource.query(RECORD_ATTEMPT_SQL, [
-      [...outcomes.keys()],
-      list.map((outcome) => outcome.status),
-      list.map((outcome) => outcome.httpStatus),
-      list.map((outcome) => outcome.error),
-      list.map((outcome) => outcome.nextAttemptAt ?? null),
-    ]);
+    // Our own bookkeeping, answering no one: it need not wait for the disk. Lost in a crash, a row stays pending and
+    // is delivered again, which the peer's receipts make harmless.
+    const rows: { from_user_id: string | null }[] = await this.dataSource.transaction(async (manager) => {
+      await manager.query('SET LOCAL synchronous_commit = off');
+      return manager.query(RECORD_ATTEMPT_SQL, [
+        [...outcomes.keys()],
+        list.map((outcome) => outcome.status),
+        list.map((outcome) => outcome.httpStatus),
+        list.map((outcome) => outcome.error),
+        list.map((outcome) => outcome.nextAttemptAt ?? null),
+      ]);
+    });
     await this.syncBus.notify(rows.map((row) => row.from_user_id!).filter(Boolean));
   }
 

@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { newId } from '../common/ids';
@@ -13,6 +14,8 @@ import { toInviteResponse } from './friends.responses';
 
 export type InviteDirection = 'incoming' | 'outgoing' | 'both';
 type Stage = (items: RemoteDeliveryItem[]) => Promise<void>;
+
+const FRIENDSHIP_MEMORY_MS = 2000;
 
 const serverOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
 
@@ -44,6 +47,8 @@ export interface InviteResult {
 
 @Injectable()
 export class FriendsService {
+  private readonly recentFriends = new LRUCache<string, true>({ max: 50_000, ttl: FRIENDSHIP_MEMORY_MS });
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(AccountsService) private readonly accounts: AccountsService,
@@ -137,6 +142,7 @@ export class FriendsService {
         { userId: friend, friendUserId: actor },
       ]);
       if (!removed.affected) throw new NotFoundException(`you and ${friend} are not friends`);
+      this.forgetFriendship(actor, friend);
       await this.syncEvents.append(manager, this.friendshipEvents(actor, friend, 'removed', null));
       await stage(this.toRemote(friend, 'unfriend', { userId: actor, friendUserId: friend }));
     });
@@ -212,17 +218,30 @@ export class FriendsService {
   async applyRemoteUnfriend(remoteUser: string, localUser: string): Promise<void> {
     await this.inPairTransaction(remoteUser, localUser, async (manager) => {
       const removed = await manager.delete(FriendshipEntity, { userId: localUser, friendUserId: remoteUser });
+      this.forgetFriendship(localUser, remoteUser);
       if (removed.affected)
         await this.syncEvents.append(manager, this.friendshipEvents(remoteUser, localUser, 'removed', null));
     });
   }
 
+  /**
+   * For the AcceptedFriendshipGuard, asked on every send, thread and read. A yes is remembered briefly: sends check the
+   * friendship again in their own statement, and an unfriend forgets the pair at once in this process (another
+   * process may still show the thread for up to FRIENDSHIP_MEMORY_MS).
+   */
   async areFriends(user: string, other: string): Promise<boolean> {
+    if (this.recentFriends.has(`${user} ${other}`)) return true;
     const rows: unknown[] = await this.dataSource.query(
       'SELECT 1 FROM friendships WHERE user_id = $1 AND friend_user_id = $2',
       [user, other],
     );
+    if (rows.length > 0) this.recentFriends.set(`${user} ${other}`, true);
     return rows.length > 0;
+  }
+
+  private forgetFriendship(a: string, b: string): void {
+    this.recentFriends.delete(`${a} ${b}`);
+    this.recentFriends.delete(`${b} ${a}`);
   }
 
   private findFriendship(manager: EntityManager, user: string, other: string) {
