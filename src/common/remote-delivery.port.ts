@@ -13,9 +13,16 @@ export type RemoteDeliveryItem =
  * implementation (FederationModule). Everything staged is durable in the caller's transaction; `dispatch` after the
  * commit only speeds it up (the outbox reconciler would find it anyway).
  */
+/** A delivery staged in a transaction, to hand to `dispatch` once that transaction has committed. */
+export interface StagedDelivery {
+  id: string;
+  kind: RemoteDeliveryItem['kind'];
+  recipientServer: string;
+}
+
 export abstract class RemoteDelivery {
-  abstract stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<string[]>;
-  abstract dispatch(outboxIds: string[]): Promise<void>;
+  abstract stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<StagedDelivery[]>;
+  abstract dispatch(staged: StagedDelivery[]): Promise<void>;
   /** A device of `viewer` fetched these messages (sync or SSE): their senders' nodes get a delivery receipt, once. */
   abstract messagesFetched(viewer: string, messageIds: string[]): Promise<void>;
   /** `viewer` read a message from another server: its sender's node gets a read receipt. */

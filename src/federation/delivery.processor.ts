@@ -71,6 +71,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 
   async process(job: Job<FederationDeliveryJob>, token?: string): Promise<void> {
+    if (this.outbox.isSettled(job.data.outboxId)) return;
     const row = await this.outbox.findById(job.data.outboxId);
     if (row?.status !== 'pending') return;
     const waitUntil = await this.health.blockedUntil(row.recipientServer);

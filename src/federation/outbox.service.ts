@@ -2,15 +2,16 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { JobsOptions, Queue } from 'bullmq';
+import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
-import { RemoteDelivery, RemoteDeliveryItem } from '../common/remote-delivery.port';
+import { RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
 import { SyncBus } from '../sync/sync-bus';
 import { appendEventsSql, NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
-import { OutboxEntity, OutboxStatus } from './outbox.entity';
+import { OutboxEntity, OutboxKind, OutboxStatus } from './outbox.entity';
 import { PeerDirectory } from './peer-directory';
 
 /**
@@ -72,6 +73,8 @@ export interface AttemptOutcome {
 @Injectable()
 export class OutboxService extends RemoteDelivery {
   private readonly logger = new Logger('FederationOutbox');
+  /** Rows this process saw sent: their jobs (after a batch took them) end without asking the database. */
+  private readonly settled = new LRUCache<string, true>({ max: 100_000 });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -94,36 +97,53 @@ export class OutboxService extends RemoteDelivery {
     };
   }
 
-  async stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<string[]> {
+  async stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<StagedDelivery[]> {
     if (items.length === 0) return [];
-    const ids = items.map(() => newId());
+    const staged = items.map((item) => ({ id: newId(), kind: item.kind, recipientServer: item.recipientServer }));
     await manager.query(
       `INSERT INTO federation_message_outbox (id, kind, recipient_server, message_id, payload, status)
        SELECT *, 'pending' FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::uuid[], $5::jsonb[])`,
       [
-        ids,
+        staged.map((delivery) => delivery.id),
         items.map((item) => item.kind),
         items.map((item) => item.recipientServer),
         items.map((item) => (item.kind === 'message' ? item.messageId : null)),
         items.map((item) => (item.kind === 'message' ? null : JSON.stringify(item.payload))),
       ],
     );
-    return ids;
+    return staged;
   }
 
-  /** Schedules the rows' jobs. A queue that is down only delays them: the reconciler enqueues from the table. */
-  async dispatch(outboxIds: string[]): Promise<void> {
-    if (outboxIds.length === 0) return;
+  /**
+   * Schedules the staged rows. Messages to a peer known to take batches get one job per batch-load (named after its
+   * first row): that job's claim takes the oldest pending messages to the peer, these included, so a burst does not
+   * cost a job per message. Every other row gets its own job. A queue that is down only delays them: the reconciler
+   * enqueues any pending row from the table.
+   */
+  async dispatch(staged: StagedDelivery[]): Promise<void> {
+    if (staged.length === 0) return;
+    const jobIds: string[] = [];
+    const batched = new Map<string, string[]>();
+    for (const delivery of staged) {
+      if (delivery.kind === 'message' && this.peers.known(delivery.recipientServer)?.capabilities.includes('batch')) {
+        batched.set(delivery.recipientServer, [...(batched.get(delivery.recipientServer) ?? []), delivery.id]);
+      } else {
+        jobIds.push(delivery.id);
+      }
+    }
+    for (const ids of batched.values()) {
+      for (let start = 0; start < ids.length; start += MAX_BATCH) jobIds.push(ids[start]);
+    }
     try {
       await this.queue.addBulk(
-        outboxIds.map((id) => ({
+        jobIds.map((id) => ({
           name: FEDERATION_DELIVERY_JOB,
           data: { outboxId: id },
           opts: { ...this.jobOptions, jobId: id },
         })),
       );
     } catch (error) {
-      this.logger.warn(`could not enqueue ${outboxIds.length} deliveries now (the reconciler will): ${String(error)}`);
+      this.logger.warn(`could not enqueue ${jobIds.length} deliveries now (the reconciler will): ${String(error)}`);
     }
   }
 
@@ -187,8 +207,7 @@ export class OutboxService extends RemoteDelivery {
       }
     }
     if (staged.length === 0) return;
-    const ids = await this.dataSource.transaction((manager) => this.stage(manager, staged));
-    await this.dispatch(ids);
+    await this.dispatch(await this.dataSource.transaction((manager) => this.stage(manager, staged)));
   }
 
   /** Rows for operators, newest first, `limit` after the cursor position. */
@@ -216,6 +235,8 @@ export class OutboxService extends RemoteDelivery {
       const [updated]: [
         {
           id: string;
+          kind: OutboxKind;
+          recipient_server: string;
           message_id: string | null;
           attempts: number;
           last_error: string | null;
@@ -226,7 +247,8 @@ export class OutboxService extends RemoteDelivery {
         `UPDATE federation_message_outbox o SET status = 'pending', attempts = 0, next_attempt_at = now(),
              claimed_until = NULL, updated_at = now()
            WHERE id = $1 AND status = 'failed'
-           RETURNING id, message_id, attempts, last_error, (SELECT from_user_id FROM friend_messages m WHERE m.id = o.message_id) AS from_user_id`,
+           RETURNING id, kind, recipient_server, message_id, attempts, last_error,
+             (SELECT from_user_id FROM friend_messages m WHERE m.id = o.message_id) AS from_user_id`,
         [id],
       );
       if (updated.length === 0) {
@@ -243,7 +265,7 @@ export class OutboxService extends RemoteDelivery {
     if (row.from_user_id) await this.syncBus.notify([row.from_user_id]);
     // The failed job keeps its id in the queue; remove it so that the new one is not taken for a duplicate.
     await (await this.queue.getJob(id))?.remove().catch(() => undefined);
-    await this.dispatch([id]);
+    await this.dispatch([{ id, kind: row.kind, recipientServer: row.recipient_server }]);
     return (await this.findById(id))!;
   }
 
@@ -298,7 +320,13 @@ export class OutboxService extends RemoteDelivery {
         list.map((outcome) => outcome.nextAttemptAt ?? null),
       ]);
     });
+    // Only `sent` is final for good: a failed row may be retried by an operator.
+    for (const [id, outcome] of outcomes) if (outcome.status === 'sent') this.settled.set(id, true);
     await this.syncBus.notify(rows.map((row) => row.from_user_id!).filter(Boolean));
+  }
+
+  isSettled(id: string): boolean {
+    return this.settled.has(id);
   }
 
   /** Receipts from the recipient's server: `delivered` acks our message rows. Returns the senders to notify. */

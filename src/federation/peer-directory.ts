@@ -30,6 +30,11 @@ export class PeerDirectory {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
+  /** What this process already knows of `server`, without asking anyone. */
+  known(server: string): PeerInfo | undefined {
+    return this.memory.get(server)?.info;
+  }
+
   async peer(server: string, { refresh = false } = {}): Promise<PeerInfo> {
     const now = this.clock.now().getTime();
     const remembered = this.memory.get(server);

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { newId } from '../common/ids';
-import { RemoteDelivery, RemoteDeliveryItem } from '../common/remote-delivery.port';
+import { RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
 import { conversationKey } from '../messages/message.entity';
 import { SyncBus } from '../sync/sync-bus';
 import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
@@ -294,16 +294,16 @@ export class FriendsService {
     b: string,
     work: (manager: EntityManager, stage: Stage) => Promise<T>,
   ): Promise<T> {
-    const outboxIds: string[] = [];
+    const staged: StagedDelivery[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [conversationKey(a, b)]);
       const stage: Stage = async (items) => {
-        if (items.length > 0) outboxIds.push(...(await this.remote.stage(manager, items)));
+        if (items.length > 0) staged.push(...(await this.remote.stage(manager, items)));
       };
       return work(manager, stage);
     });
     await this.syncBus.notify([a, b].filter((user) => this.accounts.isLocal(user)));
-    await this.remote.dispatch(outboxIds);
+    await this.remote.dispatch(staged);
     return result;
   }
 

@@ -92,16 +92,16 @@ export class MessagesService {
     if (candidates.length === 0) return outcomes;
     const messages = candidates.map((candidate) => candidate.message);
     const toOtherServers = messages.some((message) => !this.accounts.isLocal(message.toUserId));
-    const { stored, outboxIds } = toOtherServers
+    const { stored, staged } = toOtherServers
       ? await this.dataSource.transaction((manager) => this.storeWithOutbox(messages, manager))
-      : { stored: await this.messages.insertMany(messages, this.localParties(messages)), outboxIds: [] };
+      : { stored: await this.messages.insertMany(messages, this.localParties(messages)), staged: [] };
     await this.settleOutcomes(candidates, stored, outcomes);
     const changed = stored.flatMap((result) =>
       result.kind === 'inserted' ? [result.message.fromUserId, result.message.toUserId] : [],
     );
     await Promise.all([
       this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
-      this.remote.dispatch(outboxIds),
+      this.remote.dispatch(staged),
     ]);
     return outcomes;
   }
@@ -109,7 +109,7 @@ export class MessagesService {
   /** A stored message to another server commits together with its outbox row: it is always on its way. */
   private async storeWithOutbox(messages: NewMessage[], manager: EntityManager) {
     const stored = await this.messages.insertMany(messages, this.localParties(messages), manager);
-    const outboxIds = await this.remote.stage(
+    const staged = await this.remote.stage(
       manager,
       stored.flatMap((result) =>
         result.kind === 'inserted' && !this.accounts.isLocal(result.message.toUserId)
@@ -123,7 +123,7 @@ export class MessagesService {
           : [],
       ),
     );
-    return { stored, outboxIds };
+    return { stored, staged };
   }
 
   /** Turns storage results into HTTP outcomes: a repeated client id answers with the original, or 409. */
