@@ -12,7 +12,6 @@ import { MessageResponse, toMessageResponse } from '../messages/message.response
 import { NewMessage } from '../messages/messages.repository';
 import { assertContentSize, MessagesService } from '../messages/messages.service';
 import { SyncBus } from '../sync/sync-bus';
-import { SyncEventsWriter } from '../sync/sync-events.writer';
 import { InboxBatchDto, InboxInviteAnswerDto, InboxInviteDto, InboxMessageDto, ReceiptDto } from './dto/inbox.dto';
 import { InboxTransactionEntity } from './inbox-transaction.entity';
 import { OutboxService } from './outbox.service';
@@ -42,7 +41,6 @@ export class InboundService {
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
-    @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -194,23 +192,15 @@ export class InboundService {
           this.accounts.isLocal(receipt.fromUserId) &&
           receipt.toUserId.endsWith(`@${server}`),
       );
-    const senders = await this.dataSource.transaction(async (manager) => {
-      await this.syncEvents.lockStreams(
-        manager,
-        valid.map((receipt) => receipt.fromUserId),
-      );
-      const acked = await this.outbox.acknowledge(
-        valid.filter((receipt) => receipt.type === 'delivered'),
-        manager,
-      );
-      const read = await this.messages.applyRemoteReads(
-        manager,
-        valid
-          .filter((receipt) => receipt.type === 'read')
-          .map((receipt) => ({ ...receipt, readAt: new Date(receipt.at) })),
-      );
-      return [...acked, ...read];
-    });
+    // Each kind is one statement (its own transaction, taking stream heads in user order): no lock is held across
+    // them, so two receipt requests cannot deadlock. A retry of the whole request is harmless.
+    const acked = await this.outbox.acknowledge(valid.filter((receipt) => receipt.type === 'delivered'));
+    const read = await this.messages.applyRemoteReads(
+      valid
+        .filter((receipt) => receipt.type === 'read')
+        .map((receipt) => ({ ...receipt, readAt: new Date(receipt.at) })),
+    );
+    const senders = [...acked, ...read];
     await this.syncBus.notify(senders);
     return valid.length;
   }

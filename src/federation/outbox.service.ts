@@ -46,6 +46,26 @@ WITH outcome AS (
 ),${appendEventsSql('delivery_events')}
 SELECT DISTINCT from_user_id FROM settled`;
 
+/**
+ * Delivery receipts from the recipients' server, in one statement: our message rows become `acked` (a receipt may
+ * overtake the 2xx of the delivery itself) and their senders' streams hear of it. Answers the senders.
+ */
+const ACKNOWLEDGE_SQL = `
+WITH acked AS (
+  UPDATE federation_message_outbox o SET status = 'acked', acked_at = now(), claimed_until = NULL, updated_at = now()
+  FROM friend_messages m, unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
+  WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
+    AND o.message_id = m.id AND o.kind = 'message' AND o.status IN ('pending', 'sent')
+  RETURNING o.status, o.attempts, o.last_error, o.message_id, m.from_user_id
+), acked_events AS (
+  SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
+    jsonb_build_object('messageId', message_id, 'deliveryStatus', status, 'deliveryAttempts', attempts,
+      'lastDeliveryError', last_error) AS data,
+    row_number() OVER () AS ord
+  FROM acked
+),${appendEventsSql('acked_events')}
+SELECT DISTINCT from_user_id FROM acked`;
+
 // A worker holds the rows it sends for this long; a crashed worker's rows are picked up again after it.
 const CLAIM_MS = 60_000;
 export const MAX_BATCH = 100;
@@ -330,29 +350,13 @@ export class OutboxService extends RemoteDelivery {
   }
 
   /** Receipts from the recipient's server: `delivered` acks our message rows. Returns the senders to notify. */
-  async acknowledge(
-    receipts: { clientMessageId: string; fromUserId: string; toUserId: string }[],
-    manager: EntityManager,
-  ) {
+  async acknowledge(receipts: { clientMessageId: string; fromUserId: string; toUserId: string }[]): Promise<string[]> {
     if (receipts.length === 0) return [];
-    const rows: {
-      id: string;
-      status: OutboxStatus;
-      attempts: number;
-      last_error: string | null;
-      message_id: string;
-      from_user_id: string;
-    }[] = (
-      await manager.query(
-        `UPDATE federation_message_outbox o SET status = 'acked', acked_at = now(), claimed_until = NULL, updated_at = now()
-         FROM friend_messages m, unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
-         WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
-           AND o.message_id = m.id AND o.kind = 'message' AND o.status IN ('pending', 'sent')
-         RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id, m.from_user_id`,
-        [receipts.map((r) => r.clientMessageId), receipts.map((r) => r.fromUserId), receipts.map((r) => r.toUserId)],
-      )
-    )[0];
-    await this.syncEvents.append(manager, rows.map(toDeliveryEvent));
+    const rows: { from_user_id: string }[] = await this.dataSource.query(ACKNOWLEDGE_SQL, [
+      receipts.map((receipt) => receipt.clientMessageId),
+      receipts.map((receipt) => receipt.fromUserId),
+      receipts.map((receipt) => receipt.toUserId),
+    ]);
     return rows.map((row) => row.from_user_id);
   }
 

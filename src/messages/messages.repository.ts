@@ -218,11 +218,10 @@ export class MessagesRepository {
   }
 
   async applyRemoteReads(
-    manager: EntityManager,
     reads: { clientMessageId: string; fromUserId: string; toUserId: string; readAt: Date }[],
   ): Promise<string[]> {
     if (reads.length === 0) return [];
-    const rows: { fromUserId: string }[] = await manager.query(APPLY_REMOTE_READS_SQL, [
+    const rows: { fromUserId: string }[] = await this.dataSource.query(APPLY_REMOTE_READS_SQL, [
       reads.map((read) => read.clientMessageId),
       reads.map((read) => read.fromUserId),
       reads.map((read) => read.toUserId),

@@ -238,11 +238,8 @@ export class MessagesService {
   }
 
   /** Read receipts for messages our users sent to another server; returns the senders to notify. */
-  applyRemoteReads(
-    manager: EntityManager,
-    reads: { clientMessageId: string; fromUserId: string; toUserId: string; readAt: Date }[],
-  ) {
-    return this.messages.applyRemoteReads(manager, reads);
+  applyRemoteReads(reads: { clientMessageId: string; fromUserId: string; toUserId: string; readAt: Date }[]) {
+    return this.messages.applyRemoteReads(reads);
   }
 
   messageById(id: string): Promise<MessageEntity | null> {

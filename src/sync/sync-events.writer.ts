@@ -42,17 +42,6 @@ SELECT 1`;
 /** Appends events to users' change streams inside the caller's transaction, in one statement. */
 @Injectable()
 export class SyncEventsWriter {
-  /**
-   * For a transaction that appends to several streams in more than one statement: locks all their heads first, in
-   * user order, so that it cannot deadlock with another such transaction.
-   */
-  async lockStreams(manager: EntityManager, userIds: string[]): Promise<void> {
-    if (userIds.length === 0) return;
-    await manager.query('SELECT 1 FROM sync_heads WHERE user_id = ANY($1::varchar[]) ORDER BY user_id FOR UPDATE', [
-      [...new Set(userIds)],
-    ]);
-  }
-
   async append(manager: EntityManager, events: NewSyncEvent[]): Promise<void> {
     if (events.length === 0) return;
     await manager.query(APPEND_SQL, [
