@@ -25,7 +25,7 @@ export type Position = number;
 export const START_OF_STREAM: Position = 0;
 
 /** A user's events after a seq, with the current state of the messages they name. */
-const PAGE_SQL = `
+export const PAGE_SQL = `
 SELECT e.seq AS "eventSeq", e.type, e.data, ${MESSAGE_WITH_DELIVERY_COLUMNS}
 FROM sync_events e
 LEFT JOIN friend_messages m ON m.id = e.message_id
