@@ -4,6 +4,8 @@ import { NodeProcess } from './lib/node-process';
 import { record, writeResults } from './lib/report';
 import { BENCH_PASSWORD, freshClientSync } from './workloads/fresh-client-sync';
 import { burstOfPosts, burstThroughClientOutbox, lowLoadLatency, outageDrain, Pair } from './workloads/federated';
+import { scaleWorkload } from './workloads/scale';
+import { ScaleSizes } from './lib/scale-dataset';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -11,19 +13,30 @@ interface Sizes {
   burst: number;
   latency: number;
   outage: number;
+  scale: ScaleSizes;
 }
 
 const SIZES: Record<'quick' | 'full', Sizes> = {
-  quick: { burst: 1000, latency: 50, outage: 200 },
-  full: { burst: 5000, latency: 200, outage: 1000 },
+  quick: { burst: 1000, latency: 50, outage: 200, scale: { users: 10_000, messages: 200_000 } },
+  full: { burst: 5000, latency: 200, outage: 1000, scale: { users: 100_000, messages: 10_000_000 } },
 };
 
 async function main(): Promise<void> {
   const mode = process.argv.includes('--quick') ? 'quick' : 'full';
+  // --scale-only runs just the Scale workload (minutes at full size) and leaves BENCHMARKS.md as it is.
+  const scaleOnly = process.argv.includes('--scale-only');
   const sizes = SIZES[mode];
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const started = Date.now();
+  if (!scaleOnly) await federatedWorkloads(sizes, databaseUrl, redisUrl);
+  // After the two nodes above are gone: the scale node has the machine to itself.
+  await scaleWorkload(ROOT, databaseUrl, redisUrl, sizes.scale);
+  writeResults(ROOT, mode, { updateTable: !scaleOnly });
+  console.log(`bench ${mode} finished in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+async function federatedWorkloads(sizes: Sizes, databaseUrl: string, redisUrl: string): Promise<void> {
   const nodeA = await NodeProcess.create(ROOT, 'a', databaseUrl, redisUrl);
   const nodeB = await NodeProcess.create(ROOT, 'b', databaseUrl, redisUrl);
   try {
@@ -62,8 +75,6 @@ async function main(): Promise<void> {
     await nodeA.destroy(databaseUrl);
     await nodeB.destroy(databaseUrl);
   }
-  writeResults(ROOT, mode);
-  console.log(`bench ${mode} finished in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 main().then(

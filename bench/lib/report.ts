@@ -50,8 +50,11 @@ export function markdownTable(): string {
   return lines.join('\n');
 }
 
-/** Writes bench/results/<date>.json and, for a full run, the table into BENCHMARKS.md between its markers. */
-export function writeResults(root: string, mode: 'quick' | 'full'): void {
+/**
+ * Writes bench/results/<date>.json and, for a full run of every workload, the table into BENCHMARKS.md between its
+ * markers.
+ */
+export function writeResults(root: string, mode: 'quick' | 'full', { updateTable = true } = {}): void {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   const file = join(root, 'bench', 'results', `${stamp}${mode === 'quick' ? '-quick' : ''}.json`);
@@ -60,7 +63,7 @@ export function writeResults(root: string, mode: 'quick' | 'full'): void {
     `${JSON.stringify({ date: new Date().toISOString(), mode, machine: machineDescription(), measurements }, null, 2)}\n`,
   );
   console.log(`\n${markdownTable()}\n\nwrote ${file}`);
-  if (mode !== 'full') return;
+  if (mode !== 'full' || !updateTable) return;
   const path = join(root, 'BENCHMARKS.md');
   const current = readFileSync(path, 'utf8');
   const table = `<!-- results:start -->\nLatest full run: ${new Date().toISOString()} on ${machineDescription()}.\n\n${markdownTable()}\n<!-- results:end -->`;

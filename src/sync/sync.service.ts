@@ -24,15 +24,20 @@ export interface SyncPage {
 export type Position = number;
 export const START_OF_STREAM: Position = 0;
 
-/** A user's events after a seq, with the current state of the messages they name. */
-const PAGE_SQL = `
+/**
+ * A user's events after a seq, with the current state of the messages they name. The page's seqs come first, from the
+ * primary key alone (an index-only scan), and only those events are then read. The planner guesses how many events
+ * follow a cursor from the seqs of all users, most of whose streams are short; asked in one piece for a long stream
+ * (a client catching up) it chose to read, join and sort every later event to keep 100 (10 ms instead of 1 ms).
+ */
+export const PAGE_SQL = `
 SELECT e.seq AS "eventSeq", e.type, e.data, ${MESSAGE_WITH_DELIVERY_COLUMNS}
 FROM sync_events e
 LEFT JOIN friend_messages m ON m.id = e.message_id
 ${DELIVERY_JOIN}
-WHERE e.user_id = $1 AND e.seq > $2
-ORDER BY e.seq
-LIMIT $3`;
+WHERE e.user_id = $1
+  AND e.seq = ANY (ARRAY(SELECT seq FROM sync_events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3))
+ORDER BY e.seq`;
 
 type PageRow = MessageRow & {
   txId: string;
