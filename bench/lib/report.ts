@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { limitOf } from './limits';
 
 export interface Measurement {
   workload: string;
@@ -21,6 +22,7 @@ const measurements: Measurement[] = [];
 
 /** Prints one JSON line per measurement as it is made, and keeps it for the table. */
 export function record(measurement: Measurement): void {
+  measurement.notes ??= limitOf(measurement.workload, measurement.metric);
   measurements.push(measurement);
   console.log(JSON.stringify(measurement));
 }
