@@ -20,7 +20,8 @@ export interface NewMessage {
 
 /** What became of each message offered to {@link MessagesRepository.insertMany}, by its index. */
 export type InsertOutcome =
-  | { kind: 'inserted'; message: MessageRow }
+  /** `outbox`: the delivery staged for a message to another server. */
+  | { kind: 'inserted'; message: MessageRow; outbox?: { id: string; recipientServer: string } }
   /** Friends, but nothing inserted: the sender already used this client id (or a peer reused a message id). */
   | { kind: 'not-inserted' }
   | { kind: 'not-friends' };
@@ -40,8 +41,11 @@ export const DELIVERY_JOIN = `LEFT JOIN federation_message_outbox o ON o.message
  * is ours, else the recipient), held FOR KEY SHARE so that an unfriend cannot slip between check and insert. Any
  * unique violation (the same client id again, or a peer reusing a message id) inserts nothing for that message.
  * Inbox rows are upserted once per conversation side, in owner order, so crossing writers cannot deadlock; the last
- * message only moves forward (a statement that took an older seq may commit second). Answers one row per message
- * that had a friendship, with its columns when it was inserted.
+ * message only moves forward (a statement that took an older seq may commit second). A message to another server
+ * gets its federation outbox row in the same statement: it is always on its way once stored, and the hot rows
+ * (inbox row, stream head) are held for one round trip instead of a transaction's four. This is the one place where
+ * messaging writes federation's table; federation owns the row from there. Answers one row per message that had a
+ * friendship, with its columns when it was inserted.
  */
 const INSERT_MESSAGES_SQL = `
 WITH input AS (
@@ -86,11 +90,17 @@ WITH input AS (
     last_message_seq = GREATEST(s.last_message_seq, EXCLUDED.last_message_seq)
 ), message_events AS (
   SELECT owner AS user_id, 'message'::varchar AS type, id AS message_id, NULL::jsonb AS data, seq AS ord FROM sides
-),${appendEventsSql('message_events')}
+),${appendEventsSql('message_events')},
+outboxed AS (
+  INSERT INTO federation_message_outbox (id, kind, recipient_server, message_id, status)
+  SELECT gen_random_uuid(), 'message', substr(i.to_user_id, strpos(i.to_user_id, '@') + 1), i.id, 'pending'
+  FROM inserted i WHERE NOT (i.to_user_id = ANY($9::varchar[]))
+  RETURNING id, message_id, recipient_server
+)
 SELECT a.ord, i.id, i.seq, i.client_message_id AS "clientMessageId", i.from_user_id AS "fromUserId",
   i.to_user_id AS "toUserId", i.content_type AS "contentType", i.content, i.created_at AS "createdAt",
-  i.read_at AS "readAt"
-FROM allowed a LEFT JOIN inserted i ON i.id = a.id`;
+  i.read_at AS "readAt", ob.id AS "outboxId", ob.recipient_server AS "outboxServer"
+FROM allowed a LEFT JOIN inserted i ON i.id = a.id LEFT JOIN outboxed ob ON ob.message_id = i.id`;
 
 /**
  * Marks a message read by its recipient, lowers the recipient's unread count and tells both sides' streams, in one
@@ -148,20 +158,22 @@ export class MessagesRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<InsertOutcome[]> {
     const column = <K extends keyof NewMessage>(key: K) => messages.map((message) => message[key] ?? null);
-    const rows: (MessageRow & { ord: string })[] = await manager.query(INSERT_MESSAGES_SQL, [
-      column('id'),
-      column('clientMessageId'),
-      column('fromUserId'),
-      column('toUserId'),
-      column('conversationKey'),
-      column('contentType'),
-      column('content'),
-      column('createdAt'),
-      localUsers,
-    ]);
+    const rows: (MessageRow & { ord: string; outboxId: string | null; outboxServer: string | null })[] =
+      await manager.query(INSERT_MESSAGES_SQL, [
+        column('id'),
+        column('clientMessageId'),
+        column('fromUserId'),
+        column('toUserId'),
+        column('conversationKey'),
+        column('contentType'),
+        column('content'),
+        column('createdAt'),
+        localUsers,
+      ]);
     const outcomes: InsertOutcome[] = messages.map(() => ({ kind: 'not-friends' }));
-    for (const { ord, ...row } of rows) {
-      outcomes[Number(ord) - 1] = row.id ? { kind: 'inserted', message: row } : { kind: 'not-inserted' };
+    for (const { ord, outboxId, outboxServer, ...row } of rows) {
+      const outbox = outboxId && outboxServer ? { id: outboxId, recipientServer: outboxServer } : undefined;
+      outcomes[Number(ord) - 1] = row.id ? { kind: 'inserted', message: row, outbox } : { kind: 'not-inserted' };
     }
     return outcomes;
   }

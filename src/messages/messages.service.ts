@@ -40,8 +40,6 @@ export interface SendOutcome {
   error?: string;
 }
 
-const serverOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
-
 export function assertContentSize(content: string): void {
   if (Buffer.byteLength(content, 'utf8') > MAX_CONTENT_BYTES) {
     throw new PayloadTooLargeException(`content is larger than ${MAX_CONTENT_BYTES} bytes`);
@@ -91,10 +89,10 @@ export class MessagesService {
     }
     if (candidates.length === 0) return outcomes;
     const messages = candidates.map((candidate) => candidate.message);
-    const toOtherServers = messages.some((message) => !this.accounts.isLocal(message.toUserId));
-    const { stored, staged } = toOtherServers
-      ? await this.dataSource.transaction((manager) => this.storeWithOutbox(messages, manager))
-      : { stored: await this.messages.insertMany(messages, this.localParties(messages)), staged: [] };
+    const stored = await this.messages.insertMany(messages, this.localParties(messages));
+    const staged = stored.flatMap((result) =>
+      result.kind === 'inserted' && result.outbox ? [{ ...result.outbox, kind: 'message' as const }] : [],
+    );
     await this.settleOutcomes(candidates, stored, outcomes);
     const changed = stored.flatMap((result) =>
       result.kind === 'inserted' ? [result.message.fromUserId, result.message.toUserId] : [],
@@ -104,26 +102,6 @@ export class MessagesService {
       this.remote.dispatch(staged),
     ]);
     return outcomes;
-  }
-
-  /** A stored message to another server commits together with its outbox row: it is always on its way. */
-  private async storeWithOutbox(messages: NewMessage[], manager: EntityManager) {
-    const stored = await this.messages.insertMany(messages, this.localParties(messages), manager);
-    const staged = await this.remote.stage(
-      manager,
-      stored.flatMap((result) =>
-        result.kind === 'inserted' && !this.accounts.isLocal(result.message.toUserId)
-          ? [
-              {
-                kind: 'message' as const,
-                recipientServer: serverOf(result.message.toUserId),
-                messageId: result.message.id,
-              },
-            ]
-          : [],
-      ),
-    );
-    return { stored, staged };
   }
 
   /** Turns storage results into HTTP outcomes: a repeated client id answers with the original, or 409. */
