@@ -99,10 +99,17 @@ export class AccountsService {
     return query.getMany();
   }
 
+  /** A new password; every access token of the user is revoked with it (a reset usually follows a compromise). */
   async resetPassword(username: string, password: string): Promise<UserEntity> {
     const user = await this.getByUsername(username);
     user.passwordHash = await this.hasher.hash(password);
-    return this.users.save(user);
+    return this.users.manager.transaction(async (manager) => {
+      const saved = await manager.save(user);
+      await manager.query('UPDATE access_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [
+        user.id,
+      ]);
+      return saved;
+    });
   }
 
   /** The user when the password is right; null otherwise, in the same time whether or not the user exists. */

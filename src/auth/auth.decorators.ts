@@ -15,3 +15,7 @@ export const CurrentUser = createParamDecorator(
   (_: unknown, context: ExecutionContext): AuthenticatedUser =>
     context.switchToHttp().getRequest<{ user: AuthenticatedUser }>().user,
 );
+
+export const QUERY_TOKEN_ALLOWED = 'mylife:query-token-allowed';
+/** The route may take the token as `?access_token=` (EventSource cannot send headers); tokens in URLs reach logs. */
+export const AllowQueryToken = () => SetMetadata(QUERY_TOKEN_ALLOWED, true);

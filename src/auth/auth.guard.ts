@@ -11,7 +11,7 @@ import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { credentialFromHeader, isAdminToken } from './admin-token';
-import { AUTH_REQUIREMENT, AuthRequirement } from './auth.decorators';
+import { AUTH_REQUIREMENT, AuthRequirement, QUERY_TOKEN_ALLOWED } from './auth.decorators';
 import { AuthenticatedUser } from './authenticated-user';
 import { AuthService } from './auth.service';
 
@@ -36,9 +36,11 @@ export class AuthGuard implements CanActivate {
         return true;
       case 'admin':
         return this.checkAdmin(request);
-      case 'user':
-        request.user = await this.checkUser(request);
+      case 'user': {
+        const queryTokenAllowed = this.reflector.get<boolean>(QUERY_TOKEN_ALLOWED, context.getHandler()) ?? false;
+        request.user = await this.checkUser(request, queryTokenAllowed);
         return true;
+      }
     }
   }
 
@@ -54,9 +56,9 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async checkUser(request: Request): Promise<AuthenticatedUser> {
-    // Browsers cannot set headers on an EventSource, so the SSE stream also takes the token from the query.
-    const queryToken = typeof request.query?.access_token === 'string' ? request.query.access_token : null;
+  private async checkUser(request: Request, queryTokenAllowed: boolean): Promise<AuthenticatedUser> {
+    const queryToken =
+      queryTokenAllowed && typeof request.query?.access_token === 'string' ? request.query.access_token : null;
     const token = credentialFromHeader(request.headers.authorization) ?? queryToken;
     if (!token) throw new UnauthorizedException('missing bearer token: Authorization: Bearer <accessToken>');
     const user = await this.auth.authenticate(token);

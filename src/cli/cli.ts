@@ -107,7 +107,7 @@ export async function runCli(
         } else if (action === 'reset-password') {
           await validateDto(CreateUserDto, { username: name, password });
           await accounts.resetPassword(name, password);
-          io.out(`password of ${name}@${config.federationServer} changed; existing tokens stay valid until revoked`);
+          io.out(`password of ${name}@${config.federationServer} changed; every access token of the user is revoked`);
         } else {
           for (
             let after: string | undefined, page;

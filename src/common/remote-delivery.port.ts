@@ -25,11 +25,9 @@ export abstract class RemoteDelivery {
   abstract dispatch(staged: StagedDelivery[]): Promise<void>;
   /** A device of `viewer` fetched these messages (sync or SSE): their senders' nodes get a delivery receipt, once. */
   abstract messagesFetched(viewer: string, messageIds: string[]): Promise<void>;
-  /** `viewer` read a message from another server: its sender's node gets a read receipt. */
-  abstract messageRead(message: {
-    fromUserId: string;
-    toUserId: string;
-    clientMessageId: string;
-    readAt: Date | null;
-  }): Promise<void>;
+  /** A message from another server was read: its sender's node gets a read receipt, staged in the read's transaction. */
+  abstract stageReadReceipt(
+    manager: EntityManager,
+    message: { fromUserId: string; toUserId: string; clientMessageId: string; readAt: Date | null },
+  ): Promise<StagedDelivery[]>;
 }

@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
 import { DestinationEntity } from './destination.entity';
 import { FederationHttpClient } from './http/federation-http.client';
-import { OutboxService } from './outbox.service';
+import { OutboxPosition, OutboxService } from './outbox.service';
 import { WELL_KNOWN_PATH } from './peer-directory';
 
 const PROBE_EVERY_MS = 500;
@@ -127,7 +127,7 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
   /** Every pending row of `server` gets its job now, oldest first: delayed jobs are promoted, lost ones re-created. */
   async flush(server: string): Promise<number> {
     let flushed = 0;
-    let after: Date | undefined;
+    let after: OutboxPosition | undefined;
     for (;;) {
       const rows = await this.outbox.pendingIds(server, FLUSH_PAGE, after);
       for (const { id } of rows) {
@@ -141,7 +141,7 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
       }
       flushed += rows.length;
       if (rows.length < FLUSH_PAGE) return flushed;
-      after = rows[rows.length - 1].createdAt;
+      after = rows[rows.length - 1];
     }
   }
 

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
-import { OutboxService } from './outbox.service';
+import { OutboxPosition, OutboxService } from './outbox.service';
 
 const PAGE = 1000;
 // Rows younger than this are still being enqueued by the request that made them.
@@ -46,17 +46,18 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
     this.running = true;
     let offered = 0;
     try {
-      let after = '-infinity';
+      let after: OutboxPosition = { createdAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
       for (;;) {
-        const rows: { id: string; createdAt: Date; nextAttemptAt: Date }[] = await this.dataSource.query(
-          `SELECT o.id, o.created_at AS "createdAt", o.next_attempt_at AS "nextAttemptAt"
+        const rows: (OutboxPosition & { nextAttemptAt: Date })[] = await this.dataSource.query(
+          `SELECT o.id, o.created_at::text AS "createdAt", o.next_attempt_at AS "nextAttemptAt"
            FROM federation_message_outbox o
            LEFT JOIN federation_destinations d ON d.server = o.recipient_server
            WHERE o.status = 'pending' AND (o.claimed_until IS NULL OR o.claimed_until < now())
-             AND o.created_at < now() - $1 * interval '1 millisecond' AND o.created_at > $2::timestamptz
+             AND o.created_at < now() - $1 * interval '1 millisecond'
+             AND (o.created_at, o.id) > ($2::timestamptz, $3::uuid)
              AND (d.retry_at IS NULL OR d.retry_at <= now())
-           ORDER BY o.created_at LIMIT $3`,
-          [GRACE_MS, after, PAGE],
+           ORDER BY o.created_at, o.id LIMIT $4`,
+          [GRACE_MS, after.createdAt, after.id, PAGE],
         );
         if (rows.length === 0) break;
         const now = Date.now();
@@ -69,7 +70,7 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
         );
         offered += rows.length;
         if (rows.length < PAGE) break;
-        after = rows[rows.length - 1].createdAt.toISOString();
+        after = rows[rows.length - 1];
       }
     } catch (error) {
       this.logger.warn(`reconcile failed (will try again): ${error instanceof Error ? error.message : String(error)}`);

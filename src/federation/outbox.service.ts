@@ -78,6 +78,12 @@ export interface ReceiptItem {
   at: string;
 }
 
+/** A place in the outbox's order: created_at as Postgres text (microseconds kept) and the row id. */
+export interface OutboxPosition {
+  createdAt: string;
+  id: string;
+}
+
 export interface AttemptOutcome {
   status: Extract<OutboxStatus, 'sent' | 'failed' | 'pending'>;
   httpStatus: number | null;
@@ -113,7 +119,8 @@ export class OutboxService extends RemoteDelivery {
       attempts: maxAttempts,
       backoff: { type: 'exponential', delay: backoffBaseMs, jitter: 0.5 },
       removeOnComplete: true,
-      removeOnFail: { count: 1000 },
+      // The row is the source of truth; a failed job kept in the queue would block the reconciler's re-enqueue.
+      removeOnFail: true,
     };
   }
 
@@ -167,57 +174,65 @@ export class OutboxService extends RemoteDelivery {
     }
   }
 
+  /** Marks the messages fetched and stages their delivery receipts in the same transaction, then dispatches them. */
   async messagesFetched(viewer: string, messageIds: string[]): Promise<void> {
-    // TypeORM answers an UPDATE with [rows, count].
-    const [fetched]: [{ sender_server: string; client_message_id: string; from_user_id: string }[], number] =
-      await this.dataSource.query(
-        `UPDATE federation_inbox_receipts SET fetched_at = now()
-         WHERE message_id = ANY($1::uuid[]) AND fetched_at IS NULL
-         RETURNING sender_server, client_message_id, from_user_id`,
-        [messageIds],
+    const staged = await this.dataSource.transaction(async (manager) => {
+      // TypeORM answers an UPDATE with [rows, count].
+      const [fetched]: [{ sender_server: string; client_message_id: string; from_user_id: string }[], number] =
+        await manager.query(
+          `UPDATE federation_inbox_receipts SET fetched_at = now()
+           WHERE message_id = ANY($1::uuid[]) AND fetched_at IS NULL
+           RETURNING sender_server, client_message_id, from_user_id`,
+          [messageIds],
+        );
+      const at = new Date().toISOString();
+      return this.stageReceipts(
+        manager,
+        fetched.map((row) => ({
+          server: row.sender_server,
+          receipt: {
+            type: 'delivered',
+            clientMessageId: row.client_message_id,
+            fromUserId: row.from_user_id,
+            toUserId: viewer,
+            at,
+          },
+        })),
       );
-    const at = new Date().toISOString();
-    await this.stageReceipts(
-      fetched.map((row) => ({
-        server: row.sender_server,
-        receipt: {
-          type: 'delivered',
-          clientMessageId: row.client_message_id,
-          fromUserId: row.from_user_id,
-          toUserId: viewer,
-          at,
-        },
-      })),
-    );
+    });
+    await this.dispatch(staged);
   }
 
-  async messageRead(message: { fromUserId: string; toUserId: string; clientMessageId: string; readAt: Date | null }) {
+  stageReadReceipt(
+    manager: EntityManager,
+    message: { fromUserId: string; toUserId: string; clientMessageId: string; readAt: Date | null },
+  ): Promise<StagedDelivery[]> {
     const server = message.fromUserId.slice(message.fromUserId.lastIndexOf('@') + 1);
-    await this.stageReceipts([
-      {
-        server,
-        receipt: {
-          type: 'read',
-          clientMessageId: message.clientMessageId,
-          fromUserId: message.fromUserId,
-          toUserId: message.toUserId,
-          at: (message.readAt ?? new Date()).toISOString(),
-        },
-      },
-    ]);
+    const at = (message.readAt ?? new Date()).toISOString();
+    const receipt: ReceiptItem = {
+      type: 'read',
+      clientMessageId: message.clientMessageId,
+      fromUserId: message.fromUserId,
+      toUserId: message.toUserId,
+      at,
+    };
+    return this.stageReceipts(manager, [{ server, receipt }]);
   }
 
-  /** One `receipts` row per sending server, for the servers that take receipts (plain MyLife nodes do not). */
-  private async stageReceipts(items: { server: string; receipt: ReceiptItem }[]): Promise<void> {
+  /**
+   * One `receipts` row per sending server (500 receipts at most), inside the caller's transaction. A server this
+   * process knows to take no receipts (a plain MyLife node) gets none; one it does not know yet is decided at delivery.
+   */
+  private stageReceipts(
+    manager: EntityManager,
+    items: { server: string; receipt: ReceiptItem }[],
+  ): Promise<StagedDelivery[]> {
     const byServer = new Map<string, ReceiptItem[]>();
     for (const { server, receipt } of items) byServer.set(server, [...(byServer.get(server) ?? []), receipt]);
     const staged: RemoteDeliveryItem[] = [];
     for (const [server, receipts] of byServer) {
-      const capabilities = await this.peers.peer(server).then(
-        (peer) => peer.capabilities,
-        () => ['receipts'],
-      );
-      if (!capabilities.includes('receipts')) continue;
+      const known = this.peers.known(server);
+      if (known && !known.capabilities.includes('receipts')) continue;
       for (let start = 0; start < receipts.length; start += 500) {
         staged.push({
           kind: 'receipts',
@@ -226,8 +241,7 @@ export class OutboxService extends RemoteDelivery {
         });
       }
     }
-    if (staged.length === 0) return;
-    await this.dispatch(await this.dataSource.transaction((manager) => this.stage(manager, staged)));
+    return this.stage(manager, staged);
   }
 
   /** Rows for operators, newest first, `limit` after the cursor position. */
@@ -328,18 +342,13 @@ export class OutboxService extends RemoteDelivery {
   async recordAttempt(outcomes: Map<string, AttemptOutcome>): Promise<void> {
     if (outcomes.size === 0) return;
     const list = [...outcomes.values()];
-    // Our own bookkeeping, answering no one: it need not wait for the disk. Lost in a crash, a row stays pending and
-    // is delivered again, which the peer's receipts make harmless.
-    const rows: { from_user_id: string | null }[] = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SET LOCAL synchronous_commit = off');
-      return manager.query(RECORD_ATTEMPT_SQL, [
-        [...outcomes.keys()],
-        list.map((outcome) => outcome.status),
-        list.map((outcome) => outcome.httpStatus),
-        list.map((outcome) => outcome.error),
-        list.map((outcome) => outcome.nextAttemptAt ?? null),
-      ]);
-    });
+    const rows: { from_user_id: string | null }[] = await this.dataSource.query(RECORD_ATTEMPT_SQL, [
+      [...outcomes.keys()],
+      list.map((outcome) => outcome.status),
+      list.map((outcome) => outcome.httpStatus),
+      list.map((outcome) => outcome.error),
+      list.map((outcome) => outcome.nextAttemptAt ?? null),
+    ]);
     // Only `sent` is final for good: a failed row may be retried by an operator.
     for (const [id, outcome] of outcomes) if (outcome.status === 'sent') this.settled.set(id, true);
     await this.syncBus.notify(rows.map((row) => row.from_user_id!).filter(Boolean));
@@ -361,13 +370,21 @@ export class OutboxService extends RemoteDelivery {
   }
 
   /** Pending rows to a server, oldest first: what a recovered destination gets at once. */
-  async pendingIds(server: string | null, limit: number, after?: Date): Promise<{ id: string; createdAt: Date }[]> {
+  /**
+   * Pending rows to a server, oldest first, a page after `after`. The position is (created_at as text, id): a whole
+   * batch shares one created_at, and a JS Date would cut it to milliseconds.
+   */
+  async pendingIds(
+    server: string,
+    limit: number,
+    after?: OutboxPosition,
+  ): Promise<(OutboxPosition & { id: string })[]> {
     return this.dataSource.query(
-      `SELECT id, created_at AS "createdAt" FROM federation_message_outbox
-       WHERE status = 'pending' AND ($1::varchar IS NULL OR recipient_server = $1)
-         AND (claimed_until IS NULL OR claimed_until < now()) AND created_at > COALESCE($3::timestamptz, '-infinity')
-       ORDER BY created_at LIMIT $2`,
-      [server, limit, after ?? null],
+      `SELECT id, created_at::text AS "createdAt" FROM federation_message_outbox
+       WHERE status = 'pending' AND recipient_server = $1 AND (claimed_until IS NULL OR claimed_until < now())
+         AND (created_at, id) > (COALESCE($3::timestamptz, '-infinity'), COALESCE($4::uuid, '00000000-0000-0000-0000-000000000000'))
+       ORDER BY created_at, id LIMIT $2`,
+      [server, limit, after?.createdAt ?? null, after?.id ?? null],
     );
   }
 }

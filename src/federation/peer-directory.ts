@@ -8,6 +8,7 @@ import { FederationHttpClient, PeerUnreachableError } from './http/federation-ht
 
 export const WELL_KNOWN_PATH = '/.well-known/mylife-federation';
 const REFRESH_AFTER_MS = 10 * 60 * 1000;
+const FORCED_REFRESH_EVERY_MS = 60_000;
 
 export interface PeerInfo {
   keys: PeerKey[];
@@ -22,6 +23,7 @@ export interface PeerInfo {
 @Injectable()
 export class PeerDirectory {
   private readonly memory = new Map<string, { info: PeerInfo; at: number }>();
+  private readonly lastForcedRefresh = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<PeerInfo>>();
 
   constructor(
@@ -37,6 +39,16 @@ export class PeerDirectory {
 
   async peer(server: string, { refresh = false } = {}): Promise<PeerInfo> {
     const now = this.clock.now().getTime();
+    // Anyone can send a request that fails its signature: a forced refresh per server per minute at most, so that
+    // such requests cannot make this node fetch documents on their behalf.
+    if (
+      refresh &&
+      now - (this.lastForcedRefresh.get(server) ?? 0) < FORCED_REFRESH_EVERY_MS &&
+      this.memory.has(server)
+    ) {
+      refresh = false;
+    }
+    if (refresh) this.lastForcedRefresh.set(server, now);
     const remembered = this.memory.get(server);
     if (!refresh && remembered && now - remembered.at < REFRESH_AFTER_MS) return remembered.info;
     if (!refresh) {

@@ -242,8 +242,13 @@ export class MessagesRepository {
     return rows.map((row) => row.fromUserId);
   }
 
-  async markRead(messageId: string, recipient: string, localUsers: string[]): Promise<MessageRow | null> {
-    const rows: MessageRow[] = await this.dataSource.query(MARK_READ_SQL, [messageId, recipient, localUsers]);
+  async markRead(
+    manager: EntityManager,
+    messageId: string,
+    recipient: string,
+    localUsers: string[],
+  ): Promise<MessageRow | null> {
+    const rows: MessageRow[] = await manager.query(MARK_READ_SQL, [messageId, recipient, localUsers]);
     return rows[0] ?? null;
   }
 }

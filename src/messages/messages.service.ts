@@ -233,15 +233,21 @@ export class MessagesService {
     return message;
   }
 
-  /** Sets readAt once; repeating it returns the message as it is. */
+  /**
+   * Sets readAt once; repeating it returns the message as it is. For a message from another server, the read receipt
+   * to its sender's node is staged in the same transaction.
+   */
   async markRead(viewer: string, messageId: string): Promise<MessageRow> {
     const message = await this.visibleMessage(viewer, messageId);
     if (message.toUserId !== viewer) throw new ForbiddenException('only the recipient can mark a message read');
     const localUsers = [message.fromUserId, message.toUserId].filter((user) => this.accounts.isLocal(user));
-    const updated = await this.messages.markRead(messageId, viewer, localUsers);
+    const fromElsewhere = !this.accounts.isLocal(message.fromUserId);
+    const { updated, staged } = await this.dataSource.transaction(async (manager) => {
+      const read = await this.messages.markRead(manager, messageId, viewer, localUsers);
+      return { updated: read, staged: read && fromElsewhere ? await this.remote.stageReadReceipt(manager, read) : [] };
+    });
     if (!updated) return message;
-    await this.syncBus.notify(localUsers);
-    if (!this.accounts.isLocal(updated.fromUserId)) await this.remote.messageRead(updated);
+    await Promise.all([this.syncBus.notify(localUsers), this.remote.dispatch(staged)]);
     return updated;
   }
 }

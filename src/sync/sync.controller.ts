@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser } from '../auth/auth.decorators';
+import { AllowQueryToken, CurrentUser } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { SYNC_EVENT_TYPES } from './sync-event.entity';
 import { EventsQuery, SyncQuery } from './dto/sync.dto';
@@ -44,6 +44,7 @@ export class SyncController {
   }
 
   @Get('events')
+  @AllowQueryToken()
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'access_token', required: false })
   @ApiOkResponse({

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { Agent, Dispatcher, request } from 'undici';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -60,10 +61,16 @@ export class FederationHttpClient implements OnModuleDestroy {
 
   /** Throws PeerForbiddenError when policy forbids talking to `server`. */
   assertAllowed(server: string): void {
-    const { allowedServers, blockedServers } = this.config.federation;
+    const { allowedServers, blockedServers, allowPrivateNetworks } = this.config.federation;
     if (blockedServers.has(server)) throw new PeerForbiddenError(`${server} is on MYLIFE_FEDERATION_BLOCKED_SERVERS`);
     if (allowedServers && !allowedServers.has(server)) {
       throw new PeerForbiddenError(`${server} is not on MYLIFE_FEDERATION_ALLOWED_SERVERS`);
+    }
+    // A server named by an IP address (in any of the forms URL parsing accepts, e.g. 2130706433) is connected to
+    // without a DNS lookup, so the lookup's check never runs: check the address itself.
+    const hostname = new URL(this.baseUrl(server)).hostname.replace(/^\[|\]$/g, '');
+    if (!allowPrivateNetworks && isIP(hostname) && isPrivateAddress(hostname)) {
+      throw new PeerForbiddenError(`${server} is a private address`);
     }
   }
 
