@@ -22,6 +22,9 @@ const RECORD_ATTEMPT_SQL = `
 WITH outcome AS (
   SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::timestamptz[])
     AS u(id, status, http_status, error, next_attempt_at)
+), locked AS (
+  -- Rows are locked in id order, as the receipts statement does, so the two cannot deadlock.
+  SELECT o.id FROM federation_message_outbox o JOIN outcome u ON u.id = o.id ORDER BY o.id FOR UPDATE OF o
 ), updated AS (
   UPDATE federation_message_outbox o SET
     status = CASE WHEN o.status = 'pending' THEN u.status ELSE o.status END,
@@ -32,7 +35,7 @@ WITH outcome AS (
     sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE o.sent_at END,
     claimed_until = NULL,
     updated_at = now()
-  FROM outcome u
+  FROM outcome u JOIN locked l ON l.id = u.id
   WHERE o.id = u.id
   RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id
 ), settled AS (
@@ -51,12 +54,20 @@ SELECT DISTINCT from_user_id FROM settled`;
  * overtake the 2xx of the delivery itself) and their senders' streams hear of it. Answers the senders.
  */
 const ACKNOWLEDGE_SQL = `
-WITH acked AS (
+WITH locked AS (
+  -- Rows are locked in id order, as the attempt statement does, so the two cannot deadlock.
+  SELECT o.id, m.from_user_id
+  FROM friend_messages m
+  JOIN unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
+    ON m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
+  JOIN federation_message_outbox o ON o.message_id = m.id AND o.kind = 'message' AND o.status IN ('pending', 'sent')
+  ORDER BY o.id
+  FOR UPDATE OF o
+), acked AS (
   UPDATE federation_message_outbox o SET status = 'acked', acked_at = now(), claimed_until = NULL, updated_at = now()
-  FROM friend_messages m, unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
-  WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
-    AND o.message_id = m.id AND o.kind = 'message' AND o.status IN ('pending', 'sent')
-  RETURNING o.status, o.attempts, o.last_error, o.message_id, m.from_user_id
+  FROM locked l
+  WHERE o.id = l.id AND o.status IN ('pending', 'sent')
+  RETURNING o.status, o.attempts, o.last_error, o.message_id, l.from_user_id
 ), acked_events AS (
   SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
     jsonb_build_object('messageId', message_id, 'deliveryStatus', status, 'deliveryAttempts', attempts,
