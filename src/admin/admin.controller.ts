@@ -8,14 +8,15 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+
+import { IsOptional, IsString } from 'class-validator';
 import { AccountsService } from '../accounts/accounts.service';
 import { CreateUserDto } from '../accounts/dto/create-user.dto';
 import { toUserResponse, UserResponse } from '../accounts/user.response';
 import { AdminOnly } from '../auth/auth.decorators';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { LimitField } from '../common/request-fields';
 
 class ListUsersQuery {
   @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
@@ -23,12 +24,7 @@ class ListUsersQuery {
   @IsString()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @LimitField(50)
   limit?: number;
 }
 

@@ -1,12 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { AdminOnly } from '../auth/auth.decorators';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DestinationHealth } from '../federation/destination-health.service';
 import { OUTBOX_KINDS, OUTBOX_STATUSES, OutboxEntity, OutboxStatus } from '../federation/outbox.entity';
 import { OutboxService } from '../federation/outbox.service';
+import { CursorField, LimitField } from '../common/request-fields';
 
 class OutboxQuery {
   @ApiPropertyOptional({ enum: OUTBOX_STATUSES })
@@ -19,18 +20,10 @@ class OutboxQuery {
   @Matches(/^[a-z0-9.-]+(:\d{1,5})?$/, { message: 'server must be a server name' })
   server?: string;
 
-  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @CursorField()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @LimitField(50)
   limit?: number;
 }
 

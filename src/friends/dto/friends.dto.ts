@@ -1,18 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { INVITE_STATUSES, InviteStatus } from '../friend-invite.entity';
+import { ActingUserField, ContractActorFields, CursorField, LimitField } from '../../common/request-fields';
 
 const ADDRESS_DOC = 'a username of this node or a full address `user@server`';
-
-/** Contract fields kept so that existing clients validate; authentication is by bearer token only. */
-class ContractActorFields {
-  @ApiPropertyOptional({ deprecated: true, description: 'ignored: the bearer token authenticates' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
-  actorToken?: string;
-}
 
 export class CreateInviteDto extends ContractActorFields {
   @ApiProperty({ description: ADDRESS_DOC, example: 'bob' })
@@ -21,10 +13,7 @@ export class CreateInviteDto extends ContractActorFields {
   @MaxLength(320)
   toUserId: string;
 
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   fromUserId?: string;
 
   @ApiPropertyOptional({ nullable: true, maxLength: 1000, type: String })
@@ -40,18 +29,12 @@ export class CreateInviteDto extends ContractActorFields {
 }
 
 export class AnswerInviteDto extends ContractActorFields {
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   actorUserId?: string;
 }
 
 export class ListInvitesQuery extends ContractActorFields {
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   userId?: string;
 
   @ApiPropertyOptional({ enum: ['incoming', 'outgoing', 'both'], default: 'both' })
@@ -68,34 +51,18 @@ export class ListInvitesQuery extends ContractActorFields {
   })
   status?: InviteStatus[];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 100, description: 'per direction, newest first' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @LimitField(100, 200, 'per direction, newest first')
   limit?: number;
 }
 
 export class ListFriendsQuery extends ContractActorFields {
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   userId?: string;
 
-  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(400)
+  @CursorField()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @LimitField(100)
   limit?: number;
 }
 
@@ -106,9 +73,6 @@ export class UnfriendDto extends ContractActorFields {
   @MaxLength(320)
   friendUserId: string;
 
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   userId?: string;
 }

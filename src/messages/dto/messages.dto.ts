@@ -5,30 +5,20 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
   ValidateNested,
 } from 'class-validator';
 import { IsStorableText } from '../../common/storable-text';
 import { CONTENT_TYPES, ContentType } from '../message.entity';
+import { ActingUserField, ContractActorFields, CursorField, LimitField } from '../../common/request-fields';
 
 export const MAX_CONTENT_BYTES = 64 * 1024;
-
-class ContractActorFields {
-  @ApiPropertyOptional({ deprecated: true, description: 'ignored: the bearer token authenticates' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
-  actorToken?: string;
-}
 
 export class SendMessageDto extends ContractActorFields {
   @ApiProperty({ description: 'a friend: username of this node or full address `user@server`', example: 'bob' })
@@ -37,10 +27,7 @@ export class SendMessageDto extends ContractActorFields {
   @MaxLength(320)
   toUserId: string;
 
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   fromUserId?: string;
 
   @ApiProperty({ description: `1 character to ${MAX_CONTENT_BYTES} bytes of UTF-8 (413 beyond)` })
@@ -75,10 +62,7 @@ export class ListMessagesQuery extends ContractActorFields {
   @MaxLength(320)
   friendUserId: string;
 
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   viewerUserId?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'the page of messages just before this message' })
@@ -96,42 +80,23 @@ export class ListMessagesQuery extends ContractActorFields {
   @IsISO8601({ strict: true })
   since?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @LimitField(50)
   limit?: number;
 }
 
 export class InboxQuery extends ContractActorFields {
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   viewerUserId?: string;
 
-  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @CursorField()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @LimitField(50)
   limit?: number;
 }
 
 export class MarkReadDto extends ContractActorFields {
-  @ApiPropertyOptional({ description: 'must be the acting user when given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
+  @ActingUserField()
   viewerUserId?: string;
 }
 

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { LimitField } from '../../common/request-fields';
 
 export class SyncQuery {
   @ApiPropertyOptional({ description: 'the `cursor` of the previous answer; omit to replay from the beginning' })
@@ -9,12 +10,7 @@ export class SyncQuery {
   @MaxLength(200)
   since?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @LimitField(100, 1000)
   limit?: number;
 }
 
