@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { LRUCache } from 'lru-cache';
 import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { isX25519PublicKey } from '../signing/key-agreement';
 import { DestinationEntity, PeerKey } from './destination.entity';
 import { FederationHttpClient, PeerUnreachableError } from './http/federation-http.client';
@@ -22,14 +25,16 @@ export interface PeerInfo {
  */
 @Injectable()
 export class PeerDirectory {
-  private readonly memory = new Map<string, { info: PeerInfo; at: number }>();
-  private readonly lastForcedRefresh = new Map<string, number>();
+  // Bounded: server names arrive in unauthenticated requests.
+  private readonly memory = new LRUCache<string, { info: PeerInfo; at: number }>({ max: 10_000 });
+  private readonly lastForcedRefresh = new LRUCache<string, number>({ max: 10_000 });
   private readonly inFlight = new Map<string, Promise<PeerInfo>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** What this process already knows of `server`, without asking anyone. */
@@ -80,6 +85,10 @@ export class PeerDirectory {
       if (cached?.wellKnownFetchedAt) return { keys: cached.keys, capabilities: cached.capabilities };
       throw error;
     }
+    // A server with no keys and no configured secret can never sign to us nor be signed for: nothing to keep, and an
+    // unauthenticated request naming such servers must not grow a table.
+    const configured = this.config.federation.sharedKeys.has(server) || this.config.federation.sharedKey !== null;
+    if (info.keys.length === 0 && !configured) return this.remember(server, info, this.clock.now().getTime());
     await this.dataSource.query(
       `INSERT INTO federation_destinations (server, keys, capabilities, well_known_fetched_at)
        VALUES ($1, $2, $3, now())
