@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { bearer } from './support/factories';
-import { befriendAcross, eventually, resident, startFederatedNode } from './support/federation';
+import { befriendAcross, resident, sendAcross, startFederatedNode, untilInThread } from './support/federation';
 import { TestNode } from './support/test-node';
 
 describe('federation with the Postgres queue backend (no Redis)', () => {
@@ -21,52 +21,17 @@ describe('federation with the Postgres queue backend (no Redis)', () => {
     const [alice, bob] = await Promise.all([resident(nodeA, 'alice'), resident(nodeB, 'bob')]);
     await befriendAcross(alice, bob);
 
-    const sent = await request(nodeA.url)
-      .post('/api/messages')
-      .set(bearer(alice))
-      .send({ toUserId: bob.address, content: 'over postgres' })
-      .expect(201);
-    await eventually(
-      async () => {
-        const thread = await request(nodeB.url)
-          .get(`/api/messages?friendUserId=${alice.address}`)
-          .set(bearer(bob))
-          .expect(200);
-        return thread.body.items.some((message: { id: string }) => message.id === sent.body.id);
-      },
-      10_000,
-      'delivered to B',
-    );
+    const sent = await sendAcross(alice, bob.address, 'over postgres');
+    await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'delivered to B');
     await request(nodeB.url).get('/api/sync').set(bearer(bob)).expect(200);
-    await eventually(
-      async () => {
-        const thread = await request(nodeA.url)
-          .get(`/api/messages?friendUserId=${bob.address}`)
-          .set(bearer(alice))
-          .expect(200);
-        return (
-          thread.body.items.find((message: { id: string }) => message.id === sent.body.id)?.deliveryStatus === 'acked'
-        );
-      },
-      10_000,
+    await untilInThread(
+      alice,
+      bob.address,
+      (message) => message.id === sent.id && message.deliveryStatus === 'acked',
       'acked on A',
     );
 
-    const reply = await request(nodeB.url)
-      .post('/api/messages')
-      .set(bearer(bob))
-      .send({ toUserId: alice.address, content: 'and back' })
-      .expect(201);
-    await eventually(
-      async () => {
-        const thread = await request(nodeA.url)
-          .get(`/api/messages?friendUserId=${bob.address}`)
-          .set(bearer(alice))
-          .expect(200);
-        return thread.body.items.some((message: { id: string }) => message.id === reply.body.id);
-      },
-      10_000,
-      'reply delivered to A',
-    );
+    const reply = await sendAcross(bob, alice.address, 'and back');
+    await untilInThread(alice, bob.address, (message) => message.id === reply.id, 'reply delivered to A');
   });
 });

@@ -1,6 +1,14 @@
 import request from 'supertest';
 import { bearer } from './support/factories';
-import { befriendAcross, eventually, resident, Resident, startFederatedNode } from './support/federation';
+import {
+  befriendAcross,
+  eventually,
+  resident,
+  Resident,
+  sendAcross,
+  startFederatedNode,
+  untilInThread,
+} from './support/federation';
 import { runCli } from '../src/cli/cli';
 import { ServerKeysService } from '../src/signing/server-keys.service';
 import { TestNode } from './support/test-node';
@@ -47,88 +55,49 @@ describe('federation between two nodes', () => {
   });
 
   it('delivers messages both ways, acks them when fetched, and sends read receipts back', async () => {
-    const sent = await request(nodeA.url)
-      .post('/api/messages')
-      .set(bearer(alice))
-      .send({ toUserId: bob.address, content: 'hi from A' })
-      .expect(201);
-    expect(sent.body).toMatchObject({ fromUserId: alice.address, toUserId: bob.address, deliveryStatus: 'pending' });
+    const sent = await sendAcross(alice, bob.address, 'hi from A');
+    expect(sent).toMatchObject({ fromUserId: alice.address, toUserId: bob.address, deliveryStatus: 'pending' });
 
-    const received = await eventually(
-      async () => {
-        const thread = await request(nodeB.url)
-          .get(`/api/messages?friendUserId=${alice.address}`)
-          .set(bearer(bob))
-          .expect(200);
-        return thread.body.items.find(
-          (message: { clientMessageId: string }) => message.clientMessageId === sent.body.clientMessageId,
-        );
-      },
-      10_000,
+    const received = await untilInThread(
+      bob,
+      alice.address,
+      (message) => message.clientMessageId === sent.clientMessageId,
       'message reached B',
     );
-    expect(received).toMatchObject({ id: sent.body.id, content: 'hi from A', fromUserId: alice.address });
+    expect(received).toMatchObject({ id: sent.id, content: 'hi from A', fromUserId: alice.address });
 
     // Bob's device fetches it through sync: A hears about it and marks it acked.
     await request(nodeB.url).get('/api/sync').set(bearer(bob)).expect(200);
-    await eventually(
-      async () => {
-        const thread = await request(nodeA.url)
-          .get(`/api/messages?friendUserId=${bob.address}`)
-          .set(bearer(alice))
-          .expect(200);
-        return thread.body.items.find(
-          (message: { id: string; deliveryStatus: string }) =>
-            message.id === sent.body.id && message.deliveryStatus === 'acked',
-        );
-      },
-      10_000,
+    await untilInThread(
+      alice,
+      bob.address,
+      (message) => message.id === sent.id && message.deliveryStatus === 'acked',
       'delivery acked on A',
     );
 
     await request(nodeB.url).post(`/api/messages/${received.id}/read`).set(bearer(bob)).send({}).expect(200);
-    const readOnA = await eventually(
-      async () => {
-        const thread = await request(nodeA.url)
-          .get(`/api/messages?friendUserId=${bob.address}`)
-          .set(bearer(alice))
-          .expect(200);
-        return thread.body.items.find(
-          (message: { id: string; readAt: string | null }) => message.id === sent.body.id && message.readAt,
-        );
-      },
-      10_000,
+    const readOnA = await untilInThread(
+      alice,
+      bob.address,
+      (message) => message.id === sent.id && message.readAt !== null,
       'read receipt on A',
     );
     expect(readOnA.deliveryStatus).toBe('acked');
 
-    const reply = await request(nodeB.url)
-      .post('/api/messages')
-      .set(bearer(bob))
-      .send({ toUserId: alice.address, content: 'hi back' })
-      .expect(201);
-    await eventually(
-      async () => {
-        const thread = await request(nodeA.url)
-          .get(`/api/messages?friendUserId=${bob.address}`)
-          .set(bearer(alice))
-          .expect(200);
-        return thread.body.items.some((message: { id: string }) => message.id === reply.body.id);
-      },
-      10_000,
-      'reply reached A',
-    );
+    const reply = await sendAcross(bob, alice.address, 'hi back');
+    await untilInThread(alice, bob.address, (message) => message.id === reply.id, 'reply reached A');
 
     const aliceSync = await request(nodeA.url).get('/api/sync?limit=1000').set(bearer(alice)).expect(200);
     const deliveries = aliceSync.body.events.filter(
       (event: { type: string; data: { messageId: string } }) =>
-        event.type === 'message.delivery' && event.data.messageId === sent.body.id,
+        event.type === 'message.delivery' && event.data.messageId === sent.id,
     );
     expect(deliveries.map((event: { data: { deliveryStatus: string } }) => event.data.deliveryStatus)).toEqual([
       'sent',
       'acked',
     ]);
   });
+
   it('keeps federating through a key rotation, with the old key verifying during the overlap', async () => {
     const before = (await request(nodeA.url).get('/.well-known/mylife-federation').expect(200)).body.keys;
     const output: string[] = [];

@@ -74,3 +74,38 @@ export async function befriendAcross(a: Resident, b: Resident): Promise<string> 
   );
   return inviteId;
 }
+
+export interface ThreadMessage {
+  id: string;
+  clientMessageId: string;
+  content: string;
+  fromUserId: string;
+  readAt: string | null;
+  deliveryStatus?: string;
+}
+
+/** A message from `from` to `to` (an address), posted on `from`'s node. */
+export async function sendAcross(from: Resident, to: string, content: string): Promise<ThreadMessage> {
+  const response = await request(from.node.url)
+    .post('/api/messages')
+    .set(bearer(from))
+    .send({ toUserId: to, content })
+    .expect(201);
+  return response.body as ThreadMessage;
+}
+
+/** `who`'s conversation with `friend`, as `who`'s node lists it. */
+export async function threadOf(who: Resident, friend: string): Promise<ThreadMessage[]> {
+  const response = await request(who.node.url).get(`/api/messages?friendUserId=${friend}`).set(bearer(who)).expect(200);
+  return response.body.items as ThreadMessage[];
+}
+
+/** Waits until `who`'s conversation with `friend` holds a message matching `matches`, and returns it. */
+export function untilInThread(
+  who: Resident,
+  friend: string,
+  matches: (message: ThreadMessage) => boolean,
+  what: string,
+) {
+  return eventually(async () => (await threadOf(who, friend)).find(matches), 10_000, what);
+}
