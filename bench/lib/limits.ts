@@ -7,7 +7,7 @@ const LIMITS: [workload: string, metric: string, note: string][] = [
   [
     'Memory',
     'node A RSS idle',
-    '≈110 MB is loaded code (Nest 12, TypeORM, BullMQ, Swagger, Bull Board: measured by requiring them alone); the rest is V8 young generation and pools',
+    'require("@nestjs/core") alone is 80 MB RSS here; with platform-express, TypeORM, BullMQ, Swagger and Bull Board ≈118 MB before any module exists; the rest is V8 young generation, pools and caches',
   ],
   ['Memory', 'node B RSS idle', 'as node A'],
   ['Memory', 'node A peak', 'young generation and socket buffers under 100 concurrent requests plus 5,000 queued jobs'],
