@@ -22,6 +22,7 @@ import { OutboxEntity } from './outbox.entity';
 import { PeerDirectory, PeerInfo } from './peer-directory';
 
 const READY_CHECK_MS = 1000;
+const MAX_DRAIN_ROUNDS = 50;
 
 interface BatchResult {
   clientMessageId?: unknown;
@@ -81,9 +82,24 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       throw new DelayedError();
     }
     const outcome = await this.deliver(row);
+    if (outcome?.status !== 'pending' && row.kind === 'message') await this.drainBacklog(row.recipientServer);
     if (!outcome) return; // another worker holds the row in its batch
     if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error ?? 'delivery failed');
     if (outcome.status === 'pending') throw new Error(outcome.error ?? 'delivery will be retried');
+  }
+
+  /**
+   * Messages to a peer that takes batches are scheduled one job per 100 rows, and a job's claim takes the oldest
+   * pending rows, not necessarily those it was scheduled for. So after its batch a job keeps sending the destination's
+   * oldest pending messages, batch after batch while they go through: no row waits for the reconciler.
+   */
+  private async drainBacklog(server: string): Promise<void> {
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      const next = await this.outbox.oldestPendingMessage(server);
+      if (!next) return;
+      const outcome = await this.deliver(next);
+      if (outcome?.status !== 'sent') return;
+    }
   }
 
   /** One attempt for `row` (and its batch); returns the outcome of `row` itself. Also used by dispatch. */

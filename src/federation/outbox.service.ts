@@ -314,6 +314,18 @@ export class OutboxService extends RemoteDelivery {
     return (await this.findById(id))!;
   }
 
+  /** The oldest message row to `server` that is due and held by no worker. */
+  oldestPendingMessage(server: string): Promise<OutboxEntity | null> {
+    return this.dataSource
+      .getRepository(OutboxEntity)
+      .createQueryBuilder('o')
+      .where("o.recipientServer = :server AND o.status = 'pending' AND o.kind = 'message'", { server })
+      .andWhere('(o.claimedUntil IS NULL OR o.claimedUntil < now()) AND o.nextAttemptAt <= now()')
+      .orderBy('o.createdAt', 'ASC')
+      .limit(1)
+      .getOne();
+  }
+
   findById(id: string): Promise<OutboxEntity | null> {
     return this.dataSource.getRepository(OutboxEntity).findOneBy({ id });
   }
