@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { Client } from 'pg';
+import { deleteKeysWithPrefix } from '../../test/support/services';
 
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
@@ -157,17 +157,6 @@ export class NodeProcess {
   async destroy(serverDatabaseUrl: string): Promise<void> {
     await this.stop();
     await adminQuery(serverDatabaseUrl, `DROP DATABASE IF EXISTS "${this.databaseName}" WITH (FORCE)`);
-    if (!this.env.REDIS_URL) return;
-    const redis = new Redis(this.env.REDIS_URL);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.env.MYLIFE_QUEUE_PREFIX}:*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
+    if (this.env.REDIS_URL) await deleteKeysWithPrefix(this.env.REDIS_URL, this.env.MYLIFE_QUEUE_PREFIX);
   }
 }

@@ -73,8 +73,12 @@ export async function dropDatabase(name: string): Promise<void> {
 }
 
 export async function deleteRedisKeys(prefix: string): Promise<void> {
-  if (!testServices.redisUrl) return;
-  const redis = new Redis(testServices.redisUrl);
+  if (testServices.redisUrl) await deleteKeysWithPrefix(testServices.redisUrl, prefix);
+}
+
+/** Drops a node's queue keys (`<prefix>:*`); shared with the bench, whose nodes clean up the same way. */
+export async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
   try {
     let cursor = '0';
     do {
