@@ -1,5 +1,5 @@
 import { ForbiddenException } from '@nestjs/common';
-import { parseAddress, formatAddress } from '../common/address';
+import { formatAddress, parseAddress, serverOf } from '../common/address';
 import { AuthenticatedUser } from './authenticated-user';
 
 /**
@@ -8,10 +8,9 @@ import { AuthenticatedUser } from './authenticated-user';
  */
 export function assertActingUser(given: string | undefined, user: AuthenticatedUser, field: string): void {
   if (given === undefined) return;
-  const server = user.address.slice(user.address.indexOf('@') + 1);
   let address: string;
   try {
-    address = formatAddress(parseAddress(given, server, field));
+    address = formatAddress(parseAddress(given, serverOf(user.address), field));
   } catch {
     address = '';
   }

@@ -26,3 +26,8 @@ export function parseAddress(input: string, localServer: string, field = 'user')
 export function formatAddress({ localpart, server }: Address): string {
   return `${localpart}@${server}`;
 }
+
+/** The server part of a full address (`alice@a.example` → `a.example`). */
+export function serverOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1);
+}

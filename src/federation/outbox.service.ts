@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { JobsOptions, Queue } from 'bullmq';
 import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager } from 'typeorm';
+import { serverOf } from '../common/address';
 import { newId } from '../common/ids';
 import { RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
 import { AppConfig } from '../config/app-config';
@@ -13,6 +14,10 @@ import { SyncBus } from '../sync/sync-bus';
 import { appendEventsSql, NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
 import { OutboxEntity, OutboxKind, OutboxStatus } from './outbox.entity';
 import { PeerDirectory } from './peer-directory';
+
+/** A `message.delivery` event's payload, from a row with message_id, status, attempts and last_error. */
+const DELIVERY_EVENT_DATA = `jsonb_build_object('messageId', message_id, 'deliveryStatus', status,
+  'deliveryAttempts', attempts, 'lastDeliveryError', last_error)`;
 
 /**
  * One attempt's outcome on each row, in one statement, releasing the rows. Rows already acked (a receipt can overtake
@@ -42,8 +47,7 @@ WITH outcome AS (
   SELECT u.*, m.from_user_id FROM updated u JOIN friend_messages m ON m.id = u.message_id WHERE u.status <> 'pending'
 ), delivery_events AS (
   SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
-    jsonb_build_object('messageId', message_id, 'deliveryStatus', status, 'deliveryAttempts', attempts,
-      'lastDeliveryError', last_error) AS data,
+    ${DELIVERY_EVENT_DATA} AS data,
     row_number() OVER () AS ord
   FROM settled
 ),${appendEventsSql('delivery_events')}
@@ -70,8 +74,7 @@ WITH locked AS (
   RETURNING o.status, o.attempts, o.last_error, o.message_id, l.from_user_id
 ), acked_events AS (
   SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
-    jsonb_build_object('messageId', message_id, 'deliveryStatus', status, 'deliveryAttempts', attempts,
-      'lastDeliveryError', last_error) AS data,
+    ${DELIVERY_EVENT_DATA} AS data,
     row_number() OVER () AS ord
   FROM acked
 ),${appendEventsSql('acked_events')}
@@ -218,7 +221,6 @@ export class OutboxService extends RemoteDelivery {
     manager: EntityManager,
     message: { fromUserId: string; toUserId: string; clientMessageId: string; readAt: Date | null },
   ): Promise<StagedDelivery[]> {
-    const server = message.fromUserId.slice(message.fromUserId.lastIndexOf('@') + 1);
     const at = (message.readAt ?? new Date()).toISOString();
     const receipt: ReceiptItem = {
       type: 'read',
@@ -227,7 +229,7 @@ export class OutboxService extends RemoteDelivery {
       toUserId: message.toUserId,
       at,
     };
-    return this.stageReceipts(manager, [{ server, receipt }]);
+    return this.stageReceipts(manager, [{ server: serverOf(message.fromUserId), receipt }]);
   }
 
   /**

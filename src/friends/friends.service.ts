@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
+import { serverOf } from '../common/address';
 import { newId } from '../common/ids';
 import { RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
 import { conversationKey } from '../messages/message.entity';
@@ -17,20 +18,12 @@ type Stage = (items: RemoteDeliveryItem[]) => Promise<void>;
 
 const FRIENDSHIP_MEMORY_MS = 2000;
 
-const serverOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
-
-/** What travels to the other server for an invite or an answer: the same fields on both nodes, the same id. */
+/** What travels to the other server for an invite or an answer: the API's fields less `updatedAt`, the same id. */
 function toInvitePayload(invite: FriendInviteEntity): Record<string, unknown> {
-  return {
-    id: invite.id,
-    fromUserId: invite.fromUserId,
-    toUserId: invite.toUserId,
-    status: invite.status,
-    message: invite.message,
-    createdAt: invite.createdAt.toISOString(),
-    respondedAt: invite.respondedAt?.toISOString() ?? null,
-  };
+  const { updatedAt, ...payload } = toInviteResponse(invite);
+  return payload;
 }
+
 type InviteAnswer = 'accept' | 'decline' | 'revoke';
 
 const ANSWERS: Record<InviteAnswer, { status: InviteStatus; actorField: 'toUserId' | 'fromUserId' }> = {

@@ -102,6 +102,10 @@ SELECT a.ord, i.id, i.seq, i.client_message_id AS "clientMessageId", i.from_user
   i.read_at AS "readAt", ob.id AS "outboxId", ob.recipient_server AS "outboxServer"
 FROM allowed a LEFT JOIN inserted i ON i.id = a.id LEFT JOIN outboxed ob ON ob.message_id = i.id`;
 
+/** A `message.read` event's payload, from a read message `u`; times as the API writes them (ISO, milliseconds). */
+const READ_EVENT_DATA = `jsonb_build_object('messageId', u.id, 'fromUserId', u.from_user_id, 'toUserId', u.to_user_id,
+  'readAt', to_char(u.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
 /**
  * Marks a message read by its recipient, lowers the recipient's unread count and tells both sides' streams, in one
  * statement; returns nothing when the message was already read.
@@ -115,8 +119,7 @@ WITH updated AS (
   FROM updated u WHERE s.owner_user_id = u.to_user_id AND s.friend_user_id = u.from_user_id
 ), read_events AS (
   SELECT owner AS user_id, 'message.read'::varchar AS type, NULL::uuid AS message_id,
-    jsonb_build_object('messageId', u.id, 'fromUserId', u.from_user_id, 'toUserId', u.to_user_id,
-      'readAt', to_char(u.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS data, 1::bigint AS ord
+    ${READ_EVENT_DATA} AS data, 1::bigint AS ord
   FROM updated u CROSS JOIN unnest($3::varchar[]) AS owner
 ),${appendEventsSql('read_events')}
 SELECT ${MESSAGE_COLUMNS} FROM updated m`;
@@ -136,8 +139,7 @@ WITH r AS (
   RETURNING m.id, m.from_user_id, m.to_user_id, m.read_at
 ), remote_read_events AS (
   SELECT u.from_user_id AS user_id, 'message.read'::varchar AS type, NULL::uuid AS message_id,
-    jsonb_build_object('messageId', u.id, 'fromUserId', u.from_user_id, 'toUserId', u.to_user_id,
-      'readAt', to_char(u.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS data,
+    ${READ_EVENT_DATA} AS data,
     row_number() OVER () AS ord
   FROM updated u
 ),${appendEventsSql('remote_read_events')}

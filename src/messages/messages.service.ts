@@ -242,10 +242,13 @@ export class MessagesService {
     if (message.toUserId !== viewer) throw new ForbiddenException('only the recipient can mark a message read');
     const localUsers = [message.fromUserId, message.toUserId].filter((user) => this.accounts.isLocal(user));
     const fromElsewhere = !this.accounts.isLocal(message.fromUserId);
-    const { updated, staged } = await this.dataSource.transaction(async (manager) => {
-      const read = await this.messages.markRead(manager, messageId, viewer, localUsers);
-      return { updated: read, staged: read && fromElsewhere ? await this.remote.stageReadReceipt(manager, read) : [] };
-    });
+    // A local message is one statement; only a receipt for another server needs a transaction around both.
+    const { updated, staged } = fromElsewhere
+      ? await this.dataSource.transaction(async (manager) => {
+          const read = await this.messages.markRead(manager, messageId, viewer, localUsers);
+          return { updated: read, staged: read ? await this.remote.stageReadReceipt(manager, read) : [] };
+        })
+      : { updated: await this.messages.markRead(this.dataSource.manager, messageId, viewer, localUsers), staged: [] };
     if (!updated) return message;
     await Promise.all([this.syncBus.notify(localUsers), this.remote.dispatch(staged)]);
     return updated;

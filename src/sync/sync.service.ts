@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { serverOf } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { RemoteDelivery } from '../common/remote-delivery.port';
 import { DELIVERY_JOIN, MESSAGE_WITH_DELIVERY_COLUMNS } from '../messages/messages.repository';
@@ -67,10 +68,7 @@ export class SyncService {
     const fetchedFromAfar = rows
       .slice(0, limit)
       .filter(
-        (row) =>
-          row.type === 'message' &&
-          row.toUserId === userId &&
-          !row.fromUserId.endsWith(userId.slice(userId.indexOf('@'))),
+        (row) => row.type === 'message' && row.toUserId === userId && serverOf(row.fromUserId) !== serverOf(userId),
       )
       .map((row) => row.id);
     if (fetchedFromAfar.length > 0) await this.remote.messagesFetched(userId, fetchedFromAfar);

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -20,15 +20,16 @@ import { ActingUserField, ContractActorFields, CursorField, LimitField } from '.
 
 export const MAX_CONTENT_BYTES = 64 * 1024;
 
-export class SendMessageDto extends ContractActorFields {
+const CLIENT_MESSAGE_ID = /^[\x21-\x7e]{1,128}$/;
+const CLIENT_MESSAGE_ID_RULE = { message: 'clientMessageId must be 1-128 printable ASCII characters without spaces' };
+
+/** What every message a user sends carries, alone or in a batch. */
+class MessageFields {
   @ApiProperty({ description: 'a friend: username of this node or full address `user@server`', example: 'bob' })
   @IsString()
   @MinLength(1)
   @MaxLength(320)
   toUserId: string;
-
-  @ActingUserField()
-  fromUserId?: string;
 
   @ApiProperty({ description: `1 character to ${MAX_CONTENT_BYTES} bytes of UTF-8 (413 beyond)` })
   @IsString()
@@ -40,6 +41,11 @@ export class SendMessageDto extends ContractActorFields {
   @IsOptional()
   @IsIn(CONTENT_TYPES)
   contentType?: ContentType;
+}
+
+export class SendMessageDto extends IntersectionType(ContractActorFields, MessageFields) {
+  @ActingUserField()
+  fromUserId?: string;
 
   @ApiPropertyOptional({
     maxLength: 128,
@@ -49,9 +55,7 @@ export class SendMessageDto extends ContractActorFields {
   })
   @IsOptional()
   @IsString()
-  @Matches(/^[\x21-\x7e]{1,128}$/, {
-    message: 'clientMessageId must be 1-128 printable ASCII characters without spaces',
-  })
+  @Matches(CLIENT_MESSAGE_ID, CLIENT_MESSAGE_ID_RULE)
   clientMessageId?: string | null;
 }
 
@@ -102,29 +106,10 @@ export class MarkReadDto extends ContractActorFields {
 
 export const MAX_BATCH_MESSAGES = 500;
 
-export class BatchMessageDto {
-  @ApiProperty({ description: 'a friend: username of this node or full address `user@server`' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(320)
-  toUserId: string;
-
-  @ApiProperty({ description: `1 character to ${MAX_CONTENT_BYTES} bytes of UTF-8` })
-  @IsString()
-  @MinLength(1)
-  @IsStorableText()
-  content: string;
-
-  @ApiPropertyOptional({ enum: CONTENT_TYPES, default: 'text/plain' })
-  @IsOptional()
-  @IsIn(CONTENT_TYPES)
-  contentType?: ContentType;
-
+export class BatchMessageDto extends MessageFields {
   @ApiProperty({ maxLength: 128, description: 'required in a batch: it names the message in the results' })
   @IsString()
-  @Matches(/^[\x21-\x7e]{1,128}$/, {
-    message: 'clientMessageId must be 1-128 printable ASCII characters without spaces',
-  })
+  @Matches(CLIENT_MESSAGE_ID, CLIENT_MESSAGE_ID_RULE)
   clientMessageId: string;
 }
 
