@@ -3,8 +3,8 @@ import { PasswordHasher } from '../../src/accounts/password-hasher';
 import { encodeCursor } from '../../src/common/cursor';
 import { AppConfig } from '../../src/config/app-config';
 import { runMigrations } from '../../src/database/run-migrations';
-import { DELIVERY_JOIN, MESSAGE_WITH_DELIVERY_COLUMNS } from '../../src/messages/messages.repository';
-import { PAGE_SQL as SYNC_PAGE_SQL } from '../../src/sync/sync.service';
+import { INBOX_PAGE_SQL, THREAD_PAGE_SQL } from '../../src/messages/messages.repository';
+import { PAGE_SQL as SYNC_PAGE } from '../../src/sync/sync.service';
 import { call, expectOk } from '../lib/api';
 import { bulkLoad, CopySource } from '../lib/bulk-load';
 import { NodeProcess } from '../lib/node-process';
@@ -22,12 +22,6 @@ const LIGHT_USERS = 24;
 /** How deep into a heavy thread the `before=` pages start. */
 const DEEP_POSITIONS = [0.1, 0.5, 0.9];
 
-/** The thread page as MessagesRepository.page builds it: the latest page, or the page before a message. */
-const threadPageSql = (before: boolean) => `SELECT ${MESSAGE_WITH_DELIVERY_COLUMNS} FROM friend_messages m
-  ${DELIVERY_JOIN} WHERE m.conversation_key = $1 ${before ? 'AND m.seq < $3' : ''} ORDER BY m.seq DESC LIMIT $2`;
-/** The inbox page as MessagesRepository.inbox builds it with TypeORM. */
-const INBOX_PAGE_SQL = `SELECT s.* FROM conversation_summaries s WHERE s.owner_user_id = $1
-  ORDER BY s.last_message_seq DESC LIMIT $2`;
 const BIG_TABLES = ['friend_messages', 'sync_events', 'conversation_summaries', 'friendships', 'users'];
 const INDEX_SCANS = ['Index Scan', 'Index Only Scan', 'Bitmap Index Scan'];
 
@@ -282,25 +276,25 @@ async function explainQueries(workload: string, nodeDatabaseUrl: string, dataset
     const shapes = [
       {
         query: 'thread page (latest)',
-        sql: threadPageSql(false),
+        sql: THREAD_PAGE_SQL.latest.text,
         params: [dataset.conversationKey(conversation), 51],
         expected: ['friend_messages_conversation_idx'],
       },
       {
         query: 'thread page (before, mid-thread)',
-        sql: threadPageSql(true),
+        sql: THREAD_PAGE_SQL.before.text,
         params: [dataset.conversationKey(conversation), 51, deepSeq],
         expected: ['friend_messages_conversation_idx'],
       },
       {
         query: 'inbox page',
-        sql: INBOX_PAGE_SQL,
+        sql: INBOX_PAGE_SQL.latest.text,
         params: [dataset.address(first), 51],
         expected: ['conversation_summaries_owner_recent_idx'],
       },
       {
         query: 'sync page',
-        sql: SYNC_PAGE_SQL,
+        sql: SYNC_PAGE.text,
         params: [dataset.address(first), Math.floor(dataset.streamLengths[first] / 2), 101],
         expected: [await primaryKey('sync_events'), await primaryKey('friend_messages')],
       },

@@ -39,17 +39,13 @@ export interface DeliveryRequest {
 
 /** The request for claimed rows of one kind (several only for a message batch). */
 export function deliveryRequest(
-  rows: OutboxEntity[],
-  messages: Map<string, WireMessage>,
+  rows: (OutboxEntity & { message: WireMessage | null })[],
   transactionId: string,
 ): DeliveryRequest {
   const [first] = rows;
   if (first.kind !== 'message') return { path: INBOX_PATHS[first.kind], body: first.payload ?? {} };
-  if (rows.length === 1) return { path: INBOX_PATHS.message, body: { ...messages.get(first.messageId!)! } };
-  return {
-    path: INBOX_PATHS.batch,
-    body: { transactionId, messages: rows.map((row) => messages.get(row.messageId!)!) },
-  };
+  if (rows.length === 1) return { path: INBOX_PATHS.message, body: { ...first.message! } };
+  return { path: INBOX_PATHS.batch, body: { transactionId, messages: rows.map((row) => row.message!) } };
 }
 
 /** 401 (keys may have rotated), 408 and 429 are worth retrying; any other 4xx will never succeed. */

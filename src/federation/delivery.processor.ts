@@ -1,14 +1,12 @@
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
 import { FederationDeliveryJob, QUEUES } from '../queue/queues';
-import { deliveryRequest, isPermanentStatus, REQUIRED_CAPABILITY, WireMessage } from './delivery-request';
+import { deliveryRequest, isPermanentStatus, REQUIRED_CAPABILITY } from './delivery-request';
 import { DestinationHealth } from './destination-health.service';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
 import {
@@ -17,7 +15,7 @@ import {
   PeerResponse,
   PeerUnreachableError,
 } from './http/federation-http.client';
-import { AttemptOutcome, MAX_BATCH, OutboxService } from './outbox.service';
+import { AttemptOutcome, ClaimedRow, MAX_BATCH, OutboxService } from './outbox.service';
 import { OutboxEntity } from './outbox.entity';
 import { PeerDirectory, PeerInfo } from './peer-directory';
 
@@ -48,7 +46,6 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     @Inject(FederationAuth) private readonly auth: FederationAuth,
     @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
     @Inject(FriendsService) private readonly friends: FriendsService,
-    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -132,9 +129,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 
   /** One signed request for claimed rows (one row, or a batch of messages), and each row's outcome. */
-  private async sendClaimed(ownId: string, rows: OutboxEntity[], server: string): Promise<AttemptOutcome> {
-    const messages = await this.wireMessages(rows);
-    const request = deliveryRequest(rows, messages, newId());
+  private async sendClaimed(ownId: string, rows: ClaimedRow[], server: string): Promise<AttemptOutcome> {
+    const request = deliveryRequest(rows, newId());
     const body = Buffer.from(JSON.stringify(request.body));
     let response: PeerResponse;
     try {
@@ -154,7 +150,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     }
     const results = request.body.transactionId ? batchResults(response) : null;
     return this.settle(ownId, rows, (claimed) => {
-      const wire = claimed.messageId ? messages.get(claimed.messageId) : undefined;
+      const wire = claimed.message;
       const result = results && wire ? results.get(`${wire.fromUserId} ${wire.clientMessageId}`) : undefined;
       if (results && response.status < 300) {
         if (!result)
@@ -192,10 +188,10 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 
   /** Writes the attempt on every claimed row; a retryable failure past the attempt limit becomes `failed`. */
-  private async settle(
+  private async settle<Row extends OutboxEntity>(
     ownId: string,
-    rows: OutboxEntity[],
-    outcomeOf: (row: OutboxEntity) => AttemptOutcome,
+    rows: Row[],
+    outcomeOf: (row: Row) => AttemptOutcome,
   ): Promise<AttemptOutcome> {
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.federation;
     const outcomes = new Map<string, AttemptOutcome>();
@@ -220,24 +216,6 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     await this.health.recordFailure(server, message);
     if (!(error instanceof PeerUnreachableError)) this.logger.warn(`delivery to ${server} failed: ${message}`);
     return () => ({ status: 'pending', httpStatus: null, error: message });
-  }
-
-  private async wireMessages(rows: OutboxEntity[]): Promise<Map<string, WireMessage>> {
-    const ids = rows.map((row) => row.messageId).filter((id): id is string => id !== null);
-    if (ids.length === 0) return new Map();
-    const found: (Omit<WireMessage, 'createdAt' | 'senderServer'> & { createdAt: Date })[] =
-      await this.dataSource.query(
-        `SELECT id, client_message_id AS "clientMessageId", from_user_id AS "fromUserId", to_user_id AS "toUserId",
-         content_type AS "contentType", content, created_at AS "createdAt"
-       FROM friend_messages WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-    return new Map(
-      found.map((message) => [
-        message.id,
-        { ...message, createdAt: message.createdAt.toISOString(), senderServer: this.config.federationServer },
-      ]),
-    );
   }
 }
 

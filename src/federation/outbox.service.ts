@@ -12,8 +12,10 @@ import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
 import { SyncBus } from '../sync/sync-bus';
 import { appendEventsSql, NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
+import { WireMessage } from './delivery-request';
 import { OutboxEntity, OutboxKind, OutboxStatus } from './outbox.entity';
 import { PeerDirectory } from './peer-directory';
+import { preparedStatement, runPrepared } from '../database/prepared-statement';
 
 /** A `message.delivery` event's payload, from a row with message_id, status, attempts and last_error. */
 const DELIVERY_EVENT_DATA = `jsonb_build_object('messageId', message_id, 'deliveryStatus', status,
@@ -23,7 +25,9 @@ const DELIVERY_EVENT_DATA = `jsonb_build_object('messageId', message_id, 'delive
  * One attempt's outcome on each row, in one statement, releasing the rows. Rows already acked (a receipt can overtake
  * the 2xx) stay acked. Message rows that became sent or failed are told to their sender's stream; answers the senders.
  */
-const RECORD_ATTEMPT_SQL = `
+const RECORD_ATTEMPT_SQL = preparedStatement(
+  'outbox_record_attempt',
+  `
 WITH outcome AS (
   SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::timestamptz[])
     AS u(id, status, http_status, error, next_attempt_at)
@@ -51,13 +55,16 @@ WITH outcome AS (
     row_number() OVER () AS ord
   FROM settled
 ),${appendEventsSql('delivery_events')}
-SELECT DISTINCT from_user_id FROM settled`;
+SELECT DISTINCT from_user_id FROM settled`,
+);
 
 /**
  * Delivery receipts from the recipients' server, in one statement: our message rows become `acked` (a receipt may
  * overtake the 2xx of the delivery itself) and their senders' streams hear of it. Answers the senders.
  */
-const ACKNOWLEDGE_SQL = `
+const ACKNOWLEDGE_SQL = preparedStatement(
+  'outbox_acknowledge',
+  `
 WITH locked AS (
   -- Rows are locked in id order, as the attempt statement does, so the two cannot deadlock.
   SELECT o.id, m.from_user_id
@@ -78,11 +85,42 @@ WITH locked AS (
     row_number() OVER () AS ord
   FROM acked
 ),${appendEventsSql('acked_events')}
-SELECT DISTINCT from_user_id FROM acked`;
+SELECT DISTINCT from_user_id FROM acked`,
+);
 
 // A worker holds the rows it sends for this long; a crashed worker's rows are picked up again after it.
 const CLAIM_MS = 60_000;
 export const MAX_BATCH = 100;
+
+/** See {@link OutboxService.claim}; answers the claimed rows oldest first. */
+const CLAIM_SQL = preparedStatement(
+  'outbox_claim',
+  `
+WITH own AS (
+  SELECT id FROM federation_message_outbox
+  WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+  FOR UPDATE SKIP LOCKED
+), picked AS (
+  SELECT id FROM federation_message_outbox
+  WHERE EXISTS (SELECT 1 FROM own) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+    AND kind = 'message' AND recipient_server = $2 AND next_attempt_at <= now() AND id <> $1
+  ORDER BY created_at
+  LIMIT $3 - 1
+  FOR UPDATE SKIP LOCKED
+), claimed AS (
+  UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
+  WHERE o.id IN (SELECT id FROM own UNION ALL SELECT id FROM picked)
+  RETURNING o.id, o.kind, o.message_id, o.recipient_server, o.payload, o.attempts, o.created_at
+)
+SELECT c.id, c.kind, c.message_id AS "messageId", c.recipient_server AS "recipientServer", c.payload, c.attempts,
+  c.created_at AS "createdAt", m.client_message_id AS "clientMessageId", m.from_user_id AS "fromUserId",
+  m.to_user_id AS "toUserId", m.content_type AS "contentType", m.content, m.created_at AS "wireCreatedAt"
+FROM claimed c LEFT JOIN friend_messages m ON m.id = c.message_id
+ORDER BY c.created_at, c.id`,
+);
+
+/** A leased row; a message row carries its message as it goes on the wire. */
+export type ClaimedRow = OutboxEntity & { message: WireMessage | null };
 
 export interface ReceiptItem {
   type: 'delivered' | 'read';
@@ -335,29 +373,27 @@ export class OutboxService extends RemoteDelivery {
   /**
    * Leases rows for one request: the given row, plus (for a batch) the oldest other pending message rows to the same
    * server, or nothing when another worker holds the given row. Rows leased by another worker are skipped, so two
-   * workers never send the same row at once.
+   * workers never send the same row at once. Message rows come with their message as it goes on the wire.
    */
-  async claim(row: OutboxEntity, batchSize: number): Promise<OutboxEntity[]> {
-    const [claimed]: [OutboxEntity[], number] = await this.dataSource.query(
-      `WITH own AS (
-         SELECT id FROM federation_message_outbox
-         WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
-         FOR UPDATE SKIP LOCKED
-       ), picked AS (
-         SELECT id FROM federation_message_outbox
-         WHERE EXISTS (SELECT 1 FROM own) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
-           AND kind = 'message' AND recipient_server = $2 AND next_attempt_at <= now() AND id <> $1
-         ORDER BY created_at
-         LIMIT $3 - 1
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
-       WHERE o.id IN (SELECT id FROM own UNION ALL SELECT id FROM picked)
-       RETURNING o.id, o.kind, o.message_id AS "messageId", o.recipient_server AS "recipientServer", o.payload,
-         o.attempts, o.created_at AS "createdAt"`,
-      [row.id, row.recipientServer, batchSize, CLAIM_MS],
-    );
-    return claimed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  async claim(row: OutboxEntity, batchSize: number): Promise<ClaimedRow[]> {
+    const claimed: (OutboxEntity & { wireCreatedAt: Date | null } & Omit<WireMessage, 'id' | 'createdAt'>)[] =
+      await runPrepared(this.dataSource, CLAIM_SQL, [row.id, row.recipientServer, batchSize, CLAIM_MS]);
+    return claimed.map(({ wireCreatedAt, clientMessageId, fromUserId, toUserId, contentType, content, ...outbox }) => ({
+      ...outbox,
+      message:
+        outbox.messageId && wireCreatedAt
+          ? {
+              id: outbox.messageId,
+              clientMessageId,
+              fromUserId,
+              toUserId,
+              contentType,
+              content,
+              createdAt: wireCreatedAt.toISOString(),
+              senderServer: this.config.federationServer,
+            }
+          : null,
+    }));
   }
 
   /**
@@ -367,7 +403,7 @@ export class OutboxService extends RemoteDelivery {
   async recordAttempt(outcomes: Map<string, AttemptOutcome>): Promise<void> {
     if (outcomes.size === 0) return;
     const list = [...outcomes.values()];
-    const rows: { from_user_id: string | null }[] = await this.dataSource.query(RECORD_ATTEMPT_SQL, [
+    const rows: { from_user_id: string | null }[] = await runPrepared(this.dataSource, RECORD_ATTEMPT_SQL, [
       [...outcomes.keys()],
       list.map((outcome) => outcome.status),
       list.map((outcome) => outcome.httpStatus),
@@ -386,7 +422,7 @@ export class OutboxService extends RemoteDelivery {
   /** Receipts from the recipient's server: `delivered` acks our message rows. Returns the senders to notify. */
   async acknowledge(receipts: { clientMessageId: string; fromUserId: string; toUserId: string }[]): Promise<string[]> {
     if (receipts.length === 0) return [];
-    const rows: { from_user_id: string }[] = await this.dataSource.query(ACKNOWLEDGE_SQL, [
+    const rows: { from_user_id: string }[] = await runPrepared(this.dataSource, ACKNOWLEDGE_SQL, [
       receipts.map((receipt) => receipt.clientMessageId),
       receipts.map((receipt) => receipt.fromUserId),
       receipts.map((receipt) => receipt.toUserId),

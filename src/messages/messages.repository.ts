@@ -5,6 +5,7 @@ import { appendEventsSql } from '../sync/sync-events.writer';
 import { ConversationSummaryEntity } from './conversation-summary.entity';
 import { ContentType, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
+import { PreparedStatement, preparedStatement, runPrepared } from '../database/prepared-statement';
 
 export interface NewMessage {
   id: string;
@@ -47,7 +48,9 @@ export const DELIVERY_JOIN = `LEFT JOIN federation_message_outbox o ON o.message
  * messaging writes federation's table; federation owns the row from there. Answers one row per message that had a
  * friendship, with its columns when it was inserted.
  */
-const INSERT_MESSAGES_SQL = `
+const INSERT_MESSAGES_SQL = preparedStatement(
+  'messages_insert',
+  `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
     $7::text[], $8::timestamptz[])
@@ -100,7 +103,8 @@ outboxed AS (
 SELECT a.ord, i.id, i.seq, i.client_message_id AS "clientMessageId", i.from_user_id AS "fromUserId",
   i.to_user_id AS "toUserId", i.content_type AS "contentType", i.content, i.created_at AS "createdAt",
   i.read_at AS "readAt", ob.id AS "outboxId", ob.recipient_server AS "outboxServer"
-FROM allowed a LEFT JOIN inserted i ON i.id = a.id LEFT JOIN outboxed ob ON ob.message_id = i.id`;
+FROM allowed a LEFT JOIN inserted i ON i.id = a.id LEFT JOIN outboxed ob ON ob.message_id = i.id`,
+);
 
 /** A `message.read` event's payload, from a read message `u`; times as the API writes them (ISO, milliseconds). */
 const READ_EVENT_DATA = `jsonb_build_object('messageId', u.id, 'fromUserId', u.from_user_id, 'toUserId', u.to_user_id,
@@ -110,7 +114,9 @@ const READ_EVENT_DATA = `jsonb_build_object('messageId', u.id, 'fromUserId', u.f
  * Marks a message read by its recipient, lowers the recipient's unread count and tells both sides' streams, in one
  * statement; returns nothing when the message was already read.
  */
-const MARK_READ_SQL = `
+const MARK_READ_SQL = preparedStatement(
+  'messages_mark_read',
+  `
 WITH updated AS (
   UPDATE friend_messages SET read_at = now() WHERE id = $1 AND to_user_id = $2 AND read_at IS NULL
   RETURNING *
@@ -122,13 +128,16 @@ WITH updated AS (
     ${READ_EVENT_DATA} AS data, 1::bigint AS ord
   FROM updated u CROSS JOIN unnest($3::varchar[]) AS owner
 ),${appendEventsSql('read_events')}
-SELECT ${MESSAGE_COLUMNS} FROM updated m`;
+SELECT ${MESSAGE_COLUMNS} FROM updated m`,
+);
 
 /**
  * Read receipts from the recipients' server: sets readAt on our copies of messages our users sent, and tells the
  * senders' streams. Returns the senders whose stream changed.
  */
-const APPLY_REMOTE_READS_SQL = `
+const APPLY_REMOTE_READS_SQL = preparedStatement(
+  'messages_remote_reads',
+  `
 WITH r AS (
   SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[])
     AS r(client_message_id, from_user_id, to_user_id, read_at)
@@ -143,7 +152,55 @@ WITH r AS (
     row_number() OVER () AS ord
   FROM updated u
 ),${appendEventsSql('remote_read_events')}
-SELECT DISTINCT from_user_id AS "fromUserId" FROM updated`;
+SELECT DISTINCT from_user_id AS "fromUserId" FROM updated`,
+);
+
+type ThreadPageShape = 'latest' | 'before' | 'after' | 'since';
+
+function threadPageShape(position: { beforeSeq?: string; afterSeq?: string; since?: Date }): ThreadPageShape {
+  if (position.beforeSeq) return 'before';
+  if (position.afterSeq) return 'after';
+  return position.since ? 'since' : 'latest';
+}
+
+/**
+ * A conversation's page ($1 its key, $2 the row count, $3 the position): newest first for `latest` and `before`,
+ * oldest first otherwise. Clients see times at millisecond precision, so `since` compares at that precision and
+ * excludes the message it names.
+ */
+export const THREAD_PAGE_SQL: Record<ThreadPageShape, PreparedStatement> = {
+  latest: threadPage('latest', '', 'DESC'),
+  before: threadPage('before', 'AND m.seq < $3', 'DESC'),
+  after: threadPage('after', 'AND m.seq > $3', 'ASC'),
+  since: threadPage('since', "AND date_trunc('milliseconds', m.created_at) > $3", 'ASC'),
+};
+
+function threadPage(shape: ThreadPageShape, condition: string, order: 'ASC' | 'DESC'): PreparedStatement {
+  return preparedStatement(
+    `messages_thread_${shape}`,
+    `SELECT ${MESSAGE_WITH_DELIVERY_COLUMNS} FROM friend_messages m ${DELIVERY_JOIN}
+     WHERE m.conversation_key = $1 ${condition} ORDER BY m.seq ${order} LIMIT $2`,
+  );
+}
+
+const INBOX_COLUMNS = `s.owner_user_id AS "ownerUserId", s.friend_user_id AS "friendUserId",
+  s.last_message_id AS "lastMessageId", s.last_message_seq AS "lastMessageSeq", s.last_message_at AS "lastMessageAt",
+  s.last_message_content AS "lastMessageContent", s.last_message_content_type AS "lastMessageContentType",
+  s.unread_count AS "unreadCount"`;
+
+/** A user's inbox page, most recent conversation first ($1 the owner, $2 the row count, $3 a seq to go below). */
+export const INBOX_PAGE_SQL = {
+  latest: preparedStatement(
+    'messages_inbox_latest',
+    `SELECT ${INBOX_COLUMNS} FROM conversation_summaries s WHERE s.owner_user_id = $1
+     ORDER BY s.last_message_seq DESC LIMIT $2`,
+  ),
+  before: preparedStatement(
+    'messages_inbox_before',
+    `SELECT ${INBOX_COLUMNS} FROM conversation_summaries s WHERE s.owner_user_id = $1 AND s.last_message_seq < $3
+     ORDER BY s.last_message_seq DESC LIMIT $2`,
+  ),
+};
 
 /** The SQL of the messages feature, in one place. */
 @Injectable()
@@ -161,7 +218,7 @@ export class MessagesRepository {
   ): Promise<InsertOutcome[]> {
     const column = <K extends keyof NewMessage>(key: K) => messages.map((message) => message[key] ?? null);
     const rows: (MessageRow & { ord: string; outboxId: string | null; outboxServer: string | null })[] =
-      await manager.query(INSERT_MESSAGES_SQL, [
+      await runPrepared(manager, INSERT_MESSAGES_SQL, [
         column('id'),
         column('clientMessageId'),
         column('fromUserId'),
@@ -203,16 +260,12 @@ export class MessagesRepository {
    */
   async page(key: string, position: { beforeSeq?: string; afterSeq?: string; since?: Date }, limit: number) {
     const ascending = position.afterSeq !== undefined || position.since !== undefined;
-    const conditions = ['m.conversation_key = $1'];
-    const params: unknown[] = [key];
-    if (position.beforeSeq) conditions.push(`m.seq < $${params.push(position.beforeSeq)}`);
-    if (position.afterSeq) conditions.push(`m.seq > $${params.push(position.afterSeq)}`);
-    // Clients see times at millisecond precision; compare at the same precision so `since` excludes that message.
-    if (position.since) conditions.push(`date_trunc('milliseconds', m.created_at) > $${params.push(position.since)}`);
-    const rows: MessageRow[] = await this.dataSource.query(
-      `SELECT ${MESSAGE_WITH_DELIVERY_COLUMNS} FROM friend_messages m ${DELIVERY_JOIN}
-       WHERE ${conditions.join(' AND ')} ORDER BY m.seq ${ascending ? 'ASC' : 'DESC'} LIMIT $${params.push(limit + 1)}`,
-      params,
+    const shape = threadPageShape(position);
+    const at = position.beforeSeq ?? position.afterSeq ?? position.since;
+    const rows: MessageRow[] = await runPrepared(
+      this.dataSource,
+      THREAD_PAGE_SQL[shape],
+      shape === 'latest' ? [key, limit + 1] : [key, limit + 1, at],
     );
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
@@ -220,14 +273,11 @@ export class MessagesRepository {
   }
 
   async inbox(owner: string, beforeSeq: number | undefined, limit: number) {
-    const query = this.dataSource
-      .getRepository(ConversationSummaryEntity)
-      .createQueryBuilder('s')
-      .where('s.ownerUserId = :owner', { owner })
-      .orderBy('s.lastMessageSeq', 'DESC')
-      .limit(limit + 1);
-    if (beforeSeq !== undefined) query.andWhere('s.lastMessageSeq < :beforeSeq', { beforeSeq });
-    const rows = await query.getMany();
+    const rows: ConversationSummaryEntity[] = await runPrepared(
+      this.dataSource,
+      beforeSeq === undefined ? INBOX_PAGE_SQL.latest : INBOX_PAGE_SQL.before,
+      beforeSeq === undefined ? [owner, limit + 1] : [owner, limit + 1, beforeSeq],
+    );
     return { items: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
@@ -235,7 +285,7 @@ export class MessagesRepository {
     reads: { clientMessageId: string; fromUserId: string; toUserId: string; readAt: Date }[],
   ): Promise<string[]> {
     if (reads.length === 0) return [];
-    const rows: { fromUserId: string }[] = await this.dataSource.query(APPLY_REMOTE_READS_SQL, [
+    const rows: { fromUserId: string }[] = await runPrepared(this.dataSource, APPLY_REMOTE_READS_SQL, [
       reads.map((read) => read.clientMessageId),
       reads.map((read) => read.fromUserId),
       reads.map((read) => read.toUserId),
@@ -250,7 +300,7 @@ export class MessagesRepository {
     recipient: string,
     localUsers: string[],
   ): Promise<MessageRow | null> {
-    const rows: MessageRow[] = await manager.query(MARK_READ_SQL, [messageId, recipient, localUsers]);
+    const rows: MessageRow[] = await runPrepared(manager, MARK_READ_SQL, [messageId, recipient, localUsers]);
     return rows[0] ?? null;
   }
 }

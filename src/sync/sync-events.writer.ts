@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SyncEventType } from './sync-event.entity';
+import { preparedStatement, runPrepared } from '../database/prepared-statement';
 
 export interface NewSyncEvent {
   /** The local user whose stream gets the event. */
@@ -32,19 +33,22 @@ export function appendEventsSql(source: string): string {
   )`;
 }
 
-const APPEND_SQL = `
+const APPEND_SQL = preparedStatement(
+  'sync_append',
+  `
 WITH new_events AS (
   SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::jsonb[]) WITH ORDINALITY
     AS e(user_id, type, message_id, data, ord)
 ),${appendEventsSql('new_events')}
-SELECT 1`;
+SELECT 1`,
+);
 
 /** Appends events to users' change streams inside the caller's transaction, in one statement. */
 @Injectable()
 export class SyncEventsWriter {
   async append(manager: EntityManager, events: NewSyncEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await manager.query(APPEND_SQL, [
+    await runPrepared(manager, APPEND_SQL, [
       events.map((event) => event.userId),
       events.map((event) => event.type),
       events.map((event) => event.messageId ?? null),

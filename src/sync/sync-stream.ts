@@ -44,14 +44,16 @@ export class SyncStream implements BeforeApplicationShutdown {
         let delivered = 0;
         do {
           again = false;
-          for (let page = await this.sync.page(userId, position, PAGE_SIZE); !closed;) {
+          for (;;) {
+            const { page, fetchedFromAfar } = await this.sync.read(userId, position, PAGE_SIZE);
+            if (closed) break;
             for (const event of page.events) {
               response.write(`id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
             }
+            await this.sync.acknowledgeFetched(userId, fetchedFromAfar);
             delivered += page.events.length;
             position = this.sync.parseCursor(page.cursor);
             if (!page.hasMore) break;
-            page = await this.sync.page(userId, position, PAGE_SIZE);
           }
         } while (again && !closed);
         if (afterNotice && delivered === 0 && !closed) this.scheduleRetries(retries, () => pump(false));

@@ -7,6 +7,7 @@ import { RemoteDelivery } from '../common/remote-delivery.port';
 import { DELIVERY_JOIN, MESSAGE_WITH_DELIVERY_COLUMNS } from '../messages/messages.repository';
 import { MessageRow, toMessageResponse } from '../messages/message.response';
 import { SyncEventType } from './sync-event.entity';
+import { preparedStatement, runPrepared } from '../database/prepared-statement';
 
 export interface SyncEventResponse {
   /** The stream position just after this event: resume from it (`since`, or SSE `Last-Event-ID`). */
@@ -31,14 +32,17 @@ export const START_OF_STREAM: Position = 0;
  * follow a cursor from the seqs of all users, most of whose streams are short; asked in one piece for a long stream
  * (a client catching up) it chose to read, join and sort every later event to keep 100 (10 ms instead of 1 ms).
  */
-export const PAGE_SQL = `
+export const PAGE_SQL = preparedStatement(
+  'sync_page',
+  `
 SELECT e.seq AS "eventSeq", e.type, e.data, ${MESSAGE_WITH_DELIVERY_COLUMNS}
 FROM sync_events e
 LEFT JOIN friend_messages m ON m.id = e.message_id
 ${DELIVERY_JOIN}
 WHERE e.user_id = $1
   AND e.seq = ANY (ARRAY(SELECT seq FROM sync_events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3))
-ORDER BY e.seq`;
+ORDER BY e.seq`,
+);
 
 type PageRow = MessageRow & {
   txId: string;
@@ -58,8 +62,19 @@ export class SyncService {
     return cursor ? decodeCursor(cursor, ['number'], field)[0] : START_OF_STREAM;
   }
 
+  /** A page of the user's events; messages from other servers on it are acknowledged to their senders first. */
   async page(userId: string, after: Position, limit: number): Promise<SyncPage> {
-    const rows: PageRow[] = await this.dataSource.query(PAGE_SQL, [userId, after, limit + 1]);
+    const { page, fetchedFromAfar } = await this.read(userId, after, limit);
+    await this.acknowledgeFetched(userId, fetchedFromAfar);
+    return page;
+  }
+
+  /**
+   * A page without acknowledging anything yet, and the ids of messages on it that came from other servers: a stream
+   * writes the page first and acknowledges after, so the receipt's round trip is not in the message's way.
+   */
+  async read(userId: string, after: Position, limit: number): Promise<{ page: SyncPage; fetchedFromAfar: string[] }> {
+    const rows: PageRow[] = await runPrepared(this.dataSource, PAGE_SQL, [userId, after, limit + 1]);
     const events = rows.slice(0, limit).map((row) => ({
       cursor: encodeCursor([Number(row.eventSeq)]),
       type: row.type,
@@ -71,7 +86,12 @@ export class SyncService {
         (row) => row.type === 'message' && row.toUserId === userId && serverOf(row.fromUserId) !== serverOf(userId),
       )
       .map((row) => row.id);
-    if (fetchedFromAfar.length > 0) await this.remote.messagesFetched(userId, fetchedFromAfar);
-    return { events, cursor: events.at(-1)?.cursor ?? encodeCursor([after]), hasMore: rows.length > limit };
+    const page = { events, cursor: events.at(-1)?.cursor ?? encodeCursor([after]), hasMore: rows.length > limit };
+    return { page, fetchedFromAfar };
+  }
+
+  /** Delivery receipts for messages the user's device now holds (see RemoteDelivery.messagesFetched). */
+  async acknowledgeFetched(userId: string, messageIds: string[]): Promise<void> {
+    if (messageIds.length > 0) await this.remote.messagesFetched(userId, messageIds);
   }
 }
