@@ -93,6 +93,15 @@ CREATE INDEX messages_by_thread ON messages (peer_user_id, sort_seq, created_at,
 UPDATE sync_state SET cursor = NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'latest numbered message of a thread by index',
+    // Placing a new message after the latest numbered one walked past every queued (unnumbered) message of the
+    // thread: a burst of sends queued offline cost quadratic time.
+    sql: `
+CREATE INDEX messages_numbered ON messages (peer_user_id, sort_seq, created_at, local_id) WHERE seq IS NOT NULL;
+`,
+  },
 ];
 
 /** Brings the local schema up to date; each migration commits with its version, so an interrupted run resumes. */
