@@ -73,6 +73,36 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     expect(thread.body.items.map((item: { id: string }) => item.id)).toContain(sent.id);
   });
 
+  it('answers each message of a batch: a message id used twice stores the first, and a replay is a duplicate', async () => {
+    const postBatch = async (messages: ReturnType<typeof message>[]) => {
+      const body = JSON.stringify({ transactionId: randomUUID(), messages });
+      const timestamp = new Date().toISOString();
+      const response = await fetch(`${node.url}/api/federation/inbox/batch`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-mylife-federation-server': peer.name,
+          'x-mylife-federation-timestamp': timestamp,
+          'x-mylife-federation-signature': signBody(SHARED_KEY, timestamp, body),
+        },
+        body,
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { results: { status: string; statusCode: number }[] }).results;
+    };
+    const first = message({ content: 'first with this id' });
+    const sameId = message({ id: first.id, content: 'second with this id' });
+    const other = message({ content: 'another' });
+    const results = await postBatch([first, sameId, other]);
+    expect(results.map((result) => result.statusCode)).toEqual([201, 409, 201]);
+    const replay = await postBatch([first]);
+    expect(replay.map((result) => result.status)).toEqual(['duplicate']);
+    const thread = await request(node.url).get(`/api/messages?friendUserId=${xena}`).set(bearer(bob)).expect(200);
+    const stored = thread.body.items.filter((item: { id: string }) => [first.id, other.id].includes(item.id));
+    expect(stored.map((item: { content: string }) => item.content).sort()).toEqual(['another', 'first with this id']);
+    expect(await countMessages(node, 'client_message_id = $1', [sameId.clientMessageId])).toBe(0);
+  });
+
   it('refuses a tampered body, a wrong key, a timestamp 31 s off and an unknown server with 401', async () => {
     const refused = async (options: Parameters<PlainPeer['deliver']>[2]) => {
       const sent = message();

@@ -32,8 +32,9 @@ WITH outcome AS (
   SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::timestamptz[])
     AS u(id, status, http_status, error, next_attempt_at)
 ), locked AS (
-  -- Rows are locked in id order, as the receipts statement does, so the two cannot deadlock.
-  SELECT o.id FROM federation_message_outbox o JOIN outcome u ON u.id = o.id ORDER BY o.id FOR UPDATE OF o
+  -- Rows are locked in id order, as the receipts statement does, so the two cannot deadlock. Here and below, the
+  -- = ANY conditions let the planner probe the keys: joined to a small list, it would rather read the whole table.
+  SELECT o.id FROM federation_message_outbox o WHERE o.id = ANY ($1::uuid[]) ORDER BY o.id FOR UPDATE OF o
 ), updated AS (
   UPDATE federation_message_outbox o SET
     status = CASE WHEN o.status = 'pending' THEN u.status ELSE o.status END,
@@ -45,10 +46,11 @@ WITH outcome AS (
     claimed_until = NULL,
     updated_at = now()
   FROM outcome u JOIN locked l ON l.id = u.id
-  WHERE o.id = u.id
+  WHERE o.id = u.id AND o.id = ANY ($1::uuid[])
   RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id
 ), settled AS (
-  SELECT u.*, m.from_user_id FROM updated u JOIN friend_messages m ON m.id = u.message_id WHERE u.status <> 'pending'
+  SELECT u.*, m.from_user_id FROM updated u JOIN friend_messages m ON m.id = u.message_id
+  WHERE u.status <> 'pending' AND m.id = ANY (ARRAY(SELECT message_id FROM updated))
 ), delivery_events AS (
   SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
     ${DELIVERY_EVENT_DATA} AS data,
@@ -66,18 +68,23 @@ const ACKNOWLEDGE_SQL = preparedStatement(
   'outbox_acknowledge',
   `
 WITH locked AS (
-  -- Rows are locked in id order, as the attempt statement does, so the two cannot deadlock.
+  -- Rows are locked in id order, as the attempt statement does, so the two cannot deadlock. Each receipt finds its
+  -- message by one probe of the (sender, client id) key, and the update below finds the rows by = ANY: as joins,
+  -- the planner read the whole tables.
   SELECT o.id, m.from_user_id
-  FROM friend_messages m
-  JOIN unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
-    ON m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
+  FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
+  CROSS JOIN LATERAL (
+    SELECT id, from_user_id FROM friend_messages m
+    WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
+    LIMIT 1
+  ) AS m
   JOIN federation_message_outbox o ON o.message_id = m.id AND o.kind = 'message' AND o.status IN ('pending', 'sent')
   ORDER BY o.id
   FOR UPDATE OF o
 ), acked AS (
   UPDATE federation_message_outbox o SET status = 'acked', acked_at = now(), claimed_until = NULL, updated_at = now()
   FROM locked l
-  WHERE o.id = l.id AND o.status IN ('pending', 'sent')
+  WHERE o.id = l.id AND o.id = ANY (ARRAY(SELECT id FROM locked)) AND o.status IN ('pending', 'sent')
   RETURNING o.status, o.attempts, o.last_error, o.message_id, l.from_user_id
 ), acked_events AS (
   SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,

@@ -45,8 +45,8 @@ export const DELIVERY_JOIN = `LEFT JOIN federation_message_outbox o ON o.message
  * message only moves forward (a statement that took an older seq may commit second). A message to another server
  * gets its federation outbox row in the same statement: it is always on its way once stored, and the hot rows
  * (inbox row, stream head) are held for one round trip instead of a transaction's four. This is the one place where
- * messaging writes federation's table; federation owns the row from there. Answers one row per message that had a
- * friendship, with its columns when it was inserted.
+ * messaging writes federation's table; federation owns the row from there. Answers three lists: the messages that
+ * had a friendship (by their place in the input), those inserted, and their outbox rows.
  */
 const INSERT_MESSAGES_SQL = preparedStatement(
   'messages_insert',
@@ -100,10 +100,19 @@ outboxed AS (
   FROM inserted i WHERE NOT (i.to_user_id = ANY($9::varchar[]))
   RETURNING id, message_id, recipient_server
 )
-SELECT a.ord, i.id, i.seq, i.client_message_id AS "clientMessageId", i.from_user_id AS "fromUserId",
-  i.to_user_id AS "toUserId", i.content_type AS "contentType", i.content, i.created_at AS "createdAt",
-  i.read_at AS "readAt", ob.id AS "outboxId", ob.recipient_server AS "outboxServer"
-FROM allowed a LEFT JOIN inserted i ON i.id = a.id LEFT JOIN outboxed ob ON ob.message_id = i.id`,
+-- Three lists instead of joins: the planner takes each of these CTEs for one row and joined them by nested loops,
+-- quadratic in the batch (60 of the 100 ms a batch of 500 took).
+SELECT 'allowed' AS part, ord, NULL::uuid AS id, NULL::bigint AS seq, NULL::varchar AS "clientMessageId",
+  NULL::varchar AS "fromUserId", NULL::varchar AS "toUserId", NULL::varchar AS "contentType", NULL::text AS content,
+  NULL::timestamptz AS "createdAt", NULL::timestamptz AS "readAt", NULL::uuid AS "outboxId",
+  NULL::varchar AS "outboxServer"
+FROM allowed
+UNION ALL
+SELECT 'inserted', NULL, id, seq, client_message_id, from_user_id, to_user_id, content_type, content, created_at,
+  read_at, NULL, NULL
+FROM inserted
+UNION ALL
+SELECT 'outbox', NULL, message_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id, recipient_server FROM outboxed`,
 );
 
 /** A `message.read` event's payload, from a read message `u`; times as the API writes them (ISO, milliseconds). */
@@ -139,12 +148,19 @@ const APPLY_REMOTE_READS_SQL = preparedStatement(
   'messages_remote_reads',
   `
 WITH r AS (
-  SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[])
+  -- One probe of the (sender, client id) key per receipt; the update finds the rows by = ANY. As joins, the planner
+  -- read the whole table.
+  SELECT m.id, r.read_at
+  FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[])
     AS r(client_message_id, from_user_id, to_user_id, read_at)
+  CROSS JOIN LATERAL (
+    SELECT id FROM friend_messages m
+    WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
+    LIMIT 1
+  ) AS m
 ), updated AS (
   UPDATE friend_messages m SET read_at = r.read_at FROM r
-  WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id
-    AND m.to_user_id = r.to_user_id AND m.read_at IS NULL
+  WHERE m.id = r.id AND m.id = ANY (ARRAY(SELECT id FROM r)) AND m.read_at IS NULL
   RETURNING m.id, m.from_user_id, m.to_user_id, m.read_at
 ), remote_read_events AS (
   SELECT u.from_user_id AS user_id, 'message.read'::varchar AS type, NULL::uuid AS message_id,
@@ -202,6 +218,14 @@ export const INBOX_PAGE_SQL = {
   ),
 };
 
+/** A row of INSERT_MESSAGES_SQL's answer: an allowed message (`ord`), an inserted one, or its outbox row (`id`). */
+type InsertedPart = MessageRow & {
+  part: 'allowed' | 'inserted' | 'outbox';
+  ord: string | null;
+  outboxId: string | null;
+  outboxServer: string | null;
+};
+
 /** The SQL of the messages feature, in one place. */
 @Injectable()
 export class MessagesRepository {
@@ -217,22 +241,29 @@ export class MessagesRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<InsertOutcome[]> {
     const column = <K extends keyof NewMessage>(key: K) => messages.map((message) => message[key] ?? null);
-    const rows: (MessageRow & { ord: string; outboxId: string | null; outboxServer: string | null })[] =
-      await runPrepared(manager, INSERT_MESSAGES_SQL, [
-        column('id'),
-        column('clientMessageId'),
-        column('fromUserId'),
-        column('toUserId'),
-        column('conversationKey'),
-        column('contentType'),
-        column('content'),
-        column('createdAt'),
-        localUsers,
-      ]);
+    const rows: InsertedPart[] = await runPrepared(manager, INSERT_MESSAGES_SQL, [
+      column('id'),
+      column('clientMessageId'),
+      column('fromUserId'),
+      column('toUserId'),
+      column('conversationKey'),
+      column('contentType'),
+      column('content'),
+      column('createdAt'),
+      localUsers,
+    ]);
     const outcomes: InsertOutcome[] = messages.map(() => ({ kind: 'not-friends' }));
-    for (const { ord, outboxId, outboxServer, ...row } of rows) {
-      const outbox = outboxId && outboxServer ? { id: outboxId, recipientServer: outboxServer } : undefined;
-      outcomes[Number(ord) - 1] = row.id ? { kind: 'inserted', message: row, outbox } : { kind: 'not-inserted' };
+    const indexById = new Map<string, number>();
+    // The first message with an id is the one a statement inserts (rows go in order; a repeated id conflicts).
+    messages.forEach((message, index) => indexById.set(message.id, indexById.get(message.id) ?? index));
+    const byPart = (part: InsertedPart['part']) => rows.filter((row) => row.part === part);
+    for (const { ord } of byPart('allowed')) outcomes[Number(ord) - 1] = { kind: 'not-inserted' };
+    for (const { part: _part, ord: _ord, outboxId: _id, outboxServer: _server, ...message } of byPart('inserted')) {
+      outcomes[indexById.get(message.id)!] = { kind: 'inserted', message };
+    }
+    for (const { id, outboxId, outboxServer } of byPart('outbox')) {
+      const outcome = outcomes[indexById.get(id)!];
+      if (outcome.kind === 'inserted') outcome.outbox = { id: outboxId!, recipientServer: outboxServer! };
     }
     return outcomes;
   }
@@ -240,13 +271,16 @@ export class MessagesRepository {
   /** The stored messages with these (sender, client id) pairs. */
   findBySenderAndClientIds(keys: { fromUserId: string; clientMessageId: string }[]): Promise<MessageEntity[]> {
     if (keys.length === 0) return Promise.resolve([]);
+    // One probe of the unique key per pair; as a join, the planner would rather read the whole table.
     return this.dataSource
       .getRepository(MessageEntity)
       .createQueryBuilder('m')
-      .where('(m.fromUserId, m.clientMessageId) IN (SELECT * FROM unnest(:froms::varchar[], :clientIds::varchar[]))', {
-        froms: keys.map((key) => key.fromUserId),
-        clientIds: keys.map((key) => key.clientMessageId),
-      })
+      .where(
+        `m.id = ANY (ARRAY(SELECT found.id FROM unnest(:froms::varchar[], :clientIds::varchar[]) AS k(from_user_id, client_message_id)
+           CROSS JOIN LATERAL (SELECT id FROM friend_messages f
+             WHERE f.from_user_id = k.from_user_id AND f.client_message_id = k.client_message_id LIMIT 1) AS found))`,
+        { froms: keys.map((key) => key.fromUserId), clientIds: keys.map((key) => key.clientMessageId) },
+      )
       .getMany();
   }
 
