@@ -74,7 +74,7 @@ describe('interoperability with a plain MyLife node (shared key, single messages
   });
 
   it('answers each message of a batch: a message id used twice stores the first, and a replay is a duplicate', async () => {
-    const postBatch = async (messages: ReturnType<typeof message>[]) => {
+    const postBatch = async (messages: Record<string, string>[]) => {
       const body = JSON.stringify({ transactionId: randomUUID(), messages });
       const timestamp = new Date().toISOString();
       const response = await fetch(`${node.url}/api/federation/inbox/batch`, {
@@ -98,7 +98,9 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     const replay = await postBatch([first]);
     expect(replay.map((result) => result.status)).toEqual(['duplicate']);
     const thread = await request(node.url).get(`/api/messages?friendUserId=${xena}`).set(bearer(bob)).expect(200);
-    const stored = thread.body.items.filter((item: { id: string }) => [first.id, other.id].includes(item.id));
+    const stored = thread.body.items.filter((item: { id: string }) =>
+      [first.id, other.id].some((id) => id === item.id),
+    );
     expect(stored.map((item: { content: string }) => item.content).sort()).toEqual(['another', 'first with this id']);
     expect(await countMessages(node, 'client_message_id = $1', [sameId.clientMessageId])).toBe(0);
   });
