@@ -67,10 +67,10 @@ SELECT DISTINCT from_user_id FROM settled`,
 const ACKNOWLEDGE_SQL = preparedStatement(
   'outbox_acknowledge',
   `
-WITH locked AS (
-  -- Rows are locked in id order, as the attempt statement does, so the two cannot deadlock. Each receipt finds its
-  -- message by one probe of the (sender, client id) key, and the update below finds the rows by = ANY: as joins,
-  -- the planner read the whole tables.
+WITH found AS (
+  -- From each receipt to its message (one probe of the sender's client-id key) to its outbox row (one probe by
+  -- message): LATERAL ... LIMIT 1 keeps that order. As joins, a planner with stale statistics (a new node's tables
+  -- fill fast) started from the outbox and probed every receipt for each of its rows: a second per receipt batch.
   SELECT o.id, m.from_user_id
   FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
   CROSS JOIN LATERAL (
@@ -78,13 +78,21 @@ WITH locked AS (
     WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
     LIMIT 1
   ) AS m
-  JOIN federation_message_outbox o ON o.message_id = m.id AND o.kind = 'message' AND o.status IN ('pending', 'sent')
+  CROSS JOIN LATERAL (
+    SELECT id FROM federation_message_outbox o WHERE o.message_id = m.id AND o.kind = 'message' LIMIT 1
+  ) AS o
+), locked AS (
+  -- Rows are locked in id order, as the attempt statement does, so the two cannot deadlock.
+  SELECT o.id, f.from_user_id
+  FROM federation_message_outbox o JOIN found f ON f.id = o.id
+  WHERE o.id = ANY (ARRAY(SELECT id FROM found)) AND o.status IN ('pending', 'sent')
   ORDER BY o.id
   FOR UPDATE OF o
 ), acked AS (
+  -- The locked rows are still pending or sent: the lock re-checked that, and we hold them.
   UPDATE federation_message_outbox o SET status = 'acked', acked_at = now(), claimed_until = NULL, updated_at = now()
   FROM locked l
-  WHERE o.id = l.id AND o.id = ANY (ARRAY(SELECT id FROM locked)) AND o.status IN ('pending', 'sent')
+  WHERE o.id = l.id AND o.id = ANY (ARRAY(SELECT id FROM locked))
   RETURNING o.status, o.attempts, o.last_error, o.message_id, l.from_user_id
 ), acked_events AS (
   SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
