@@ -56,7 +56,7 @@ async function federatedWorkloads(sizes: Sizes, databaseUrl: string, redisUrl: s
       ['A', nodeA],
       ['B', nodeB],
     ] as const) {
-      const { rssMb } = node.memory();
+      const { rssMb, privateMb } = node.memory();
       record({
         workload: 'Memory',
         metric: `node ${name} RSS idle`,
@@ -64,6 +64,7 @@ async function federatedWorkloads(sizes: Sizes, databaseUrl: string, redisUrl: s
         unit: 'MB',
         target: '≤ 100',
         met: rssMb <= 100,
+        detail: { privateMb },
       });
     }
     await burstOfPosts(pair, sizes.burst);

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { deleteKeysWithPrefix } from '../../test/support/services';
 
@@ -35,7 +35,7 @@ export async function adminQuery(serverUrl: string, sql: string): Promise<void> 
   }
 }
 
-/** A node run as its own process (`node dist/src/main.js`), as an operator runs it, so its RSS is its own. */
+/** A node run as its own process (`npm start`'s command), as an operator runs it, so its RSS is its own. */
 export class NodeProcess {
   private child: ChildProcess | null = null;
   readonly port: number;
@@ -101,10 +101,19 @@ export class NodeProcess {
   /** Starts the process and resolves once /health answers 200; returns the milliseconds that took. */
   async start(): Promise<number> {
     const started = Date.now();
-    // BENCH_NODE_ARGS passes V8 flags to the nodes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them.
-    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    this.child = spawn(process.execPath, [...nodeArgs, join(this.root, 'dist', 'src', 'main.js')], {
-      env: this.env,
+    // Exactly what `npm start` runs (its script ends in `exec node …`, so the child is the node itself), with node
+    // found where this process's is. BENCH_NODE_ARGS passes flags to the nodes through NODE_OPTIONS, e.g.
+    // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them.
+    const { scripts } = JSON.parse(readFileSync(join(this.root, 'package.json'), 'utf8')) as {
+      scripts: { start: string };
+    };
+    this.child = spawn('sh', ['-c', scripts.start], {
+      cwd: this.root,
+      env: {
+        ...this.env,
+        PATH: `${dirname(process.execPath)}:${this.env.PATH}`,
+        ...(process.env.BENCH_NODE_ARGS ? { NODE_OPTIONS: process.env.BENCH_NODE_ARGS } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => {
@@ -137,11 +146,15 @@ export class NodeProcess {
     this.child = null;
   }
 
-  /** Resident set size now and its high-water mark, in MB, from /proc. */
-  memory(): { rssMb: number; peakRssMb: number } {
+  /**
+   * Resident set size now and its high-water mark, in MB, from /proc; `privateMb` is the part only this process
+   * holds (RssAnon), without the pages of the node binary and libraries that every node process shares.
+   */
+  memory(): { rssMb: number; peakRssMb: number; privateMb: number } {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+    const mb = (field: string) => Math.round(kb(field) / 1024);
+    return { rssMb: mb('VmRSS'), peakRssMb: mb('VmHWM'), privateMb: mb('RssAnon') };
   }
 
   /** Resets the high-water mark so that the next peak is measured from now (Linux: write 5 to clear_refs). */
