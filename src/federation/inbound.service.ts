@@ -1,6 +1,6 @@
 import { ForbiddenException, HttpException, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { formatAddress, parseAddress } from '../common/address';
 import { errorBody } from '../common/http-exception.filter';
@@ -15,7 +15,6 @@ import { SyncBus } from '../sync/sync-bus';
 import { InboxBatchDto, InboxInviteAnswerDto, InboxInviteDto, InboxMessageDto, ReceiptDto } from './dto/inbox.dto';
 import { InboxTransactionEntity } from './inbox-transaction.entity';
 import { OutboxService } from './outbox.service';
-import { preparedStatement, runPrepared } from '../database/prepared-statement';
 
 export interface InboundMessageResult {
   duplicate: boolean;
@@ -33,27 +32,6 @@ export interface BatchItemResult {
 type InboundOutcome = BatchItemResult & { message?: MessageResponse };
 
 /** What other servers deliver to us, checked against the server that signed the request. */
-/**
- * Which of these (client id, sender) pairs from a server already have a replay receipt. One primary-key probe per
- * pair: as a join, the planner read the whole receipts table once it had a few thousand rows (≈45 ms a batch here).
- */
-const EXISTING_RECEIPTS_SQL = preparedStatement(
-  'inbound_existing_receipts',
-  `SELECT k.from_user_id, k.client_message_id
-   FROM unnest($2::varchar[], $3::varchar[]) AS k(client_message_id, from_user_id)
-   CROSS JOIN LATERAL (
-     SELECT 1 FROM federation_inbox_receipts r
-     WHERE r.sender_server = $1 AND r.client_message_id = k.client_message_id AND r.from_user_id = k.from_user_id
-     LIMIT 1
-   ) AS found`,
-);
-
-const INSERT_RECEIPTS_SQL = preparedStatement(
-  'inbound_insert_receipts',
-  `INSERT INTO federation_inbox_receipts (sender_server, client_message_id, from_user_id, message_id, remote_message_id)
-   SELECT $1, * FROM unnest($2::varchar[], $3::varchar[], $4::uuid[], $5::varchar[]) ON CONFLICT DO NOTHING`,
-);
-
 @Injectable()
 export class InboundService {
   constructor(
@@ -74,7 +52,7 @@ export class InboundService {
   }
 
   /**
-   * Up to 100 messages in one request: stored in one transaction with their replay receipts (keyed by sender server,
+   * Up to 100 messages in one request: stored in one statement with their replay receipts (keyed by sender server,
    * client message id and sender), so no failure leaves a receipt without its message; each message gets its own
    * answer, and a replay of the whole transaction gets the first answer.
    */
@@ -96,7 +74,7 @@ export class InboundService {
 
   private async receiveMany(server: string, inputs: InboxMessageDto[]): Promise<InboundOutcome[]> {
     const outcomes: InboundOutcome[] = new Array(inputs.length);
-    const candidates: { index: number; message: NewMessage; remoteMessageId: string | null }[] = [];
+    const candidates: { index: number; message: NewMessage }[] = [];
     const recipients = new Map<string, Promise<string>>();
     for (const [index, input] of inputs.entries()) {
       const identity = { clientMessageId: input.clientMessageId, fromUserId: input.fromUserId };
@@ -111,12 +89,14 @@ export class InboundService {
         const keepsId = input.id !== undefined && UUID_PATTERN.test(input.id);
         candidates.push({
           index,
-          remoteMessageId: keepsId ? null : (input.id ?? null),
-          message: this.messages.newMessage(fromUserId, toUserId, {
-            ...input,
-            id: keepsId ? input.id!.toLowerCase() : undefined,
-            createdAt: input.createdAt ? new Date(input.createdAt) : undefined,
-          }),
+          message: {
+            ...this.messages.newMessage(fromUserId, toUserId, {
+              ...input,
+              id: keepsId ? input.id!.toLowerCase() : undefined,
+              createdAt: input.createdAt ? new Date(input.createdAt) : undefined,
+            }),
+            remoteMessageId: keepsId ? null : (input.id ?? null),
+          },
         });
         identity.fromUserId = fromUserId;
       } catch (error) {
@@ -124,29 +104,11 @@ export class InboundService {
         outcomes[index] = { ...identity, status: 'rejected', statusCode: error.getStatus(), error: error.message };
       }
     }
-    const { received, stored } = await this.dataSource.transaction(async (manager) => {
-      const receipts = await this.existingReceipts(
-        manager,
-        server,
-        candidates.map((candidate) => candidate.message),
-      );
-      const fresh = candidates.filter(
-        ({ message }) => !receipts.has(`${message.fromUserId} ${message.clientMessageId}`),
-      );
-      const results = await this.messages.storeIncoming(
-        manager,
-        fresh.map((candidate) => candidate.message),
-      );
-      const inserted = fresh.filter((_, i) => results[i].kind === 'inserted');
-      await runPrepared(manager, INSERT_RECEIPTS_SQL, [
-        server,
-        inserted.map(({ message }) => message.clientMessageId),
-        inserted.map(({ message }) => message.fromUserId),
-        inserted.map(({ message }) => message.id),
-        inserted.map(({ remoteMessageId }) => remoteMessageId),
-      ]);
-      return { received: receipts, stored: new Map(fresh.map((candidate, i) => [candidate, results[i]])) };
-    });
+    const results = await this.messages.storeIncoming(
+      server,
+      candidates.map((candidate) => candidate.message),
+    );
+    const stored = new Map(candidates.map((candidate, i) => [candidate, results[i]]));
     const replays = await this.messages.originals(
       candidates.filter((candidate) => stored.get(candidate)?.kind !== 'inserted').map(({ message }) => message),
     );
@@ -162,7 +124,7 @@ export class InboundService {
           statusCode: 201,
           message: toMessageResponse(result.message),
         };
-      } else if (received.has(`${message.fromUserId} ${message.clientMessageId}`) || original) {
+      } else if (original) {
         outcomes[candidate.index] = {
           ...identity,
           status: 'duplicate',
@@ -182,17 +144,6 @@ export class InboundService {
     );
     await this.syncBus.notify(recipientsReached);
     return outcomes;
-  }
-
-  /** Keys (`${fromUserId} ${clientMessageId}`) of these messages that already have a replay receipt from `server`. */
-  private async existingReceipts(manager: EntityManager, server: string, messages: NewMessage[]): Promise<Set<string>> {
-    if (messages.length === 0) return new Set();
-    const rows: { from_user_id: string; client_message_id: string }[] = await runPrepared(
-      manager,
-      EXISTING_RECEIPTS_SQL,
-      [server, messages.map((message) => message.clientMessageId), messages.map((message) => message.fromUserId)],
-    );
-    return new Set(rows.map((row) => `${row.from_user_id} ${row.client_message_id}`));
   }
 
   /** Delivery and read receipts for messages our users sent to the signing server's users. */

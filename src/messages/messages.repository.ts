@@ -17,6 +17,8 @@ export interface NewMessage {
   content: string;
   /** The sender's time for a message from another server; now otherwise. */
   createdAt?: Date;
+  /** A message from another server whose id is not a UUID keeps that id here (in its replay receipt). */
+  remoteMessageId?: string | null;
 }
 
 /** What became of each message offered to {@link MessagesRepository.insertMany}, by its index. */
@@ -44,8 +46,9 @@ export const DELIVERY_JOIN = `LEFT JOIN federation_message_outbox o ON o.message
  * Inbox rows are upserted once per conversation side, in owner order, so crossing writers cannot deadlock; the last
  * message only moves forward (a statement that took an older seq may commit second). A message to another server
  * gets its federation outbox row in the same statement: it is always on its way once stored, and the hot rows
- * (inbox row, stream head) are held for one round trip instead of a transaction's four. This is the one place where
- * messaging writes federation's table; federation owns the row from there. Answers three lists: the messages that
+ * (inbox row, stream head) are held for one round trip instead of a transaction's four. Likewise, messages from
+ * another server ($11, its name) get their replay receipts in the same statement. This is the one place where
+ * messaging writes federation's tables; federation owns the rows from there. Answers three lists: the messages that
  * had a friendship (by their place in the input), those inserted, and their outbox rows.
  */
 const INSERT_MESSAGES_SQL = preparedStatement(
@@ -53,9 +56,9 @@ const INSERT_MESSAGES_SQL = preparedStatement(
   `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
-    $7::text[], $8::timestamptz[])
+    $7::text[], $8::timestamptz[], $10::varchar[])
     WITH ORDINALITY AS t(id, client_message_id, from_user_id, to_user_id, conversation_key, content_type, content,
-      created_at, ord)
+      created_at, remote_message_id, ord)
 ), allowed AS (
   SELECT t.* FROM input t
   JOIN friendships f
@@ -99,6 +102,12 @@ outboxed AS (
   SELECT gen_random_uuid(), 'message', substr(i.to_user_id, strpos(i.to_user_id, '@') + 1), i.id, 'pending'
   FROM inserted i WHERE NOT (i.to_user_id = ANY($9::varchar[]))
   RETURNING id, message_id, recipient_server
+), receipts AS (
+  INSERT INTO federation_inbox_receipts (sender_server, client_message_id, from_user_id, message_id, remote_message_id)
+  SELECT $11::varchar, i.client_message_id, i.from_user_id, i.id, t.remote_message_id
+  FROM inserted i JOIN input t ON t.id = i.id
+  WHERE $11::varchar IS NOT NULL
+  ON CONFLICT DO NOTHING
 )
 -- Three lists instead of joins: the planner takes each of these CTEs for one row and joined them by nested loops,
 -- quadratic in the batch (60 of the 100 ms a batch of 500 took).
@@ -232,16 +241,17 @@ export class MessagesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Stores messages (see INSERT_MESSAGES_SQL); `localUsers` are the users of this node among all their parties.
-   * Returns one outcome per message, in order.
+   * Stores messages (see INSERT_MESSAGES_SQL); `localUsers` are the users of this node among all their parties, and
+   * `receiptsFrom` the server that sent them, if another. Returns one outcome per message, in order.
    */
   async insertMany(
     messages: NewMessage[],
     localUsers: string[],
-    manager: EntityManager = this.dataSource.manager,
+    receiptsFrom: string | null = null,
   ): Promise<InsertOutcome[]> {
+    if (messages.length === 0) return [];
     const column = <K extends keyof NewMessage>(key: K) => messages.map((message) => message[key] ?? null);
-    const rows: InsertedPart[] = await runPrepared(manager, INSERT_MESSAGES_SQL, [
+    const rows: InsertedPart[] = await runPrepared(this.dataSource, INSERT_MESSAGES_SQL, [
       column('id'),
       column('clientMessageId'),
       column('fromUserId'),
@@ -251,6 +261,8 @@ export class MessagesRepository {
       column('content'),
       column('createdAt'),
       localUsers,
+      column('remoteMessageId'),
+      receiptsFrom,
     ]);
     const outcomes: InsertOutcome[] = messages.map(() => ({ kind: 'not-friends' }));
     const indexById = new Map<string, number>();

@@ -8,7 +8,7 @@ import {
   PayloadTooLargeException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { errorBody } from '../common/http-exception.filter';
@@ -143,11 +143,11 @@ export class MessagesService {
   }
 
   /**
-   * Messages from other servers' users to ours, stored inside the caller's transaction (federation writes their
-   * replay receipts in the same one). One outcome per message, in order.
+   * Messages from `server`'s users to ours, stored with their replay receipts in one statement. One outcome per
+   * message, in order.
    */
-  storeIncoming(manager: EntityManager, messages: NewMessage[]): Promise<InsertOutcome[]> {
-    return this.messages.insertMany(messages, this.localParties(messages), manager);
+  storeIncoming(server: string, messages: NewMessage[]): Promise<InsertOutcome[]> {
+    return this.messages.insertMany(messages, this.localParties(messages), server);
   }
 
   /** Stored messages by (sender, client id), keyed `${fromUserId} ${clientMessageId}`. */
