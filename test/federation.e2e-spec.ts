@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import request from 'supertest';
 import { bearer } from './support/factories';
 import {
@@ -7,6 +8,8 @@ import {
   Resident,
   sendAcross,
   startFederatedNode,
+  ThreadMessage,
+  threadOf,
   untilInThread,
 } from './support/federation';
 import { runCli } from '../src/cli/cli';
@@ -259,5 +262,56 @@ describe('federation: friendship changes travel, and three nodes', () => {
       .set(bearer(bob))
       .send({ toUserId: alice.address, content: 'bye' })
       .expect(403);
+  });
+});
+
+describe('receipts of messages fetched one by one', () => {
+  let nodeA: TestNode, nodeB: TestNode;
+  let alice: Resident, bob: Resident;
+
+  beforeAll(async () => {
+    [nodeA, nodeB] = await Promise.all([
+      startFederatedNode(),
+      // A window wide enough that a slow machine still fetches all three pages within it.
+      startFederatedNode({ MYLIFE_FEDERATION_RECEIPTS_GATHER_MS: '2000' }),
+    ]);
+    alice = await resident(nodeA, 'alice');
+    bob = await resident(nodeB, 'bob');
+    await befriendAcross(alice, bob);
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
+  });
+
+  it('travel to the sender’s server in one request, and ack every message', async () => {
+    let cursor = (await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200)).body.cursor;
+    const sent: ThreadMessage[] = [];
+    for (const content of ['one', 'two', 'three']) sent.push(await sendAcross(alice, bob.address, content));
+    await eventually(async () => (await threadOf(bob, alice.address)).length === 3, 10_000, 'the three messages on B');
+    for (let page = 0; page < 3; page++) {
+      const response = await request(nodeB.url).get(`/api/sync?limit=1&since=${cursor}`).set(bearer(bob)).expect(200);
+      expect(response.body.events.map((event: { type: string }) => event.type)).toEqual(['message']);
+      cursor = response.body.cursor;
+    }
+    await eventually(
+      async () => {
+        const thread = await threadOf(alice, bob.address);
+        return sent.every((message) => thread.find((mine) => mine.id === message.id)?.deliveryStatus === 'acked');
+      },
+      10_000,
+      'all three acked on A',
+    );
+    const db = new Client({ connectionString: nodeB.config.databaseUrl! });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS rows, count(DISTINCT sent_at)::int AS requests, bool_and(status = 'sent') AS sent
+         FROM federation_message_outbox WHERE kind = 'receipts'`,
+      );
+      // One receipts row per fetched page, all settled by one attempt (one request).
+      expect(rows[0]).toEqual({ rows: 3, requests: 1, sent: true });
+    } finally {
+      await db.end();
+    }
   });
 });

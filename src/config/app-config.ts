@@ -156,6 +156,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(toInt)
   @IsInt()
+  @Min(0)
+  @Max(60_000)
+  MYLIFE_FEDERATION_RECEIPTS_GATHER_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
   @Min(100)
   @Max(120_000)
   MYLIFE_FEDERATION_TIMEOUT_MS?: number;
@@ -225,6 +232,8 @@ export interface FederationConfig {
   blockedServers: Set<string>;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** How long a receipts row waits before it is sent, gathering the receipts staged after it into one request. */
+  receiptsGatherMs: number;
   timeoutMs: number;
   reconcileMs: number;
   keyOverlapDays: number;
@@ -282,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       blockedServers: new Set(vars.MYLIFE_FEDERATION_BLOCKED_SERVERS?.split(',') ?? []),
       backoffBaseMs: vars.MYLIFE_FEDERATION_BACKOFF_BASE_MS ?? 1000,
       backoffMaxMs: vars.MYLIFE_FEDERATION_BACKOFF_MAX_MS ?? 300_000,
+      receiptsGatherMs: vars.MYLIFE_FEDERATION_RECEIPTS_GATHER_MS ?? 250,
       timeoutMs: vars.MYLIFE_FEDERATION_TIMEOUT_MS ?? 10_000,
       reconcileMs: vars.MYLIFE_FEDERATION_RECONCILE_MS ?? 5000,
       keyOverlapDays: vars.MYLIFE_FEDERATION_KEY_OVERLAP_DAYS ?? 7,

@@ -37,12 +37,16 @@ export interface DeliveryRequest {
   body: Record<string, unknown>;
 }
 
-/** The request for claimed rows of one kind (several only for a message batch). */
+/** The request for claimed rows of one kind (several for a message batch or gathered receipts). */
 export function deliveryRequest(
   rows: (OutboxEntity & { message: WireMessage | null })[],
   transactionId: string,
 ): DeliveryRequest {
   const [first] = rows;
+  if (first.kind === 'receipts') {
+    const receipts = rows.flatMap((row) => (row.payload as { receipts: unknown[] }).receipts);
+    return { path: INBOX_PATHS.receipts, body: { receipts } };
+  }
   if (first.kind !== 'message') return { path: INBOX_PATHS[first.kind], body: first.payload ?? {} };
   if (rows.length === 1) return { path: INBOX_PATHS.message, body: { ...first.message! } };
   return { path: INBOX_PATHS.batch, body: { transactionId, messages: rows.map((row) => row.message!) } };

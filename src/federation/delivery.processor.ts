@@ -15,7 +15,7 @@ import {
   PeerResponse,
   PeerUnreachableError,
 } from './http/federation-http.client';
-import { AttemptOutcome, ClaimedRow, MAX_BATCH, OutboxService } from './outbox.service';
+import { AttemptOutcome, ClaimedRow, MAX_BATCH, MAX_RECEIPTS_PER_REQUEST, OutboxService } from './outbox.service';
 import { OutboxEntity } from './outbox.entity';
 import { PeerDirectory, PeerInfo } from './peer-directory';
 
@@ -113,10 +113,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     }
     const capability = REQUIRED_CAPABILITY[row.kind];
     if (capability && !peer.capabilities.includes(capability)) return this.withoutCapability(row, server);
-    const rows = await this.outbox.claim(
-      row,
-      row.kind === 'message' && peer.capabilities.includes('batch') ? MAX_BATCH : 1,
-    );
+    const rows = await this.outbox.claim(row, this.capacity(row, peer));
     if (!rows.some((claimed) => claimed.id === row.id)) return null;
     try {
       return await this.sendClaimed(row.id, rows, server);
@@ -126,6 +123,12 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
       return this.settle(row.id, rows, () => ({ status: 'pending', httpStatus: null, error: message }));
     }
+  }
+
+  /** How much one request to this peer carries: a batch of messages, many receipts, or one row. */
+  private capacity(row: OutboxEntity, peer: PeerInfo): number {
+    if (row.kind === 'receipts') return MAX_RECEIPTS_PER_REQUEST;
+    return row.kind === 'message' && peer.capabilities.includes('batch') ? MAX_BATCH : 1;
   }
 
   /** One signed request for claimed rows (one row, or a batch of messages), and each row's outcome. */

@@ -106,22 +106,29 @@ SELECT DISTINCT from_user_id FROM acked`,
 // A worker holds the rows it sends for this long; a crashed worker's rows are picked up again after it.
 const CLAIM_MS = 60_000;
 export const MAX_BATCH = 100;
+/** Receipts in one request to a peer (its inbox takes up to 1,000): several receipts rows travel together. */
+export const MAX_RECEIPTS_PER_REQUEST = 1000;
+/** What a row counts for in a claim's capacity: one message, or the number of receipts it carries. */
+const ROW_WEIGHT = `CASE WHEN kind = 'receipts' THEN jsonb_array_length(payload->'receipts') ELSE 1 END`;
 
 /** See {@link OutboxService.claim}; answers the claimed rows oldest first. */
 const CLAIM_SQL = preparedStatement(
   'outbox_claim',
   `
 WITH own AS (
-  SELECT id FROM federation_message_outbox
+  SELECT id, ${ROW_WEIGHT} AS weight FROM federation_message_outbox
   WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
   FOR UPDATE SKIP LOCKED
-), picked AS (
-  SELECT id FROM federation_message_outbox
+), candidates AS (
+  SELECT id, created_at, ${ROW_WEIGHT} AS weight FROM federation_message_outbox
   WHERE EXISTS (SELECT 1 FROM own) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
-    AND kind = 'message' AND recipient_server = $2 AND next_attempt_at <= now() AND id <> $1
+    AND kind = $5 AND recipient_server = $2 AND next_attempt_at <= now() AND id <> $1
   ORDER BY created_at
   LIMIT $3 - 1
   FOR UPDATE SKIP LOCKED
+), picked AS (
+  SELECT id FROM (SELECT id, sum(weight) OVER (ORDER BY created_at, id) AS running FROM candidates) AS c
+  WHERE running <= $3 - (SELECT weight FROM own)
 ), claimed AS (
   UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
   WHERE o.id IN (SELECT id FROM own UNION ALL SELECT id FROM picked)
@@ -228,12 +235,16 @@ export class OutboxService extends RemoteDelivery {
     for (const ids of batched.values()) {
       for (let start = 0; start < ids.length; start += MAX_BATCH) jobIds.push(ids[start]);
     }
+    // A receipts row waits a moment: the receipts of messages fetched or read one by one (each SSE page stages a
+    // row) then travel in one request instead of one each.
+    const { receiptsGatherMs } = this.config.federation;
+    const receipts = new Set(staged.filter((delivery) => delivery.kind === 'receipts').map((delivery) => delivery.id));
     try {
       await this.queue.addBulk(
         jobIds.map((id) => ({
           name: FEDERATION_DELIVERY_JOB,
           data: { outboxId: id },
-          opts: { ...this.jobOptions, jobId: id },
+          opts: { ...this.jobOptions, jobId: id, ...(receipts.has(id) ? { delay: receiptsGatherMs } : {}) },
         })),
       );
     } catch (error) {
@@ -386,13 +397,14 @@ export class OutboxService extends RemoteDelivery {
   }
 
   /**
-   * Leases rows for one request: the given row, plus (for a batch) the oldest other pending message rows to the same
-   * server, or nothing when another worker holds the given row. Rows leased by another worker are skipped, so two
-   * workers never send the same row at once. Message rows come with their message as it goes on the wire.
+   * Leases rows for one request: the given row, plus the oldest other pending rows of its kind to the same server
+   * while they fit in `capacity` (messages count one each, receipts rows their receipts), or nothing when another
+   * worker holds the given row. Rows leased by another worker are skipped, so two workers never send the same row at
+   * once. Message rows come with their message as it goes on the wire.
    */
-  async claim(row: OutboxEntity, batchSize: number): Promise<ClaimedRow[]> {
+  async claim(row: OutboxEntity, capacity: number): Promise<ClaimedRow[]> {
     const claimed: (OutboxEntity & { wireCreatedAt: Date | null } & Omit<WireMessage, 'id' | 'createdAt'>)[] =
-      await runPrepared(this.dataSource, CLAIM_SQL, [row.id, row.recipientServer, batchSize, CLAIM_MS]);
+      await runPrepared(this.dataSource, CLAIM_SQL, [row.id, row.recipientServer, capacity, CLAIM_MS, row.kind]);
     return claimed.map(({ wireCreatedAt, clientMessageId, fromUserId, toUserId, contentType, content, ...outbox }) => ({
       ...outbox,
       message:
