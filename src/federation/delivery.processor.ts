@@ -78,8 +78,10 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       await job.moveToDelayed(waitUntil.getTime() + this.config.federation.backoffMaxMs, token);
       throw new DelayedError();
     }
-    const outcome = await this.deliver(row);
-    if (outcome?.status !== 'pending' && row.kind === 'message') await this.drainBacklog(row.recipientServer);
+    const { outcome, claimedFull } = await this.attempt(row);
+    if (outcome?.status !== 'pending' && claimedFull && row.kind === 'message') {
+      await this.drainBacklog(row.recipientServer);
+    }
     if (!outcome) return; // another worker holds the row in its batch
     if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error ?? 'delivery failed');
     if (outcome.status === 'pending') throw new Error(outcome.error ?? 'delivery will be retried');
@@ -87,41 +89,52 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
 
   /**
    * Messages to a peer that takes batches are scheduled one job per 100 rows, and a job's claim takes the oldest
-   * pending rows, not necessarily those it was scheduled for. So after its batch a job keeps sending the destination's
-   * oldest pending messages, batch after batch while they go through: no row waits for the reconciler.
+   * pending rows, not necessarily those it was scheduled for. So after a full batch a job keeps sending the
+   * destination's oldest pending messages, batch after batch while they go through: no row waits for the reconciler.
+   * A claim that was not full took every row that was due, so there is nothing to drain after it.
    */
   private async drainBacklog(server: string): Promise<void> {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const next = await this.outbox.oldestPendingMessage(server);
       if (!next) return;
-      const outcome = await this.deliver(next);
-      if (outcome?.status !== 'sent') return;
+      const { outcome, claimedFull } = await this.attempt(next);
+      if (outcome?.status !== 'sent' || !claimedFull) return;
     }
   }
 
   /** One attempt for `row` (and its batch); returns the outcome of `row` itself. Also used by dispatch. */
   async deliver(row: OutboxEntity): Promise<AttemptOutcome | null> {
+    return (await this.attempt(row)).outcome;
+  }
+
+  /** {@link deliver}, telling also whether the claim took as many rows as one request carries. */
+  private async attempt(row: OutboxEntity): Promise<{ outcome: AttemptOutcome | null; claimedFull: boolean }> {
+    const outcome = (value: AttemptOutcome | null, claimedFull = false) => ({ outcome: value, claimedFull });
     const server = row.recipientServer;
     let peer: PeerInfo;
     try {
       peer = await this.peers.peer(server);
     } catch (error) {
       if (error instanceof PeerForbiddenError) {
-        return this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: error.message }));
+        return outcome(
+          await this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: error.message })),
+        );
       }
-      return this.settle(row.id, [row], await this.unreachable(server, error));
+      return outcome(await this.settle(row.id, [row], await this.unreachable(server, error)));
     }
     const capability = REQUIRED_CAPABILITY[row.kind];
-    if (capability && !peer.capabilities.includes(capability)) return this.withoutCapability(row, server);
-    const rows = await this.outbox.claim(row, this.capacity(row, peer));
-    if (!rows.some((claimed) => claimed.id === row.id)) return null;
+    if (capability && !peer.capabilities.includes(capability))
+      return outcome(await this.withoutCapability(row, server));
+    const capacity = this.capacity(row, peer);
+    const rows = await this.outbox.claim(row, capacity);
+    if (!rows.some((claimed) => claimed.id === row.id)) return outcome(null);
     try {
-      return await this.sendClaimed(row.id, rows, server);
+      return outcome(await this.sendClaimed(row.id, rows, server), rows.length >= capacity);
     } catch (error) {
       // An unexpected failure (a bug, the database) must not leave the rows leased: record it and retry them.
       this.logger.error(`delivery to ${server} broke: ${error instanceof Error ? error.stack : String(error)}`);
       const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-      return this.settle(row.id, rows, () => ({ status: 'pending', httpStatus: null, error: message }));
+      return outcome(await this.settle(row.id, rows, () => ({ status: 'pending', httpStatus: null, error: message })));
     }
   }
 
