@@ -2,6 +2,7 @@ import { Foundation1764216000000 } from './1764216000000-Foundation';
 import { FriendsMessagesSync1764220000000 } from './1764220000000-FriendsMessagesSync';
 import { Federation1764230000000 } from './1764230000000-Federation';
 import { SyncHeads1764240000000 } from './1764240000000-SyncHeads';
+import { PendingOutboxIndex1764250000000 } from './1764250000000-PendingOutboxIndex';
 
 /** Every migration, oldest first. Listed by hand so that the same list works from TypeScript (tests) and from dist/. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   FriendsMessagesSync1764220000000,
   Federation1764230000000,
   SyncHeads1764240000000,
+  PendingOutboxIndex1764250000000,
 ];

@@ -102,18 +102,15 @@ export class NodeProcess {
   async start(): Promise<number> {
     const started = Date.now();
     // Exactly what `npm start` runs (its script ends in `exec node …`, so the child is the node itself), with node
-    // found where this process's is. BENCH_NODE_ARGS passes flags to the nodes through NODE_OPTIONS, e.g.
-    // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them.
+    // found where this process's is. BENCH_NODE_ARGS adds flags to that node command, e.g.
+    // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the nodes.
     const { scripts } = JSON.parse(readFileSync(join(this.root, 'package.json'), 'utf8')) as {
       scripts: { start: string };
     };
-    this.child = spawn('sh', ['-c', scripts.start], {
+    const command = scripts.start.replace(/\bnode /, `node ${process.env.BENCH_NODE_ARGS ?? ''} `);
+    this.child = spawn('sh', ['-c', command], {
       cwd: this.root,
-      env: {
-        ...this.env,
-        PATH: `${dirname(process.execPath)}:${this.env.PATH}`,
-        ...(process.env.BENCH_NODE_ARGS ? { NODE_OPTIONS: process.env.BENCH_NODE_ARGS } : {}),
-      },
+      env: { ...this.env, PATH: `${dirname(process.execPath)}:${this.env.PATH}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => {

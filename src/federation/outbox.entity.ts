@@ -13,7 +13,7 @@ export type OutboxKind = (typeof OUTBOX_KINDS)[number];
  */
 @Entity({ name: 'federation_message_outbox' })
 @Index('federation_outbox_destination_idx', ['recipientServer', 'status', 'createdAt'])
-@Index('federation_outbox_due_idx', ['status', 'nextAttemptAt'])
+@Index('federation_outbox_due_idx', ['nextAttemptAt'], { where: "status = 'pending'" })
 @Index('federation_outbox_message_idx', ['messageId'])
 export class OutboxEntity {
   @PrimaryColumn({ type: 'uuid' })

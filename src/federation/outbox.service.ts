@@ -32,8 +32,7 @@ WITH outcome AS (
   SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::text[], $5::timestamptz[])
     AS u(id, status, http_status, error, next_attempt_at)
 ), locked AS (
-  -- Rows are locked in id order, as the receipts statement does, so the two cannot deadlock. Here and below, the
-  -- = ANY conditions let the planner probe the keys: joined to a small list, it would rather read the whole table.
+  -- Rows are locked in id order, as the receipts statement does, so the two cannot deadlock.
   SELECT o.id FROM federation_message_outbox o WHERE o.id = ANY ($1::uuid[]) ORDER BY o.id FOR UPDATE OF o
 ), updated AS (
   UPDATE federation_message_outbox o SET
@@ -45,12 +44,14 @@ WITH outcome AS (
     sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE o.sent_at END,
     claimed_until = NULL,
     updated_at = now()
-  FROM outcome u JOIN locked l ON l.id = u.id
-  WHERE o.id = u.id AND o.id = ANY ($1::uuid[])
+  FROM outcome u
+  -- The count is a one-time condition: the rows are locked (above, in order) before the update touches any.
+  WHERE o.id = u.id AND (SELECT count(*) FROM locked) >= 0
   RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id
 ), settled AS (
-  SELECT u.*, m.from_user_id FROM updated u JOIN friend_messages m ON m.id = u.message_id
-  WHERE u.status <> 'pending' AND m.id = ANY (ARRAY(SELECT message_id FROM updated))
+  SELECT u.*, m.from_user_id FROM updated u
+  CROSS JOIN LATERAL (SELECT from_user_id FROM friend_messages m WHERE m.id = u.message_id LIMIT 1) AS m
+  WHERE u.status <> 'pending'
 ), delivery_events AS (
   SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
     ${DELIVERY_EVENT_DATA} AS data,
@@ -71,10 +72,10 @@ WITH found AS (
   -- From each receipt to its message (one probe of the sender's client-id key) to its outbox row (one probe by
   -- message): LATERAL ... LIMIT 1 keeps that order. As joins, a planner with stale statistics (a new node's tables
   -- fill fast) started from the outbox and probed every receipt for each of its rows: a second per receipt batch.
-  SELECT o.id, m.from_user_id
+  SELECT o.id
   FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS r(client_message_id, from_user_id, to_user_id)
   CROSS JOIN LATERAL (
-    SELECT id, from_user_id FROM friend_messages m
+    SELECT id FROM friend_messages m
     WHERE m.from_user_id = r.from_user_id AND m.client_message_id = r.client_message_id AND m.to_user_id = r.to_user_id
     LIMIT 1
   ) AS m
@@ -83,24 +84,23 @@ WITH found AS (
   ) AS o
 ), locked AS (
   -- Rows are locked in id order, as the attempt statement does, so the two cannot deadlock.
-  SELECT o.id, f.from_user_id
-  FROM federation_message_outbox o JOIN found f ON f.id = o.id
+  SELECT o.id FROM federation_message_outbox o
   WHERE o.id = ANY (ARRAY(SELECT id FROM found)) AND o.status IN ('pending', 'sent')
   ORDER BY o.id
   FOR UPDATE OF o
 ), acked AS (
-  -- The locked rows are still pending or sent: the lock re-checked that, and we hold them.
+  -- The locked rows are still pending or sent: the lock re-checked that, and we hold them. No join with the lists
+  -- above: with = ANY beside it, the planner probed the whole id list for every row (quadratic in the receipts).
   UPDATE federation_message_outbox o SET status = 'acked', acked_at = now(), claimed_until = NULL, updated_at = now()
-  FROM locked l
-  WHERE o.id = l.id AND o.id = ANY (ARRAY(SELECT id FROM locked))
-  RETURNING o.status, o.attempts, o.last_error, o.message_id, l.from_user_id
+  WHERE o.id = ANY (ARRAY(SELECT id FROM locked))
+  RETURNING o.status, o.attempts, o.last_error, o.message_id
 ), acked_events AS (
-  SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
+  SELECT m.from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
     ${DELIVERY_EVENT_DATA} AS data,
     row_number() OVER () AS ord
-  FROM acked
+  FROM acked a CROSS JOIN LATERAL (SELECT from_user_id FROM friend_messages m WHERE m.id = a.message_id LIMIT 1) AS m
 ),${appendEventsSql('acked_events')}
-SELECT DISTINCT from_user_id FROM acked`,
+SELECT DISTINCT user_id AS from_user_id FROM acked_events`,
 );
 
 // A worker holds the rows it sends for this long; a crashed worker's rows are picked up again after it.

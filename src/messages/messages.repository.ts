@@ -157,8 +157,7 @@ const APPLY_REMOTE_READS_SQL = preparedStatement(
   'messages_remote_reads',
   `
 WITH r AS (
-  -- One probe of the (sender, client id) key per receipt; the update finds the rows by = ANY. As joins, the planner
-  -- read the whole table.
+  -- One probe of the (sender, client id) key per receipt: as a join, the planner read the whole table.
   SELECT m.id, r.read_at
   FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[])
     AS r(client_message_id, from_user_id, to_user_id, read_at)
@@ -169,7 +168,7 @@ WITH r AS (
   ) AS m
 ), updated AS (
   UPDATE friend_messages m SET read_at = r.read_at FROM r
-  WHERE m.id = r.id AND m.id = ANY (ARRAY(SELECT id FROM r)) AND m.read_at IS NULL
+  WHERE m.id = r.id AND m.read_at IS NULL
   RETURNING m.id, m.from_user_id, m.to_user_id, m.read_at
 ), remote_read_events AS (
   SELECT u.from_user_id AS user_id, 'message.read'::varchar AS type, NULL::uuid AS message_id,
