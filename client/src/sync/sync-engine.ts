@@ -195,8 +195,16 @@ export class SyncEngine {
 
   private async pull(connection: Connection): Promise<number> {
     let pulled = 0;
+    let next = connection.api.sync(this.store.session.cursor(), this.timing.pageSize);
     for (;;) {
-      const page = await connection.api.sync(this.store.session.cursor(), this.timing.pageSize);
+      const page = await next;
+      if (page.hasMore) {
+        // The next page is asked for before this one is written, so that the server reads it meanwhile; a page
+        // asked for and never written is asked for again from the stored cursor.
+        next = connection.api.sync(page.cursor, this.timing.pageSize);
+        next.catch(() => undefined); // awaited on the next turn; this only keeps a failure from going unhandled
+        await new Promise((resolve) => setTimeout(resolve, 0)); // lets the request leave before the local write
+      }
       this.apply(connection.viewer, page.events, page.cursor);
       pulled += page.events.length;
       if (!page.hasMore) return pulled;
