@@ -1,3 +1,5 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import request from 'supertest';
 import { bearer } from './support/factories';
@@ -13,6 +15,7 @@ import {
   untilInThread,
 } from './support/federation';
 import { runCli } from '../src/cli/cli';
+import { FEDERATION_DELIVERY_JOB, QUEUES } from '../src/queue/queues';
 import { ServerKeysService } from '../src/signing/server-keys.service';
 import { TestNode } from './support/test-node';
 
@@ -310,6 +313,32 @@ describe('receipts of messages fetched one by one', () => {
       );
       // One receipts row per fetched page, all settled by one attempt (one request).
       expect(rows[0]).toEqual({ rows: 3, requests: 1, sent: true });
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('delivers a job that names only its row, as jobs queued by earlier versions did', async () => {
+    const sent = await sendAcross(alice, bob.address, 'an old-style job');
+    await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
+    await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
+    const db = new Client({ connectionString: nodeB.config.databaseUrl! });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `SELECT id FROM federation_message_outbox WHERE kind = 'receipts' AND status = 'pending'`,
+      );
+      expect(rows).toHaveLength(1);
+      // Replace the receipts row's job (waiting out the gathering window) by one without server and kind.
+      const queue = nodeB.app.get<Queue>(getQueueToken(QUEUES.federationDelivery));
+      await (await queue.getJob(rows[0].id))?.remove();
+      await queue.add(FEDERATION_DELIVERY_JOB, { outboxId: rows[0].id }, { jobId: rows[0].id });
+      await untilInThread(
+        alice,
+        bob.address,
+        (message) => message.id === sent.id && message.deliveryStatus === 'acked',
+        'acked on A through the old-style job',
+      );
     } finally {
       await db.end();
     }

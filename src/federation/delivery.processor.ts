@@ -15,8 +15,15 @@ import {
   PeerResponse,
   PeerUnreachableError,
 } from './http/federation-http.client';
-import { AttemptOutcome, ClaimedRow, MAX_BATCH, MAX_RECEIPTS_PER_REQUEST, OutboxService } from './outbox.service';
-import { OutboxEntity } from './outbox.entity';
+import {
+  AttemptOutcome,
+  ClaimedRow,
+  MAX_BATCH,
+  MAX_RECEIPTS_PER_REQUEST,
+  OutboxService,
+  OutboxTarget,
+} from './outbox.service';
+import { isOutboxKind, OutboxEntity } from './outbox.entity';
 import { PeerDirectory, PeerInfo } from './peer-directory';
 
 const READY_CHECK_MS = 1000;
@@ -69,9 +76,15 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 
   async process(job: Job<FederationDeliveryJob>, token?: string): Promise<void> {
-    if (this.outbox.isSettled(job.data.outboxId)) return;
-    const row = await this.outbox.findById(job.data.outboxId);
-    if (row?.status !== 'pending') return;
+    const { outboxId, server, kind } = job.data;
+    if (this.outbox.isSettled(outboxId)) return;
+    // A job that names its row's server and kind claims it straight away (the claim checks that it is pending);
+    // one queued without them reads the row first.
+    const row: OutboxTarget | null =
+      server && isOutboxKind(kind)
+        ? { id: outboxId, recipientServer: server, kind }
+        : await this.outbox.findById(outboxId).then((found) => (found?.status === 'pending' ? found : null));
+    if (!row) return;
     const waitUntil = await this.health.blockedUntil(row.recipientServer);
     if (waitUntil) {
       // The destination is backed off as a whole; its recovery promotes this job (DestinationHealth.flush).
@@ -103,28 +116,27 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 
   /** One attempt for `row` (and its batch); returns the outcome of `row` itself. Also used by dispatch. */
-  async deliver(row: OutboxEntity): Promise<AttemptOutcome | null> {
+  async deliver(row: OutboxTarget): Promise<AttemptOutcome | null> {
     return (await this.attempt(row)).outcome;
   }
 
   /** {@link deliver}, telling also whether the claim took as many rows as one request carries. */
-  private async attempt(row: OutboxEntity): Promise<{ outcome: AttemptOutcome | null; claimedFull: boolean }> {
+  private async attempt(row: OutboxTarget): Promise<{ outcome: AttemptOutcome | null; claimedFull: boolean }> {
     const outcome = (value: AttemptOutcome | null, claimedFull = false) => ({ outcome: value, claimedFull });
     const server = row.recipientServer;
     let peer: PeerInfo;
     try {
       peer = await this.peers.peer(server);
     } catch (error) {
-      if (error instanceof PeerForbiddenError) {
-        return outcome(
-          await this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: error.message })),
-        );
-      }
-      return outcome(await this.settle(row.id, [row], await this.unreachable(server, error)));
+      const failure =
+        error instanceof PeerForbiddenError
+          ? () => ({ status: 'failed' as const, httpStatus: null, error: error.message })
+          : await this.unreachable(server, error);
+      return outcome(await this.alone(row, (claimed) => this.settle(row.id, [claimed], failure)));
     }
     const capability = REQUIRED_CAPABILITY[row.kind];
     if (capability && !peer.capabilities.includes(capability))
-      return outcome(await this.withoutCapability(row, server));
+      return outcome(await this.alone(row, (claimed) => this.withoutCapability(claimed, server)));
     const capacity = this.capacity(row, peer);
     const rows = await this.outbox.claim(row, capacity);
     if (!rows.some((claimed) => claimed.id === row.id)) return outcome(null);
@@ -138,8 +150,17 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     }
   }
 
+  /** Claims the row by itself and acts on it; null when it is not pending or another worker holds it. */
+  private async alone(
+    row: OutboxTarget,
+    act: (claimed: ClaimedRow) => Promise<AttemptOutcome>,
+  ): Promise<AttemptOutcome | null> {
+    const [claimed] = await this.outbox.claim(row, 1);
+    return claimed?.id === row.id ? act(claimed) : null;
+  }
+
   /** How much one request to this peer carries: a batch of messages, many receipts, or one row. */
-  private capacity(row: OutboxEntity, peer: PeerInfo): number {
+  private capacity(row: OutboxTarget, peer: PeerInfo): number {
     if (row.kind === 'receipts') return MAX_RECEIPTS_PER_REQUEST;
     return row.kind === 'message' && peer.capabilities.includes('batch') ? MAX_BATCH : 1;
   }

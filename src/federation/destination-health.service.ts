@@ -130,13 +130,17 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
     let after: OutboxPosition | undefined;
     for (;;) {
       const rows = await this.outbox.pendingIds(server, FLUSH_PAGE, after);
-      for (const { id } of rows) {
+      for (const { id, kind } of rows) {
         const job = await this.queue.getJob(id);
         const state = job ? await job.getState() : 'missing';
         if (state === 'delayed') await job!.promote();
         else if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
           await job?.remove().catch(() => undefined);
-          await this.queue.add(FEDERATION_DELIVERY_JOB, { outboxId: id }, { ...this.outbox.jobOptions, jobId: id });
+          await this.queue.add(
+            FEDERATION_DELIVERY_JOB,
+            { outboxId: id, server, kind },
+            { ...this.outbox.jobOptions, jobId: id },
+          );
         }
       }
       flushed += rows.length;

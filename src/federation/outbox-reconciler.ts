@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
 import { OutboxPosition, OutboxService } from './outbox.service';
+import { OutboxKind } from './outbox.entity';
 
 const PAGE = 1000;
 // Rows younger than this are still being enqueued by the request that made them.
@@ -48,8 +49,10 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
     try {
       let after: OutboxPosition = { createdAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
       for (;;) {
-        const rows: (OutboxPosition & { nextAttemptAt: Date })[] = await this.dataSource.query(
-          `SELECT o.id, o.created_at::text AS "createdAt", o.next_attempt_at AS "nextAttemptAt"
+        const rows: (OutboxPosition & { nextAttemptAt: Date; server: string; kind: OutboxKind })[] =
+          await this.dataSource.query(
+            `SELECT o.id, o.created_at::text AS "createdAt", o.next_attempt_at AS "nextAttemptAt",
+             o.recipient_server AS server, o.kind
            FROM federation_message_outbox o
            LEFT JOIN federation_destinations d ON d.server = o.recipient_server
            WHERE o.status = 'pending' AND (o.claimed_until IS NULL OR o.claimed_until < now())
@@ -57,14 +60,14 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
              AND (o.created_at, o.id) > ($2::timestamptz, $3::uuid)
              AND (d.retry_at IS NULL OR d.retry_at <= now())
            ORDER BY o.created_at, o.id LIMIT $4`,
-          [GRACE_MS, after.createdAt, after.id, PAGE],
-        );
+            [GRACE_MS, after.createdAt, after.id, PAGE],
+          );
         if (rows.length === 0) break;
         const now = Date.now();
         await this.queue.addBulk(
           rows.map((row) => ({
             name: FEDERATION_DELIVERY_JOB,
-            data: { outboxId: row.id },
+            data: { outboxId: row.id, server: row.server, kind: row.kind },
             opts: { ...this.outbox.jobOptions, jobId: row.id, delay: Math.max(0, row.nextAttemptAt.getTime() - now) },
           })),
         );

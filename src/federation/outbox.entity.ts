@@ -7,6 +7,10 @@ export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 export const OUTBOX_KINDS = ['message', 'receipts', 'invite', 'invite-answer', 'unfriend'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
+export function isOutboxKind(value: unknown): value is OutboxKind {
+  return (OUTBOX_KINDS as readonly unknown[]).includes(value);
+}
+
 /**
  * Every delivery to another server, durable before any job exists: the BullMQ job (id = this row's id) only
  * schedules it, and the reconciler re-creates jobs from here when the queue loses them.

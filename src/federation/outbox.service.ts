@@ -141,6 +141,9 @@ FROM claimed c LEFT JOIN friend_messages m ON m.id = c.message_id
 ORDER BY c.created_at, c.id`,
 );
 
+/** What a delivery job knows of its row: enough to claim it. */
+export type OutboxTarget = Pick<OutboxEntity, 'id' | 'kind' | 'recipientServer'>;
+
 /** A leased row; a message row carries its message as it goes on the wire. */
 export type ClaimedRow = OutboxEntity & { message: WireMessage | null };
 
@@ -239,11 +242,12 @@ export class OutboxService extends RemoteDelivery {
     // row) then travel in one request instead of one each.
     const { receiptsGatherMs } = this.config.federation;
     const receipts = new Set(staged.filter((delivery) => delivery.kind === 'receipts').map((delivery) => delivery.id));
+    const targets = new Map(staged.map((delivery) => [delivery.id, delivery]));
     try {
       await this.queue.addBulk(
         jobIds.map((id) => ({
           name: FEDERATION_DELIVERY_JOB,
-          data: { outboxId: id },
+          data: { outboxId: id, server: targets.get(id)!.recipientServer, kind: targets.get(id)!.kind },
           opts: { ...this.jobOptions, jobId: id, ...(receipts.has(id) ? { delay: receiptsGatherMs } : {}) },
         })),
       );
@@ -402,7 +406,7 @@ export class OutboxService extends RemoteDelivery {
    * worker holds the given row. Rows leased by another worker are skipped, so two workers never send the same row at
    * once. Message rows come with their message as it goes on the wire.
    */
-  async claim(row: OutboxEntity, capacity: number): Promise<ClaimedRow[]> {
+  async claim(row: OutboxTarget, capacity: number): Promise<ClaimedRow[]> {
     const claimed: (OutboxEntity & { wireCreatedAt: Date | null } & Omit<WireMessage, 'id' | 'createdAt'>)[] =
       await runPrepared(this.dataSource, CLAIM_SQL, [row.id, row.recipientServer, capacity, CLAIM_MS, row.kind]);
     return claimed.map(({ wireCreatedAt, clientMessageId, fromUserId, toUserId, contentType, content, ...outbox }) => ({
@@ -457,7 +461,6 @@ export class OutboxService extends RemoteDelivery {
     return rows.map((row) => row.from_user_id);
   }
 
-  /** Pending rows to a server, oldest first: what a recovered destination gets at once. */
   /**
    * Pending rows to a server, oldest first, a page after `after`. The position is (created_at as text, id): a whole
    * batch shares one created_at, and a JS Date would cut it to milliseconds.
@@ -466,9 +469,9 @@ export class OutboxService extends RemoteDelivery {
     server: string,
     limit: number,
     after?: OutboxPosition,
-  ): Promise<(OutboxPosition & { id: string })[]> {
+  ): Promise<(OutboxPosition & { kind: OutboxKind })[]> {
     return this.dataSource.query(
-      `SELECT id, created_at::text AS "createdAt" FROM federation_message_outbox
+      `SELECT id, created_at::text AS "createdAt", kind FROM federation_message_outbox
        WHERE status = 'pending' AND recipient_server = $1 AND (claimed_until IS NULL OR claimed_until < now())
          AND (created_at, id) > (COALESCE($3::timestamptz, '-infinity'), COALESCE($4::uuid, '00000000-0000-0000-0000-000000000000'))
        ORDER BY created_at, id LIMIT $2`,

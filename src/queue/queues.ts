@@ -13,5 +13,8 @@ export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
 /** Payload of a federation delivery job; the job id is the same outbox id. */
 export interface FederationDeliveryJob {
   outboxId: string;
+  /** The row's destination and kind, so that the worker can claim it without reading it first (absent: read it). */
+  server?: string;
+  kind?: string;
 }
 export const FEDERATION_DELIVERY_JOB = 'deliver';
