@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
@@ -9,12 +10,15 @@ type ChangeListener = (userIds: string[]) => void;
 /**
  * Tells every process of the node that users' streams changed, after the change committed: Redis pub/sub when the
  * node has Redis, Postgres LISTEN/NOTIFY otherwise. A lost notice only delays a push (streams also poll), never
- * loses an event: the events themselves are in Postgres.
+ * loses an event: the events themselves are in Postgres. This process's own streams hear at once, not through the
+ * round trip to the bus: each notice names the process it came from, and a process skips its own.
  */
 export abstract class SyncBus {
   private readonly listeners = new Set<ChangeListener>();
   protected readonly logger = new Logger('SyncBus');
+  private readonly origin = `${ORIGIN_MARK}${randomUUID()}`;
 
+  /** Sends `encode`d notices to every process. */
   abstract publish(userIds: string[]): Promise<void>;
 
   onChange(listener: ChangeListener): () => void {
@@ -22,20 +26,37 @@ export abstract class SyncBus {
     return () => this.listeners.delete(listener);
   }
 
-  protected deliver(payload: string): void {
-    const userIds = payload.split('\n').filter(Boolean);
-    for (const listener of this.listeners) listener(userIds);
+  /** A notice: the origin on the first line, then one user id per line. */
+  protected encode(userIds: string[]): string {
+    return [this.origin, ...userIds].join('\n');
   }
 
-  /** Publishes, logging instead of failing: the write the notice is about has already committed. */
+  protected deliver(payload: string): void {
+    const lines = payload.split('\n').filter(Boolean);
+    // A first line that is not an origin comes from a process of an earlier version: all lines are user ids.
+    const origin = lines[0]?.startsWith(ORIGIN_MARK) ? lines.shift() : undefined;
+    if (origin !== this.origin) this.tell(lines);
+  }
+
+  /** Tells this process's streams, then publishes, logging instead of failing: the change has already committed. */
   async notify(userIds: string[]): Promise<void> {
+    const unique = [...new Set(userIds)];
+    if (unique.length === 0) return;
+    this.tell(unique);
     try {
-      await this.publish([...new Set(userIds)]);
+      await this.publish(unique);
     } catch (error) {
       this.logger.warn(`could not publish a sync notice: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+
+  private tell(userIds: string[]): void {
+    for (const listener of this.listeners) listener(userIds);
+  }
 }
+
+// User ids are addresses (`name@server`); no address starts with this.
+const ORIGIN_MARK = '~';
 
 @Injectable()
 export class RedisSyncBus extends SyncBus implements OnModuleInit, OnModuleDestroy {
@@ -61,7 +82,7 @@ export class RedisSyncBus extends SyncBus implements OnModuleInit, OnModuleDestr
   }
 
   async publish(userIds: string[]): Promise<void> {
-    await this.publisher.publish(this.channel, userIds.join('\n'));
+    await this.publisher.publish(this.channel, this.encode(userIds));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -115,7 +136,7 @@ export class PostgresSyncBus extends SyncBus implements OnModuleInit, OnModuleDe
         size += userIds[end++].length + 1;
       await this.publisher.query('SELECT pg_notify($1, $2)', [
         PG_CHANNEL,
-        userIds.slice(start, Math.max(end, start + 1)).join('\n'),
+        this.encode(userIds.slice(start, Math.max(end, start + 1))),
       ]);
       start = Math.max(end, start + 1);
     }
