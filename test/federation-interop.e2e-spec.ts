@@ -97,11 +97,20 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     expect(results.map((result) => result.statusCode)).toEqual([201, 409, 201]);
     const replay = await postBatch([first]);
     expect(replay.map((result) => result.status)).toEqual(['duplicate']);
+    // An id first used by a message that is refused (its sender is no friend) belongs to the next one.
+    const refused = message({ fromUserId: `yuri@${peer.name}`, content: 'from a stranger' });
+    const accepted = message({ id: refused.id, content: 'from a friend, same id' });
+    const mixed = await postBatch([refused, accepted]);
+    expect(mixed.map((result) => result.statusCode)).toEqual([403, 201]);
     const thread = await request(node.url).get(`/api/messages?friendUserId=${xena}`).set(bearer(bob)).expect(200);
     const stored = thread.body.items.filter((item: { id: string }) =>
-      [first.id, other.id].some((id) => id === item.id),
+      [first.id, other.id, accepted.id].some((id) => id === item.id),
     );
-    expect(stored.map((item: { content: string }) => item.content).sort()).toEqual(['another', 'first with this id']);
+    expect(stored.map((item: { content: string }) => item.content).sort()).toEqual([
+      'another',
+      'first with this id',
+      'from a friend, same id',
+    ]);
     expect(await countMessages(node, 'client_message_id = $1', [sameId.clientMessageId])).toBe(0);
   });
 

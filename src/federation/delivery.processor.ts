@@ -39,8 +39,8 @@ interface BatchResult {
 
 /**
  * Delivers one outbox row per job (with the oldest other pending messages to the same server when the peer takes
- * batches), mirrors the outcome into the rows, and throws when the row must be tried again so that BullMQ's attempts
- * and backoff apply.
+ * batches, or the other pending receipts to it), mirrors the outcome into the rows, and throws when the row must be
+ * tried again so that BullMQ's attempts and backoff apply.
  */
 @Processor(QUEUES.federationDelivery, { concurrency: 16 })
 export class DeliveryProcessor extends WorkerHost implements BeforeApplicationShutdown {
@@ -95,7 +95,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (outcome?.status !== 'pending' && claimedFull && row.kind === 'message') {
       await this.drainBacklog(row.recipientServer);
     }
-    if (!outcome) return; // another worker holds the row in its batch
+    if (!outcome) return; // the row was sent already, or another worker holds it
     if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error ?? 'delivery failed');
     if (outcome.status === 'pending') throw new Error(outcome.error ?? 'delivery will be retried');
   }
@@ -128,11 +128,16 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     try {
       peer = await this.peers.peer(server);
     } catch (error) {
-      const failure =
-        error instanceof PeerForbiddenError
-          ? () => ({ status: 'failed' as const, httpStatus: null, error: error.message })
-          : await this.unreachable(server, error);
-      return outcome(await this.alone(row, (claimed) => this.settle(row.id, [claimed], failure)));
+      // Only a row still ours to send counts against the destination (its job may come after a batch took it).
+      return outcome(
+        await this.alone(row, async (claimed) => {
+          const failure =
+            error instanceof PeerForbiddenError
+              ? () => ({ status: 'failed' as const, httpStatus: null, error: error.message })
+              : await this.unreachable(server, error);
+          return this.settle(row.id, [claimed], failure);
+        }),
+      );
     }
     const capability = REQUIRED_CAPABILITY[row.kind];
     if (capability && !peer.capabilities.includes(capability))
@@ -165,7 +170,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     return row.kind === 'message' && peer.capabilities.includes('batch') ? MAX_BATCH : 1;
   }
 
-  /** One signed request for claimed rows (one row, or a batch of messages), and each row's outcome. */
+  /** One signed request for claimed rows (one row, a batch of messages, or gathered receipts), and each row's outcome. */
   private async sendClaimed(ownId: string, rows: ClaimedRow[], server: string): Promise<AttemptOutcome> {
     const request = deliveryRequest(rows, newId());
     const body = Buffer.from(JSON.stringify(request.body));

@@ -125,10 +125,15 @@ WITH own AS (
     AND kind = $5 AND recipient_server = $2 AND next_attempt_at <= now() AND id <> $1
   ORDER BY created_at
   LIMIT $3 - 1
-  FOR UPDATE SKIP LOCKED
-), picked AS (
+), fitting AS (
   SELECT id FROM (SELECT id, sum(weight) OVER (ORDER BY created_at, id) AS running FROM candidates) AS c
   WHERE running <= $3 - (SELECT weight FROM own)
+), picked AS (
+  -- Only the rows that fit are locked (and checked again under the lock): a row locked and left out would make its
+  -- own job, meeting the lock, give up as if another worker held it.
+  SELECT id FROM federation_message_outbox
+  WHERE id IN (SELECT id FROM fitting) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+  FOR UPDATE SKIP LOCKED
 ), claimed AS (
   UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
   WHERE o.id IN (SELECT id FROM own UNION ALL SELECT id FROM picked)

@@ -264,11 +264,14 @@ export class MessagesRepository {
       receiptsFrom,
     ]);
     const outcomes: InsertOutcome[] = messages.map(() => ({ kind: 'not-friends' }));
-    const indexById = new Map<string, number>();
-    // The first message with an id is the one a statement inserts (rows go in order; a repeated id conflicts).
-    messages.forEach((message, index) => indexById.set(message.id, indexById.get(message.id) ?? index));
     const byPart = (part: InsertedPart['part']) => rows.filter((row) => row.part === part);
-    for (const { ord } of byPart('allowed')) outcomes[Number(ord) - 1] = { kind: 'not-inserted' };
+    // Of the allowed messages sharing an id, the first is the one the statement inserted (in order; the rest conflict).
+    const indexById = new Map<string, number>();
+    for (const { ord } of byPart('allowed').sort((a, b) => Number(a.ord) - Number(b.ord))) {
+      const index = Number(ord) - 1;
+      outcomes[index] = { kind: 'not-inserted' };
+      if (!indexById.has(messages[index].id)) indexById.set(messages[index].id, index);
+    }
     for (const { part: _part, ord: _ord, outboxId: _id, outboxServer: _server, ...message } of byPart('inserted')) {
       outcomes[indexById.get(message.id)!] = { kind: 'inserted', message };
     }

@@ -25,6 +25,8 @@ export class SyncStream implements BeforeApplicationShutdown {
     let again = false;
     let closed = false;
     const retries: NodeJS.Timeout[] = [];
+    // Messages written to the stream whose delivery receipts could not be staged yet: tried again on the next pump.
+    let unacknowledged: string[] = [];
 
     response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -50,9 +52,11 @@ export class SyncStream implements BeforeApplicationShutdown {
             for (const event of page.events) {
               response.write(`id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
             }
-            await this.sync.acknowledgeFetched(userId, fetchedFromAfar);
             delivered += page.events.length;
             position = this.sync.parseCursor(page.cursor);
+            unacknowledged = [...unacknowledged, ...fetchedFromAfar];
+            await this.sync.acknowledgeFetched(userId, unacknowledged);
+            unacknowledged = [];
             if (!page.hasMore) break;
           }
         } while (again && !closed);
