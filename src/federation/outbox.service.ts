@@ -116,24 +116,22 @@ const CLAIM_SQL = preparedStatement(
   'outbox_claim',
   `
 WITH own AS (
+  -- Waits (briefly) rather than skipping when another claim has the row locked: that claim may leave it out, and
+  -- then it is this job's to send. After the wait the row is seen as that claim left it (leased or not).
   SELECT id, ${ROW_WEIGHT} AS weight FROM federation_message_outbox
   WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
-  FOR UPDATE SKIP LOCKED
+  FOR UPDATE
 ), candidates AS (
+  -- Rows another claim is taking are skipped, so that concurrent workers take disjoint batches.
   SELECT id, created_at, ${ROW_WEIGHT} AS weight FROM federation_message_outbox
   WHERE EXISTS (SELECT 1 FROM own) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
     AND kind = $5 AND recipient_server = $2 AND next_attempt_at <= now() AND id <> $1
   ORDER BY created_at
   LIMIT $3 - 1
-), fitting AS (
+  FOR UPDATE SKIP LOCKED
+), picked AS (
   SELECT id FROM (SELECT id, sum(weight) OVER (ORDER BY created_at, id) AS running FROM candidates) AS c
   WHERE running <= $3 - (SELECT weight FROM own)
-), picked AS (
-  -- Only the rows that fit are locked (and checked again under the lock): a row locked and left out would make its
-  -- own job, meeting the lock, give up as if another worker held it.
-  SELECT id FROM federation_message_outbox
-  WHERE id IN (SELECT id FROM fitting) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
-  FOR UPDATE SKIP LOCKED
 ), claimed AS (
   UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
   WHERE o.id IN (SELECT id FROM own UNION ALL SELECT id FROM picked)
