@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../src/config/app-config';
 import { startNode } from '../src/node';
-import { freePort } from './support/test-node';
+import { freePort } from './support/services';
 
 describe('a node with no DATABASE_URL and no REDIS_URL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mylife-embedded-'));

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { Client } from 'pg';
 import { DeliveryProcessor } from '../src/federation/delivery.processor';
 import { bearer } from './support/factories';
-import { befriendAcross, eventually, resident, Resident, startFederatedNode } from './support/federation';
+import { eventually, friendsAcross, resident, Resident, startFederatedNode } from './support/federation';
 import { startSecondProcess, TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 
 const DISPATCH_KEY = 'dispatch-key-0123456789abcdef';
@@ -12,12 +12,7 @@ describe('dispatch, several workers, and outbound safety', () => {
   let alice: Resident, bob: Resident;
 
   beforeAll(async () => {
-    [nodeA, nodeB] = await Promise.all([
-      startFederatedNode({ MYLIFE_FEDERATION_DISPATCH_KEY: DISPATCH_KEY }),
-      startFederatedNode(),
-    ]);
-    [alice, bob] = await Promise.all([resident(nodeA, 'alice'), resident(nodeB, 'bob')]);
-    await befriendAcross(alice, bob);
+    ({ nodeA, nodeB, alice, bob } = await friendsAcross({ MYLIFE_FEDERATION_DISPATCH_KEY: DISPATCH_KEY }));
   });
   afterAll(async () => {
     await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { bearer } from './support/factories';
-import { befriendAcross, eventually, resident, Resident, startFederatedNode } from './support/federation';
+import { eventually, friendsAcross, Resident } from './support/federation';
 import { deleteRedisKeys, testServices } from './support/services';
 import { TestNode } from './support/test-node';
 
@@ -49,10 +49,7 @@ describe('federation through outages', () => {
   let alice: Resident, bob: Resident;
 
   beforeAll(async () => {
-    [nodeA, nodeB] = await Promise.all([startFederatedNode(), startFederatedNode()]);
-    alice = await resident(nodeA, 'alice');
-    bob = await resident(nodeB, 'bob');
-    await befriendAcross(alice, bob);
+    ({ nodeA, nodeB, alice, bob } = await friendsAcross());
   });
   afterAll(async () => {
     await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);

@@ -6,6 +6,7 @@ import { bearer } from './support/factories';
 import {
   befriendAcross,
   eventually,
+  friendsAcross,
   resident,
   Resident,
   sendAcross,
@@ -273,14 +274,8 @@ describe('receipts of messages fetched one by one', () => {
   let alice: Resident, bob: Resident;
 
   beforeAll(async () => {
-    [nodeA, nodeB] = await Promise.all([
-      startFederatedNode(),
-      // A window wide enough that a slow machine still fetches all three pages within it.
-      startFederatedNode({ MYLIFE_FEDERATION_RECEIPTS_GATHER_MS: '2000' }),
-    ]);
-    alice = await resident(nodeA, 'alice');
-    bob = await resident(nodeB, 'bob');
-    await befriendAcross(alice, bob);
+    // A window wide enough that a slow machine still fetches all three pages within it.
+    ({ nodeA, nodeB, alice, bob } = await friendsAcross({}, { MYLIFE_FEDERATION_RECEIPTS_GATHER_MS: '2000' }));
   });
   afterAll(async () => {
     await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);

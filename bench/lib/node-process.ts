@@ -1,39 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { Client } from 'pg';
-import { deleteKeysWithPrefix } from '../../test/support/services';
+import {
+  createDatabase,
+  deleteKeysWithPrefix,
+  dropDatabase,
+  freePort,
+  withDatabase,
+} from '../../test/support/services';
 
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-export async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A node run as its own process (`npm start`'s command), as an operator runs it, so its RSS is its own. */
 export class NodeProcess {
@@ -82,7 +59,7 @@ export class NodeProcess {
     extraEnv: Record<string, string> = {},
   ) {
     const node = new NodeProcess(root, name, await freePort(), serverDatabaseUrl, redisUrl, extraEnv);
-    await adminQuery(serverDatabaseUrl, `CREATE DATABASE "${node.databaseName}"`);
+    await createDatabase(node.databaseName, serverDatabaseUrl);
     return node;
   }
 
@@ -166,7 +143,7 @@ export class NodeProcess {
   /** Stops the node and drops what it left: its database and its queue keys in Redis. */
   async destroy(serverDatabaseUrl: string): Promise<void> {
     await this.stop();
-    await adminQuery(serverDatabaseUrl, `DROP DATABASE IF EXISTS "${this.databaseName}" WITH (FORCE)`);
+    await dropDatabase(this.databaseName, serverDatabaseUrl);
     if (this.env.REDIS_URL) await deleteKeysWithPrefix(this.env.REDIS_URL, this.env.MYLIFE_QUEUE_PREFIX);
   }
 }

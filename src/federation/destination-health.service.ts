@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { FederationDeliveryJob, QUEUES } from '../queue/queues';
 import { DestinationEntity } from './destination.entity';
 import { FederationHttpClient } from './http/federation-http.client';
 import { OutboxPosition, OutboxService } from './outbox.service';
@@ -136,11 +136,8 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
         if (state === 'delayed') await job!.promote();
         else if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
           await job?.remove().catch(() => undefined);
-          await this.queue.add(
-            FEDERATION_DELIVERY_JOB,
-            { outboxId: id, server, kind },
-            { ...this.outbox.jobOptions, jobId: id },
-          );
+          const { name, data, opts } = this.outbox.deliveryJob({ id, recipientServer: server, kind });
+          await this.queue.add(name, data, opts);
         }
       }
       flushed += rows.length;

@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { FederationDeliveryJob, QUEUES } from '../queue/queues';
 import { OutboxPosition, OutboxService } from './outbox.service';
 import { OutboxKind } from './outbox.entity';
 
@@ -65,11 +65,12 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
         if (rows.length === 0) break;
         const now = Date.now();
         await this.queue.addBulk(
-          rows.map((row) => ({
-            name: FEDERATION_DELIVERY_JOB,
-            data: { outboxId: row.id, server: row.server, kind: row.kind },
-            opts: { ...this.outbox.jobOptions, jobId: row.id, delay: Math.max(0, row.nextAttemptAt.getTime() - now) },
-          })),
+          rows.map((row) =>
+            this.outbox.deliveryJob(
+              { id: row.id, recipientServer: row.server, kind: row.kind },
+              Math.max(0, row.nextAttemptAt.getTime() - now),
+            ),
+          ),
         );
         offered += rows.length;
         if (rows.length < PAGE) break;

@@ -193,15 +193,23 @@ export class OutboxService extends RemoteDelivery {
     super();
   }
 
-  get jobOptions(): JobsOptions {
+  /**
+   * The BullMQ job of one outbox row: named after the row, and naming its server and kind so that the worker can
+   * claim it straight away. Every place that schedules a row builds its job here.
+   */
+  deliveryJob(row: OutboxTarget, delayMs = 0) {
     const { maxAttempts, backoffBaseMs } = this.config.federation;
-    return {
+    const opts: JobsOptions = {
+      jobId: row.id,
+      delay: delayMs,
       attempts: maxAttempts,
       backoff: { type: 'exponential', delay: backoffBaseMs, jitter: 0.5 },
       removeOnComplete: true,
       // The row is the source of truth; a failed job kept in the queue would block the reconciler's re-enqueue.
       removeOnFail: true,
     };
+    const data: FederationDeliveryJob = { outboxId: row.id, server: row.recipientServer, kind: row.kind };
+    return { name: FEDERATION_DELIVERY_JOB, data, opts };
   }
 
   async stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<StagedDelivery[]> {
@@ -229,33 +237,27 @@ export class OutboxService extends RemoteDelivery {
    */
   async dispatch(staged: StagedDelivery[]): Promise<void> {
     if (staged.length === 0) return;
-    const jobIds: string[] = [];
-    const batched = new Map<string, string[]>();
+    const scheduled: StagedDelivery[] = [];
+    const batched = new Map<string, StagedDelivery[]>();
     for (const delivery of staged) {
       if (delivery.kind === 'message' && this.peers.known(delivery.recipientServer)?.capabilities.includes('batch')) {
-        batched.set(delivery.recipientServer, [...(batched.get(delivery.recipientServer) ?? []), delivery.id]);
+        batched.set(delivery.recipientServer, [...(batched.get(delivery.recipientServer) ?? []), delivery]);
       } else {
-        jobIds.push(delivery.id);
+        scheduled.push(delivery);
       }
     }
-    for (const ids of batched.values()) {
-      for (let start = 0; start < ids.length; start += MAX_BATCH) jobIds.push(ids[start]);
+    for (const rows of batched.values()) {
+      for (let start = 0; start < rows.length; start += MAX_BATCH) scheduled.push(rows[start]);
     }
     // A receipts row waits a moment: the receipts of messages fetched or read one by one (each SSE page stages a
     // row) then travel in one request instead of one each.
     const { receiptsGatherMs } = this.config.federation;
-    const receipts = new Set(staged.filter((delivery) => delivery.kind === 'receipts').map((delivery) => delivery.id));
-    const targets = new Map(staged.map((delivery) => [delivery.id, delivery]));
     try {
       await this.queue.addBulk(
-        jobIds.map((id) => ({
-          name: FEDERATION_DELIVERY_JOB,
-          data: { outboxId: id, server: targets.get(id)!.recipientServer, kind: targets.get(id)!.kind },
-          opts: { ...this.jobOptions, jobId: id, ...(receipts.has(id) ? { delay: receiptsGatherMs } : {}) },
-        })),
+        scheduled.map((row) => this.deliveryJob(row, row.kind === 'receipts' ? receiptsGatherMs : 0)),
       );
     } catch (error) {
-      this.logger.warn(`could not enqueue ${jobIds.length} deliveries now (the reconciler will): ${String(error)}`);
+      this.logger.warn(`could not enqueue ${scheduled.length} deliveries now (the reconciler will): ${String(error)}`);
     }
   }
 

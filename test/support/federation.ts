@@ -45,6 +45,17 @@ export async function eventually<T>(
   }
 }
 
+/** Two nodes on loopback, each with its overrides of the settings above, and alice@A and bob@B friends. */
+export async function friendsAcross(
+  envA: Record<string, string | undefined> = {},
+  envB: Record<string, string | undefined> = {},
+): Promise<{ nodeA: TestNode; nodeB: TestNode; alice: Resident; bob: Resident }> {
+  const [nodeA, nodeB] = await Promise.all([startFederatedNode(envA), startFederatedNode(envB)]);
+  const [alice, bob] = await Promise.all([resident(nodeA, 'alice'), resident(nodeB, 'bob')]);
+  await befriendAcross(alice, bob);
+  return { nodeA, nodeB, alice, bob };
+}
+
 /** `a` invites `b` across servers, `b` accepts on their own node, and both nodes agree they are friends. */
 export async function befriendAcross(a: Resident, b: Resident): Promise<string> {
   const sent = await request(a.node.url)

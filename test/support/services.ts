@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import Redis from 'ioredis';
+import { createServer } from 'node:net';
 
 /** Where the test suite finds its services; global-setup.ts decides and passes them to the workers by environment. */
 export const testServices = {
@@ -51,25 +52,36 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export async function createDatabase(name: string): Promise<string> {
-  const client = new Client({ connectionString: testServices.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await client.end();
-  }
-  return withDatabase(testServices.databaseUrl, name);
+/** Creates a database on the suite's server (or `serverUrl`, as the bench does); answers its URL. */
+export async function createDatabase(name: string, serverUrl = testServices.databaseUrl): Promise<string> {
+  await onServer(serverUrl, `CREATE DATABASE "${name}"`);
+  return withDatabase(serverUrl, name);
 }
 
-export async function dropDatabase(name: string): Promise<void> {
-  const client = new Client({ connectionString: testServices.databaseUrl });
+export async function dropDatabase(name: string, serverUrl = testServices.databaseUrl): Promise<void> {
+  await onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.query(sql);
   } finally {
     await client.end();
   }
+}
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function deleteRedisKeys(prefix: string): Promise<void> {

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config/app-config';
 import { RunningNode, startNode } from '../../src/node';
-import { createDatabase, deleteRedisKeys, dropDatabase, testServices } from './services';
+import { createDatabase, deleteRedisKeys, dropDatabase, freePort, testServices } from './services';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -14,17 +13,6 @@ export interface TestNode extends RunningNode {
   restart(): Promise<void>;
   /** Stops the node and drops its database and queue keys. */
   destroy(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
