@@ -99,6 +99,31 @@ describe('direct messages', () => {
     expect(await countRows(`SELECT count(*) FROM sync_events WHERE message_id = $1`, [responses[0].body.id])).toBe(2);
   });
 
+  it('answers each of many concurrent single sends with its own outcome, every 201 stored with its events', async () => {
+    const sends = [
+      ...Array.from({ length: 30 }, (_, i) => ({
+        toUserId: 'carol',
+        content: `together ${i}`,
+        clientMessageId: `together-${i}`,
+      })),
+      { toUserId: 'mallory', content: 'not a friend', clientMessageId: 'together-mallory' },
+      { toUserId: 'carol', content: 'x'.repeat(70_000), clientMessageId: 'together-large' },
+      { toUserId: 'nobody', content: 'no such user', clientMessageId: 'together-nobody' },
+    ];
+    const responses = await Promise.all(
+      sends.map((body) => request(node.url).post('/api/messages').set(bearer(alice)).send(body)),
+    );
+    expect(responses.map((response) => response.status)).toEqual([...Array(30).fill(201), 403, 413, 404]);
+    expect(responses.slice(0, 30).map((response) => response.body.content)).toEqual(
+      sends.slice(0, 30).map((send) => send.content),
+    );
+    const ids = responses.slice(0, 30).map((response) => response.body.id);
+    expect(new Set(ids).size).toBe(30);
+    expect(await countRows(`SELECT count(*) FROM friend_messages WHERE id = ANY($1::uuid[])`, [ids])).toBe(30);
+    expect(await countRows(`SELECT count(*) FROM sync_events WHERE message_id = ANY($1::uuid[])`, [ids])).toBe(60);
+    expect(await countRows(`SELECT count(*) FROM friend_messages WHERE client_message_id LIKE 'together-%'`)).toBe(30);
+  });
+
   it('keeps clientMessageId per sender: the same id from another sender is another message, a changed body is 409', async () => {
     const fromAlice = await sendMessage(node, alice, bob, 'same id', 'shared-id');
     const fromBob = await sendMessage(node, bob, alice, 'same id', 'shared-id');

@@ -17,7 +17,7 @@ export function isUniqueViolation(error: unknown): boolean {
 
 @Injectable()
 export class AccountsService {
-  private readonly known = new LRUCache<string, true>({ max: 100_000 });
+  private readonly known = new LRUCache<string, true>({ max: 10_000 });
 
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,

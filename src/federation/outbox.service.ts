@@ -180,7 +180,7 @@ export interface AttemptOutcome {
 export class OutboxService extends RemoteDelivery {
   private readonly logger = new Logger('FederationOutbox');
   /** Rows this process saw sent: their jobs (after a batch took them) end without asking the database. */
-  private readonly settled = new LRUCache<string, true>({ max: 100_000 });
+  private readonly settled = new LRUCache<string, true>({ max: 10_000 });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,

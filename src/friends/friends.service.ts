@@ -40,7 +40,7 @@ export interface InviteResult {
 
 @Injectable()
 export class FriendsService {
-  private readonly recentFriends = new LRUCache<string, true>({ max: 50_000, ttl: FRIENDSHIP_MEMORY_MS });
+  private readonly recentFriends = new LRUCache<string, true>({ max: 10_000, ttl: FRIENDSHIP_MEMORY_MS });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,

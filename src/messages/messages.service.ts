@@ -13,9 +13,10 @@ import { AccountsService } from '../accounts/accounts.service';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { errorBody } from '../common/http-exception.filter';
 import { newId } from '../common/ids';
+import { KeyedBatcher } from '../common/keyed-batcher';
 import { RemoteDelivery } from '../common/remote-delivery.port';
 import { SyncBus } from '../sync/sync-bus';
-import { MAX_CONTENT_BYTES } from './dto/messages.dto';
+import { MAX_BATCH_MESSAGES, MAX_CONTENT_BYTES } from './dto/messages.dto';
 import { ContentType, conversationKey, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
 import { InsertOutcome, MessagesRepository, NewMessage } from './messages.repository';
@@ -61,9 +62,18 @@ export class MessagesService {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
+  /**
+   * Single sends of one sender that arrive while an earlier one is being stored go together into the next statement;
+   * each still answers only once its own message is committed.
+   */
+  private readonly singleSends = new KeyedBatcher<SendMessageInput, SendOutcome>(
+    (sender, inputs) => this.sendMany(sender, inputs),
+    MAX_BATCH_MESSAGES,
+  );
+
   /** Stores a message to a friend; idempotent per (sender, clientMessageId). */
   async send(sender: string, input: SendMessageInput): Promise<SendResult> {
-    const [outcome] = await this.sendMany(sender, [input]);
+    const outcome = await this.singleSends.submit(sender, input);
     if (outcome.message) return { message: outcome.message, created: outcome.status === 201 };
     throw new HttpException(errorBody(outcome.status, outcome.error!), outcome.status);
   }
