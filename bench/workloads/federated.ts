@@ -40,8 +40,20 @@ async function untilAllInSync(follower: SyncFollower, tag: string, count: number
   return { duplicated };
 }
 
-/** W1 (a): a burst of single POSTs on A, until all are in bob's sync on B. */
+/** Messages sent (and delivered) before W1a's measured burst, so that it measures a running node, not a cold one. */
+const WARM_UP_MESSAGES = 1000;
+
+/**
+ * W1 (a): a burst of single POSTs on A, until all are in bob's sync on B. A warm-up burst goes first, uncounted: the
+ * nodes run right after boot, and their first requests pay for the JIT and for preparing each pooled connection's
+ * statements, which a node that has been up for a while has long paid.
+ */
 export async function burstOfPosts(pair: Pair, count: number): Promise<void> {
+  const warmUp = Math.min(WARM_UP_MESSAGES, count);
+  const warmUpFollower = new SyncFollower(pair.bob);
+  await warmUpFollower.skipToEnd();
+  await postMessages(pair, warmUp, 100, 'warm-up');
+  await untilAllInSync(warmUpFollower, 'warm-up', warmUp, 120_000);
   const follower = new SyncFollower(pair.bob);
   await follower.skipToEnd();
   pair.nodeA.resetPeak();
@@ -58,7 +70,7 @@ export async function burstOfPosts(pair: Pair, count: number): Promise<void> {
     unit: 'msg/s',
     target: '≥ 2000',
     met: count / seconds >= 2000,
-    detail: { messages: count, seconds: round(seconds), duplicated },
+    detail: { messages: count, seconds: round(seconds), duplicated, warmUpMessages: warmUp },
   });
   for (const [name, node] of [
     ['A', pair.nodeA],
