@@ -1,6 +1,9 @@
 import request from 'supertest';
 import { Client } from 'pg';
+import { MessagesRepository } from '../src/messages/messages.repository';
+import { MessagesService } from '../src/messages/messages.service';
 import { bearer, befriend, sendMessage, signUp, TestUser } from './support/factories';
+import { eventually } from './support/federation';
 import { startTestNode, TestNode } from './support/test-node';
 
 describe('direct messages', () => {
@@ -122,6 +125,87 @@ describe('direct messages', () => {
     expect(await countRows(`SELECT count(*) FROM friend_messages WHERE id = ANY($1::uuid[])`, [ids])).toBe(30);
     expect(await countRows(`SELECT count(*) FROM sync_events WHERE message_id = ANY($1::uuid[])`, [ids])).toBe(60);
     expect(await countRows(`SELECT count(*) FROM friend_messages WHERE client_message_id LIKE 'together-%'`)).toBe(30);
+  });
+
+  /**
+   * Holds alice's stream head from another connection, so that her next send waits in Postgres; the sends made
+   * meanwhile queue behind it and go together into the next statement once `release` is called.
+   */
+  const whileAliceIsBlocked = async (sends: Record<string, string>[]) => {
+    const service = node.app.get(MessagesService);
+    const queued = jest.spyOn(service, 'send');
+    const lock = new Client({ connectionString: node.config.databaseUrl! });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('SELECT 1 FROM sync_heads WHERE user_id = $1 FOR UPDATE', [alice.address]);
+      const post = (body: Record<string, string>) =>
+        request(node.url)
+          .post('/api/messages')
+          .set(bearer(alice))
+          .send(body)
+          .then((response) => response);
+      const first = post({ toUserId: 'carol', content: 'first, held', clientMessageId: `held-${Date.now()}` });
+      await eventually(async () => (await lock.query(`SELECT 1 FROM pg_locks WHERE NOT granted`)).rowCount! > 0);
+      const rest = sends.map(post);
+      await eventually(async () => queued.mock.calls.length === sends.length + 1);
+      await lock.query('COMMIT');
+      return { first: await first, rest: await Promise.all(rest) };
+    } finally {
+      queued.mockRestore();
+      await lock.end();
+    }
+  };
+
+  it('stores the sends that queued behind a sender’s statement in one statement, each with its own answer', async () => {
+    const repository = node.app.get(MessagesRepository);
+    const statements = jest.spyOn(repository, 'insertMany');
+    await sendMessage(node, alice, carol, 'already here', 'queued-replay');
+    try {
+      const { first, rest } = await whileAliceIsBlocked([
+        { toUserId: 'carol', content: 'queued 1', clientMessageId: 'queued-1' },
+        { toUserId: 'carol', content: 'already here', clientMessageId: 'queued-replay' },
+        { toUserId: 'carol', content: 'changed', clientMessageId: 'queued-replay' },
+        { toUserId: 'carol', content: 'queued 2', clientMessageId: 'queued-2' },
+        { toUserId: 'carol', content: 'queued 2', clientMessageId: 'queued-2' },
+      ]);
+      expect(first.status).toBe(201);
+      expect(rest.map((response) => response.status)).toEqual([201, 200, 409, 201, 200]);
+      expect(rest[4].body.id).toBe(rest[3].body.id);
+      expect(statements.mock.calls.map(([messages]) => messages.length).slice(-2)).toEqual([1, 5]);
+      expect(await countRows(`SELECT count(*) FROM friend_messages WHERE client_message_id LIKE 'queued-%'`)).toBe(3);
+    } finally {
+      statements.mockRestore();
+    }
+  });
+
+  it('answers 201 once for each message when its statement committed but what followed failed', async () => {
+    const service = node.app.get(MessagesService);
+    const realOriginals = service.originals.bind(service);
+    let failed = false;
+    // The connection is lost after the commit, while the batch's replays are being looked up.
+    const originals = jest.spyOn(service, 'originals').mockImplementation(async (keys) => {
+      if (!failed && keys.length > 0) {
+        failed = true;
+        throw new Error('connection lost after the commit');
+      }
+      return realOriginals(keys);
+    });
+    await sendMessage(node, alice, carol, 'sent before', 'after-commit-replay');
+    try {
+      const { rest } = await whileAliceIsBlocked([
+        { toUserId: 'carol', content: 'without a client id' },
+        { toUserId: 'carol', content: 'sent before', clientMessageId: 'after-commit-replay' },
+        { toUserId: 'carol', content: 'with a client id', clientMessageId: 'after-commit-new' },
+      ]);
+      expect(failed).toBe(true);
+      expect(rest.map((response) => response.status)).toEqual([201, 200, 201]);
+      expect(await countRows(`SELECT count(*) FROM friend_messages WHERE content = 'without a client id'`)).toBe(1);
+      expect(await countRows(`SELECT count(*) FROM friend_messages WHERE content = 'with a client id'`)).toBe(1);
+      expect(rest[0].body.id).toEqual(expect.any(String));
+    } finally {
+      originals.mockRestore();
+    }
   });
 
   it('keeps clientMessageId per sender: the same id from another sender is another message, a changed body is 409', async () => {

@@ -34,6 +34,9 @@ export interface SendResult {
   created: boolean;
 }
 
+/** A single send waiting for its sender's next statement, its ids fixed. */
+type QueuedSend = SendMessageInput & { id: string; clientMessageId: string };
+
 /** The outcome of one message of a batch: the HTTP status the single send would have answered. */
 export interface SendOutcome {
   status: number;
@@ -64,16 +67,23 @@ export class MessagesService {
 
   /**
    * Single sends of one sender that arrive while an earlier one is being stored go together into the next statement;
-   * each still answers only once its own message is committed.
+   * each still answers only once its own message is committed. The next statement of the sender does not wait for
+   * the streams and deliveries of the previous one to be told.
    */
-  private readonly singleSends = new KeyedBatcher<SendMessageInput, SendOutcome>(
-    (sender, inputs) => this.sendMany(sender, inputs),
+  private readonly singleSends = new KeyedBatcher<QueuedSend, { outcome: SendOutcome; announced: Promise<void> }>(
+    async (sender, sends) => {
+      const { outcomes, announced } = await this.store(sender, sends);
+      return outcomes.map((outcome) => ({ outcome, announced }));
+    },
     MAX_BATCH_MESSAGES,
   );
 
   /** Stores a message to a friend; idempotent per (sender, clientMessageId). */
   async send(sender: string, input: SendMessageInput): Promise<SendResult> {
-    const outcome = await this.singleSends.submit(sender, input);
+    // Ids are fixed before queueing: if a batch fails after its commit, storing a message again is a replay.
+    const queued: QueuedSend = { ...input, id: newId(), clientMessageId: input.clientMessageId ?? newId() };
+    const { outcome, announced } = await this.singleSends.submit(sender, queued);
+    await announced;
     if (outcome.message) return { message: outcome.message, created: outcome.status === 201 };
     throw new HttpException(errorBody(outcome.status, outcome.error!), outcome.status);
   }
@@ -83,6 +93,16 @@ export class MessagesService {
    * transaction. Each message gets its own outcome: one refused message does not refuse the others.
    */
   async sendMany(sender: string, inputs: SendMessageInput[]): Promise<SendOutcome[]> {
+    const { outcomes, announced } = await this.store(sender, inputs);
+    await announced;
+    return outcomes;
+  }
+
+  /** {@link sendMany} up to the commit; `announced` settles once the changed streams and deliveries have been told. */
+  private async store(
+    sender: string,
+    inputs: (SendMessageInput & { id?: string })[],
+  ): Promise<{ outcomes: SendOutcome[]; announced: Promise<void> }> {
     const outcomes: SendOutcome[] = new Array(inputs.length);
     const candidates: { index: number; message: NewMessage }[] = [];
     const recipients = new Map<string, Promise<string>>();
@@ -97,7 +117,7 @@ export class MessagesService {
         outcomes[index] = outcomeOf(error);
       }
     }
-    if (candidates.length === 0) return outcomes;
+    if (candidates.length === 0) return { outcomes, announced: Promise.resolve() };
     const messages = candidates.map((candidate) => candidate.message);
     const stored = await this.messages.insertMany(messages, this.localParties(messages));
     const staged = stored.flatMap((result) =>
@@ -107,11 +127,11 @@ export class MessagesService {
     const changed = stored.flatMap((result) =>
       result.kind === 'inserted' ? [result.message.fromUserId, result.message.toUserId] : [],
     );
-    await Promise.all([
+    const announced = Promise.all([
       this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
       this.remote.dispatch(staged),
-    ]);
-    return outcomes;
+    ]).then(() => undefined);
+    return { outcomes, announced };
   }
 
   /** Turns storage results into HTTP outcomes: a repeated client id answers with the original, or 409. */
@@ -138,6 +158,11 @@ export class MessagesService {
         };
       } else {
         const original = originals.get(`${message.fromUserId} ${message.clientMessageId}`);
+        // The very message, stored by an earlier try of its batch that failed after the commit.
+        if (original?.id === message.id) {
+          outcomes[index] = { status: 201, message: original };
+          continue;
+        }
         const same =
           original?.toUserId === message.toUserId &&
           original.content === message.content &&
