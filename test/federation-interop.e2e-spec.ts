@@ -114,6 +114,28 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     expect(await countMessages(node, 'client_message_id = $1', [sameId.clientMessageId])).toBe(0);
   });
 
+  it('marks messages fetched by bob’s device, and stages no delivery receipts for a node that takes none', async () => {
+    const sent = message({ content: 'fetched from a plain node' });
+    expect((await peer.deliver(node.url, sent)).status).toBe(201);
+    const page = await request(node.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
+    expect(page.body.events.some((event: { data: { id?: string } }) => event.data.id === sent.id)).toBe(true);
+    const db = new Client({ connectionString: node.config.databaseUrl! });
+    await db.connect();
+    try {
+      const fetched = await db.query(`SELECT fetched_at FROM federation_inbox_receipts WHERE message_id = $1`, [
+        sent.id,
+      ]);
+      expect(fetched.rows).toEqual([{ fetched_at: expect.any(Date) }]);
+      const receipts = await db.query(
+        `SELECT count(*)::int AS count FROM federation_message_outbox WHERE kind = 'receipts' AND recipient_server = $1`,
+        [peer.name],
+      );
+      expect(receipts.rows[0].count).toBe(0);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('refuses a tampered body, a wrong key, a timestamp 31 s off and an unknown server with 401', async () => {
     const refused = async (options: Parameters<PlainPeer['deliver']>[2]) => {
       const sent = message();

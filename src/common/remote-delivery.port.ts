@@ -20,11 +20,17 @@ export interface StagedDelivery {
   recipientServer: string;
 }
 
+/** A message from another server that its recipient's device now holds. */
+export interface FetchedMessage {
+  id: string;
+  fromUserId: string;
+}
+
 export abstract class RemoteDelivery {
   abstract stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<StagedDelivery[]>;
   abstract dispatch(staged: StagedDelivery[]): Promise<void>;
   /** A device of `viewer` fetched these messages (sync or SSE): their senders' nodes get a delivery receipt, once. */
-  abstract messagesFetched(viewer: string, messageIds: string[]): Promise<void>;
+  abstract messagesFetched(viewer: string, messages: FetchedMessage[]): Promise<void>;
   /** A message from another server was read: its sender's node gets a read receipt, staged in the read's transaction. */
   abstract stageReadReceipt(
     manager: EntityManager,

@@ -6,7 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager } from 'typeorm';
 import { serverOf } from '../common/address';
 import { newId } from '../common/ids';
-import { RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
+import { FetchedMessage, RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
@@ -101,6 +101,36 @@ WITH found AS (
   FROM acked a CROSS JOIN LATERAL (SELECT from_user_id FROM friend_messages m WHERE m.id = a.message_id LIMIT 1) AS m
 ),${appendEventsSql('acked_events')}
 SELECT DISTINCT user_id AS from_user_id FROM acked_events`,
+);
+
+/** Receipts in one `receipts` row of the outbox. */
+const RECEIPTS_PER_ROW = 500;
+
+/**
+ * Messages a device of their recipient ($3) fetched: marks them fetched and stages their delivery receipts, one
+ * `receipts` row per sending server and ${RECEIPTS_PER_ROW} receipts, in one statement (no transaction around two).
+ * $2: sending servers known to take no receipts (plain MyLife nodes); $4: the receipts' time.
+ */
+const MESSAGES_FETCHED_SQL = preparedStatement(
+  'outbox_messages_fetched',
+  `
+WITH fetched AS (
+  UPDATE federation_inbox_receipts SET fetched_at = now()
+  WHERE message_id = ANY ($1::uuid[]) AND fetched_at IS NULL
+  RETURNING sender_server, client_message_id, from_user_id
+), chunked AS (
+  SELECT *, (row_number() OVER (PARTITION BY sender_server ORDER BY client_message_id) - 1) / ${RECEIPTS_PER_ROW} AS chunk
+  FROM fetched
+  WHERE NOT (sender_server = ANY ($2::varchar[]))
+)
+INSERT INTO federation_message_outbox (id, kind, recipient_server, payload, status)
+SELECT gen_random_uuid(), 'receipts', sender_server,
+  jsonb_build_object('receipts', jsonb_agg(jsonb_build_object('type', 'delivered', 'clientMessageId', client_message_id,
+    'fromUserId', from_user_id, 'toUserId', $3::varchar, 'at', $4::varchar) ORDER BY client_message_id)),
+  'pending'
+FROM chunked
+GROUP BY sender_server, chunk
+RETURNING id, recipient_server AS "recipientServer"`,
 );
 
 // A worker holds the rows it sends for this long; a crashed worker's rows are picked up again after it.
@@ -261,33 +291,17 @@ export class OutboxService extends RemoteDelivery {
     }
   }
 
-  /** Marks the messages fetched and stages their delivery receipts in the same transaction, then dispatches them. */
-  async messagesFetched(viewer: string, messageIds: string[]): Promise<void> {
-    const staged = await this.dataSource.transaction(async (manager) => {
-      // TypeORM answers an UPDATE with [rows, count].
-      const [fetched]: [{ sender_server: string; client_message_id: string; from_user_id: string }[], number] =
-        await manager.query(
-          `UPDATE federation_inbox_receipts SET fetched_at = now()
-           WHERE message_id = ANY($1::uuid[]) AND fetched_at IS NULL
-           RETURNING sender_server, client_message_id, from_user_id`,
-          [messageIds],
-        );
-      const at = new Date().toISOString();
-      return this.stageReceipts(
-        manager,
-        fetched.map((row) => ({
-          server: row.sender_server,
-          receipt: {
-            type: 'delivered',
-            clientMessageId: row.client_message_id,
-            fromUserId: row.from_user_id,
-            toUserId: viewer,
-            at,
-          },
-        })),
-      );
-    });
-    await this.dispatch(staged);
+  /** Marks the messages fetched and stages their delivery receipts (MESSAGES_FETCHED_SQL), then dispatches them. */
+  async messagesFetched(viewer: string, messages: FetchedMessage[]): Promise<void> {
+    const senders = new Set(messages.map((message) => serverOf(message.fromUserId)));
+    const withoutReceipts = [...senders].filter((server) => !this.takesReceipts(server));
+    const staged: Omit<StagedDelivery, 'kind'>[] = await runPrepared(this.dataSource, MESSAGES_FETCHED_SQL, [
+      messages.map((message) => message.id),
+      withoutReceipts,
+      viewer,
+      new Date().toISOString(),
+    ]);
+    await this.dispatch(staged.map((row) => ({ ...row, kind: 'receipts' as const })));
   }
 
   stageReadReceipt(
@@ -306,7 +320,7 @@ export class OutboxService extends RemoteDelivery {
   }
 
   /**
-   * One `receipts` row per sending server (500 receipts at most), inside the caller's transaction. A server this
+   * One `receipts` row per sending server (RECEIPTS_PER_ROW receipts at most), inside the caller's transaction. A server this
    * process knows to take no receipts (a plain MyLife node) gets none; one it does not know yet is decided at delivery.
    */
   private stageReceipts(
@@ -314,20 +328,28 @@ export class OutboxService extends RemoteDelivery {
     items: { server: string; receipt: ReceiptItem }[],
   ): Promise<StagedDelivery[]> {
     const byServer = new Map<string, ReceiptItem[]>();
-    for (const { server, receipt } of items) byServer.set(server, [...(byServer.get(server) ?? []), receipt]);
+    for (const { server, receipt } of items) {
+      if (!byServer.has(server)) byServer.set(server, []);
+      byServer.get(server)!.push(receipt);
+    }
     const staged: RemoteDeliveryItem[] = [];
     for (const [server, receipts] of byServer) {
-      const known = this.peers.known(server);
-      if (known && !known.capabilities.includes('receipts')) continue;
-      for (let start = 0; start < receipts.length; start += 500) {
+      if (!this.takesReceipts(server)) continue;
+      for (let start = 0; start < receipts.length; start += RECEIPTS_PER_ROW) {
         staged.push({
           kind: 'receipts',
           recipientServer: server,
-          payload: { receipts: receipts.slice(start, start + 500) },
+          payload: { receipts: receipts.slice(start, start + RECEIPTS_PER_ROW) },
         });
       }
     }
     return this.stage(manager, staged);
+  }
+
+  /** False for a server this process knows to take no receipts (a plain MyLife node); one not known yet may. */
+  private takesReceipts(server: string): boolean {
+    const known = this.peers.known(server);
+    return !known || known.capabilities.includes('receipts');
   }
 
   /** Rows for operators, newest first, `limit` after the cursor position. */

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { FetchedMessage } from '../common/remote-delivery.port';
 import { SyncBus } from './sync-bus';
 import { SyncService } from './sync.service';
 
@@ -26,7 +27,7 @@ export class SyncStream implements BeforeApplicationShutdown {
     let closed = false;
     const retries: NodeJS.Timeout[] = [];
     // Messages written to the stream whose delivery receipts could not be staged yet: tried again on the next pump.
-    let unacknowledged: string[] = [];
+    let unacknowledged: FetchedMessage[] = [];
 
     response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

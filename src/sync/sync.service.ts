@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { serverOf } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { RemoteDelivery } from '../common/remote-delivery.port';
+import { FetchedMessage, RemoteDelivery } from '../common/remote-delivery.port';
 import { DELIVERY_JOIN, MESSAGE_WITH_DELIVERY_COLUMNS } from '../messages/messages.repository';
 import { MessageRow, toMessageResponse } from '../messages/message.response';
 import { SyncEventType } from './sync-event.entity';
@@ -73,7 +73,11 @@ export class SyncService {
    * A page without acknowledging anything yet, and the ids of messages on it that came from other servers: a stream
    * writes the page first and acknowledges after, so the receipt's round trip is not in the message's way.
    */
-  async read(userId: string, after: Position, limit: number): Promise<{ page: SyncPage; fetchedFromAfar: string[] }> {
+  async read(
+    userId: string,
+    after: Position,
+    limit: number,
+  ): Promise<{ page: SyncPage; fetchedFromAfar: FetchedMessage[] }> {
     const rows: PageRow[] = await runPrepared(this.dataSource, PAGE_SQL, [userId, after, limit + 1]);
     const events = rows.slice(0, limit).map((row) => ({
       cursor: encodeCursor([Number(row.eventSeq)]),
@@ -85,13 +89,13 @@ export class SyncService {
       .filter(
         (row) => row.type === 'message' && row.toUserId === userId && serverOf(row.fromUserId) !== serverOf(userId),
       )
-      .map((row) => row.id);
+      .map((row) => ({ id: row.id, fromUserId: row.fromUserId }));
     const page = { events, cursor: events.at(-1)?.cursor ?? encodeCursor([after]), hasMore: rows.length > limit };
     return { page, fetchedFromAfar };
   }
 
   /** Delivery receipts for messages the user's device now holds (see RemoteDelivery.messagesFetched). */
-  async acknowledgeFetched(userId: string, messageIds: string[]): Promise<void> {
-    if (messageIds.length > 0) await this.remote.messagesFetched(userId, messageIds);
+  async acknowledgeFetched(userId: string, messages: FetchedMessage[]): Promise<void> {
+    if (messages.length > 0) await this.remote.messagesFetched(userId, messages);
   }
 }
