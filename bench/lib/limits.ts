@@ -31,7 +31,11 @@ const LIMITS: [workload: string, metric: string, note: string][] = [
     '',
     'a chain of six ≈1.5–2.5 ms steps (POST with its statement, queue hop, claim, signed request to B, B’s statement, SSE page); each statement runs in ≈0.2–0.3 ms in Postgres, the rest is Node and loopback socket time on two shared cores (an empty GET /health is ≈1 ms here)',
   ],
-  ['W3', '', 'pages of 1,000 events, the next asked for while the current one is written locally'],
+  [
+    'W3',
+    '',
+    'the server’s pages: ≈35–55 ms per 1,000 events (the query, the receipts staged in one statement, JSON), the next asked for while the client writes the current one (≈20 ms)',
+  ],
   ['W4', '', 'probe every 0.5 s once the backoff has run out, then batches of 100'],
   ['Scale', 'baseline', 'the machine: an empty GET /health in the same loop'],
   ['Scale', 'thread page p99', 'at the machine’s floor (see /health p99); the query takes < 0.4 ms (EXPLAIN)'],
