@@ -285,4 +285,41 @@ describe('a peer that always fails', () => {
     expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(409);
   });
+  it('pages the admin outbox list through rows one statement staged at the same instant, and refuses a bad cursor', async () => {
+    const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+    const db = new Client({ connectionString: node.config.databaseUrl! });
+    await db.connect();
+    let staged: string[];
+    try {
+      const inserted = await db.query(
+        `INSERT INTO federation_message_outbox (id, kind, recipient_server, payload, status)
+         SELECT gen_random_uuid(), 'receipts', 'paging.example', '{"receipts": []}', 'failed' FROM generate_series(1, 5)
+         RETURNING id`,
+      );
+      staged = inserted.rows.map((row: { id: string }) => row.id);
+    } finally {
+      await db.end();
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: request.Response = await request(node.url)
+        .get(`/api/admin/federation/outbox?server=paging.example&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(admin)
+        .expect(200);
+      seen.push(...page.body.items.map((row: { id: string }) => row.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(staged.sort());
+
+    const cursorOf = (position: unknown) => Buffer.from(JSON.stringify(position)).toString('base64url');
+    for (const bad of [
+      'garbage',
+      cursorOf(['yesterday', randomUUID()]),
+      cursorOf(['2026-02-30 10:00:00+00', randomUUID()]),
+    ]) {
+      const refused = await request(node.url).get(`/api/admin/federation/outbox?cursor=${bad}`).set(admin).expect(400);
+      expect(refused.body.message).toMatch(/cursor/);
+    }
+  });
 });

@@ -1,4 +1,14 @@
-import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 
 import { IsIn, IsOptional, Matches } from 'class-validator';
@@ -6,7 +16,8 @@ import { AdminOnly } from '../auth/auth.decorators';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DestinationHealth } from '../federation/destination-health.service';
 import { OUTBOX_KINDS, OUTBOX_STATUSES, OutboxEntity, OutboxStatus } from '../federation/outbox.entity';
-import { OutboxService } from '../federation/outbox.service';
+import { OutboxPosition, OutboxService } from '../federation/outbox.service';
+import { UUID_PATTERN } from '../common/ids';
 import { CursorField, LimitField } from '../common/request-fields';
 
 class OutboxQuery {
@@ -66,6 +77,17 @@ function toOutboxRowResponse(row: OutboxEntity): OutboxRowResponse {
   };
 }
 
+// A timestamp as Postgres writes it (microseconds, offset), or as ISO 8601 (the cursors of earlier versions).
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+function outboxPosition(cursor: string): OutboxPosition {
+  const [createdAt, id] = decodeCursor(cursor, ['string', 'string']);
+  if (!CURSOR_TIME.test(createdAt) || !UUID_PATTERN.test(id)) {
+    throw new BadRequestException('cursor is not a cursor this server issued');
+  }
+  return { createdAt, id };
+}
+
 @ApiTags('admin')
 @ApiBearerAuth()
 @AdminOnly()
@@ -80,16 +102,14 @@ export class FederationAdminController {
   @ApiOkResponse({ type: OutboxListResponse, description: 'deliveries to other servers, newest first' })
   async listOutbox(@Query() query: OutboxQuery): Promise<OutboxListResponse> {
     const limit = query.limit ?? 50;
-    const before = query.cursor ? decodeCursor(query.cursor, ['string', 'string']) : null;
     const page = await this.outbox.list(
       { status: query.status, server: query.server },
-      before ? { createdAt: new Date(before[0]), id: before[1] } : null,
+      query.cursor ? outboxPosition(query.cursor) : null,
       limit,
     );
-    const last = page.items.at(-1);
     return {
       items: page.items.map(toOutboxRowResponse),
-      nextCursor: page.hasMore && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+      nextCursor: page.next ? encodeCursor([page.next.createdAt, page.next.id]) : null,
     };
   }
 

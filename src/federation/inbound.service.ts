@@ -207,6 +207,7 @@ export class InboundService {
   }
 
   /** A user of the signing server: anything else is a server speaking for users that are not its own. */
+  // A sender is always a user of the signing server: receipts go back to serverOf(fromUserId) (messagesFetched).
   private remoteUser(value: string, server: string, field: string): string {
     const address = formatAddress(parseAddress(value, server, field));
     if (!address.endsWith(`@${server}`))

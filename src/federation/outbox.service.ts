@@ -1,9 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { JobsOptions, Queue } from 'bullmq';
 import { LRUCache } from 'lru-cache';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { serverOf } from '../common/address';
 import { newId } from '../common/ids';
 import { FetchedMessage, RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
@@ -352,23 +352,37 @@ export class OutboxService extends RemoteDelivery {
     return !known || known.capabilities.includes('receipts');
   }
 
-  /** Rows for operators, newest first, `limit` after the cursor position. */
+  /**
+   * Rows for operators, newest first, `limit` after the position `before`, and the position of the last row when more
+   * follow. Positions keep created_at to the microsecond: the rows one statement stages share it.
+   */
   async list(
     filter: { status?: OutboxStatus; server?: string },
-    before: { createdAt: Date; id: string } | null,
+    before: OutboxPosition | null,
     limit: number,
-  ) {
+  ): Promise<{ items: OutboxEntity[]; next: OutboxPosition | null }> {
     const query = this.dataSource
       .getRepository(OutboxEntity)
       .createQueryBuilder('o')
+      .addSelect('o.created_at::text', 'position_created_at')
       .orderBy('o.createdAt', 'DESC')
       .addOrderBy('o.id', 'DESC')
       .limit(limit + 1);
     if (filter.status) query.andWhere('o.status = :status', { status: filter.status });
     if (filter.server) query.andWhere('o.recipientServer = :server', { server: filter.server });
-    if (before) query.andWhere('(o.createdAt, o.id) < (:createdAt, :id)', before);
-    const rows = await query.getMany();
-    return { items: rows.slice(0, limit), hasMore: rows.length > limit };
+    if (before) query.andWhere('(o.createdAt, o.id) < (CAST(:createdAt AS timestamptz), :id)', before);
+    const { entities, raw } = await query.getRawAndEntities<{ position_created_at: string }>().catch((error) => {
+      // A cursor's time that only looks like one (2026-02-30): Postgres refuses it as a data exception.
+      if (before && error instanceof QueryFailedError && String(error.driverError?.code).startsWith('22')) {
+        throw new BadRequestException('cursor is not a cursor this server issued');
+      }
+      throw error;
+    });
+    const items = entities.slice(0, limit);
+    const last = items.at(-1);
+    const next =
+      entities.length > limit && last ? { createdAt: raw[items.length - 1].position_created_at, id: last.id } : null;
+    return { items, next };
   }
 
   /** A failed row starts over with a fresh set of attempts: 404 when unknown, 409 unless it failed. */
