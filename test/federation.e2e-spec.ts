@@ -18,7 +18,8 @@ import {
 import { runCli } from '../src/cli/cli';
 import { FEDERATION_DELIVERY_JOB, QUEUES } from '../src/queue/queues';
 import { ServerKeysService } from '../src/signing/server-keys.service';
-import { TestNode } from './support/test-node';
+import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
+import { DeliveryProcessor } from '../src/federation/delivery.processor';
 
 describe('federation between two nodes', () => {
   let nodeA: TestNode, nodeB: TestNode;
@@ -337,5 +338,102 @@ describe('receipts of messages fetched one by one', () => {
     } finally {
       await db.end();
     }
+  });
+});
+
+describe('deliveries that do not go the usual way', () => {
+  let nodeA: TestNode, nodeB: TestNode;
+  let alice: Resident, bob: Resident;
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+  beforeAll(async () => {
+    ({ nodeA, nodeB, alice, bob } = await friendsAcross());
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
+  });
+
+  const outboxRowOf = async (messageId: string) => {
+    const db = new Client({ connectionString: nodeA.config.databaseUrl! });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `SELECT id, status, attempts, last_http_status FROM federation_message_outbox WHERE message_id = $1`,
+        [messageId],
+      );
+      return rows[0] as { id: string; status: string; attempts: number; last_http_status: number | null };
+    } finally {
+      await db.end();
+    }
+  };
+  const markFailed = async (id: string) => {
+    const db = new Client({ connectionString: nodeA.config.databaseUrl! });
+    await db.connect();
+    try {
+      await db.query(`UPDATE federation_message_outbox SET status = 'failed', last_error = 'timed out' WHERE id = $1`, [
+        id,
+      ]);
+    } finally {
+      await db.end();
+    }
+  };
+
+  it('splits a backlog larger than one request body, and delivers every message of it', async () => {
+    const worker = nodeA.app.get(DeliveryProcessor).worker;
+    await worker.pause();
+    const sent: ThreadMessage[] = [];
+    try {
+      // JSON writes each control character as six bytes: 45 of these are ≈18 MB, more than an inbox takes at once.
+      for (let i = 0; i < 45; i++) sent.push(await sendAcross(alice, bob.address, `${i}`.padEnd(65_536, '\u0001')));
+      sent.push(await sendAcross(alice, bob.address, 'a short one behind them'));
+    } finally {
+      await worker.resume();
+    }
+    await eventually(
+      async () => {
+        const thread = await threadOf(bob, alice.address);
+        return sent.every(({ id }) => thread.some((message) => message.id === id));
+      },
+      30_000,
+      'all 46 on B',
+    );
+    const rows = await Promise.all(sent.map((message) => outboxRowOf(message.id)));
+    expect(rows.filter((row) => row.status === 'failed')).toEqual([]);
+    expect(rows.map((row) => [row.attempts, row.last_http_status])).toEqual(rows.map(() => [1, 201]));
+  });
+
+  it('acks a message whose last attempt failed once its recipient’s device has fetched it', async () => {
+    const sent = await sendAcross(alice, bob.address, 'stored on B, timed out on A');
+    await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
+    const row = await eventually(async () => {
+      const current = await outboxRowOf(sent.id);
+      return current.status === 'sent' && current;
+    });
+    await markFailed(row.id);
+    await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
+    await untilInThread(
+      alice,
+      bob.address,
+      (message) => message.id === sent.id && message.deliveryStatus === 'acked',
+      'acked on A',
+    );
+  });
+
+  it('delivers again a row an operator retries, though this process once saw it sent', async () => {
+    const sent = await sendAcross(alice, bob.address, 'sent, failed, retried');
+    const row = await eventually(async () => {
+      const current = await outboxRowOf(sent.id);
+      return current.status === 'sent' && current;
+    });
+    await markFailed(row.id);
+    await request(nodeA.url).post(`/api/admin/federation/outbox/${row.id}/retry`).set(admin).send({}).expect(200);
+    await eventually(
+      async () => {
+        const current = await outboxRowOf(sent.id);
+        return current.status === 'sent' && current.attempts === 1;
+      },
+      10_000,
+      'the retried row sent again',
+    );
   });
 });

@@ -52,6 +52,25 @@ export function deliveryRequest(
   return { path: INBOX_PATHS.batch, body: { transactionId, messages: rows.map((row) => row.message!) } };
 }
 
+/**
+ * A batch of messages stays under this many bytes of JSON, half of what a MyLife inbox takes (16 MiB): a message's
+ * content is at most 64 KiB, but JSON writes a control character as six bytes, so 100 of them can be 39 MB.
+ */
+export const MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024;
+
+/** The longest run of rows from the first whose messages fit in one batch body (always at least the first row). */
+export function rowsWithinBodyLimit<Row extends { message: WireMessage | null }>(
+  rows: Row[],
+  maxBytes = MAX_BATCH_BODY_BYTES,
+): Row[] {
+  let bytes = 0;
+  for (const [index, row] of rows.entries()) {
+    bytes += row.message ? Buffer.byteLength(JSON.stringify(row.message)) + 1 : 0;
+    if (bytes > maxBytes && index > 0) return rows.slice(0, index);
+  }
+  return rows;
+}
+
 /** 401 (keys may have rotated), 408 and 429 are worth retrying; any other 4xx will never succeed. */
 export function isPermanentStatus(status: number): boolean {
   return status >= 400 && status < 500 && ![401, 408, 429].includes(status);

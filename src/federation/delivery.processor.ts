@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
 import { FederationDeliveryJob, QUEUES } from '../queue/queues';
-import { deliveryRequest, isPermanentStatus, REQUIRED_CAPABILITY } from './delivery-request';
+import { deliveryRequest, isPermanentStatus, REQUIRED_CAPABILITY, rowsWithinBodyLimit } from './delivery-request';
 import { DestinationHealth } from './destination-health.service';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
 import {
@@ -143,15 +143,23 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (capability && !peer.capabilities.includes(capability))
       return outcome(await this.alone(row, (claimed) => this.withoutCapability(claimed, server)));
     const capacity = this.capacity(row, peer);
-    const rows = await this.outbox.claim(row, capacity);
-    if (!rows.some((claimed) => claimed.id === row.id)) return outcome(null);
+    const claimed = await this.outbox.claim(row, capacity);
+    if (!claimed.some((candidate) => candidate.id === row.id)) return outcome(null);
+    // Rows beyond one request body go back to the queue at once, with no attempt counted; the drain after this
+    // request (or the next job) takes them.
+    const rows = rowsWithinBodyLimit(claimed);
+    if (rows.length < claimed.length) await this.outbox.release(claimed.slice(rows.length).map(({ id }) => id));
+    const own = rows.some((sending) => sending.id === row.id) ? row.id : rows[0].id;
+    const more = claimed.length >= capacity || rows.length < claimed.length;
     try {
-      return outcome(await this.sendClaimed(row.id, rows, server), rows.length >= capacity);
+      const sent = await this.sendClaimed(own, rows, server);
+      return outcome(own === row.id ? sent : null, more);
     } catch (error) {
       // An unexpected failure (a bug, the database) must not leave the rows leased: record it and retry them.
       this.logger.error(`delivery to ${server} broke: ${error instanceof Error ? error.stack : String(error)}`);
       const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-      return outcome(await this.settle(row.id, rows, () => ({ status: 'pending', httpStatus: null, error: message })));
+      const failed = await this.settle(own, rows, () => ({ status: 'pending', httpStatus: null, error: message }));
+      return outcome(own === row.id ? failed : null);
     }
   }
 

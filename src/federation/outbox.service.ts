@@ -85,11 +85,12 @@ WITH found AS (
 ), locked AS (
   -- Rows are locked in id order, as the attempt statement does, so the two cannot deadlock.
   SELECT o.id FROM federation_message_outbox o
-  WHERE o.id = ANY (ARRAY(SELECT id FROM found)) AND o.status IN ('pending', 'sent')
+  WHERE o.id = ANY (ARRAY(SELECT id FROM found)) AND o.status IN ('pending', 'sent', 'failed')
   ORDER BY o.id
   FOR UPDATE OF o
 ), acked AS (
-  -- The locked rows are still pending or sent: the lock re-checked that, and we hold them. No join with the lists
+  -- The locked rows are still pending, sent or failed (a last attempt can time out after the peer stored the
+  -- message: its recipient's device has it now): the lock re-checked that, and we hold them. No join with the lists
   -- above: with = ANY beside it, the planner probed the whole id list for every row (quadratic in the receipts).
   UPDATE federation_message_outbox o SET status = 'acked', acked_at = now(), claimed_until = NULL, updated_at = now()
   WHERE o.id = ANY (ARRAY(SELECT id FROM locked))
@@ -418,6 +419,8 @@ export class OutboxService extends RemoteDelivery {
         await this.syncEvents.append(manager, [toDeliveryEvent({ ...retried, status: 'pending' })]);
       return retried;
     });
+    // Pending again: a row this process saw sent (a later failed outcome can have overwritten that) is no longer settled.
+    this.settled.delete(id);
     if (row.from_user_id) await this.syncBus.notify([row.from_user_id]);
     // The failed job keeps its id in the queue; remove it so that the new one is not taken for a duplicate.
     await (await this.queue.getJob(id))?.remove().catch(() => undefined);
@@ -466,6 +469,15 @@ export class OutboxService extends RemoteDelivery {
             }
           : null,
     }));
+  }
+
+  /** Gives leased rows back without an attempt: pending and due as they were, for the next claim. */
+  async release(ids: string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE federation_message_outbox SET claimed_until = NULL, updated_at = now()
+       WHERE id = ANY ($1::uuid[]) AND status = 'pending'`,
+      [ids],
+    );
   }
 
   /**
