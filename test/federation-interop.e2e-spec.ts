@@ -1,22 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { Client } from 'pg';
 import { signBody } from '../src/signing/hmac';
 import { bearer } from './support/factories';
 import { eventually, resident, Resident, startFederatedNode } from './support/federation';
 import { PlainPeer } from './support/plain-peer';
+import { queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 
 const SHARED_KEY = 'interop-shared-key-0123456789';
 
 async function countMessages(node: TestNode, where: string, params: unknown[]): Promise<number> {
-  const db = new Client({ connectionString: node.config.databaseUrl! });
-  await db.connect();
-  try {
-    return Number((await db.query(`SELECT count(*) FROM friend_messages WHERE ${where}`, params)).rows[0].count);
-  } finally {
-    await db.end();
-  }
+  const [row] = await queryDatabase(
+    node.config.databaseUrl!,
+    `SELECT count(*) FROM friend_messages WHERE ${where}`,
+    params,
+  );
+  return Number(row.count);
 }
 
 describe('interoperability with a plain MyLife node (shared key, single messages only)', () => {
@@ -119,21 +118,19 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     expect((await peer.deliver(node.url, sent)).status).toBe(201);
     const page = await request(node.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
     expect(page.body.events.some((event: { data: { id?: string } }) => event.data.id === sent.id)).toBe(true);
-    const db = new Client({ connectionString: node.config.databaseUrl! });
-    await db.connect();
-    try {
-      const fetched = await db.query(`SELECT fetched_at FROM federation_inbox_receipts WHERE message_id = $1`, [
-        sent.id,
-      ]);
-      expect(fetched.rows).toEqual([{ fetched_at: expect.any(Date) }]);
-      const receipts = await db.query(
-        `SELECT count(*)::int AS count FROM federation_message_outbox WHERE kind = 'receipts' AND recipient_server = $1`,
-        [peer.name],
-      );
-      expect(receipts.rows[0].count).toBe(0);
-    } finally {
-      await db.end();
-    }
+    const databaseUrl = node.config.databaseUrl!;
+    const fetched = await queryDatabase(
+      databaseUrl,
+      `SELECT fetched_at FROM federation_inbox_receipts WHERE message_id = $1`,
+      [sent.id],
+    );
+    expect(fetched).toEqual([{ fetched_at: expect.any(Date) }]);
+    const receipts = await queryDatabase(
+      databaseUrl,
+      `SELECT count(*)::int AS count FROM federation_message_outbox WHERE kind = 'receipts' AND recipient_server = $1`,
+      [peer.name],
+    );
+    expect(receipts[0].count).toBe(0);
   });
 
   it('refuses a tampered body, a wrong key, a timestamp 31 s off and an unknown server with 401', async () => {
@@ -285,21 +282,15 @@ describe('a peer that always fails', () => {
     expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(409);
   });
+
   it('pages the admin outbox list through rows one statement staged at the same instant, and refuses a bad cursor', async () => {
-    const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-    const db = new Client({ connectionString: node.config.databaseUrl! });
-    await db.connect();
-    let staged: string[];
-    try {
-      const inserted = await db.query(
-        `INSERT INTO federation_message_outbox (id, kind, recipient_server, payload, status)
-         SELECT gen_random_uuid(), 'receipts', 'paging.example', '{"receipts": []}', 'failed' FROM generate_series(1, 5)
-         RETURNING id`,
-      );
-      staged = inserted.rows.map((row: { id: string }) => row.id);
-    } finally {
-      await db.end();
-    }
+    const inserted = await queryDatabase<{ id: string }>(
+      node.config.databaseUrl!,
+      `INSERT INTO federation_message_outbox (id, kind, recipient_server, payload, status)
+       SELECT gen_random_uuid(), 'receipts', 'paging.example', '{"receipts": []}', 'failed' FROM generate_series(1, 5)
+       RETURNING id`,
+    );
+    const staged = inserted.map((row) => row.id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {

@@ -1,6 +1,5 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { Client } from 'pg';
 import request from 'supertest';
 import { bearer } from './support/factories';
 import {
@@ -18,6 +17,7 @@ import {
 import { runCli } from '../src/cli/cli';
 import { FEDERATION_DELIVERY_JOB, QUEUES } from '../src/queue/queues';
 import { ServerKeysService } from '../src/signing/server-keys.service';
+import { queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 import { DeliveryProcessor } from '../src/federation/delivery.processor';
 
@@ -300,44 +300,34 @@ describe('receipts of messages fetched one by one', () => {
       10_000,
       'all three acked on A',
     );
-    const db = new Client({ connectionString: nodeB.config.databaseUrl! });
-    await db.connect();
-    try {
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS rows, count(DISTINCT sent_at)::int AS requests, bool_and(status = 'sent') AS sent
-         FROM federation_message_outbox WHERE kind = 'receipts'`,
-      );
-      // One receipts row per fetched page, all settled by one attempt (one request).
-      expect(rows[0]).toEqual({ rows: 3, requests: 1, sent: true });
-    } finally {
-      await db.end();
-    }
+    const rows = await queryDatabase(
+      nodeB.config.databaseUrl!,
+      `SELECT count(*)::int AS rows, count(DISTINCT sent_at)::int AS requests, bool_and(status = 'sent') AS sent
+       FROM federation_message_outbox WHERE kind = 'receipts'`,
+    );
+    // One receipts row per fetched page, all settled by one attempt (one request).
+    expect(rows[0]).toEqual({ rows: 3, requests: 1, sent: true });
   });
 
   it('delivers a job that names only its row, as jobs queued by earlier versions did', async () => {
     const sent = await sendAcross(alice, bob.address, 'an old-style job');
     await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
     await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
-    const db = new Client({ connectionString: nodeB.config.databaseUrl! });
-    await db.connect();
-    try {
-      const { rows } = await db.query(
-        `SELECT id FROM federation_message_outbox WHERE kind = 'receipts' AND status = 'pending'`,
-      );
-      expect(rows).toHaveLength(1);
-      // Replace the receipts row's job (waiting out the gathering window) by one without server and kind.
-      const queue = nodeB.app.get<Queue>(getQueueToken(QUEUES.federationDelivery));
-      await (await queue.getJob(rows[0].id))?.remove();
-      await queue.add(FEDERATION_DELIVERY_JOB, { outboxId: rows[0].id }, { jobId: rows[0].id });
-      await untilInThread(
-        alice,
-        bob.address,
-        (message) => message.id === sent.id && message.deliveryStatus === 'acked',
-        'acked on A through the old-style job',
-      );
-    } finally {
-      await db.end();
-    }
+    const rows = await queryDatabase<{ id: string }>(
+      nodeB.config.databaseUrl!,
+      `SELECT id FROM federation_message_outbox WHERE kind = 'receipts' AND status = 'pending'`,
+    );
+    expect(rows).toHaveLength(1);
+    // Replace the receipts row's job (waiting out the gathering window) by one without server and kind.
+    const queue = nodeB.app.get<Queue>(getQueueToken(QUEUES.federationDelivery));
+    await (await queue.getJob(rows[0].id))?.remove();
+    await queue.add(FEDERATION_DELIVERY_JOB, { outboxId: rows[0].id }, { jobId: rows[0].id });
+    await untilInThread(
+      alice,
+      bob.address,
+      (message) => message.id === sent.id && message.deliveryStatus === 'acked',
+      'acked on A through the old-style job',
+    );
   });
 });
 
@@ -354,29 +344,24 @@ describe('deliveries that do not go the usual way', () => {
   });
 
   const outboxRowOf = async (messageId: string) => {
-    const db = new Client({ connectionString: nodeA.config.databaseUrl! });
-    await db.connect();
-    try {
-      const { rows } = await db.query(
-        `SELECT id, status, attempts, last_http_status FROM federation_message_outbox WHERE message_id = $1`,
-        [messageId],
-      );
-      return rows[0] as { id: string; status: string; attempts: number; last_http_status: number | null };
-    } finally {
-      await db.end();
-    }
+    const [row] = await queryDatabase<{
+      id: string;
+      status: string;
+      attempts: number;
+      last_http_status: number | null;
+    }>(
+      nodeA.config.databaseUrl!,
+      `SELECT id, status, attempts, last_http_status FROM federation_message_outbox WHERE message_id = $1`,
+      [messageId],
+    );
+    return row;
   };
-  const markFailed = async (id: string) => {
-    const db = new Client({ connectionString: nodeA.config.databaseUrl! });
-    await db.connect();
-    try {
-      await db.query(`UPDATE federation_message_outbox SET status = 'failed', last_error = 'timed out' WHERE id = $1`, [
-        id,
-      ]);
-    } finally {
-      await db.end();
-    }
-  };
+  const markFailed = (id: string) =>
+    queryDatabase(
+      nodeA.config.databaseUrl!,
+      `UPDATE federation_message_outbox SET status = 'failed', last_error = 'timed out' WHERE id = $1`,
+      [id],
+    );
 
   it('splits a backlog larger than one request body, and delivers every message of it', async () => {
     const worker = nodeA.app.get(DeliveryProcessor).worker;

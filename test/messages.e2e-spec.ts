@@ -4,6 +4,7 @@ import { MessagesRepository } from '../src/messages/messages.repository';
 import { MessagesService } from '../src/messages/messages.service';
 import { bearer, befriend, sendMessage, signUp, TestUser } from './support/factories';
 import { eventually } from './support/federation';
+import { queryDatabase } from './support/services';
 import { startTestNode, TestNode } from './support/test-node';
 
 describe('direct messages', () => {
@@ -20,15 +21,8 @@ describe('direct messages', () => {
   });
   afterAll(() => node.destroy());
 
-  const countRows = async (sql: string, params: unknown[] = []) => {
-    const db = new Client({ connectionString: node.config.databaseUrl! });
-    await db.connect();
-    try {
-      return Number((await db.query(sql, params)).rows[0].count);
-    } finally {
-      await db.end();
-    }
-  };
+  const countRows = async (sql: string, params: unknown[] = []) =>
+    Number((await queryDatabase(node.config.databaseUrl!, sql, params))[0].count);
 
   it('sends to a friend with the contract fields, and lists the thread for both sides', async () => {
     const sent = await request(node.url)

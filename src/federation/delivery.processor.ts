@@ -91,8 +91,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       await job.moveToDelayed(waitUntil.getTime() + this.config.federation.backoffMaxMs, token);
       throw new DelayedError();
     }
-    const { outcome, claimedFull } = await this.attempt(row);
-    if (outcome?.status !== 'pending' && claimedFull && row.kind === 'message') {
+    const { outcome, moreDue } = await this.attempt(row);
+    if (outcome?.status !== 'pending' && moreDue && row.kind === 'message') {
       await this.drainBacklog(row.recipientServer);
     }
     if (!outcome) return; // the row was sent already, or another worker holds it
@@ -104,14 +104,14 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    * Messages to a peer that takes batches are scheduled one job per 100 rows, and a job's claim takes the oldest
    * pending rows, not necessarily those it was scheduled for. So after a full batch a job keeps sending the
    * destination's oldest pending messages, batch after batch while they go through: no row waits for the reconciler.
-   * A claim that was not full took every row that was due, so there is nothing to drain after it.
+   * A claim that was not full (and sent every row it took) took every row that was due: nothing to drain after it.
    */
   private async drainBacklog(server: string): Promise<void> {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const next = await this.outbox.oldestPendingMessage(server);
       if (!next) return;
-      const { outcome, claimedFull } = await this.attempt(next);
-      if (outcome?.status !== 'sent' || !claimedFull) return;
+      const { outcome, moreDue } = await this.attempt(next);
+      if (outcome?.status !== 'sent' || !moreDue) return;
     }
   }
 
@@ -120,9 +120,12 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     return (await this.attempt(row)).outcome;
   }
 
-  /** {@link deliver}, telling also whether the claim took as many rows as one request carries. */
-  private async attempt(row: OutboxTarget): Promise<{ outcome: AttemptOutcome | null; claimedFull: boolean }> {
-    const outcome = (value: AttemptOutcome | null, claimedFull = false) => ({ outcome: value, claimedFull });
+  /**
+   * {@link deliver}, telling also whether more rows may be due: the claim took as many rows as one request carries,
+   * or held some back to stay within one request body.
+   */
+  private async attempt(row: OutboxTarget): Promise<{ outcome: AttemptOutcome | null; moreDue: boolean }> {
+    const outcome = (value: AttemptOutcome | null, moreDue = false) => ({ outcome: value, moreDue });
     const server = row.recipientServer;
     let peer: PeerInfo;
     try {
@@ -150,10 +153,10 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     const rows = rowsWithinBodyLimit(claimed);
     if (rows.length < claimed.length) await this.outbox.release(claimed.slice(rows.length).map(({ id }) => id));
     const own = rows.some((sending) => sending.id === row.id) ? row.id : rows[0].id;
-    const more = claimed.length >= capacity || rows.length < claimed.length;
+    const moreDue = claimed.length >= capacity || rows.length < claimed.length;
     try {
       const sent = await this.sendClaimed(own, rows, server);
-      return outcome(own === row.id ? sent : null, more);
+      return outcome(own === row.id ? sent : null, moreDue);
     } catch (error) {
       // An unexpected failure (a bug, the database) must not leave the rows leased: record it and retry them.
       this.logger.error(`delivery to ${server} broke: ${error instanceof Error ? error.stack : String(error)}`);

@@ -8,7 +8,7 @@ import { UUID_PATTERN } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
-import { MessageResponse, toMessageResponse } from '../messages/message.response';
+import { MessageResponse, MessageRow, toMessageResponse } from '../messages/message.response';
 import { NewMessage } from '../messages/messages.repository';
 import { assertContentSize, MessagesService } from '../messages/messages.service';
 import { SyncBus } from '../sync/sync-bus';
@@ -29,7 +29,8 @@ export interface BatchItemResult {
   error?: string;
 }
 
-type InboundOutcome = BatchItemResult & { message?: MessageResponse };
+/** A batch item's result, with the stored message (only the single-message endpoint answers with it). */
+type InboundOutcome = BatchItemResult & { message?: MessageRow };
 
 /** What other servers deliver to us, checked against the server that signed the request. */
 @Injectable()
@@ -48,7 +49,7 @@ export class InboundService {
   async receiveMessage(server: string, input: InboxMessageDto): Promise<InboundMessageResult> {
     const [outcome] = await this.receiveMany(server, [input]);
     if (!outcome.message) throw new HttpException(errorBody(outcome.statusCode, outcome.error!), outcome.statusCode);
-    return { duplicate: outcome.status === 'duplicate', message: outcome.message };
+    return { duplicate: outcome.status === 'duplicate', message: toMessageResponse(outcome.message) };
   }
 
   /**
@@ -122,14 +123,14 @@ export class InboundService {
           ...identity,
           status: 'created',
           statusCode: 201,
-          message: toMessageResponse(result.message),
+          message: result.message,
         };
       } else if (original) {
         outcomes[candidate.index] = {
           ...identity,
           status: 'duplicate',
           statusCode: 200,
-          message: original && toMessageResponse(original),
+          message: original,
         };
       } else if (result?.kind === 'not-friends') {
         const error = `${message.toUserId} has not accepted ${message.fromUserId} as a friend`;
@@ -206,8 +207,10 @@ export class InboundService {
     );
   }
 
-  /** A user of the signing server: anything else is a server speaking for users that are not its own. */
-  // A sender is always a user of the signing server: receipts go back to serverOf(fromUserId) (messagesFetched).
+  /**
+   * A user of the signing server: anything else is a server speaking for users that are not its own. Delivery
+   * receipts rely on it: they go back to the sender's server (OutboxService.messagesFetched).
+   */
   private remoteUser(value: string, server: string, field: string): string {
     const address = formatAddress(parseAddress(value, server, field));
     if (!address.endsWith(`@${server}`))

@@ -272,7 +272,9 @@ export class OutboxService extends RemoteDelivery {
     const batched = new Map<string, StagedDelivery[]>();
     for (const delivery of staged) {
       if (delivery.kind === 'message' && this.peers.known(delivery.recipientServer)?.capabilities.includes('batch')) {
-        batched.set(delivery.recipientServer, [...(batched.get(delivery.recipientServer) ?? []), delivery]);
+        const rows = batched.get(delivery.recipientServer) ?? [];
+        batched.set(delivery.recipientServer, rows);
+        rows.push(delivery);
       } else {
         scheduled.push(delivery);
       }
@@ -305,46 +307,21 @@ export class OutboxService extends RemoteDelivery {
     await this.dispatch(staged.map((row) => ({ ...row, kind: 'receipts' as const })));
   }
 
+  /** The read receipt of one message, in the caller's transaction (none for a server that takes no receipts). */
   stageReadReceipt(
     manager: EntityManager,
     message: { fromUserId: string; toUserId: string; clientMessageId: string; readAt: Date | null },
   ): Promise<StagedDelivery[]> {
-    const at = (message.readAt ?? new Date()).toISOString();
+    const server = serverOf(message.fromUserId);
+    if (!this.takesReceipts(server)) return Promise.resolve([]);
     const receipt: ReceiptItem = {
       type: 'read',
       clientMessageId: message.clientMessageId,
       fromUserId: message.fromUserId,
       toUserId: message.toUserId,
-      at,
+      at: (message.readAt ?? new Date()).toISOString(),
     };
-    return this.stageReceipts(manager, [{ server: serverOf(message.fromUserId), receipt }]);
-  }
-
-  /**
-   * One `receipts` row per sending server (RECEIPTS_PER_ROW receipts at most), inside the caller's transaction. A server this
-   * process knows to take no receipts (a plain MyLife node) gets none; one it does not know yet is decided at delivery.
-   */
-  private stageReceipts(
-    manager: EntityManager,
-    items: { server: string; receipt: ReceiptItem }[],
-  ): Promise<StagedDelivery[]> {
-    const byServer = new Map<string, ReceiptItem[]>();
-    for (const { server, receipt } of items) {
-      if (!byServer.has(server)) byServer.set(server, []);
-      byServer.get(server)!.push(receipt);
-    }
-    const staged: RemoteDeliveryItem[] = [];
-    for (const [server, receipts] of byServer) {
-      if (!this.takesReceipts(server)) continue;
-      for (let start = 0; start < receipts.length; start += RECEIPTS_PER_ROW) {
-        staged.push({
-          kind: 'receipts',
-          recipientServer: server,
-          payload: { receipts: receipts.slice(start, start + RECEIPTS_PER_ROW) },
-        });
-      }
-    }
-    return this.stage(manager, staged);
+    return this.stage(manager, [{ kind: 'receipts', recipientServer: server, payload: { receipts: [receipt] } }]);
   }
 
   /** False for a server this process knows to take no receipts (a plain MyLife node); one not known yet may. */

@@ -63,10 +63,19 @@ export async function dropDatabase(name: string, serverUrl = testServices.databa
 }
 
 async function onServer(serverUrl: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
+  await queryDatabase(serverUrl, sql);
+}
+
+/** One statement on its own connection to `databaseUrl` (a node's database, say); answers its rows. */
+export async function queryDatabase<Row = any>(
+  databaseUrl: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<Row[]> {
+  const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query(sql, params)).rows as Row[];
   } finally {
     await client.end();
   }
