@@ -1,18 +1,12 @@
 import request from 'supertest';
-import { Client } from 'pg';
+import { DestinationHealth } from '../src/federation/destination-health.service';
 import { bearer } from './support/factories';
-import { eventually, friendsAcross, Resident } from './support/federation';
-import { deleteRedisKeys, testServices } from './support/services';
+import { eventually, friendsAcross, Resident, sendAcross, untilInThread } from './support/federation';
+import { deleteRedisKeys, queryDatabase, testServices } from './support/services';
 import { TestNode } from './support/test-node';
 
-async function query<T>(node: TestNode, sql: string, params: unknown[] = []): Promise<T[]> {
-  const db = new Client({ connectionString: node.config.databaseUrl! });
-  await db.connect();
-  try {
-    return (await db.query(sql, params)).rows as T[];
-  } finally {
-    await db.end();
-  }
+function query<T>(node: TestNode, sql: string, params: unknown[] = []): Promise<T[]> {
+  return queryDatabase<T>(node.config.databaseUrl!, sql, params);
 }
 
 async function sendBurst(from: Resident, to: Resident, count: number, tag: string): Promise<string[]> {
@@ -109,5 +103,44 @@ describe('federation through outages', () => {
       20_000,
       'all 200 delivered after the flush',
     );
+  });
+});
+
+describe('a destination that recovers while a delivery job finds it backed off', () => {
+  let nodeA: TestNode, nodeB: TestNode;
+  let alice: Resident, bob: Resident;
+
+  beforeAll(async () => {
+    // A job that misses the recovery would wait out retry_at plus this: far longer than the test waits.
+    ({ nodeA, nodeB, alice, bob } = await friendsAcross({ MYLIFE_FEDERATION_BACKOFF_MAX_MS: '120000' }));
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
+  });
+
+  it('does not leave the job delayed until the end of the backoff', async () => {
+    const health = nodeA.app.get(DestinationHealth);
+    // Quiet first: a request between the nodes would count as B's recovery before the test stages it.
+    const nothingPending = async (node: TestNode) =>
+      (await query(node, `SELECT 1 FROM federation_message_outbox WHERE status = 'pending'`)).length === 0;
+    await eventually(async () => (await nothingPending(nodeA)) && nothingPending(nodeB), 10_000, 'quiet outboxes');
+    await query(
+      nodeA,
+      `UPDATE federation_destinations SET consecutive_failures = 1, retry_at = now() + interval '1 minute',
+         last_error = 'down for the test' WHERE server = $1`,
+      [nodeB.server],
+    );
+    await eventually(async () => (await health.blockedUntil(nodeB.server)) ?? undefined, 10_000, 'A sees B backed off');
+    const realBlockedUntil = health.blockedUntil.bind(health);
+    let jobSaw: Date | null = null;
+    // B comes back between the job's check and its move to delayed: the flush of the recovery finds the job active.
+    jest.spyOn(health, 'blockedUntil').mockImplementationOnce(async (server) => {
+      jobSaw = await realBlockedUntil(server);
+      await health.recordSuccess(server);
+      return jobSaw;
+    });
+    const sent = await sendAcross(alice, bob.address, 'sent as B recovers');
+    await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
+    expect(jobSaw).not.toBeNull();
   });
 });

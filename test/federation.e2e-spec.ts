@@ -21,6 +21,8 @@ import { queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 import { DeliveryProcessor } from '../src/federation/delivery.processor';
 
+const DISPATCH_KEY = 'dispatch-key-0123456789abcdef';
+
 describe('federation between two nodes', () => {
   let nodeA: TestNode, nodeB: TestNode;
   let alice: Resident, bob: Resident;
@@ -274,9 +276,20 @@ describe('receipts of messages fetched one by one', () => {
   let nodeA: TestNode, nodeB: TestNode;
   let alice: Resident, bob: Resident;
 
+  let queueB: Queue;
+
   beforeAll(async () => {
-    // A window wide enough that a slow machine still fetches all three pages within it.
-    ({ nodeA, nodeB, alice, bob } = await friendsAcross({}, { MYLIFE_FEDERATION_RECEIPTS_GATHER_MS: '2000' }));
+    ({ nodeA, nodeB, alice, bob } = await friendsAcross(
+      {},
+      {
+        // A window wide enough that a slow machine still fetches all three pages within it.
+        MYLIFE_FEDERATION_RECEIPTS_GATHER_MS: '3000',
+        // No reconciler run during these tests: every receipts row must travel by the jobs scheduled for it.
+        MYLIFE_FEDERATION_RECONCILE_MS: '600000',
+        MYLIFE_FEDERATION_DISPATCH_KEY: DISPATCH_KEY,
+      },
+    ));
+    queueB = nodeB.app.get<Queue>(getQueueToken(QUEUES.federationDelivery));
   });
   afterAll(async () => {
     await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
@@ -292,6 +305,8 @@ describe('receipts of messages fetched one by one', () => {
       expect(response.body.events.map((event: { type: string }) => event.type)).toEqual(['message']);
       cursor = response.body.cursor;
     }
+    // The first page's row has a job that waits out the window; the other two need none.
+    expect((await queueB.getDelayed()).map((job) => job.data.kind)).toEqual(['receipts']);
     await eventually(
       async () => {
         const thread = await threadOf(alice, bob.address);
@@ -307,6 +322,47 @@ describe('receipts of messages fetched one by one', () => {
     );
     // One receipts row per fetched page, all settled by one attempt (one request).
     expect(rows[0]).toEqual({ rows: 3, requests: 1, sent: true });
+  });
+
+  it('are sent by the window’s job even when its own row went with another request', async () => {
+    let cursor = (await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200)).body.cursor;
+    const first = await sendAcross(alice, bob.address, 'its receipt goes by dispatch');
+    const second = await sendAcross(alice, bob.address, 'its receipt waits for the window’s job');
+    await eventually(async () => (await threadOf(bob, alice.address)).some(({ id }) => id === second.id));
+    const pendingReceipts = () =>
+      queryDatabase<{ id: string }>(
+        nodeB.config.databaseUrl!,
+        `SELECT id FROM federation_message_outbox WHERE kind = 'receipts' AND status = 'pending'`,
+      );
+    const fetchOne = async () => {
+      const response = await request(nodeB.url).get(`/api/sync?limit=1&since=${cursor}`).set(bearer(bob)).expect(200);
+      cursor = response.body.cursor;
+    };
+
+    await fetchOne();
+    const [windowRow] = await pendingReceipts();
+    expect(await queueB.getJob(windowRow.id)).toBeDefined();
+    await request(nodeB.url)
+      .post('/api/federation/dispatch')
+      .set('x-federation-dispatch-key', DISPATCH_KEY)
+      .send({})
+      .expect(200, { ok: true, server: nodeB.server, processed: 1, sent: 1, retried: 0, failed: 0, skipped: 0 });
+    await untilInThread(
+      alice,
+      bob.address,
+      (message) => message.id === first.id && message.deliveryStatus === 'acked',
+      'acked on A by dispatch',
+    );
+
+    await fetchOne();
+    const [laterRow] = await pendingReceipts();
+    expect(await queueB.getJob(laterRow.id)).toBeUndefined();
+    await untilInThread(
+      alice,
+      bob.address,
+      (message) => message.id === second.id && message.deliveryStatus === 'acked',
+      'acked on A through the job of the window',
+    );
   });
 
   it('delivers a job that names only its row, as jobs queued by earlier versions did', async () => {

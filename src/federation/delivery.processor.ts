@@ -1,4 +1,4 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { newId } from '../common/ids';
@@ -23,7 +23,7 @@ import {
   OutboxService,
   OutboxTarget,
 } from './outbox.service';
-import { isOutboxKind, OutboxEntity } from './outbox.entity';
+import { isOutboxKind, OutboxEntity, OutboxKind } from './outbox.entity';
 import { PeerDirectory, PeerInfo } from './peer-directory';
 
 const READY_CHECK_MS = 1000;
@@ -75,25 +75,33 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (!reachable) await this.worker.close(true);
   }
 
+  /** Without a listener BullMQ prints these as unhandled errors with their stacks. */
+  @OnWorkerEvent('error')
+  onWorkerError(error: Error): void {
+    // E.g. Redis lost a job's keys (flushed, or restarted without persistence): its outbox row stays pending and the
+    // reconciler schedules it again.
+    this.logger.warn(`queue worker: ${error.message}`);
+  }
+
   async process(job: Job<FederationDeliveryJob>, token?: string): Promise<void> {
-    const { outboxId, server, kind } = job.data;
-    if (this.outbox.isSettled(outboxId)) return;
-    // A job that names its row's server and kind claims it straight away (the claim checks that it is pending);
-    // one queued without them reads the row first.
-    const row: OutboxTarget | null =
-      server && isOutboxKind(kind)
-        ? { id: outboxId, recipientServer: server, kind }
-        : await this.outbox.findById(outboxId).then((found) => (found?.status === 'pending' ? found : null));
-    if (!row) return;
-    const waitUntil = await this.health.blockedUntil(row.recipientServer);
+    const { server, kind } = job.data;
+    const row = await this.pendingTarget(job.data);
+    // A receipts job also stands for the rows staged while it waited (OutboxService.dispatch gives them no job of
+    // their own), so it sends those even when its own row went with another request.
+    const destination = row?.recipientServer ?? (kind === 'receipts' ? server : undefined);
+    if (!destination) return;
+    const waitUntil = await this.health.blockedUntil(destination);
     if (waitUntil) {
-      // The destination is backed off as a whole; its recovery promotes this job (DestinationHealth.flush).
+      // The destination is backed off as a whole; its recovery promotes this job (DestinationHealth.flush). A recovery
+      // between the check above and the move saw the job active and left it: then it is promoted here.
       await job.moveToDelayed(waitUntil.getTime() + this.config.federation.backoffMaxMs, token);
+      if (!(await this.health.blockedUntil(destination))) await job.promote();
       throw new DelayedError();
     }
+    if (!row) return this.drainBacklog(destination, 'receipts');
     const { outcome, moreDue } = await this.attempt(row);
-    if (outcome?.status !== 'pending' && moreDue && row.kind === 'message') {
-      await this.drainBacklog(row.recipientServer);
+    if (outcome?.status !== 'pending' && (moreDue || row.kind === 'receipts')) {
+      await this.drainBacklog(destination, row.kind);
     }
     if (!outcome) return; // the row was sent already, or another worker holds it
     if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error ?? 'delivery failed');
@@ -101,17 +109,29 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 
   /**
-   * Messages to a peer that takes batches are scheduled one job per 100 rows, and a job's claim takes the oldest
-   * pending rows, not necessarily those it was scheduled for. So after a full batch a job keeps sending the
-   * destination's oldest pending messages, batch after batch while they go through: no row waits for the reconciler.
-   * A claim that was not full (and sent every row it took) took every row that was due: nothing to drain after it.
+   * The job's row while it is pending, else null. A job that names its row's server and kind claims it straight away
+   * (the claim checks that it is pending); one queued without them reads the row first.
    */
-  private async drainBacklog(server: string): Promise<void> {
+  private async pendingTarget({ outboxId, server, kind }: FederationDeliveryJob): Promise<OutboxTarget | null> {
+    if (this.outbox.isSettled(outboxId)) return null;
+    if (server && isOutboxKind(kind)) return { id: outboxId, recipientServer: server, kind };
+    const found = await this.outbox.findById(outboxId);
+    return found?.status === 'pending' ? found : null;
+  }
+
+  /**
+   * Messages to a peer that takes batches are scheduled one job per 100 rows, and a job's claim takes the oldest
+   * pending rows, not necessarily those it was scheduled for; receipts rows of one gathering window share one job. So
+   * after its request a job keeps sending the destination's oldest due rows of its kind while they go through: no row
+   * waits for the reconciler. A message claim that was not full (and sent every row it took) took every message that
+   * was due: nothing to drain after it.
+   */
+  private async drainBacklog(server: string, kind: OutboxKind): Promise<void> {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
-      const next = await this.outbox.oldestPendingMessage(server);
+      const next = await this.outbox.oldestPending(server, kind);
       if (!next) return;
       const { outcome, moreDue } = await this.attempt(next);
-      if (outcome?.status !== 'sent' || !moreDue) return;
+      if (outcome?.status !== 'sent' || (kind === 'message' && !moreDue)) return;
     }
   }
 

@@ -134,8 +134,6 @@ GROUP BY sender_server, chunk
 RETURNING id, recipient_server AS "recipientServer"`,
 );
 
-// A worker holds the rows it sends for this long; a crashed worker's rows are picked up again after it.
-const CLAIM_MS = 60_000;
 export const MAX_BATCH = 100;
 /** Receipts in one request to a peer (its inbox takes up to 1,000): several receipts rows travel together. */
 export const MAX_RECEIPTS_PER_REQUEST = 1000;
@@ -210,8 +208,20 @@ export interface AttemptOutcome {
 @Injectable()
 export class OutboxService extends RemoteDelivery {
   private readonly logger = new Logger('FederationOutbox');
+  /**
+   * How long a claim holds its rows; a crashed worker's rows are picked up again after it. It outlasts an attempt:
+   * a peer key fetch and the request itself, each bounded by the federation timeout, and the statements around them.
+   */
+  private get leaseMs(): number {
+    return Math.max(60_000, 2 * this.config.federation.timeoutMs + 30_000);
+  }
   /** Rows this process saw sent: their jobs (after a batch took them) end without asking the database. */
   private readonly settled = new LRUCache<string, true>({ max: 10_000 });
+  /**
+   * Per destination, until when the receipts job this process last scheduled waits: rows staged before then are
+   * committed before its claim, which takes them (and its drain, any beyond one request). They need no job of their own.
+   */
+  private readonly receiptsJobWaitsUntil = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -270,11 +280,14 @@ export class OutboxService extends RemoteDelivery {
     if (staged.length === 0) return;
     const scheduled: StagedDelivery[] = [];
     const batched = new Map<string, StagedDelivery[]>();
+    const receipts: StagedDelivery[] = [];
     for (const delivery of staged) {
       if (delivery.kind === 'message' && this.peers.known(delivery.recipientServer)?.capabilities.includes('batch')) {
         const rows = batched.get(delivery.recipientServer) ?? [];
         batched.set(delivery.recipientServer, rows);
         rows.push(delivery);
+      } else if (delivery.kind === 'receipts') {
+        receipts.push(delivery);
       } else {
         scheduled.push(delivery);
       }
@@ -283,8 +296,14 @@ export class OutboxService extends RemoteDelivery {
       for (let start = 0; start < rows.length; start += MAX_BATCH) scheduled.push(rows[start]);
     }
     // A receipts row waits a moment: the receipts of messages fetched or read one by one (each SSE page stages a
-    // row) then travel in one request instead of one each.
+    // row) then travel in one request instead of one each, and only the first row of the window needs a job.
     const { receiptsGatherMs } = this.config.federation;
+    const now = Date.now();
+    for (const delivery of receipts) {
+      if ((this.receiptsJobWaitsUntil.get(delivery.recipientServer) ?? 0) > now) continue;
+      this.receiptsJobWaitsUntil.set(delivery.recipientServer, now + receiptsGatherMs);
+      scheduled.push(delivery);
+    }
     try {
       await this.queue.addBulk(
         scheduled.map((row) => this.deliveryJob(row, row.kind === 'receipts' ? receiptsGatherMs : 0)),
@@ -405,12 +424,12 @@ export class OutboxService extends RemoteDelivery {
     return (await this.findById(id))!;
   }
 
-  /** The oldest message row to `server` that is due and held by no worker. */
-  oldestPendingMessage(server: string): Promise<OutboxEntity | null> {
+  /** The oldest row of `kind` to `server` that is due and held by no worker. */
+  oldestPending(server: string, kind: OutboxKind): Promise<OutboxEntity | null> {
     return this.dataSource
       .getRepository(OutboxEntity)
       .createQueryBuilder('o')
-      .where("o.recipientServer = :server AND o.status = 'pending' AND o.kind = 'message'", { server })
+      .where("o.recipientServer = :server AND o.status = 'pending' AND o.kind = :kind", { server, kind })
       .andWhere('(o.claimedUntil IS NULL OR o.claimedUntil < now()) AND o.nextAttemptAt <= now()')
       .orderBy('o.createdAt', 'ASC')
       .limit(1)
@@ -429,7 +448,7 @@ export class OutboxService extends RemoteDelivery {
    */
   async claim(row: OutboxTarget, capacity: number): Promise<ClaimedRow[]> {
     const claimed: (OutboxEntity & { wireCreatedAt: Date | null } & Omit<WireMessage, 'id' | 'createdAt'>)[] =
-      await runPrepared(this.dataSource, CLAIM_SQL, [row.id, row.recipientServer, capacity, CLAIM_MS, row.kind]);
+      await runPrepared(this.dataSource, CLAIM_SQL, [row.id, row.recipientServer, capacity, this.leaseMs, row.kind]);
     return claimed.map(({ wireCreatedAt, clientMessageId, fromUserId, toUserId, contentType, content, ...outbox }) => ({
       ...outbox,
       message:

@@ -1,5 +1,7 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config/app-config';
-import { FederationHttpClient, PeerForbiddenError } from './federation-http.client';
+import { FederationHttpClient, PeerForbiddenError, PeerUnreachableError } from './federation-http.client';
 
 describe('FederationHttpClient.assertAllowed', () => {
   const strict = new FederationHttpClient(loadConfig({}));
@@ -33,4 +35,36 @@ describe('FederationHttpClient.assertAllowed', () => {
     expect(() => listed.assertAllowed('c.example')).toThrow(/ALLOWED/);
     void listed.onModuleDestroy();
   });
+});
+
+describe('FederationHttpClient.send', () => {
+  let peer: Server;
+  let server: string;
+  const client = new FederationHttpClient(
+    loadConfig({
+      MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS: 'true',
+      MYLIFE_FEDERATION_ALLOW_INSECURE_HTTP: 'true',
+      MYLIFE_FEDERATION_TIMEOUT_MS: '1000',
+    }),
+  );
+
+  beforeAll(async () => {
+    // Answers one byte every 200 ms for ever: each wait is well within the timeout, the whole is not.
+    peer = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => response.write(' '), 200);
+      response.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    server = `127.0.0.1:${(peer.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await client.onModuleDestroy();
+    peer.closeAllConnections();
+    await new Promise((resolve) => peer.close(resolve));
+  });
+
+  it('gives up on a peer that answers slowly for longer than the timeout as a whole', async () => {
+    await expect(client.send(server, 'GET', '/slow')).rejects.toThrow(PeerUnreachableError);
+  }, 10_000);
 });

@@ -23,7 +23,7 @@ export class PeerForbiddenError extends Error {}
 /**
  * Outbound HTTP to other servers: keep-alive pools per destination (undici), HTTPS unless insecure HTTP is allowed,
  * no private or loopback targets unless allowed (checked on the resolved address, so DNS cannot smuggle one in),
- * connect and response timeouts, and bounded response bodies.
+ * connect and response timeouts, a deadline on the whole exchange, and bounded response bodies.
  */
 @Injectable()
 export class FederationHttpClient implements OnModuleDestroy {
@@ -90,6 +90,9 @@ export class FederationHttpClient implements OnModuleDestroy {
         headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
         dispatcher: this.agent,
         maxRedirections: 0,
+        // The agent's timeouts bound each wait; this bounds the whole exchange, so that a peer answering byte by byte
+        // cannot hold a delivery past its lease on the outbox rows (OutboxService.claim).
+        signal: AbortSignal.timeout(this.config.federation.timeoutMs),
       } as Parameters<typeof request>[1]);
     } catch (error) {
       if (error instanceof PeerForbiddenError) throw error;
