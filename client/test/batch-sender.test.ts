@@ -151,6 +151,29 @@ describe('the batch sender in a client', () => {
     ]);
   });
 
+  it('writes the answers to a run of stored sends in one local commit', async () => {
+    const commits: string[] = [];
+    const database = new (class extends BetterSqlite3Database {
+      override exec(sql: string): void {
+        if (sql === 'COMMIT') commits.push(sql);
+        super.exec(sql);
+      }
+    })(':memory:');
+    const counted = new MyLifeClient({ database, transport, now: () => NOW, random: () => 0 });
+    await login(counted, 'mlt_counted');
+    transport.answer = batchServer({ 'carol@node.test': [403, 'you and carol@node.test are not friends'] });
+    for (let i = 0; i < 100; i++) counted.sendMessage('bob', `m${i}`);
+    counted.sendMessage('carol', 'refused');
+    for (let i = 0; i < 100; i++) counted.sendMessage('bob', `n${i}`);
+    commits.length = 0;
+
+    const report = await counted.flushOutbox();
+    expect(report).toMatchObject({ applied: 200, failed: 1, pending: 0 });
+    // The run before the refusal, the refusal, the run after it.
+    expect(commits).toHaveLength(3);
+    expect(counted.allMessages().filter((m) => m.status === 'sent')).toHaveLength(200);
+  });
+
   it('sends at most 500 messages per request, in order', async () => {
     transport.answer = batchServer();
     for (let i = 0; i < 501; i++) client.sendMessage('bob', `m${i}`);

@@ -2,7 +2,7 @@ import { ApiError } from '../api/api-error.ts';
 import { ServerUnreachableError } from '../api/http-transport.ts';
 import type { MyLifeApi, SendMessageRequest } from '../api/mylife-api.ts';
 import type { ClientEvent } from '../client-events.ts';
-import type { Invite, InviteAnswer, InviteStatus, OutboxEntry, OutboxOperation } from '../model.ts';
+import type { Invite, InviteAnswer, InviteStatus, OutboxEntry, OutboxOperation, ServerMessage } from '../model.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
 import { noticesFor } from './event-applier.ts';
@@ -134,25 +134,41 @@ export class OutboxFlusher {
       return this.failedAttempt(entries[0]!, error);
     }
     const result: StepResult = { stop: null, applied: 0, failed: 0 };
+    let stored: { entry: OutboxEntry; message: ServerMessage }[] = [];
+    // The server's answers to a run of stored sends are written in one local transaction: one commit (a sync of the
+    // file) per batch instead of per message.
+    const writeStored = () => {
+      if (stored.length === 0) return;
+      const run = stored;
+      stored = [];
+      this.emit(
+        this.store.transaction(() =>
+          run.flatMap(({ entry, message }) => this.recordStoredSend(entry, message, viewer)),
+        ),
+      );
+      result.applied += run.length;
+    };
     for (const [index, outcome] of outcomes.entries()) {
       const entry = entries[index]!;
-      if (outcome.kind === 'retry')
-        return { ...this.failedAttempt(entry, outcome.error), applied: result.applied, failed: result.failed };
       if (outcome.kind === 'stored') {
         await this.hooks.afterServerAnswer?.(entry);
-        this.emit(
-          this.store.transaction(() => {
-            this.store.outbox.remove(entry.id);
-            return noticesFor(this.store.messages.storeFromServer(outcome.message, viewer));
-          }),
-        );
-        result.applied += 1;
-      } else {
-        this.recordRefusedSend(entry, viewer, requests[index]!.clientMessageId, outcome.error);
-        result.failed += 1;
+        stored.push({ entry, message: outcome.message });
+        continue;
       }
+      writeStored();
+      if (outcome.kind === 'retry')
+        return { ...this.failedAttempt(entry, outcome.error), applied: result.applied, failed: result.failed };
+      this.recordRefusedSend(entry, viewer, requests[index]!.clientMessageId, outcome.error);
+      result.failed += 1;
     }
+    writeStored();
     return result;
+  }
+
+  /** In the caller's transaction. */
+  private recordStoredSend(entry: OutboxEntry, message: ServerMessage, viewer: string): ClientEvent[] {
+    this.store.outbox.remove(entry.id);
+    return noticesFor(this.store.messages.storeFromServer(message, viewer));
   }
 
   private recordRefusedSend(entry: OutboxEntry, viewer: string, clientMessageId: string, error: ApiError): void {
