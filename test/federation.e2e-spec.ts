@@ -20,6 +20,7 @@ import { ServerKeysService } from '../src/signing/server-keys.service';
 import { queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 import { DeliveryProcessor } from '../src/federation/delivery.processor';
+import { FederationHttpClient, requestDeadlineMs } from '../src/federation/http/federation-http.client';
 
 const DISPATCH_KEY = 'dispatch-key-0123456789abcdef';
 
@@ -421,6 +422,26 @@ describe('deliveries that do not go the usual way', () => {
 
   it('splits a backlog larger than one request body, and delivers every message of it', async () => {
     const worker = nodeA.app.get(DeliveryProcessor).worker;
+    const http = nodeA.app.get(FederationHttpClient);
+    const send = http.send.bind(http);
+    const leases: { leasedFor: number; deadline: number }[] = [];
+    // How long the rows of each big request are leased for while it is on its way, and its deadline (in seconds).
+    jest.spyOn(http, 'send').mockImplementation(async (server, method, path, body, headers) => {
+      if (body && body.length > 1024 * 1024) {
+        const messageIds = (JSON.parse(body.toString()) as { messages: { id: string }[] }).messages.map(({ id }) => id);
+        const [lease] = await queryDatabase<{ seconds: number }>(
+          nodeA.config.databaseUrl!,
+          `SELECT min(extract(epoch FROM claimed_until - now()))::float8 AS seconds FROM federation_message_outbox
+           WHERE message_id = ANY ($1::uuid[])`,
+          [messageIds],
+        );
+        leases.push({
+          leasedFor: lease.seconds,
+          deadline: requestDeadlineMs(nodeA.config.federation.timeoutMs, body.length) / 1000,
+        });
+      }
+      return send(server, method, path, body, headers);
+    });
     await worker.pause();
     const sent: ThreadMessage[] = [];
     try {
@@ -441,6 +462,10 @@ describe('deliveries that do not go the usual way', () => {
     const rows = await Promise.all(sent.map((message) => outboxRowOf(message.id)));
     expect(rows.filter((row) => row.status === 'failed')).toEqual([]);
     expect(rows.map((row) => [row.attempts, row.last_http_status])).toEqual(rows.map(() => [1, 201]));
+    // An 8 MiB body is given 128 s more to upload on a slow uplink: its rows stay leased for longer than the usual
+    // 60 s meanwhile, as long as the request may last.
+    expect(leases.some(({ deadline }) => deadline > 60)).toBe(true);
+    for (const { leasedFor, deadline } of leases) expect(leasedFor).toBeGreaterThan(deadline);
   });
 
   it('acks a message whose last attempt failed once its recipient’s device has fetched it', async () => {

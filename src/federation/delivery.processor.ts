@@ -14,6 +14,7 @@ import {
   PeerForbiddenError,
   PeerResponse,
   PeerUnreachableError,
+  requestDeadlineMs,
 } from './http/federation-http.client';
 import {
   AttemptOutcome,
@@ -93,16 +94,19 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     const waitUntil = await this.health.blockedUntil(destination);
     if (waitUntil) {
       // The destination is backed off as a whole; its recovery promotes this job (DestinationHealth.flush). A recovery
-      // between the check above and the move saw the job active and left it: then it is promoted here.
+      // between the check above and the move saw the job active and left it: then the job promotes itself, once this
+      // run has ended (BullMQ tracks a job's lock by its id: a re-run fetched before this one ended would lose its
+      // lock renewal when this one ends).
       await job.moveToDelayed(waitUntil.getTime() + this.config.federation.backoffMaxMs, token);
-      if (!(await this.health.blockedUntil(destination))) await job.promote();
+      if (!(await this.health.blockedUntil(destination))) {
+        setImmediate(() => void job.promote().catch(() => undefined)); // a flush may have promoted it already
+      }
       throw new DelayedError();
     }
     if (!row) return this.drainBacklog(destination, 'receipts');
     const { outcome, moreDue } = await this.attempt(row);
-    if (outcome?.status !== 'pending' && (moreDue || row.kind === 'receipts')) {
-      await this.drainBacklog(destination, row.kind);
-    }
+    const drain = row.kind === 'message' ? moreDue : row.kind === 'receipts';
+    if (outcome?.status !== 'pending' && drain) await this.drainBacklog(destination, row.kind);
     if (!outcome) return; // the row was sent already, or another worker holds it
     if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error ?? 'delivery failed');
     if (outcome.status === 'pending') throw new Error(outcome.error ?? 'delivery will be retried');
@@ -205,6 +209,13 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   private async sendClaimed(ownId: string, rows: ClaimedRow[], server: string): Promise<AttemptOutcome> {
     const request = deliveryRequest(rows, newId());
     const body = Buffer.from(JSON.stringify(request.body));
+    const { timeoutMs } = this.config.federation;
+    // A big body on a slow uplink may outlast the claim's lease: the rows stay leased for a peer key fetch and the
+    // request's whole deadline.
+    await this.outbox.holdLease(
+      rows.map(({ id }) => id),
+      timeoutMs + requestDeadlineMs(timeoutMs, body.length),
+    );
     let response: PeerResponse;
     try {
       const headers = await this.auth.sign(server, body);
@@ -219,7 +230,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
       await this.health.recordFailure(server, `${response.status} ${errorMessage(response)}`);
     } else {
-      await this.health.recordSuccess(server);
+      // In the background: a recovery's flush (a job for every row that waited) must not hold these rows' lease.
+      this.health.seenAlive(server);
     }
     const results = request.body.transactionId ? batchResults(response) : null;
     return this.settle(ownId, rows, (claimed) => {

@@ -117,8 +117,11 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  /** A signed request from `server` arrived: it is up. Runs in the background of that request. */
-  heardFrom(server: string): void {
+  /**
+   * A sign of life from `server` (a signed request from it, or its answer to ours): it is up. Runs in the background
+   * of the caller, which a recovery's flush would otherwise hold up.
+   */
+  seenAlive(server: string): void {
     this.recordSuccess(server).catch((error: unknown) =>
       this.logger.warn(`flush of ${server} failed: ${String(error)}`),
     );
@@ -133,7 +136,8 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
       for (const { id, kind } of rows) {
         const job = await this.queue.getJob(id);
         const state = job ? await job.getState() : 'missing';
-        if (state === 'delayed') await job!.promote();
+        // The job may have left the delayed state since (a job that saw the recovery promotes itself).
+        if (state === 'delayed') await job!.promote().catch(() => undefined);
         else if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
           await job?.remove().catch(() => undefined);
           const { name, data, opts } = this.outbox.deliveryJob({ id, recipientServer: server, kind });

@@ -28,7 +28,7 @@ export class FederationSignatureGuard implements CanActivate {
     const server = await this.auth.verify(request.headers, request.rawBody ?? Buffer.alloc(0));
     request.federationServer = server;
     // A signed request from a server we had given up on for now shows it is back: deliver what waits for it.
-    this.health.heardFrom(server);
+    this.health.seenAlive(server);
     return true;
   }
 }

@@ -10,7 +10,8 @@ import { OutboxPosition, OutboxService } from './outbox.service';
 import { OutboxKind } from './outbox.entity';
 
 const PAGE = 1000;
-// Rows younger than this are still being enqueued by the request that made them.
+// Rows younger than this (plus the receipts gathering window) are still being enqueued by the request that made
+// them, or wait for the job of their receipts window.
 const GRACE_MS = 2000;
 
 /**
@@ -60,7 +61,7 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
              AND (o.created_at, o.id) > ($2::timestamptz, $3::uuid)
              AND (d.retry_at IS NULL OR d.retry_at <= now())
            ORDER BY o.created_at, o.id LIMIT $4`,
-            [GRACE_MS, after.createdAt, after.id, PAGE],
+            [GRACE_MS + this.config.federation.receiptsGatherMs, after.createdAt, after.id, PAGE],
           );
         if (rows.length === 0) break;
         const now = Date.now();

@@ -134,6 +134,8 @@ GROUP BY sender_server, chunk
 RETURNING id, recipient_server AS "recipientServer"`,
 );
 
+/** What a lease leaves over an attempt's bounded waits, for the statements around them. */
+const LEASE_MARGIN_MS = 30_000;
 export const MAX_BATCH = 100;
 /** Receipts in one request to a peer (its inbox takes up to 1,000): several receipts rows travel together. */
 export const MAX_RECEIPTS_PER_REQUEST = 1000;
@@ -209,11 +211,12 @@ export interface AttemptOutcome {
 export class OutboxService extends RemoteDelivery {
   private readonly logger = new Logger('FederationOutbox');
   /**
-   * How long a claim holds its rows; a crashed worker's rows are picked up again after it. It outlasts an attempt:
-   * a peer key fetch and the request itself, each bounded by the federation timeout, and the statements around them.
+   * How long a claim holds its rows; a crashed worker's rows are picked up again after it. It outlasts an attempt
+   * with a small body: a peer key fetch and the request, each bounded by the federation timeout, and the statements
+   * around them. A big body extends it (holdLease).
    */
   private get leaseMs(): number {
-    return Math.max(60_000, 2 * this.config.federation.timeoutMs + 30_000);
+    return Math.max(60_000, 2 * this.config.federation.timeoutMs + LEASE_MARGIN_MS);
   }
   /** Rows this process saw sent: their jobs (after a batch took them) end without asking the database. */
   private readonly settled = new LRUCache<string, true>({ max: 10_000 });
@@ -299,15 +302,18 @@ export class OutboxService extends RemoteDelivery {
     // row) then travel in one request instead of one each, and only the first row of the window needs a job.
     const { receiptsGatherMs } = this.config.federation;
     const now = Date.now();
+    const windows = new Map<string, number>();
     for (const delivery of receipts) {
-      if ((this.receiptsJobWaitsUntil.get(delivery.recipientServer) ?? 0) > now) continue;
-      this.receiptsJobWaitsUntil.set(delivery.recipientServer, now + receiptsGatherMs);
+      const server = delivery.recipientServer;
+      if (windows.has(server) || (this.receiptsJobWaitsUntil.get(server) ?? 0) > now) continue;
+      windows.set(server, now + receiptsGatherMs);
       scheduled.push(delivery);
     }
     try {
       await this.queue.addBulk(
         scheduled.map((row) => this.deliveryJob(row, row.kind === 'receipts' ? receiptsGatherMs : 0)),
       );
+      for (const [server, until] of windows) this.receiptsJobWaitsUntil.set(server, until);
     } catch (error) {
       this.logger.warn(`could not enqueue ${scheduled.length} deliveries now (the reconciler will): ${String(error)}`);
     }
@@ -465,6 +471,19 @@ export class OutboxService extends RemoteDelivery {
             }
           : null,
     }));
+  }
+
+  /**
+   * Keeps claimed rows leased for `ms` from now when that outlasts their claim's lease with a margin to spare (a big
+   * body on a slow uplink); otherwise costs nothing.
+   */
+  async holdLease(ids: string[], ms: number): Promise<void> {
+    if (ms + LEASE_MARGIN_MS <= this.leaseMs) return;
+    await this.dataSource.query(
+      `UPDATE federation_message_outbox SET claimed_until = now() + $2 * interval '1 millisecond'
+       WHERE id = ANY ($1::uuid[]) AND status = 'pending'`,
+      [ids, ms + LEASE_MARGIN_MS],
+    );
   }
 
   /** Gives leased rows back without an attempt: pending and due as they were, for the next claim. */

@@ -1,7 +1,12 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config/app-config';
-import { FederationHttpClient, PeerForbiddenError, PeerUnreachableError } from './federation-http.client';
+import {
+  FederationHttpClient,
+  PeerForbiddenError,
+  PeerUnreachableError,
+  requestDeadlineMs,
+} from './federation-http.client';
 
 describe('FederationHttpClient.assertAllowed', () => {
   const strict = new FederationHttpClient(loadConfig({}));
@@ -34,6 +39,14 @@ describe('FederationHttpClient.assertAllowed', () => {
     expect(() => listed.assertAllowed('b.example')).toThrow(/BLOCKED/);
     expect(() => listed.assertAllowed('c.example')).toThrow(/ALLOWED/);
     void listed.onModuleDestroy();
+  });
+});
+
+describe('requestDeadlineMs', () => {
+  it('is the timeout, plus the upload of the body on a 512 kbit/s uplink', () => {
+    expect(requestDeadlineMs(10_000, 0)).toBe(10_000);
+    expect(requestDeadlineMs(10_000, 64 * 1024)).toBe(11_000);
+    expect(requestDeadlineMs(10_000, 8 * 1024 * 1024)).toBe(138_000);
   });
 });
 

@@ -7,6 +7,16 @@ import { APP_CONFIG } from '../../config/config.module';
 import { isPrivateAddress } from './network-policy';
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** The slowest uplink a request's body is given time for (512 kbit/s, a poor home connection). */
+const SLOWEST_UPLOAD_BYTES_PER_S = 64 * 1024;
+
+/**
+ * How long one request to a peer may take as a whole: the federation timeout, plus the time its body takes to upload
+ * on the slowest uplink we allow for (an 8 MiB batch: 128 s more).
+ */
+export function requestDeadlineMs(timeoutMs: number, bodyBytes: number): number {
+  return timeoutMs + Math.ceil((bodyBytes / SLOWEST_UPLOAD_BYTES_PER_S) * 1000);
+}
 
 export interface PeerResponse {
   status: number;
@@ -92,7 +102,7 @@ export class FederationHttpClient implements OnModuleDestroy {
         maxRedirections: 0,
         // The agent's timeouts bound each wait; this bounds the whole exchange, so that a peer answering byte by byte
         // cannot hold a delivery past its lease on the outbox rows (OutboxService.claim).
-        signal: AbortSignal.timeout(this.config.federation.timeoutMs),
+        signal: AbortSignal.timeout(requestDeadlineMs(this.config.federation.timeoutMs, body?.length ?? 0)),
       } as Parameters<typeof request>[1]);
     } catch (error) {
       if (error instanceof PeerForbiddenError) throw error;
@@ -109,9 +119,10 @@ export class FederationHttpClient implements OnModuleDestroy {
 }
 
 function describe(error: unknown): string {
-  const code = (error as { code?: string }).code;
+  // Node's errors carry a string code (ECONNREFUSED); a DOMException's numeric one (an abort's 23) says nothing.
+  const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  return code ? `${code} ${message}` : message;
+  return typeof code === 'string' ? `${code} ${message}` : message;
 }
 
 async function readBoundedJson(body: Dispatcher.ResponseData<unknown>['body'], server: string): Promise<unknown> {
