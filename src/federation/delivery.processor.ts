@@ -5,7 +5,7 @@ import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
-import { FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { FederationDeliveryJob, promoteIfDelayed, QUEUES } from '../queue/queues';
 import { deliveryRequest, isPermanentStatus, REQUIRED_CAPABILITY, rowsWithinBodyLimit } from './delivery-request';
 import { DestinationHealth } from './destination-health.service';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
@@ -99,7 +99,12 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       // lock renewal when this one ends).
       await job.moveToDelayed(waitUntil.getTime() + this.config.federation.backoffMaxMs, token);
       if (!(await this.health.blockedUntil(destination))) {
-        setImmediate(() => void job.promote().catch(() => undefined)); // a flush may have promoted it already
+        setImmediate(
+          () =>
+            void promoteIfDelayed(job).catch((error: unknown) =>
+              this.logger.warn(`could not promote job ${job.id}, it runs when its delay ends: ${String(error)}`),
+            ),
+        );
       }
       throw new DelayedError();
     }

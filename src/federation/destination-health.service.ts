@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { FederationDeliveryJob, promoteIfDelayed, QUEUES } from '../queue/queues';
 import { DestinationEntity } from './destination.entity';
 import { FederationHttpClient } from './http/federation-http.client';
 import { OutboxPosition, OutboxService } from './outbox.service';
@@ -137,7 +137,7 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
         const job = await this.queue.getJob(id);
         const state = job ? await job.getState() : 'missing';
         // The job may have left the delayed state since (a job that saw the recovery promotes itself).
-        if (state === 'delayed') await job!.promote().catch(() => undefined);
+        if (state === 'delayed') await promoteIfDelayed(job!);
         else if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
           await job?.remove().catch(() => undefined);
           const { name, data, opts } = this.outbox.deliveryJob({ id, recipientServer: server, kind });

@@ -302,19 +302,21 @@ export class OutboxService extends RemoteDelivery {
     // row) then travel in one request instead of one each, and only the first row of the window needs a job.
     const { receiptsGatherMs } = this.config.federation;
     const now = Date.now();
-    const windows = new Map<string, number>();
+    const opened: string[] = [];
     for (const delivery of receipts) {
       const server = delivery.recipientServer;
-      if (windows.has(server) || (this.receiptsJobWaitsUntil.get(server) ?? 0) > now) continue;
-      windows.set(server, now + receiptsGatherMs);
+      if ((this.receiptsJobWaitsUntil.get(server) ?? 0) > now) continue;
+      this.receiptsJobWaitsUntil.set(server, now + receiptsGatherMs);
+      opened.push(server);
       scheduled.push(delivery);
     }
     try {
       await this.queue.addBulk(
         scheduled.map((row) => this.deliveryJob(row, row.kind === 'receipts' ? receiptsGatherMs : 0)),
       );
-      for (const [server, until] of windows) this.receiptsJobWaitsUntil.set(server, until);
     } catch (error) {
+      // No job waits for these windows: the next receipts row opens one again.
+      for (const server of opened) this.receiptsJobWaitsUntil.delete(server);
       this.logger.warn(`could not enqueue ${scheduled.length} deliveries now (the reconciler will): ${String(error)}`);
     }
   }

@@ -1,3 +1,5 @@
+import { ErrorCode, type Job } from 'bullmq';
+
 /**
  * Every queue of the node, its job names and their payloads, declared in one place. Each job name has exactly one
  * handler (a BullMQ processor in the module that owns the queue).
@@ -18,3 +20,18 @@ export interface FederationDeliveryJob {
   kind?: string;
 }
 export const FEDERATION_DELIVERY_JOB = 'deliver';
+
+/**
+ * Moves a delayed job to waiting now. True when it did; false when the job is gone or no longer delayed (another
+ * promotion, or a run, came first). Anything else (Redis unreachable) is thrown.
+ */
+export async function promoteIfDelayed(job: Job): Promise<boolean> {
+  try {
+    await job.promote();
+    return true;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === ErrorCode.JobNotInState || code === ErrorCode.JobNotExist) return false;
+    throw error;
+  }
+}

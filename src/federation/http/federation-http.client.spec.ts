@@ -1,4 +1,4 @@
-import { createServer, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config/app-config';
 import {
@@ -62,8 +62,9 @@ describe('FederationHttpClient.send', () => {
   );
 
   beforeAll(async () => {
-    // Answers one byte every 200 ms for ever: each wait is well within the timeout, the whole is not.
-    peer = createServer((_request, response) => {
+    peer = createServer((request, response) => {
+      if (request.url === '/slow-reader') return readSlowly(request, response);
+      // Answers one byte every 200 ms for ever: each wait is well within the timeout, the whole is not.
       response.writeHead(200, { 'content-type': 'application/json' });
       const drip = setInterval(() => response.write(' '), 200);
       response.on('close', () => clearInterval(drip));
@@ -77,7 +78,27 @@ describe('FederationHttpClient.send', () => {
     await new Promise((resolve) => peer.close(resolve));
   });
 
+  it('gives a big body the time to upload over a slow link, beyond the timeout', async () => {
+    // 256 KiB read at 128 KiB/s: 2 s of upload, twice the timeout, within the deadline (1 s + 4 s).
+    const answer = await client.send(server, 'POST', '/slow-reader', Buffer.alloc(256 * 1024, 'x'));
+    expect(answer).toEqual({ status: 201, json: { received: 256 * 1024 } });
+  }, 10_000);
+
   it('gives up on a peer that answers slowly for longer than the timeout as a whole', async () => {
     await expect(client.send(server, 'GET', '/slow')).rejects.toThrow(PeerUnreachableError);
   }, 10_000);
 });
+
+/** Reads the request at 128 KiB/s, as a peer behind a slow link would receive it, then answers 201. */
+function readSlowly(request: IncomingMessage, response: ServerResponse): void {
+  let received = 0;
+  request.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    request.pause();
+    setTimeout(() => request.resume(), (chunk.length / (128 * 1024)) * 1000);
+  });
+  request.on('end', () => {
+    response.writeHead(201, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ received }));
+  });
+}

@@ -92,6 +92,7 @@ export class FederationHttpClient implements OnModuleDestroy {
     headers: Record<string, string> = {},
   ): Promise<PeerResponse> {
     this.assertAllowed(server);
+    const deadline = requestDeadlineMs(this.config.federation.timeoutMs, body?.length ?? 0);
     let response: Dispatcher.ResponseData<unknown>;
     try {
       response = await request(`${this.baseUrl(server)}${path}`, {
@@ -100,9 +101,12 @@ export class FederationHttpClient implements OnModuleDestroy {
         headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
         dispatcher: this.agent,
         maxRedirections: 0,
-        // The agent's timeouts bound each wait; this bounds the whole exchange, so that a peer answering byte by byte
-        // cannot hold a delivery past its lease on the outbox rows (OutboxService.claim).
-        signal: AbortSignal.timeout(requestDeadlineMs(this.config.federation.timeoutMs, body?.length ?? 0)),
+        // The agent's timeouts bound each wait; the signal bounds the whole exchange, so that a peer answering byte
+        // by byte cannot hold a delivery past its lease on the outbox rows (OutboxService.claim). undici starts the
+        // wait for the answer's headers once a body is handed to the socket, not once it is sent: that wait must
+        // leave room for the upload.
+        headersTimeout: deadline,
+        signal: AbortSignal.timeout(deadline),
       } as Parameters<typeof request>[1]);
     } catch (error) {
       if (error instanceof PeerForbiddenError) throw error;
