@@ -316,13 +316,17 @@ describe('receipts of messages fetched one by one', () => {
       10_000,
       'all three acked on A',
     );
-    const rows = await queryDatabase(
-      nodeB.config.databaseUrl!,
-      `SELECT count(*)::int AS rows, count(DISTINCT sent_at)::int AS requests, bool_and(status = 'sent') AS sent
-       FROM federation_message_outbox WHERE kind = 'receipts'`,
-    );
+    // A acks before it answers B's request, so B records the attempt a moment later.
+    const rows = await eventually(async () => {
+      const [receipts] = await queryDatabase<{ rows: number; requests: number; sent: boolean }>(
+        nodeB.config.databaseUrl!,
+        `SELECT count(*)::int AS rows, count(DISTINCT sent_at)::int AS requests, bool_and(status = 'sent') AS sent
+         FROM federation_message_outbox WHERE kind = 'receipts'`,
+      );
+      return receipts.sent && receipts;
+    });
     // One receipts row per fetched page, all settled by one attempt (one request).
-    expect(rows[0]).toEqual({ rows: 3, requests: 1, sent: true });
+    expect(rows).toEqual({ rows: 3, requests: 1, sent: true });
   });
 
   it('are sent by the window’s job even when its own row went with another request', async () => {
