@@ -1,6 +1,13 @@
 import request from 'supertest';
 import { bearer } from './support/factories';
-import { befriendAcross, resident, sendAcross, startFederatedNode, untilInThread } from './support/federation';
+import {
+  befriendAcross,
+  resident,
+  sendAcross,
+  startFederatedNode,
+  untilAcked,
+  untilInThread,
+} from './support/federation';
 import { TestNode } from './support/test-node';
 
 describe('federation with the Postgres queue backend (no Redis)', () => {
@@ -24,12 +31,7 @@ describe('federation with the Postgres queue backend (no Redis)', () => {
     const sent = await sendAcross(alice, bob.address, 'over postgres');
     await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'delivered to B');
     await request(nodeB.url).get('/api/sync').set(bearer(bob)).expect(200);
-    await untilInThread(
-      alice,
-      bob.address,
-      (message) => message.id === sent.id && message.deliveryStatus === 'acked',
-      'acked on A',
-    );
+    await untilAcked(alice, bob.address, sent.id, 'acked on A');
 
     const reply = await sendAcross(bob, alice.address, 'and back');
     await untilInThread(alice, bob.address, (message) => message.id === reply.id, 'reply delivered to A');

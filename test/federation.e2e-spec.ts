@@ -12,6 +12,7 @@ import {
   startFederatedNode,
   ThreadMessage,
   threadOf,
+  untilAcked,
   untilInThread,
 } from './support/federation';
 import { runCli } from '../src/cli/cli';
@@ -79,12 +80,7 @@ describe('federation between two nodes', () => {
 
     // Bob's device fetches it through sync: A hears about it and marks it acked.
     await request(nodeB.url).get('/api/sync').set(bearer(bob)).expect(200);
-    await untilInThread(
-      alice,
-      bob.address,
-      (message) => message.id === sent.id && message.deliveryStatus === 'acked',
-      'delivery acked on A',
-    );
+    await untilAcked(alice, bob.address, sent.id, 'delivery acked on A');
 
     await request(nodeB.url).post(`/api/messages/${received.id}/read`).set(bearer(bob)).send({}).expect(200);
     const readOnA = await untilInThread(
@@ -352,22 +348,12 @@ describe('receipts of messages fetched one by one', () => {
       .set('x-federation-dispatch-key', DISPATCH_KEY)
       .send({})
       .expect(200, { ok: true, server: nodeB.server, processed: 1, sent: 1, retried: 0, failed: 0, skipped: 0 });
-    await untilInThread(
-      alice,
-      bob.address,
-      (message) => message.id === first.id && message.deliveryStatus === 'acked',
-      'acked on A by dispatch',
-    );
+    await untilAcked(alice, bob.address, first.id, 'acked on A by dispatch');
 
     await fetchOne();
     const [laterRow] = await pendingReceipts();
     expect(await queueB.getJob(laterRow.id)).toBeUndefined();
-    await untilInThread(
-      alice,
-      bob.address,
-      (message) => message.id === second.id && message.deliveryStatus === 'acked',
-      'acked on A through the job of the window',
-    );
+    await untilAcked(alice, bob.address, second.id, 'acked on A through the job of the window');
   });
 
   it('delivers a job that names only its row, as jobs queued by earlier versions did', async () => {
@@ -383,12 +369,7 @@ describe('receipts of messages fetched one by one', () => {
     const queue = nodeB.app.get<Queue>(getQueueToken(QUEUES.federationDelivery));
     await (await queue.getJob(rows[0].id))?.remove();
     await queue.add(FEDERATION_DELIVERY_JOB, { outboxId: rows[0].id }, { jobId: rows[0].id });
-    await untilInThread(
-      alice,
-      bob.address,
-      (message) => message.id === sent.id && message.deliveryStatus === 'acked',
-      'acked on A through the old-style job',
-    );
+    await untilAcked(alice, bob.address, sent.id, 'acked on A through the old-style job');
   });
 });
 
@@ -417,6 +398,11 @@ describe('deliveries that do not go the usual way', () => {
     );
     return row;
   };
+  const sentRowOf = (messageId: string) =>
+    eventually(async () => {
+      const current = await outboxRowOf(messageId);
+      return current.status === 'sent' && current;
+    });
   const markFailed = (id: string) =>
     queryDatabase(
       nodeA.config.databaseUrl!,
@@ -475,26 +461,15 @@ describe('deliveries that do not go the usual way', () => {
   it('acks a message whose last attempt failed once its recipient’s device has fetched it', async () => {
     const sent = await sendAcross(alice, bob.address, 'stored on B, timed out on A');
     await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
-    const row = await eventually(async () => {
-      const current = await outboxRowOf(sent.id);
-      return current.status === 'sent' && current;
-    });
+    const row = await sentRowOf(sent.id);
     await markFailed(row.id);
     await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
-    await untilInThread(
-      alice,
-      bob.address,
-      (message) => message.id === sent.id && message.deliveryStatus === 'acked',
-      'acked on A',
-    );
+    await untilAcked(alice, bob.address, sent.id, 'acked on A');
   });
 
   it('delivers again a row an operator retries, though this process once saw it sent', async () => {
     const sent = await sendAcross(alice, bob.address, 'sent, failed, retried');
-    const row = await eventually(async () => {
-      const current = await outboxRowOf(sent.id);
-      return current.status === 'sent' && current;
-    });
+    const row = await sentRowOf(sent.id);
     await markFailed(row.id);
     await request(nodeA.url).post(`/api/admin/federation/outbox/${row.id}/retry`).set(admin).send({}).expect(200);
     await eventually(

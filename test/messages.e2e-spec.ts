@@ -138,7 +138,7 @@ describe('direct messages', () => {
           .post('/api/messages')
           .set(bearer(alice))
           .send(body)
-          .then((response) => response);
+          .then((response) => response); // then(): supertest sends only once awaited, and this must go now
       const first = post({ toUserId: 'carol', content: 'first, held', clientMessageId: `held-${Date.now()}` });
       await eventually(async () => (await lock.query(`SELECT 1 FROM pg_locks WHERE NOT granted`)).rowCount! > 0);
       const rest = sends.map(post);

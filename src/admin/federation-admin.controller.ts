@@ -77,7 +77,8 @@ function toOutboxRowResponse(row: OutboxEntity): OutboxRowResponse {
   };
 }
 
-// A timestamp as Postgres writes it (microseconds, offset), or as ISO 8601 (the cursors of earlier versions).
+// A timestamp as Postgres writes it (microseconds, offset), or as ISO 8601 (the cursors of earlier versions). Postgres
+// itself would also read words ('yesterday', 'epoch'); OutboxService.list refuses a date that only looks like one.
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
 
 function outboxPosition(cursor: string): OutboxPosition {

@@ -14,7 +14,6 @@ import {
   PeerForbiddenError,
   PeerResponse,
   PeerUnreachableError,
-  requestDeadlineMs,
 } from './http/federation-http.client';
 import {
   AttemptOutcome,
@@ -214,12 +213,9 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   private async sendClaimed(ownId: string, rows: ClaimedRow[], server: string): Promise<AttemptOutcome> {
     const request = deliveryRequest(rows, newId());
     const body = Buffer.from(JSON.stringify(request.body));
-    const { timeoutMs } = this.config.federation;
-    // A big body on a slow uplink may outlast the claim's lease: the rows stay leased for a peer key fetch and the
-    // request's whole deadline.
     await this.outbox.holdLease(
       rows.map(({ id }) => id),
-      timeoutMs + requestDeadlineMs(timeoutMs, body.length),
+      body.length,
     );
     let response: PeerResponse;
     try {

@@ -13,6 +13,7 @@ import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue
 import { SyncBus } from '../sync/sync-bus';
 import { appendEventsSql, NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
 import { WireMessage } from './delivery-request';
+import { requestDeadlineMs } from './http/federation-http.client';
 import { OutboxEntity, OutboxKind, OutboxStatus } from './outbox.entity';
 import { PeerDirectory } from './peer-directory';
 import { preparedStatement, runPrepared } from '../database/prepared-statement';
@@ -219,11 +220,10 @@ export class OutboxService extends RemoteDelivery {
   private readonly logger = new Logger('FederationOutbox');
   /**
    * How long a claim holds its rows; a crashed worker's rows are picked up again after it. It outlasts an attempt
-   * with a small body: a peer key fetch and the request, each bounded by the federation timeout, and the statements
-   * around them. A big body extends it (holdLease).
+   * with a small body; a big body extends it (holdLease).
    */
-  private get leaseMs(): number {
-    return Math.max(60_000, 2 * this.config.federation.timeoutMs + LEASE_MARGIN_MS);
+  private get claimLeaseMs(): number {
+    return Math.max(60_000, this.attemptMs(0));
   }
   /** Rows this process saw sent: their jobs (after a batch took them) end without asking the database. */
   private readonly settled = new LRUCache<string, true>({ max: 10_000 });
@@ -463,7 +463,13 @@ export class OutboxService extends RemoteDelivery {
    */
   async claim(row: OutboxTarget, capacity: number): Promise<ClaimedRow[]> {
     const claimed: (OutboxEntity & { wireCreatedAt: Date | null } & Omit<WireMessage, 'id' | 'createdAt'>)[] =
-      await runPrepared(this.dataSource, CLAIM_SQL, [row.id, row.recipientServer, capacity, this.leaseMs, row.kind]);
+      await runPrepared(this.dataSource, CLAIM_SQL, [
+        row.id,
+        row.recipientServer,
+        capacity,
+        this.claimLeaseMs,
+        row.kind,
+      ]);
     return claimed.map(({ wireCreatedAt, clientMessageId, fromUserId, toUserId, contentType, content, ...outbox }) => ({
       ...outbox,
       message:
@@ -483,24 +489,35 @@ export class OutboxService extends RemoteDelivery {
   }
 
   /**
-   * Keeps claimed rows leased for `ms` from now when that outlasts their claim's lease with a margin to spare (a big
-   * body on a slow uplink); otherwise costs nothing.
+   * How long an attempt with a body of `bodyBytes` may hold its rows: a peer key fetch and the request, each within
+   * its deadline, and the statements around them.
    */
-  async holdLease(ids: string[], ms: number): Promise<void> {
-    if (ms + LEASE_MARGIN_MS <= this.leaseMs) return;
-    await this.dataSource.query(
-      `UPDATE federation_message_outbox SET claimed_until = now() + $2 * interval '1 millisecond'
-       WHERE id = ANY ($1::uuid[]) AND status = 'pending'`,
-      [ids, ms + LEASE_MARGIN_MS],
-    );
+  private attemptMs(bodyBytes: number): number {
+    const { timeoutMs } = this.config.federation;
+    return timeoutMs + requestDeadlineMs(timeoutMs, bodyBytes) + LEASE_MARGIN_MS;
+  }
+
+  /**
+   * Keeps claimed rows leased while a request with a body of `bodyBytes` may last, when that outlasts their claim's
+   * lease (a big body on a slow uplink); otherwise costs nothing.
+   */
+  async holdLease(ids: string[], bodyBytes: number): Promise<void> {
+    const ms = this.attemptMs(bodyBytes);
+    if (ms > this.claimLeaseMs) await this.lease(ids, ms);
   }
 
   /** Gives leased rows back without an attempt: pending and due as they were, for the next claim. */
-  async release(ids: string[]): Promise<void> {
+  release(ids: string[]): Promise<void> {
+    return this.lease(ids, null);
+  }
+
+  /** Leases pending rows for `ms` from now, or releases them (null). */
+  private async lease(ids: string[], ms: number | null): Promise<void> {
     await this.dataSource.query(
-      `UPDATE federation_message_outbox SET claimed_until = NULL, updated_at = now()
+      `UPDATE federation_message_outbox SET claimed_until = now() + $2::float8 * interval '1 millisecond',
+         updated_at = now()
        WHERE id = ANY ($1::uuid[]) AND status = 'pending'`,
-      [ids],
+      [ids, ms],
     );
   }
 

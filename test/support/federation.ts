@@ -120,3 +120,13 @@ export function untilInThread(
 ) {
   return eventually(async () => (await threadOf(who, friend)).find(matches), 10_000, what);
 }
+
+/** Waits until `sender` sees their message `messageId` to `friend` acked: a device of its recipient fetched it. */
+export function untilAcked(sender: Resident, friend: string, messageId: string, what: string) {
+  return untilInThread(
+    sender,
+    friend,
+    (message) => message.id === messageId && message.deliveryStatus === 'acked',
+    what,
+  );
+}
