@@ -235,17 +235,12 @@ export class MyLifeClient {
 
   /** Puts an operation the server refused back in line, e.g. after becoming friends. */
   retryOperation(outboxId: number): boolean {
-    const entry = this.store.outbox.find(outboxId);
-    if (!entry || entry.state !== 'failed') return false;
-    this.store.transaction(() => {
+    const changed = this.changeFailedOperation(outboxId, (message) => {
       this.store.outbox.retry(outboxId);
-      if (entry.operation.kind === 'send') {
-        const message = this.store.messages.findByClientMessageId(this.viewer(), entry.operation.clientMessageId);
-        if (message) this.store.messages.markQueued(message.localId);
-      }
+      if (message) this.store.messages.markQueued(message.localId);
     });
-    this.engine.nudge();
-    return true;
+    if (changed) this.engine.nudge();
+    return changed;
   }
 
   /**
@@ -253,16 +248,10 @@ export class MyLifeClient {
    * never reached the server goes with it; anything the server has is untouched.
    */
   discardOperation(outboxId: number): boolean {
-    const entry = this.store.outbox.find(outboxId);
-    if (!entry || entry.state !== 'failed') return false;
-    this.store.transaction(() => {
+    return this.changeFailedOperation(outboxId, (message) => {
       this.store.outbox.remove(outboxId);
-      if (entry.operation.kind === 'send') {
-        const message = this.store.messages.findByClientMessageId(this.viewer(), entry.operation.clientMessageId);
-        if (message?.id === null) this.store.messages.deleteUnsent(message.localId);
-      }
+      if (message?.id === null) this.store.messages.deleteUnsent(message.localId);
     });
-    return true;
   }
 
   // --- reads: always local -------------------------------------------------------------------------------------
@@ -345,6 +334,21 @@ export class MyLifeClient {
     });
     this.engine.nudge();
     return this.store.social.findInvite(id)!;
+  }
+
+  /** `change` in one transaction, given the local message of a send; false when the entry is missing or not failed. */
+  private changeFailedOperation(outboxId: number, change: (message: LocalMessage | undefined) => void): boolean {
+    const entry = this.store.outbox.find(outboxId);
+    if (!entry || entry.state !== 'failed') return false;
+    const { operation } = entry;
+    this.store.transaction(() =>
+      change(
+        operation.kind === 'send'
+          ? this.store.messages.findByClientMessageId(this.viewer(), operation.clientMessageId)
+          : undefined,
+      ),
+    );
+    return true;
   }
 
   private insertMessage(to: string, content: string, options: SendOptions, status: 'draft' | 'queued'): LocalMessage {
