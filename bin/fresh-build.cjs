@@ -29,9 +29,11 @@ const TARGETS = {
 
 class LaunchError extends Error {}
 
-/** Makes sure `name`'s build exists and is not older than its sources; throws LaunchError with the sentence to print. */
-function ensureFreshBuild(name) {
-  const target = TARGETS[name];
+/**
+ * Makes sure the build of `target` (one of TARGETS, or its like) exists and is not older than its sources; throws
+ * LaunchError with the sentence to print.
+ */
+function ensureFreshBuild(target, name) {
   const missing = missingDependency(target.dir);
   if (missing) {
     throw new LaunchError(
@@ -101,7 +103,7 @@ function newestIn(path) {
 /** For launchers: builds when needed, or prints the one sentence and exits with 1. */
 function ensureFreshBuildOrExit(name, program) {
   try {
-    ensureFreshBuild(name);
+    ensureFreshBuild(TARGETS[name], name);
   } catch (error) {
     if (!(error instanceof LaunchError)) throw error;
     process.stderr.write(`${program}: ${error.message}\n`);
@@ -109,7 +111,7 @@ function ensureFreshBuildOrExit(name, program) {
   }
 }
 
-module.exports = { ensureFreshBuild, ensureFreshBuildOrExit, LaunchError };
+module.exports = { TARGETS, ensureFreshBuild, ensureFreshBuildOrExit, LaunchError };
 
 if (require.main === module) {
   const name = process.argv[2];
