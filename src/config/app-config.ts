@@ -8,6 +8,12 @@ const toInt = ({ value }: { value: unknown }) =>
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+// Configuration errors end up in terminals, logs and bug reports: a secret's value is never part of them.
+const secretVariables = new Set<string>();
+const Secret = (): PropertyDecorator => (_target, property) => void secretVariables.add(String(property));
+const urlVariables = new Set<string>();
+const CredentialsUrl = (): PropertyDecorator => (_target, property) => void urlVariables.add(String(property));
+
 /** The environment variables the node reads, each validated at boot. Documented in README.md and .env.example. */
 export class EnvironmentVariables {
   @IsOptional()
@@ -23,11 +29,13 @@ export class EnvironmentVariables {
   HOST?: string;
 
   @IsOptional()
+  @CredentialsUrl()
   @Transform(emptyToUndefined)
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
   @IsOptional()
+  @CredentialsUrl()
   @Transform(emptyToUndefined)
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
@@ -38,6 +46,7 @@ export class EnvironmentVariables {
   MYLIFE_FEDERATION_SERVER?: string;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -87,6 +96,7 @@ export class EnvironmentVariables {
   MYLIFE_SCRYPT_LOG_N?: number;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @Matches(/^([a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})(,[a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})*$/, {
     message: 'must be host[:port]=secret pairs separated by commas, each secret at least 16 characters',
@@ -94,6 +104,7 @@ export class EnvironmentVariables {
   MYLIFE_FEDERATION_SHARED_KEYS?: string;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -114,6 +125,7 @@ export class EnvironmentVariables {
   MYLIFE_FEDERATION_MAX_ATTEMPTS?: number;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -251,7 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const first = errors[0];
     const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     throw new ConfigError(
-      `${first.property} ${reason.replace(`${first.property} `, '')} (got ${JSON.stringify(env[first.property])})`,
+      `${first.property} ${reason.replace(`${first.property} `, '')} (got ${shownValue(first.property, env[first.property])})`,
     );
   }
   const port = vars.PORT ?? DEFAULT_PORT;
@@ -297,6 +309,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyOverlapDays: vars.MYLIFE_FEDERATION_KEY_OVERLAP_DAYS ?? 7,
     },
   };
+}
+
+/** How a wrong value appears in its error: secrets by their length only, URLs without their credentials. */
+function shownValue(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (secretVariables.has(variable)) return `${value.length} characters, not shown`;
+  if (urlVariables.has(variable)) return JSON.stringify(withoutCredentials(value));
+  return JSON.stringify(value);
+}
+
+/** `postgres://user:pass@host/db` → `postgres://***@host/db`; up to the last `@`, since a password may hold one. */
+export function withoutCredentials(url: string): string {
+  const start = url.indexOf('://') + 3;
+  const end = url.lastIndexOf('@');
+  return start >= 3 && end >= start ? `${url.slice(0, start)}***${url.slice(end)}` : url;
 }
 
 /** Several nodes may share one Redis: each gets its own key namespace, named after its server. */
