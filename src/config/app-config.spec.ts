@@ -39,6 +39,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('sets the account-wide login ceiling to ten times the per-address limit unless given', () => {
+    expect(loadConfig({ MYLIFE_LOGIN_MAX_FAILURES: '7' }).loginAccountMaxFailures).toBe(70);
+    expect(loadConfig({ MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES: '' }).loginAccountMaxFailures).toBe(100);
+    expect(loadConfig({ MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES: '25' }).loginAccountMaxFailures).toBe(25);
+    expect(() => loadConfig({ MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES: '0' })).toThrow(/^MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES/);
+  });
+
   it.each([
     ['MYLIFE_ADMIN_TOKEN', 'short-secret'],
     ['MYLIFE_FEDERATION_SHARED_KEY', 'short-secret'],

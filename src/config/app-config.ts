@@ -88,6 +88,14 @@ export class EnvironmentVariables {
   @Max(10000)
   MYLIFE_LOGIN_MAX_FAILURES?: number;
 
+  // Empty means "10 x MYLIFE_LOGIN_MAX_FAILURES" (docker-compose.yml passes it through empty when unset).
+  @IsOptional()
+  @Transform(({ value }) => toInt({ value: emptyToUndefined({ value }) }))
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES?: number;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -222,7 +230,10 @@ export interface AppConfig {
   embeddedPostgresPort: number;
   tokenTtlDays: number;
   bodyLimit: string;
+  /** Failed logins per 15 minutes for one account from one client address. */
   loginMaxFailures: number;
+  /** Failed logins per 15 minutes for one account from all addresses (except those it logged in from before). */
+  loginAccountMaxFailures: number;
   logLevel: LogLevel;
   dbPoolSize: number;
   /** scrypt cost as log2(N); 17 is OWASP's minimum, lower only on very small machines. */
@@ -267,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const port = vars.PORT ?? DEFAULT_PORT;
+  const loginMaxFailures = vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10;
   const federationServer = vars.MYLIFE_FEDERATION_SERVER ?? `localhost:${port}`;
   return {
     port,
@@ -280,7 +292,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embeddedPostgresPort: vars.MYLIFE_EMBEDDED_POSTGRES_PORT ?? 55432,
     tokenTtlDays: vars.MYLIFE_TOKEN_TTL_DAYS ?? 30,
     bodyLimit: vars.MYLIFE_BODY_LIMIT ?? '1mb',
-    loginMaxFailures: vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10,
+    loginMaxFailures,
+    loginAccountMaxFailures: vars.MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES ?? 10 * loginMaxFailures,
     logLevel: vars.LOG_LEVEL ?? 'log',
     dbPoolSize: vars.MYLIFE_DB_POOL_SIZE ?? 10,
     scryptLogN: vars.MYLIFE_SCRYPT_LOG_N ?? 17,
