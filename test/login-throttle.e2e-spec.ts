@@ -43,6 +43,12 @@ describe.each(backends)('failed logins, counted per account (counters in %s)', (
     expectRetryAfter(await attempt('nobody', 'a wrong guess'));
   });
 
+  it('answers names that cannot be usernames like wrong passwords, never 500', async () => {
+    for (const name of ['a\u0000b', 'x\udc00', '%', 'bob@other.example']) {
+      await attempt(name, 'a wrong guess').expect(401);
+    }
+  });
+
   it('counts failures only: good logins do not use up the budget', async () => {
     await createUser(node, 'rita');
     for (let login = 0; login < 8; login++) await attempt('rita', DEFAULT_PASSWORD).expect(200);

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { UserEntity } from '../accounts/user.entity';
-import { parseAddress } from '../common/address';
+import { LOCALPART_PATTERN, parseAddress } from '../common/address';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
@@ -70,7 +70,8 @@ export class AuthService {
   async login(name: string, password: string, deviceName: string, clientAddress: string): Promise<IssuedSession> {
     const username = loginName(name, this.config.federationServer);
     const attempt = await this.throttle.begin(username, clientAddress);
-    const user = await this.accounts.checkCredentials(username, password);
+    // A name that cannot be a username is checked against the decoy: it fails like a wrong password, in the same time.
+    const user = await this.accounts.checkCredentials(LOCALPART_PATTERN.test(username) ? username : '', password);
     if (!user) throw new UnauthorizedException('wrong username or password');
     await attempt.succeeded();
     const accessToken = TOKEN_PREFIX + randomBytes(32).toString('base64url');

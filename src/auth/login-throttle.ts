@@ -30,9 +30,11 @@ export class LoginThrottle {
 
   /** Counts an attempt at `account` from `clientAddress`; 429 with Retry-After when it must not be tried now. */
   async begin(account: string, clientAddress: string): Promise<LoginAttempt> {
-    const fromAddress = `login-failures:${clientAddress}/${encodeURIComponent(account)}`;
-    const overall = `login-failures:*/${encodeURIComponent(account)}`;
-    const known = `login-known:${clientAddress}/${encodeURIComponent(account)}`;
+    // Names come from the request as typed (bar trimming): escaped, so that any text makes a key both stores keep.
+    const name = encodeURIComponent(account.toWellFormed());
+    const fromAddress = `login-failures:${clientAddress}/${name}`;
+    const overall = `login-failures:*/${name}`;
+    const known = `login-known:${clientAddress}/${name}`;
     const counted = [fromAddress, overall];
     const [addressCount, overallCount] = await this.store.hit(counted, LOGIN_WINDOW_MS);
     let refusal: WindowCount | null = null;
