@@ -42,6 +42,28 @@ describe('FederationHttpClient.assertAllowed', () => {
   });
 });
 
+describe('FederationHttpClient.assertReachable', () => {
+  const strict = new FederationHttpClient(loadConfig({}));
+  const open = new FederationHttpClient(loadConfig({ MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS: 'true' }));
+  afterAll(async () => {
+    await strict.onModuleDestroy();
+    await open.onModuleDestroy();
+  });
+
+  it('refuses a name that resolves only to private addresses, naming the setting, unless they are allowed', async () => {
+    await expect(strict.assertReachable('localhost:8791')).rejects.toThrow(PeerForbiddenError);
+    await expect(strict.assertReachable('localhost:8791')).rejects.toThrow(
+      'localhost:8791 resolves only to private addresses, which this node does not reach unless MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS=true',
+    );
+    await expect(strict.assertReachable('127.0.0.1:9')).rejects.toThrow(/MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS/);
+    await expect(open.assertReachable('localhost:8791')).resolves.toBeUndefined();
+  });
+
+  it('lets a name through that does not resolve now: that may pass', async () => {
+    await expect(strict.assertReachable('nothing-here.invalid')).resolves.toBeUndefined();
+  });
+});
+
 describe('requestDeadlineMs', () => {
   it('is the timeout, plus the upload of the body on a 512 kbit/s uplink', () => {
     expect(requestDeadlineMs(10_000, 0)).toBe(10_000);
