@@ -369,7 +369,7 @@ describe('receipts of messages fetched one by one', () => {
 
   it('delivers a job that names only its row, as jobs queued by earlier versions did', async () => {
     const sent = await sendAcross(alice, bob.address, 'an old-style job');
-    await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
+    await eventually(() => storedOn(nodeB, [sent]), 10_000, 'the message on B');
     await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
     const rows = await queryDatabase<{ id: string }>(
       nodeB.config.databaseUrl!,
@@ -471,7 +471,7 @@ describe('deliveries that do not go the usual way', () => {
 
   it('acks a message whose last attempt failed once its recipient’s device has fetched it', async () => {
     const sent = await sendAcross(alice, bob.address, 'stored on B, timed out on A');
-    await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
+    await eventually(() => storedOn(nodeB, [sent]), 10_000, 'the message on B');
     const row = await sentRowOf(sent.id);
     await markFailed(row.id);
     await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
