@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
+import { SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+/** One or more items matching `item`, separated by commas. */
+const listOf = (item: string) => new RegExp(`^${item}(?:,${item})*$`);
 
 /** The environment variables the node reads, each validated at boot. Documented in README.md and .env.example. */
 export class EnvironmentVariables {
@@ -34,7 +37,7 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.-]+(:\d{1,5})?$/, { message: 'must be a lower-case host[:port], e.g. chat.example.com' })
+  @Matches(SERVER_NAME_PATTERN, { message: 'must be a lower-case host[:port] (port 1-65535), e.g. chat.example.com' })
   MYLIFE_FEDERATION_SERVER?: string;
 
   @IsOptional()
@@ -88,7 +91,7 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^([a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})(,[a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})*$/, {
+  @Matches(listOf(`${SERVER_NAME_SOURCE}=[^,=\\s]{16,}`), {
     message: 'must be host[:port]=secret pairs separated by commas, each secret at least 16 characters',
   })
   MYLIFE_FEDERATION_SHARED_KEYS?: string;
@@ -131,12 +134,12 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.:-]+(,[a-z0-9.:-]+)*$/, { message: 'must be server names separated by commas' })
+  @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
   MYLIFE_FEDERATION_ALLOWED_SERVERS?: string;
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.:-]+(,[a-z0-9.:-]+)*$/, { message: 'must be server names separated by commas' })
+  @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
   MYLIFE_FEDERATION_BLOCKED_SERVERS?: string;
 
   @IsOptional()

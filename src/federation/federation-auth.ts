@@ -6,6 +6,7 @@ import {
   OnApplicationBootstrap,
   UnauthorizedException,
 } from '@nestjs/common';
+import { isServerName } from '../common/address';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -14,8 +15,6 @@ import { ServerKeysService } from '../signing/server-keys.service';
 import { PeerKey } from './destination.entity';
 import { FederationHttpClient, PeerForbiddenError } from './http/federation-http.client';
 import { PeerDirectory } from './peer-directory';
-
-const SERVER_PATTERN = /^[a-z0-9.-]+(:\d{1,5})?$/;
 
 /** Thrown when we hold no secret for a peer: it publishes no keys and none is configured. */
 export class NoPeerSecretError extends Error {}
@@ -82,8 +81,7 @@ export class FederationAuth implements OnApplicationBootstrap {
         `missing federation headers: ${FEDERATION_HEADERS.server}, ${FEDERATION_HEADERS.timestamp} and ${FEDERATION_HEADERS.signature} are required`,
       );
     }
-    if (!SERVER_PATTERN.test(server))
-      throw new UnauthorizedException(`${FEDERATION_HEADERS.server} is not a server name`);
+    if (!isServerName(server)) throw new UnauthorizedException(`${FEDERATION_HEADERS.server} is not a server name`);
     if (server === this.config.federationServer)
       throw new UnauthorizedException('a request cannot come from this server itself');
     try {
