@@ -103,6 +103,14 @@ const UNSTORABLE_TEXT_CASES: BadRequest[] = [
   },
   { name: 'thread: friendUserId with NUL', method: 'get', path: '/api/messages?friendUserId=bob%00', status: 400 },
   {
+    name: 'read: message id with NUL',
+    method: 'post',
+    path: '/api/messages/%00/read',
+    body: {},
+    status: 400,
+    message: /path must not contain NUL/,
+  },
+  {
     name: 'inbox: batch with transactionId NUL',
     method: 'post',
     path: '/api/federation/inbox/batch',

@@ -29,9 +29,7 @@ export const validationPipe = new ValidationPipe({
 /** Error responses of the express layer (before Nest's filter can see a request) in the same JSON shape. */
 function httpErrors(error: unknown, request: HttpRequest, response: Response, next: NextFunction): void {
   if (error instanceof HttpException) return sendHttpException(response, error, request.id);
-  const failure = error as { status?: number; expose?: boolean; message?: string };
-  if (typeof failure?.status !== 'number' || failure.status >= 500 || !failure.expose) return next(error);
-  sendHttpException(response, new HttpException(failure.message ?? 'bad request', failure.status), request.id);
+  next(error);
 }
 
 /**
