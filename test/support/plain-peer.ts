@@ -13,11 +13,16 @@ export interface PlainMessage {
   senderServer: string;
 }
 
+/** A plain MyLife node refuses longer content with 400. */
+export const PLAIN_PEER_MAX_CONTENT_CHARS = 8000;
+
 /**
  * A plain MyLife node, written from the federation description alone: it only speaks
  * `POST /api/federation/inbox/messages`, signed with one shared key (hex HMAC-SHA256 of `${timestamp}.${rawBody}`),
  * keeps receipts by (sender server, client message id), answers 201 with the message and 200 with
- * `{ok, duplicate: true, message}` to a replay. It publishes no /.well-known document.
+ * `{ok, duplicate: true, message}` to a replay. It publishes no /.well-known document. Like a real plain node, it keeps
+ * user ids exactly as sent and compares them case-sensitively, refuses content over 8,000 characters with 400, and
+ * writes its errors as `{"error": "<reason>"}`.
  */
 export class PlainPeer {
   readonly received: PlainMessage[] = [];
@@ -78,22 +83,31 @@ export class PlainPeer {
       response.end(JSON.stringify(body));
     };
     if (request.method !== 'POST' || request.url !== '/api/federation/inbox/messages')
-      return reply(404, { message: 'not found' });
-    if (this.failWith) return reply(this.failWith, { message: 'this peer is broken' });
+      return reply(404, { error: 'not found' });
+    if (this.failWith) return reply(this.failWith, { error: 'this peer is broken' });
     const timestamp = String(request.headers['x-mylife-federation-timestamp'] ?? '');
     const signature = String(request.headers['x-mylife-federation-signature'] ?? '');
     const expected = createHmac('sha256', this.sharedKey).update(`${timestamp}.`).update(rawBody).digest();
     const presented = Buffer.from(signature, 'hex');
     const fresh = Math.abs(Date.now() - Date.parse(timestamp)) <= 30_000;
     if (!fresh || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-      return reply(401, { message: 'invalid signature' });
+      return reply(401, { error: 'invalid signature' });
     }
     const message = JSON.parse(rawBody.toString('utf8')) as PlainMessage;
+    const invalid = this.invalidContent(message);
+    if (invalid) return reply(400, { error: invalid });
     const key = `${request.headers['x-mylife-federation-server']} ${message.clientMessageId}`;
     const stored = this.receipts.get(key);
     if (stored) return reply(200, { ok: true, duplicate: true, message: stored });
     this.receipts.set(key, message);
     this.received.push(message);
     reply(201, { ok: true, message });
+  }
+
+  /** The reason a plain node refuses a message's content, or null. */
+  private invalidContent(message: PlainMessage): string | null {
+    if (typeof message.content !== 'string' || message.content.length === 0) return 'content is required';
+    if (message.content.length > PLAIN_PEER_MAX_CONTENT_CHARS) return 'content too long';
+    return null;
   }
 }
