@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { signBody } from '../src/signing/hmac';
 import { bearer } from './support/factories';
-import { eventually, resident, Resident, startFederatedNode } from './support/federation';
+import { eventually, resident, Resident, startFederatedNode, threadOf } from './support/federation';
 import { PlainPeer } from './support/plain-peer';
 import { queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 
 const SHARED_KEY = 'interop-shared-key-0123456789';
+const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 async function countMessages(node: TestNode, where: string, params: unknown[]): Promise<number> {
   const [row] = await queryDatabase(
@@ -29,6 +30,7 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}` });
     bob = await resident(node, 'bob');
     xena = `xena@${peer.name}`;
+    peer.befriend('xena', bob.address);
     // A plain node keeps its own friend list: bob's invite is recorded as accepted on his side.
     await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: xena }).expect(201);
     await eventually(
@@ -204,13 +206,156 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     );
     expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
   });
+
+  it('writes the destination’s lastSuccessAt on every delivery, not only when it recovers', async () => {
+    const lastSuccessAt = async () => {
+      const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
+      const destination = destinations.body.items.find((item: { server: string }) => item.server === peer.name);
+      return destination?.lastSuccessAt ? Date.parse(destination.lastSuccessAt) : null;
+    };
+    const deliver = async (content: string) => {
+      const sent = await request(node.url).post('/api/messages').set(bearer(bob)).send({ toUserId: xena, content });
+      await eventually(
+        async () => peer.received.some((item) => item.clientMessageId === sent.body.clientMessageId),
+        10_000,
+        `${content} delivered`,
+      );
+    };
+    await deliver('first of two');
+    const first = await eventually(lastSuccessAt, 10_000, 'lastSuccessAt written');
+    await deliver('second of two');
+    await eventually(async () => ((await lastSuccessAt()) ?? 0) > first!, 10_000, 'lastSuccessAt written again');
+  });
+});
+
+describe('a plain node that limits its inbox to a few requests per window', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+  let xena: string;
+
+  beforeAll(async () => {
+    peer.rateLimit = { limit: 5, windowMs: 2000 };
+    await peer.start();
+    node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}` });
+    bob = await resident(node, 'bob');
+    xena = `xena@${peer.name}`;
+    peer.befriend('xena', bob.address);
+    await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: xena }).expect(201);
+    await eventually(
+      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
+      10_000,
+      'friends',
+    );
+  });
+  afterAll(async () => {
+    await node?.destroy();
+    await peer.stop();
+  });
+
+  it('delivers a burst of 25 messages within the limit: every 429 waits, none spends an attempt, none fails', async () => {
+    const sent = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        request(node.url)
+          .post('/api/messages')
+          .set(bearer(bob))
+          .send({ toUserId: xena, content: `burst ${i}` })
+          .expect(201),
+      ),
+    );
+    const ids = sent.map((response) => response.body.id as string);
+    // Until every row has settled: sent, or (what must not happen) failed.
+    const rows = await eventually(
+      async () => {
+        const found = await queryDatabase<{ status: string; attempts: number }>(
+          node.config.databaseUrl!,
+          `SELECT status, attempts FROM federation_message_outbox WHERE message_id = ANY ($1::uuid[])`,
+          [ids],
+        );
+        return found.every((row) => row.status !== 'pending') && found;
+      },
+      60_000,
+      'all 25 settled',
+    );
+    expect(rows.filter((row) => row.status !== 'sent')).toEqual([]);
+    expect(rows).toHaveLength(25);
+    expect(rows.every((row) => row.attempts === 1)).toBe(true);
+    expect(new Set(peer.received.map((item) => item.clientMessageId)).size).toBe(25);
+    expect(peer.received).toHaveLength(25);
+    expect(peer.answered.tooManyRequests).toBeGreaterThan(0);
+  }, 90_000);
+});
+
+describe('a plain node whose operator has not recorded the friendship yet', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+  let yuki: string;
+
+  beforeAll(async () => {
+    await peer.start();
+    node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}` });
+    bob = await resident(node, 'bob');
+    yuki = `yuki@${peer.name}`;
+    await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: yuki }).expect(201);
+    await eventually(
+      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
+      10_000,
+      'friends',
+    );
+  });
+  afterAll(async () => {
+    await node?.destroy();
+    await peer.stop();
+  });
+
+  it('keeps a message refused with 403 waiting, and sends it at once when a message from that friend arrives', async () => {
+    const sent = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: yuki, content: 'did you add me?' })
+      .expect(201);
+    const waiting = await eventually(
+      async () => {
+        const outbox = await request(node.url).get('/api/admin/federation/outbox').set(admin).expect(200);
+        const row = outbox.body.items.find((item: { messageId: string }) => item.messageId === sent.body.id);
+        return row?.lastHttpStatus === 403 && row;
+      },
+      10_000,
+      'refused with 403',
+    );
+    expect(waiting).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/403/) });
+    expect(Date.parse(waiting.nextAttemptAt) - Date.now()).toBeGreaterThan(30 * 60_000);
+    expect(peer.answered.forbidden).toBe(1);
+
+    peer.befriend('yuki', bob.address);
+    const hello = await peer.deliver(node.url, {
+      id: randomUUID(),
+      clientMessageId: randomUUID(),
+      fromUserId: yuki,
+      toUserId: bob.address,
+      contentType: 'text/plain',
+      content: 'added you',
+      createdAt: new Date().toISOString(),
+    });
+    expect(hello.status).toBe(201);
+    await eventually(
+      async () => peer.received.some((item) => item.clientMessageId === sent.body.clientMessageId),
+      10_000,
+      'delivered once the friendship exists',
+    );
+    await eventually(
+      async () => (await threadOf(bob, yuki)).find((item) => item.id === sent.body.id)?.deliveryStatus === 'sent',
+      10_000,
+      'marked sent',
+    );
+  });
 });
 
 describe('a peer that always fails', () => {
   const peer = new PlainPeer(SHARED_KEY);
   let node: TestNode;
   let bob: Resident;
-  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
   beforeAll(async () => {
     await peer.start();
@@ -219,6 +364,7 @@ describe('a peer that always fails', () => {
       MYLIFE_FEDERATION_MAX_ATTEMPTS: '3',
     });
     bob = await resident(node, 'bob');
+    peer.befriend('zoe', bob.address);
     await request(node.url)
       .post('/api/friends/invites')
       .set(bearer(bob))
@@ -234,6 +380,11 @@ describe('a peer that always fails', () => {
     await node?.destroy();
     await peer.stop();
   });
+
+  const destination = async () => {
+    const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
+    return destinations.body.items.find((item: { server: string }) => item.server === peer.name);
+  };
 
   it('ends in failed after the configured attempts, and a retry through the admin API delivers once it is fixed', async () => {
     peer.failWith = 500;
@@ -259,10 +410,10 @@ describe('a peer that always fails', () => {
       .expect(200);
     expect(thread.body.items.at(-1)).toMatchObject({ deliveryStatus: 'failed', deliveryAttempts: 3 });
 
-    const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
-    expect(
-      destinations.body.items.find((destination: { server: string }) => destination.server === peer.name),
-    ).toMatchObject({ lastError: expect.stringMatching(/500/) });
+    // Between the attempts the probe found the peer answering its /.well-known with 401: not a sign that it takes
+    // deliveries, so each further attempt was a trial delivery and every failure lengthened the backoff.
+    expect(peer.answered.wellKnown).toBeGreaterThanOrEqual(2);
+    expect(await destination()).toMatchObject({ consecutiveFailures: 3, lastError: expect.stringMatching(/500/) });
 
     peer.failWith = null;
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(200);
@@ -280,6 +431,7 @@ describe('a peer that always fails', () => {
       'row sent',
     );
     expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
+    expect(await destination()).toMatchObject({ consecutiveFailures: 0, lastError: null });
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(409);
   });
 
