@@ -286,6 +286,58 @@ describe('a plain node that limits its inbox to a few requests per window', () =
   }, 90_000);
 });
 
+describe('a peer that keeps asking us to come back later', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+
+  beforeAll(async () => {
+    // Every inbox request is over the limit: 429 with Retry-After 60.
+    peer.rateLimit = { limit: 0, windowMs: 60_000 };
+    await peer.start();
+    node = await startFederatedNode({
+      MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}`,
+      MYLIFE_FEDERATION_GIVE_UP_AFTER: '3s',
+    });
+    bob = await resident(node, 'bob');
+    peer.befriend('xena', bob.address);
+    await request(node.url)
+      .post('/api/friends/invites')
+      .set(bearer(bob))
+      .send({ toUserId: `xena@${peer.name}` })
+      .expect(201);
+    await eventually(
+      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
+      10_000,
+      'friends',
+    );
+  });
+  afterAll(async () => {
+    await node?.destroy();
+    await peer.stop();
+  });
+
+  it('fails a message only at the give-up age, with none of its attempts spent', async () => {
+    const sent = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: `xena@${peer.name}`, content: 'anyone?' })
+      .expect(201);
+    const failed = await eventually(
+      async () => {
+        const outbox = await request(node.url).get('/api/admin/federation/outbox?status=failed').set(admin).expect(200);
+        return outbox.body.items.find((row: { messageId: string }) => row.messageId === sent.body.id);
+      },
+      20_000,
+      'row failed at the give-up age',
+    );
+    expect(failed).toMatchObject({ attempts: 0, lastHttpStatus: 429 });
+    expect(failed.lastError).toMatch(/^gave up after \d+ seconds of waiting: 429/);
+    expect(peer.answered.tooManyRequests).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - Date.parse(sent.body.createdAt)).toBeGreaterThanOrEqual(3000);
+  });
+});
+
 describe('a plain node whose operator has not recorded the friendship yet', () => {
   const peer = new PlainPeer(SHARED_KEY);
   let node: TestNode;

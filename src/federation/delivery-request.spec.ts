@@ -1,4 +1,4 @@
-import { destinationVerdict, rowsWithinBodyLimit, rowVerdict } from './delivery-request';
+import { destinationVerdict, gaveUpAfterWaiting, rowsWithinBodyLimit, rowVerdict } from './delivery-request';
 
 const row = (content: string) => ({
   id: content.slice(0, 8),
@@ -61,5 +61,13 @@ describe('a peer’s answer', () => {
       'alive',
       'unknown',
     ]);
+  });
+});
+
+describe('a row that waited too long', () => {
+  it('says how long it waited, in a unit that reads well, and why', () => {
+    expect(gaveUpAfterWaiting(7 * 86_400_000, '429 slow down')).toBe('gave up after 7 days of waiting: 429 slow down');
+    expect(gaveUpAfterWaiting(36 * 3_600_000, null)).toBe('gave up after 36 hours of waiting: never delivered');
+    expect(gaveUpAfterWaiting(3000, '429')).toBe('gave up after 3 seconds of waiting: 429');
   });
 });

@@ -112,3 +112,15 @@ export function destinationVerdict(status: number): DestinationVerdict {
   if (status >= 500 || status === 408) return 'failing';
   return status === 401 ? 'unknown' : 'alive';
 }
+
+/** The last error of a row that waited `waitedMs` without being delivered, and fails for good. */
+export function gaveUpAfterWaiting(waitedMs: number, reason: string | null): string {
+  const units: [number, string][] = [
+    [86_400_000, 'days'],
+    [3_600_000, 'hours'],
+    [60_000, 'minutes'],
+    [1000, 'seconds'],
+  ];
+  const [size, name] = units.find(([unitMs]) => waitedMs >= 2 * unitMs) ?? units[3];
+  return `gave up after ${Math.round(waitedMs / size)} ${name} of waiting: ${reason ?? 'never delivered'}`;
+}

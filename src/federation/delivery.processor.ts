@@ -9,6 +9,7 @@ import { FederationDeliveryJob, promoteIfDelayed, QUEUES } from '../queue/queues
 import {
   deliveryRequest,
   destinationVerdict,
+  gaveUpAfterWaiting,
   REQUIRED_CAPABILITY,
   rowsWithinBodyLimit,
   RowVerdict,
@@ -416,8 +417,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       const attempts = row.attempts + (counted ? 1 : 0);
       const age = Date.now() - row.createdAt.getTime();
       if (outcome.status === 'pending' && age >= giveUpAfterMs) {
-        const waited = `${Math.round(age / 60_000)} minutes`;
-        outcome = { ...outcome, status: 'failed', error: `gave up after ${waited} of waiting: ${outcome.error}` };
+        outcome = { ...outcome, status: 'failed', error: gaveUpAfterWaiting(age, outcome.error) };
       } else if (outcome.status === 'pending' && counted && attempts >= maxAttempts) {
         outcome = { ...outcome, status: 'failed', error: `gave up after ${attempts} attempts: ${outcome.error}` };
       } else if (outcome.status === 'pending' && !outcome.nextAttemptAt) {
