@@ -19,6 +19,61 @@ async function countMessages(node: TestNode, where: string, params: unknown[]): 
   return Number(row.count);
 }
 
+/**
+ * A node (with `env`) of which bob invited `friend` of the plain peer: a plain node takes no invites, so bob's side
+ * records the friendship as accepted. With `peerBefriends`, the peer's operator has recorded it too.
+ */
+async function bobBefriending(
+  peer: PlainPeer,
+  friend: string,
+  { env = {}, peerBefriends = true }: { env?: Record<string, string>; peerBefriends?: boolean } = {},
+): Promise<{ node: TestNode; bob: Resident; friendAddress: string }> {
+  await peer.start();
+  const node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}`, ...env });
+  const bob = await resident(node, 'bob');
+  const friendAddress = `${friend}@${peer.name}`;
+  if (peerBefriends) peer.befriend(friend, bob.address);
+  await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: friendAddress }).expect(201);
+  await eventually(
+    async () => {
+      const friends = await request(node.url).get('/api/friends').set(bearer(bob)).expect(200);
+      return friends.body.friends.some((item: { friendUserId: string }) => item.friendUserId === friendAddress);
+    },
+    10_000,
+    'friendship with the plain node user',
+  );
+  return { node, bob, friendAddress };
+}
+
+async function stopBoth(node: TestNode | undefined, peer: PlainPeer): Promise<void> {
+  await node?.destroy();
+  await peer.stop();
+}
+
+/** The admin API's outbox row of the message `messageId`, among those with `status` when given. */
+async function outboxRowOf(node: TestNode, messageId: string, status?: string) {
+  const outbox = await request(node.url)
+    .get(`/api/admin/federation/outbox${status ? `?status=${status}` : ''}`)
+    .set(admin)
+    .expect(200);
+  return outbox.body.items.find((row: { messageId: string }) => row.messageId === messageId);
+}
+
+/** bob's message to `to`, as his node answers it. */
+async function bobSends(
+  node: TestNode,
+  bob: Resident,
+  to: string,
+  content: string,
+): Promise<{ id: string; clientMessageId: string }> {
+  const sent = await request(node.url)
+    .post('/api/messages')
+    .set(bearer(bob))
+    .send({ toUserId: to, content })
+    .expect(201);
+  return sent.body;
+}
+
 describe('interoperability with a plain MyLife node (shared key, single messages only)', () => {
   const peer = new PlainPeer(SHARED_KEY);
   let node: TestNode;
@@ -26,26 +81,9 @@ describe('interoperability with a plain MyLife node (shared key, single messages
   let xena: string;
 
   beforeAll(async () => {
-    await peer.start();
-    node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}` });
-    bob = await resident(node, 'bob');
-    xena = `xena@${peer.name}`;
-    peer.befriend('xena', bob.address);
-    // A plain node keeps its own friend list: bob's invite is recorded as accepted on his side.
-    await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: xena }).expect(201);
-    await eventually(
-      async () => {
-        const friends = await request(node.url).get('/api/friends').set(bearer(bob)).expect(200);
-        return friends.body.friends.some((friend: { friendUserId: string }) => friend.friendUserId === xena);
-      },
-      10_000,
-      'friendship with the plain node user',
-    );
+    ({ node, bob, friendAddress: xena } = await bobBefriending(peer, 'xena'));
   });
-  afterAll(async () => {
-    await node?.destroy();
-    await peer.stop();
-  });
+  afterAll(() => stopBoth(node, peer));
 
   const message = (overrides: Record<string, string> = {}) => ({
     id: randomUUID(),
@@ -236,34 +274,13 @@ describe('a plain node that limits its inbox to a few requests per window', () =
 
   beforeAll(async () => {
     peer.rateLimit = { limit: 5, windowMs: 2000 };
-    await peer.start();
-    node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}` });
-    bob = await resident(node, 'bob');
-    xena = `xena@${peer.name}`;
-    peer.befriend('xena', bob.address);
-    await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: xena }).expect(201);
-    await eventually(
-      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
-      10_000,
-      'friends',
-    );
+    ({ node, bob, friendAddress: xena } = await bobBefriending(peer, 'xena'));
   });
-  afterAll(async () => {
-    await node?.destroy();
-    await peer.stop();
-  });
+  afterAll(() => stopBoth(node, peer));
 
   it('delivers a burst of 25 messages within the limit: every 429 waits, none spends an attempt, none fails', async () => {
-    const sent = await Promise.all(
-      Array.from({ length: 25 }, (_, i) =>
-        request(node.url)
-          .post('/api/messages')
-          .set(bearer(bob))
-          .send({ toUserId: xena, content: `burst ${i}` })
-          .expect(201),
-      ),
-    );
-    const ids = sent.map((response) => response.body.id as string);
+    const sent = await Promise.all(Array.from({ length: 25 }, (_, i) => bobSends(node, bob, xena, `burst ${i}`)));
+    const ids = sent.map((message) => message.id);
     // Until every row has settled: sent, or (what must not happen) failed.
     const rows = await eventually(
       async () => {
@@ -290,51 +307,32 @@ describe('a peer that keeps asking us to come back later', () => {
   const peer = new PlainPeer(SHARED_KEY);
   let node: TestNode;
   let bob: Resident;
+  let xena: string;
 
   beforeAll(async () => {
     // Every inbox request is over the limit: 429 with Retry-After 60.
     peer.rateLimit = { limit: 0, windowMs: 60_000 };
-    await peer.start();
-    node = await startFederatedNode({
-      MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}`,
-      MYLIFE_FEDERATION_GIVE_UP_AFTER: '3s',
-    });
-    bob = await resident(node, 'bob');
-    peer.befriend('xena', bob.address);
-    await request(node.url)
-      .post('/api/friends/invites')
-      .set(bearer(bob))
-      .send({ toUserId: `xena@${peer.name}` })
-      .expect(201);
-    await eventually(
-      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
-      10_000,
-      'friends',
-    );
+    ({
+      node,
+      bob,
+      friendAddress: xena,
+    } = await bobBefriending(peer, 'xena', {
+      env: { MYLIFE_FEDERATION_GIVE_UP_AFTER: '3s' },
+    }));
   });
-  afterAll(async () => {
-    await node?.destroy();
-    await peer.stop();
-  });
+  afterAll(() => stopBoth(node, peer));
 
   it('fails a message only at the give-up age, with none of its attempts spent', async () => {
-    const sent = await request(node.url)
-      .post('/api/messages')
-      .set(bearer(bob))
-      .send({ toUserId: `xena@${peer.name}`, content: 'anyone?' })
-      .expect(201);
+    const sent = await bobSends(node, bob, xena, 'anyone?');
     const failed = await eventually(
-      async () => {
-        const outbox = await request(node.url).get('/api/admin/federation/outbox?status=failed').set(admin).expect(200);
-        return outbox.body.items.find((row: { messageId: string }) => row.messageId === sent.body.id);
-      },
+      () => outboxRowOf(node, sent.id, 'failed'),
       20_000,
       'row failed at the give-up age',
     );
     expect(failed).toMatchObject({ attempts: 0, lastHttpStatus: 429 });
     expect(failed.lastError).toMatch(/^gave up after \d+ seconds of waiting: 429/);
     expect(peer.answered.tooManyRequests).toBeGreaterThanOrEqual(1);
-    expect(Date.now() - Date.parse(sent.body.createdAt)).toBeGreaterThanOrEqual(3000);
+    expect(Date.now() - Date.parse(failed.createdAt)).toBeGreaterThanOrEqual(3000);
   });
 });
 
@@ -345,32 +343,15 @@ describe('a plain node whose operator has not recorded the friendship yet', () =
   let yuki: string;
 
   beforeAll(async () => {
-    await peer.start();
-    node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}` });
-    bob = await resident(node, 'bob');
-    yuki = `yuki@${peer.name}`;
-    await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: yuki }).expect(201);
-    await eventually(
-      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
-      10_000,
-      'friends',
-    );
+    ({ node, bob, friendAddress: yuki } = await bobBefriending(peer, 'yuki', { peerBefriends: false }));
   });
-  afterAll(async () => {
-    await node?.destroy();
-    await peer.stop();
-  });
+  afterAll(() => stopBoth(node, peer));
 
   it('keeps a message refused with 403 waiting, and sends it at once when a message from that friend arrives', async () => {
-    const sent = await request(node.url)
-      .post('/api/messages')
-      .set(bearer(bob))
-      .send({ toUserId: yuki, content: 'did you add me?' })
-      .expect(201);
+    const sent = await bobSends(node, bob, yuki, 'did you add me?');
     const waiting = await eventually(
       async () => {
-        const outbox = await request(node.url).get('/api/admin/federation/outbox').set(admin).expect(200);
-        const row = outbox.body.items.find((item: { messageId: string }) => item.messageId === sent.body.id);
+        const row = await outboxRowOf(node, sent.id);
         return row?.lastHttpStatus === 403 && row;
       },
       10_000,
@@ -392,12 +373,12 @@ describe('a plain node whose operator has not recorded the friendship yet', () =
     });
     expect(hello.status).toBe(201);
     await eventually(
-      async () => peer.received.some((item) => item.clientMessageId === sent.body.clientMessageId),
+      async () => peer.received.some((item) => item.clientMessageId === sent.clientMessageId),
       10_000,
       'delivered once the friendship exists',
     );
     await eventually(
-      async () => (await threadOf(bob, yuki)).find((item) => item.id === sent.body.id)?.deliveryStatus === 'sent',
+      async () => (await threadOf(bob, yuki)).find((item) => item.id === sent.id)?.deliveryStatus === 'sent',
       10_000,
       'marked sent',
     );
@@ -410,28 +391,9 @@ describe('a peer that always fails', () => {
   let bob: Resident;
 
   beforeAll(async () => {
-    await peer.start();
-    node = await startFederatedNode({
-      MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}`,
-      MYLIFE_FEDERATION_MAX_ATTEMPTS: '3',
-    });
-    bob = await resident(node, 'bob');
-    peer.befriend('zoe', bob.address);
-    await request(node.url)
-      .post('/api/friends/invites')
-      .set(bearer(bob))
-      .send({ toUserId: `zoe@${peer.name}` })
-      .expect(201);
-    await eventually(
-      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
-      10_000,
-      'friends',
-    );
+    ({ node, bob } = await bobBefriending(peer, 'zoe', { env: { MYLIFE_FEDERATION_MAX_ATTEMPTS: '3' } }));
   });
-  afterAll(async () => {
-    await node?.destroy();
-    await peer.stop();
-  });
+  afterAll(() => stopBoth(node, peer));
 
   const destination = async () => {
     const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
@@ -440,19 +402,8 @@ describe('a peer that always fails', () => {
 
   it('ends in failed after the configured attempts, and a retry through the admin API delivers once it is fixed', async () => {
     peer.failWith = 500;
-    const sent = await request(node.url)
-      .post('/api/messages')
-      .set(bearer(bob))
-      .send({ toUserId: `zoe@${peer.name}`, content: 'are you there?' })
-      .expect(201);
-    const failed = await eventually(
-      async () => {
-        const outbox = await request(node.url).get('/api/admin/federation/outbox?status=failed').set(admin).expect(200);
-        return outbox.body.items.find((row: { messageId: string }) => row.messageId === sent.body.id);
-      },
-      20_000,
-      'row failed',
-    );
+    const sent = await bobSends(node, bob, `zoe@${peer.name}`, 'are you there?');
+    const failed = await eventually(() => outboxRowOf(node, sent.id, 'failed'), 20_000, 'row failed');
     expect(failed).toMatchObject({ status: 'failed', attempts: 3, lastHttpStatus: 500, recipientServer: peer.name });
     expect(failed.lastError).toMatch(/500/);
     expect(peer.received).toHaveLength(0);
@@ -470,7 +421,7 @@ describe('a peer that always fails', () => {
     peer.failWith = null;
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(200);
     await eventually(
-      async () => peer.received.some((item) => item.clientMessageId === sent.body.clientMessageId),
+      async () => peer.received.some((item) => item.clientMessageId === sent.clientMessageId),
       10_000,
       'delivered after retry',
     );
@@ -482,7 +433,7 @@ describe('a peer that always fails', () => {
       10_000,
       'row sent',
     );
-    expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
+    expect(peer.received.filter((item) => item.clientMessageId === sent.clientMessageId)).toHaveLength(1);
     expect(await destination()).toMatchObject({ consecutiveFailures: 0, lastError: null });
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(409);
   });
