@@ -2,11 +2,20 @@ import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
+import { SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const BYTE_SIZE = /^(\d+)(b|kb|mb)$/i;
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+const byteSize = (text: string) => {
+  const [, digits, unit] = BYTE_SIZE.exec(text)!;
+  return Number(digits) * BYTE_UNITS[unit.toLowerCase()];
+};
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+/** One or more items matching `item`, separated by commas. */
+const listOf = (item: string) => new RegExp(`^${item}(?:,${item})*$`);
 
 /** The environment variables the node reads, each validated at boot. Documented in README.md and .env.example. */
 export class EnvironmentVariables {
@@ -34,7 +43,7 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.-]+(:\d{1,5})?$/, { message: 'must be a lower-case host[:port], e.g. chat.example.com' })
+  @Matches(SERVER_NAME_PATTERN, { message: 'must be a lower-case host[:port] (port 1-65535), e.g. chat.example.com' })
   MYLIFE_FEDERATION_SERVER?: string;
 
   @IsOptional()
@@ -69,8 +78,13 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^\d+(b|kb|mb)$/i, { message: 'must look like 512kb or 1mb' })
+  @Matches(BYTE_SIZE, { message: 'must look like 512kb or 1mb' })
   MYLIFE_BODY_LIMIT?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(BYTE_SIZE, { message: 'must look like 512kb or 64mb' })
+  MYLIFE_BODY_BUDGET?: string;
 
   @IsOptional()
   @Transform(toInt)
@@ -88,7 +102,7 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^([a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})(,[a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})*$/, {
+  @Matches(listOf(`${SERVER_NAME_SOURCE}=[^,=\\s]{16,}`), {
     message: 'must be host[:port]=secret pairs separated by commas, each secret at least 16 characters',
   })
   MYLIFE_FEDERATION_SHARED_KEYS?: string;
@@ -131,12 +145,12 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.:-]+(,[a-z0-9.:-]+)*$/, { message: 'must be server names separated by commas' })
+  @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
   MYLIFE_FEDERATION_ALLOWED_SERVERS?: string;
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.:-]+(,[a-z0-9.:-]+)*$/, { message: 'must be server names separated by commas' })
+  @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
   MYLIFE_FEDERATION_BLOCKED_SERVERS?: string;
 
   @IsOptional()
@@ -214,7 +228,10 @@ export interface AppConfig {
   queuePrefix: string;
   embeddedPostgresPort: number;
   tokenTtlDays: number;
-  bodyLimit: string;
+  /** Largest request body of the user and admin API. */
+  bodyLimitBytes: number;
+  /** Request body bytes this process holds in memory at once, across all requests (503 beyond). */
+  bodyBudgetBytes: number;
   loginMaxFailures: number;
   logLevel: LogLevel;
   dbPoolSize: number;
@@ -274,7 +291,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: vars.MYLIFE_QUEUE_PREFIX ?? defaultQueuePrefix(federationServer),
     embeddedPostgresPort: vars.MYLIFE_EMBEDDED_POSTGRES_PORT ?? 55432,
     tokenTtlDays: vars.MYLIFE_TOKEN_TTL_DAYS ?? 30,
-    bodyLimit: vars.MYLIFE_BODY_LIMIT ?? '1mb',
+    bodyLimitBytes: byteSize(vars.MYLIFE_BODY_LIMIT ?? '1mb'),
+    bodyBudgetBytes: byteSize(vars.MYLIFE_BODY_BUDGET ?? '64mb'),
     loginMaxFailures: vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10,
     logLevel: vars.LOG_LEVEL ?? 'log',
     dbPoolSize: vars.MYLIFE_DB_POOL_SIZE ?? 10,

@@ -1,3 +1,5 @@
+import { MAX_CONTENT_BYTES } from '../messages/dto/messages.dto';
+import { PeerLimits } from './destination.entity';
 import { OutboxEntity, OutboxKind } from './outbox.entity';
 
 /** The capability a peer must announce for each kind of delivery; plain message delivery needs none. */
@@ -20,6 +22,8 @@ export const INBOX_PATHS = {
 
 /** What this node announces at /.well-known/mylife-federation. */
 export const OUR_CAPABILITIES = ['messages', 'batch', 'receipts', 'invites'];
+/** What this node takes in one message, announced there too (senders refuse longer content at once). */
+export const OUR_LIMITS: PeerLimits = { maxContentBytes: MAX_CONTENT_BYTES };
 
 export interface WireMessage {
   id: string;

@@ -439,9 +439,11 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 }
 
+/** The peer's reason: ours answer `{error: <status text>, message: <reason>}`, a plain MyLife node `{error: <reason>}`. */
 function errorMessage(response: PeerResponse): string {
-  const message = (response.json as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message.slice(0, 500) : '';
+  const body = response.json as { message?: unknown; error?: unknown } | null;
+  const reason = [body?.message, body?.error].find((value) => typeof value === 'string');
+  return typeof reason === 'string' ? reason.slice(0, 500) : '';
 }
 
 function batchResults(response: PeerResponse): Map<string, BatchResult> | null {

@@ -6,6 +6,14 @@ export interface PeerKey {
   notAfter: string | null;
 }
 
+/** What a peer takes in one message's content; a limit it does not name is left to the peer to enforce. */
+export interface PeerLimits {
+  /** In UTF-16 code units, as JavaScript's `length` counts (a plain MyLife node's 8,000). */
+  maxContentChars?: number;
+  /** In bytes of UTF-8. */
+  maxContentBytes?: number;
+}
+
 /**
  * One row per peer server: what it publishes (keys, capabilities) and how deliveries to it are going. A failing
  * destination is backed off as a whole, not message by message.
@@ -20,6 +28,9 @@ export class DestinationEntity {
 
   @Column({ type: 'jsonb', default: () => "'[]'" })
   capabilities: string[];
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  limits: PeerLimits;
 
   @Column({ name: 'well_known_fetched_at', type: 'timestamptz', nullable: true })
   wellKnownFetchedAt: Date | null;

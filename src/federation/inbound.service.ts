@@ -218,7 +218,7 @@ export class InboundService {
    * receipts rely on it: they go back to the sender's server (OutboxService.messagesFetched).
    */
   private remoteUser(value: string, server: string, field: string): string {
-    const address = formatAddress(parseAddress(value, server, field));
+    const address = formatAddress(parseAddress(value, this.config.federationServer, field, server));
     if (!address.endsWith(`@${server}`))
       throw new ForbiddenException(`${field} ${address} is not a user of the signing server ${server}`);
     return address;

@@ -16,6 +16,7 @@ import { WireMessage } from './delivery-request';
 import { requestDeadlineMs } from './http/federation-http.client';
 import { OutboxEntity, OutboxKind, OutboxStatus } from './outbox.entity';
 import { PeerDirectory } from './peer-directory';
+import { RemoteTargetCheck } from './remote-target-check';
 import { preparedStatement, runPrepared } from '../database/prepared-statement';
 
 /** A `message.delivery` event's payload, from a row with message_id, status, attempts and last_error. */
@@ -243,9 +244,14 @@ export class OutboxService extends RemoteDelivery {
     @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
+    @Inject(RemoteTargetCheck) private readonly targets: RemoteTargetCheck,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
+  }
+
+  assertDeliverable(recipientServer: string, content?: string): Promise<void> {
+    return this.targets.assertDeliverable(recipientServer, content);
   }
 
   /**

@@ -13,6 +13,9 @@ export interface PlainMessage {
   senderServer: string;
 }
 
+/** A plain MyLife node refuses longer content with 400. */
+export const PLAIN_PEER_MAX_CONTENT_CHARS = 8000;
+
 /** The inbox limit of a plain node per client address (express-rate-limit's draft-7 headers). */
 export interface InboxRateLimit {
   limit: number;
@@ -23,9 +26,11 @@ export interface InboxRateLimit {
  * A plain MyLife node, written from the federation description alone: it only speaks
  * `POST /api/federation/inbox/messages`, signed with one shared key (hex HMAC-SHA256 of `${timestamp}.${rawBody}`),
  * keeps receipts by (sender server, client message id), answers 201 with the message and 200 with
- * `{ok, duplicate: true, message}` to a replay. As the real one: it publishes no /.well-known document (every unknown
- * route needs a login: 401), limits its inbox per client address (429 with `RateLimit` and `Retry-After`), and takes
- * messages only from senders its operator recorded as friends of the recipient (403 otherwise, see {@link befriend}).
+ * `{ok, duplicate: true, message}` to a replay. Like a real plain node, it keeps user ids exactly as sent and compares
+ * them case-sensitively, refuses content over 8,000 characters with 400, writes its errors as `{"error": "<reason>"}`,
+ * publishes no /.well-known document (every unknown route needs a login: 401), limits its inbox per client address
+ * (429 with `RateLimit` and `Retry-After`), and takes messages only from senders its operator recorded as friends of
+ * the recipient (403 otherwise, see {@link befriend}).
  */
 export class PlainPeer {
   readonly received: PlainMessage[] = [];
@@ -98,22 +103,24 @@ export class PlainPeer {
     };
     if (request.method !== 'POST' || request.url !== '/api/federation/inbox/messages') {
       if (request.url === '/.well-known/mylife-federation') this.answered.wellKnown++;
-      return reply(401, { message: 'authentication required' });
+      return reply(401, { error: 'authentication required' });
     }
-    if (this.rateLimited(request, response)) return reply(429, { message: 'too many requests' });
-    if (this.failWith) return reply(this.failWith, { message: 'this peer is broken' });
+    if (this.rateLimited(request, response)) return reply(429, { error: 'too many requests' });
+    if (this.failWith) return reply(this.failWith, { error: 'this peer is broken' });
     const timestamp = String(request.headers['x-mylife-federation-timestamp'] ?? '');
     const signature = String(request.headers['x-mylife-federation-signature'] ?? '');
     const expected = createHmac('sha256', this.sharedKey).update(`${timestamp}.`).update(rawBody).digest();
     const presented = Buffer.from(signature, 'hex');
     const fresh = Math.abs(Date.now() - Date.parse(timestamp)) <= 30_000;
     if (!fresh || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-      return reply(401, { message: 'invalid signature' });
+      return reply(401, { error: 'invalid signature' });
     }
     const message = JSON.parse(rawBody.toString('utf8')) as PlainMessage;
+    const invalid = this.invalidContent(message);
+    if (invalid) return reply(400, { error: invalid });
     if (!this.friendships.has(this.friendshipKey(message.toUserId, message.fromUserId))) {
       this.answered.forbidden++;
-      return reply(403, { message: 'sender is not a friend of the recipient' });
+      return reply(403, { error: 'sender is not a friend of the recipient' });
     }
     const key = `${request.headers['x-mylife-federation-server']} ${message.clientMessageId}`;
     const stored = this.receipts.get(key);
@@ -121,6 +128,13 @@ export class PlainPeer {
     this.receipts.set(key, message);
     this.received.push(message);
     reply(201, { ok: true, message });
+  }
+
+  /** The reason a plain node refuses a message's content, or null. */
+  private invalidContent(message: PlainMessage): string | null {
+    if (typeof message.content !== 'string' || message.content.length === 0) return 'content is required';
+    if (message.content.length > PLAIN_PEER_MAX_CONTENT_CHARS) return 'content too long';
+    return null;
   }
 
   private friendshipKey(localUser: string, remoteAddress: string): string {

@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** A destination's quota and pacing clock (429 handling), and the row a probe lets through to a plain peer. */
-export class DestinationPacing1764261000000 implements MigrationInterface {
-  name = 'DestinationPacing1764261000000';
+export class DestinationPacing1764264000000 implements MigrationInterface {
+  name = 'DestinationPacing1764264000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
