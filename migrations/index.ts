@@ -4,7 +4,8 @@ import { Federation1764230000000 } from './1764230000000-Federation';
 import { SyncHeads1764240000000 } from './1764240000000-SyncHeads';
 import { PendingOutboxIndex1764250000000 } from './1764250000000-PendingOutboxIndex';
 import { PeerLimits1764263000000 } from './1764263000000-PeerLimits';
-import { RateLimitCounters1764264000000 } from './1764264000000-RateLimitCounters';
+import { DestinationPacing1764264000000 } from './1764264000000-DestinationPacing';
+import { RateLimitCounters1764265000000 } from './1764265000000-RateLimitCounters';
 
 /** Every migration, oldest first. Listed by hand so that the same list works from TypeScript (tests) and from dist/. */
 export const MIGRATIONS = [
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   SyncHeads1764240000000,
   PendingOutboxIndex1764250000000,
   PeerLimits1764263000000,
-  RateLimitCounters1764264000000,
+  DestinationPacing1764264000000,
+  RateLimitCounters1764265000000,
 ];

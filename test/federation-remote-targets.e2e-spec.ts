@@ -24,7 +24,10 @@ describe('what a plain MyLife node is sent: its ids as it writes them, content i
   let bob: Resident;
   let xena: string;
 
-  /** Bob invites a user of the plain node, which records the friendship on his side; answers the invite's address. */
+  /**
+   * Bob invites a user of the plain node, which records the friendship on his side, and the plain node's operator
+   * records it on theirs; answers the invite's address.
+   */
   async function befriendOnPeer(address: string): Promise<string> {
     const invite = await request(node.url)
       .post('/api/friends/invites')
@@ -32,6 +35,7 @@ describe('what a plain MyLife node is sent: its ids as it writes them, content i
       .send({ toUserId: address })
       .expect(201);
     const invited: string = invite.body.invite.toUserId;
+    peer.befriend(invited, bob.address);
     await eventually(
       async () => {
         const friends = await request(node.url).get('/api/friends').set(bearer(bob)).expect(200);

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
     ['MYLIFE_ADMIN_TOKEN', 'short'],
     ['MYLIFE_QUEUE_PREFIX', 'has spaces'],
     ['LOG_LEVEL', 'loud'],
+    ['MYLIFE_FEDERATION_GIVE_UP_AFTER', '7 days'],
   ])('stops with one line naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {
@@ -72,5 +73,11 @@ describe('loadConfig', () => {
     expect(withoutCredentials('postgres://u:p@ss@db:5432/x')).toBe('postgres://***@db:5432/x');
     expect(withoutCredentials('redis://cache:6379')).toBe('redis://cache:6379');
     expect(withoutCredentials('not a url')).toBe('not a url');
+  });
+
+  it('reads the give-up age as a duration, 7 days by default', () => {
+    expect(loadConfig({}).federation.giveUpAfterMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ MYLIFE_FEDERATION_GIVE_UP_AFTER: '36h' }).federation.giveUpAfterMs).toBe(36 * 3_600_000);
+    expect(loadConfig({ MYLIFE_FEDERATION_GIVE_UP_AFTER: '30s' }).federation.giveUpAfterMs).toBe(30_000);
   });
 });

@@ -217,6 +217,11 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
+  @Matches(/^([1-9]\d{0,5})(s|m|h|d)$/, { message: 'must be a duration such as 7d, 36h, 90m or 30s' })
+  MYLIFE_FEDERATION_GIVE_UP_AFTER?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
@@ -277,6 +282,8 @@ export interface FederationConfig {
   timeoutMs: number;
   reconcileMs: number;
   keyOverlapDays: number;
+  /** How long an outbox row may wait (throttled, backed off, awaiting a friendship) before it fails for good. */
+  giveUpAfterMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -338,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: vars.MYLIFE_FEDERATION_TIMEOUT_MS ?? 10_000,
       reconcileMs: vars.MYLIFE_FEDERATION_RECONCILE_MS ?? 5000,
       keyOverlapDays: vars.MYLIFE_FEDERATION_KEY_OVERLAP_DAYS ?? 7,
+      giveUpAfterMs: durationMs(vars.MYLIFE_FEDERATION_GIVE_UP_AFTER ?? '7d'),
     },
   };
 }
@@ -355,6 +363,14 @@ export function withoutCredentials(url: string): string {
   const start = url.indexOf('://') + 3;
   const end = url.lastIndexOf('@');
   return start >= 3 && end >= start ? `${url.slice(0, start)}***${url.slice(end)}` : url;
+}
+
+const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `7d`, `36h`, `90m`, `30s` in milliseconds (the form is validated above). */
+function durationMs(duration: string): number {
+  const unit = duration.slice(-1) as keyof typeof DURATION_UNIT_MS;
+  return Number(duration.slice(0, -1)) * DURATION_UNIT_MS[unit];
 }
 
 /** Several nodes may share one Redis: each gets its own key namespace, named after its server. */

@@ -45,6 +45,24 @@ export class DestinationEntity {
   @Column({ name: 'probe_claimed_until', type: 'timestamptz', nullable: true })
   probeClaimedUntil: Date | null;
 
+  /**
+   * For a peer that publishes no document (a plain MyLife node), the probe is a delivery: the pending row it lets
+   * through while the destination is backed off.
+   */
+  @Column({ name: 'probe_outbox_id', type: 'uuid', nullable: true })
+  probeOutboxId: string | null;
+
+  /** The peer's announced quota (`RateLimit-Policy`): at most `rate_limit` requests per `rate_window_ms`. */
+  @Column({ name: 'rate_limit', type: 'integer', nullable: true })
+  rateLimit: number | null;
+
+  @Column({ name: 'rate_window_ms', type: 'integer', nullable: true })
+  rateWindowMs: number | null;
+
+  /** The pacing clock of a peer with a quota (GCRA's theoretical arrival time): see DestinationHealth.admit. */
+  @Column({ name: 'pace_at', type: 'timestamptz', nullable: true })
+  paceAt: Date | null;
+
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
 

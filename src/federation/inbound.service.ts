@@ -140,10 +140,12 @@ export class InboundService {
         outcomes[candidate.index] = { ...identity, status: 'rejected', statusCode: 409, error };
       }
     }
-    const recipientsReached = [...stored.values()].flatMap((result) =>
-      result.kind === 'inserted' ? [result.message.toUserId] : [],
+    const inserted = [...stored.values()].flatMap((result) => (result.kind === 'inserted' ? [result.message] : []));
+    await this.syncBus.notify(inserted.map((message) => message.toUserId));
+    await this.outbox.releaseWaitingFor(
+      server,
+      inserted.map((message) => message.fromUserId),
     );
-    await this.syncBus.notify(recipientsReached);
     return outcomes;
   }
 
@@ -172,6 +174,10 @@ export class InboundService {
     );
     const senders = [...acked, ...read];
     await this.syncBus.notify(senders);
+    await this.outbox.releaseWaitingFor(
+      server,
+      valid.map((receipt) => receipt.toUserId),
+    );
     return valid.length;
   }
 

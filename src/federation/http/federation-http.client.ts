@@ -23,6 +23,8 @@ export interface PeerResponse {
   status: number;
   /** Parsed JSON, or null when the body was empty or not JSON. */
   json: unknown;
+  /** Lower-case names: `retry-after` and the rate-limit headers tell when to come back. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A request that never reached an answer from the peer: refused, timed out, unsafe target, oversized answer. */
@@ -133,7 +135,11 @@ export class FederationHttpClient implements OnModuleDestroy {
       if (cause instanceof PeerForbiddenError) throw cause;
       throw new PeerUnreachableError(`${server}: ${describe(error)}`);
     }
-    return { status: response.statusCode, json: await readBoundedJson(response.body, server) };
+    return {
+      status: response.statusCode,
+      json: await readBoundedJson(response.body, server),
+      headers: response.headers,
+    };
   }
 
   async onModuleDestroy(): Promise<void> {

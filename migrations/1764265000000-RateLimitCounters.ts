@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Counters of the login limits (and any later limit) for nodes without Redis; see src/common/rate-limit-store.ts. */
-export class RateLimitCounters1764264000000 implements MigrationInterface {
-  name = 'RateLimitCounters1764264000000';
+export class RateLimitCounters1764265000000 implements MigrationInterface {
+  name = 'RateLimitCounters1764265000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
