@@ -17,6 +17,12 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
 /** One or more items matching `item`, separated by commas. */
 const listOf = (item: string) => new RegExp(`^${item}(?:,${item})*$`);
 
+// Configuration errors end up in terminals, logs and bug reports: a secret's value is never part of them.
+const secretVariables = new Set<string>();
+const Secret = (): PropertyDecorator => (_target, property) => void secretVariables.add(String(property));
+const urlVariables = new Set<string>();
+const CredentialsUrl = (): PropertyDecorator => (_target, property) => void urlVariables.add(String(property));
+
 /** The environment variables the node reads, each validated at boot. Documented in README.md and .env.example. */
 export class EnvironmentVariables {
   @IsOptional()
@@ -32,11 +38,13 @@ export class EnvironmentVariables {
   HOST?: string;
 
   @IsOptional()
+  @CredentialsUrl()
   @Transform(emptyToUndefined)
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
   @IsOptional()
+  @CredentialsUrl()
   @Transform(emptyToUndefined)
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
@@ -47,6 +55,7 @@ export class EnvironmentVariables {
   MYLIFE_FEDERATION_SERVER?: string;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -93,6 +102,14 @@ export class EnvironmentVariables {
   @Max(10000)
   MYLIFE_LOGIN_MAX_FAILURES?: number;
 
+  // Empty means "10 x MYLIFE_LOGIN_MAX_FAILURES" (docker-compose.yml passes it through empty when unset).
+  @IsOptional()
+  @Transform(({ value }) => toInt({ value: emptyToUndefined({ value }) }))
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES?: number;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -101,6 +118,7 @@ export class EnvironmentVariables {
   MYLIFE_SCRYPT_LOG_N?: number;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @Matches(listOf(`${SERVER_NAME_SOURCE}=[^,=\\s]{16,}`), {
     message: 'must be host[:port]=secret pairs separated by commas, each secret at least 16 characters',
@@ -108,6 +126,7 @@ export class EnvironmentVariables {
   MYLIFE_FEDERATION_SHARED_KEYS?: string;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -128,6 +147,7 @@ export class EnvironmentVariables {
   MYLIFE_FEDERATION_MAX_ATTEMPTS?: number;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -232,7 +252,10 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** Request body bytes this process holds in memory at once, across all requests (503 beyond). */
   bodyBudgetBytes: number;
+  /** Failed logins per 15 minutes for one account from one client address. */
   loginMaxFailures: number;
+  /** Failed logins per 15 minutes for one account from all addresses (except those it logged in from before). */
+  loginAccountMaxFailures: number;
   logLevel: LogLevel;
   dbPoolSize: number;
   /** scrypt cost as log2(N); 17 is OWASP's minimum, lower only on very small machines. */
@@ -275,10 +298,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const first = errors[0];
     const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     throw new ConfigError(
-      `${first.property} ${reason.replace(`${first.property} `, '')} (got ${JSON.stringify(env[first.property])})`,
+      `${first.property} ${reason.replace(`${first.property} `, '')} (got ${shownValue(first.property, env[first.property])})`,
     );
   }
   const port = vars.PORT ?? DEFAULT_PORT;
+  const loginMaxFailures = vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10;
   const federationServer = vars.MYLIFE_FEDERATION_SERVER ?? `localhost:${port}`;
   return {
     port,
@@ -293,7 +317,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenTtlDays: vars.MYLIFE_TOKEN_TTL_DAYS ?? 30,
     bodyLimitBytes: byteSize(vars.MYLIFE_BODY_LIMIT ?? '1mb'),
     bodyBudgetBytes: byteSize(vars.MYLIFE_BODY_BUDGET ?? '64mb'),
-    loginMaxFailures: vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10,
+    loginMaxFailures,
+    loginAccountMaxFailures: vars.MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES ?? 10 * loginMaxFailures,
     logLevel: vars.LOG_LEVEL ?? 'log',
     dbPoolSize: vars.MYLIFE_DB_POOL_SIZE ?? 10,
     scryptLogN: vars.MYLIFE_SCRYPT_LOG_N ?? 17,
@@ -323,6 +348,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       giveUpAfterMs: durationMs(vars.MYLIFE_FEDERATION_GIVE_UP_AFTER ?? '7d'),
     },
   };
+}
+
+/** How a wrong value appears in its error: secrets by their length only, URLs without their credentials. */
+function shownValue(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (secretVariables.has(variable)) return `${value.length} characters, not shown`;
+  if (urlVariables.has(variable)) return JSON.stringify(withoutCredentials(value));
+  return JSON.stringify(value);
+}
+
+/** `postgres://user:pass@host/db` → `postgres://***@host/db`; up to the last `@`, since a password may hold one. */
+export function withoutCredentials(url: string): string {
+  const start = url.indexOf('://') + 3;
+  const end = url.lastIndexOf('@');
+  return start >= 3 && end >= start ? `${url.slice(0, start)}***${url.slice(end)}` : url;
 }
 
 const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
