@@ -3,6 +3,9 @@ import { FriendsMessagesSync1764220000000 } from './1764220000000-FriendsMessage
 import { Federation1764230000000 } from './1764230000000-Federation';
 import { SyncHeads1764240000000 } from './1764240000000-SyncHeads';
 import { PendingOutboxIndex1764250000000 } from './1764250000000-PendingOutboxIndex';
+import { PeerLimits1764263000000 } from './1764263000000-PeerLimits';
+import { DestinationPacing1764264000000 } from './1764264000000-DestinationPacing';
+import { RateLimitCounters1764265000000 } from './1764265000000-RateLimitCounters';
 
 /** Every migration, oldest first. Listed by hand so that the same list works from TypeScript (tests) and from dist/. */
 export const MIGRATIONS = [
@@ -11,4 +14,7 @@ export const MIGRATIONS = [
   Federation1764230000000,
   SyncHeads1764240000000,
   PendingOutboxIndex1764250000000,
+  PeerLimits1764263000000,
+  DestinationPacing1764264000000,
+  RateLimitCounters1764265000000,
 ];

@@ -5,6 +5,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { configureHttpPipeline } from './common/http-pipeline';
+import { ensurePortFree, isAddressInUse, PortInUseError } from './common/port';
 import { validationPipe } from './common/http-pipeline';
 import { AppConfig } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
@@ -32,7 +33,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   });
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
-  configureHttpPipeline(app, config.bodyLimit);
+  configureHttpPipeline(app, config.bodyLimitBytes);
   app.useGlobalPipes(validationPipe);
   app.enableShutdownHooks();
   SwaggerModule.setup(OPENAPI_ROUTE, app, () => buildOpenApiDocument(app), {
@@ -46,6 +47,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
  */
 export async function startNode(given: AppConfig): Promise<RunningNode> {
   const config = { ...given };
+  await ensurePortFree(config.host, config.port, 'PORT');
   const embedded = config.databaseUrl ? null : new EmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
   if (embedded) config.databaseUrl = await embedded.start();
   try {
@@ -53,7 +55,9 @@ export async function startNode(given: AppConfig): Promise<RunningNode> {
     const applied = await runMigrations(config);
     const app = await createApp(config);
     if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
-    await app.listen(config.port, config.host);
+    await app.listen(config.port, config.host).catch((error: unknown) => {
+      throw isAddressInUse(error) ? new PortInUseError(config.port, 'PORT') : error;
+    });
     const { port } = app.getHttpServer().address() as AddressInfo;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     return {

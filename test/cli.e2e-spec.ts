@@ -25,10 +25,10 @@ describe('operator CLI', () => {
   afterAll(() => node.destroy());
 
   it('creates a user who can then log in over HTTP, lists users, and resets a password', async () => {
-    const create = captureIo();
-    expect(
-      await runCli(['user', 'create', 'alice', '--password', 'first password', '--display-name', 'Alice'], env, create),
-    ).toBe(0);
+    const create = captureIo('first password\n');
+    expect(await runCli(['user', 'create', 'alice', '--password-stdin', '--display-name', 'Alice'], env, create)).toBe(
+      0,
+    );
     expect(create.lines.join('\n')).toMatch(new RegExp(`created alice@${node.server}`));
     await request(node.url)
       .post('/api/auth/session')

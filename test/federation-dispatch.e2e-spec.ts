@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DeliveryProcessor } from '../src/federation/delivery.processor';
 import { bearer } from './support/factories';
 import { eventually, friendsAcross, resident, Resident, startFederatedNode } from './support/federation';
+import { queryDatabase } from './support/services';
 import { startSecondProcess, TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 
 const DISPATCH_KEY = 'dispatch-key-0123456789abcdef';
@@ -117,26 +118,34 @@ describe('a node that keeps the default outbound safety', () => {
   });
   afterAll(() => node?.destroy());
 
-  it('refuses to deliver to loopback addresses: the row fails at once with the reason', async () => {
+  it('refuses invites and messages to loopback targets at once (400, naming the setting), storing nothing', async () => {
     const carol = await resident(node, 'carol');
-    const invite = await request(node.url)
-      .post('/api/friends/invites')
-      .set(bearer(carol))
-      .send({ toUserId: 'dave@localhost:9' })
-      .expect(201);
-    const row = await eventually(
-      async () => {
-        const outbox = await request(node.url)
-          .get('/api/admin/federation/outbox?status=failed')
-          .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
-          .expect(200);
-        return outbox.body.items.find((item: { kind: string }) => item.kind === 'invite');
-      },
-      10_000,
-      'invite row failed',
+    for (const dave of ['dave@localhost:8791', 'dave@127.0.0.1:9']) {
+      const invite = await request(node.url)
+        .post('/api/friends/invites')
+        .set(bearer(carol))
+        .send({ toUserId: dave })
+        .expect(400);
+      expect(invite.body.message).toMatch(/MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS=true/);
+    }
+    const invites = await request(node.url).get('/api/friends/invites?direction=outgoing').set(bearer(carol));
+    expect(invites.body.outgoing).toEqual([]);
+
+    // A friendship made while the setting allowed it: its messages are refused as well.
+    await queryDatabase(
+      node.config.databaseUrl!,
+      `INSERT INTO friendships (user_id, friend_user_id) VALUES ($1, 'erin@localhost:8791'), ('erin@localhost:8791', $1)`,
+      [carol.address],
     );
-    expect(row).toMatchObject({ attempts: 1, recipientServer: 'localhost:9' });
-    expect(row.lastError).toMatch(/private addresses/);
-    expect(invite.body.invite.status).toBe('pending');
+    const message = await request(node.url)
+      .post('/api/messages')
+      .set(bearer(carol))
+      .send({ toUserId: 'erin@localhost:8791', content: 'hello?' })
+      .expect(400);
+    expect(message.body.message).toBe(
+      'localhost:8791 resolves only to private addresses, which this node does not reach unless MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS=true',
+    );
+    const stored = await queryDatabase(node.config.databaseUrl!, `SELECT count(*)::int AS count FROM friend_messages`);
+    expect(stored[0].count).toBe(0);
   });
 });

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { signBody } from '../src/signing/hmac';
 import { bearer } from './support/factories';
-import { eventually, resident, Resident, startFederatedNode } from './support/federation';
+import { eventually, resident, Resident, startFederatedNode, threadOf } from './support/federation';
 import { PlainPeer } from './support/plain-peer';
 import { queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 
 const SHARED_KEY = 'interop-shared-key-0123456789';
+const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 async function countMessages(node: TestNode, where: string, params: unknown[]): Promise<number> {
   const [row] = await queryDatabase(
@@ -18,6 +19,61 @@ async function countMessages(node: TestNode, where: string, params: unknown[]): 
   return Number(row.count);
 }
 
+/**
+ * A node (with `env`) of which bob invited `friend` of the plain peer: a plain node takes no invites, so bob's side
+ * records the friendship as accepted. With `peerBefriends`, the peer's operator has recorded it too.
+ */
+async function bobBefriending(
+  peer: PlainPeer,
+  friend: string,
+  { env = {}, peerBefriends = true }: { env?: Record<string, string>; peerBefriends?: boolean } = {},
+): Promise<{ node: TestNode; bob: Resident; friendAddress: string }> {
+  await peer.start();
+  const node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}`, ...env });
+  const bob = await resident(node, 'bob');
+  const friendAddress = `${friend}@${peer.name}`;
+  if (peerBefriends) peer.befriend(friend, bob.address);
+  await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: friendAddress }).expect(201);
+  await eventually(
+    async () => {
+      const friends = await request(node.url).get('/api/friends').set(bearer(bob)).expect(200);
+      return friends.body.friends.some((item: { friendUserId: string }) => item.friendUserId === friendAddress);
+    },
+    10_000,
+    'friendship with the plain node user',
+  );
+  return { node, bob, friendAddress };
+}
+
+async function stopBoth(node: TestNode | undefined, peer: PlainPeer): Promise<void> {
+  await node?.destroy();
+  await peer.stop();
+}
+
+/** The admin API's outbox row of the message `messageId`, among those with `status` when given. */
+async function outboxRowOf(node: TestNode, messageId: string, status?: string) {
+  const outbox = await request(node.url)
+    .get(`/api/admin/federation/outbox${status ? `?status=${status}` : ''}`)
+    .set(admin)
+    .expect(200);
+  return outbox.body.items.find((row: { messageId: string }) => row.messageId === messageId);
+}
+
+/** bob's message to `to`, as his node answers it. */
+async function bobSends(
+  node: TestNode,
+  bob: Resident,
+  to: string,
+  content: string,
+): Promise<{ id: string; clientMessageId: string }> {
+  const sent = await request(node.url)
+    .post('/api/messages')
+    .set(bearer(bob))
+    .send({ toUserId: to, content })
+    .expect(201);
+  return sent.body;
+}
+
 describe('interoperability with a plain MyLife node (shared key, single messages only)', () => {
   const peer = new PlainPeer(SHARED_KEY);
   let node: TestNode;
@@ -25,25 +81,9 @@ describe('interoperability with a plain MyLife node (shared key, single messages
   let xena: string;
 
   beforeAll(async () => {
-    await peer.start();
-    node = await startFederatedNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}` });
-    bob = await resident(node, 'bob');
-    xena = `xena@${peer.name}`;
-    // A plain node keeps its own friend list: bob's invite is recorded as accepted on his side.
-    await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: xena }).expect(201);
-    await eventually(
-      async () => {
-        const friends = await request(node.url).get('/api/friends').set(bearer(bob)).expect(200);
-        return friends.body.friends.some((friend: { friendUserId: string }) => friend.friendUserId === xena);
-      },
-      10_000,
-      'friendship with the plain node user',
-    );
+    ({ node, bob, friendAddress: xena } = await bobBefriending(peer, 'xena'));
   });
-  afterAll(async () => {
-    await node?.destroy();
-    await peer.stop();
-  });
+  afterAll(() => stopBoth(node, peer));
 
   const message = (overrides: Record<string, string> = {}) => ({
     id: randomUUID(),
@@ -204,52 +244,166 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     );
     expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
   });
+
+  it('writes the destination’s lastSuccessAt on every delivery, not only when it recovers', async () => {
+    const lastSuccessAt = async () => {
+      const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
+      const destination = destinations.body.items.find((item: { server: string }) => item.server === peer.name);
+      return destination?.lastSuccessAt ? Date.parse(destination.lastSuccessAt) : null;
+    };
+    const deliver = async (content: string) => {
+      const sent = await request(node.url).post('/api/messages').set(bearer(bob)).send({ toUserId: xena, content });
+      await eventually(
+        async () => peer.received.some((item) => item.clientMessageId === sent.body.clientMessageId),
+        10_000,
+        `${content} delivered`,
+      );
+    };
+    await deliver('first of two');
+    const first = await eventually(lastSuccessAt, 10_000, 'lastSuccessAt written');
+    await deliver('second of two');
+    await eventually(async () => ((await lastSuccessAt()) ?? 0) > first!, 10_000, 'lastSuccessAt written again');
+  });
+});
+
+describe('a plain node that limits its inbox to a few requests per window', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+  let xena: string;
+
+  beforeAll(async () => {
+    peer.rateLimit = { limit: 5, windowMs: 2000 };
+    ({ node, bob, friendAddress: xena } = await bobBefriending(peer, 'xena'));
+  });
+  afterAll(() => stopBoth(node, peer));
+
+  it('delivers a burst of 25 messages within the limit: every 429 waits, none spends an attempt, none fails', async () => {
+    const sent = await Promise.all(Array.from({ length: 25 }, (_, i) => bobSends(node, bob, xena, `burst ${i}`)));
+    const ids = sent.map((message) => message.id);
+    // Until every row has settled: sent, or (what must not happen) failed.
+    const rows = await eventually(
+      async () => {
+        const found = await queryDatabase<{ status: string; attempts: number }>(
+          node.config.databaseUrl!,
+          `SELECT status, attempts FROM federation_message_outbox WHERE message_id = ANY ($1::uuid[])`,
+          [ids],
+        );
+        return found.every((row) => row.status !== 'pending') && found;
+      },
+      60_000,
+      'all 25 settled',
+    );
+    expect(rows.filter((row) => row.status !== 'sent')).toEqual([]);
+    expect(rows).toHaveLength(25);
+    expect(rows.every((row) => row.attempts === 1)).toBe(true);
+    expect(new Set(peer.received.map((item) => item.clientMessageId)).size).toBe(25);
+    expect(peer.received).toHaveLength(25);
+    expect(peer.answered.tooManyRequests).toBeGreaterThan(0);
+  }, 90_000);
+});
+
+describe('a peer that keeps asking us to come back later', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+  let xena: string;
+
+  beforeAll(async () => {
+    // Every inbox request is over the limit: 429 with Retry-After 60.
+    peer.rateLimit = { limit: 0, windowMs: 60_000 };
+    ({
+      node,
+      bob,
+      friendAddress: xena,
+    } = await bobBefriending(peer, 'xena', {
+      env: { MYLIFE_FEDERATION_GIVE_UP_AFTER: '3s' },
+    }));
+  });
+  afterAll(() => stopBoth(node, peer));
+
+  it('fails a message only at the give-up age, with none of its attempts spent', async () => {
+    const sent = await bobSends(node, bob, xena, 'anyone?');
+    const failed = await eventually(
+      () => outboxRowOf(node, sent.id, 'failed'),
+      20_000,
+      'row failed at the give-up age',
+    );
+    expect(failed).toMatchObject({ attempts: 0, lastHttpStatus: 429 });
+    expect(failed.lastError).toMatch(/^gave up after \d+ seconds of waiting: 429/);
+    expect(peer.answered.tooManyRequests).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - Date.parse(failed.createdAt)).toBeGreaterThanOrEqual(3000);
+  });
+});
+
+describe('a plain node whose operator has not recorded the friendship yet', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+  let yuki: string;
+
+  beforeAll(async () => {
+    ({ node, bob, friendAddress: yuki } = await bobBefriending(peer, 'yuki', { peerBefriends: false }));
+  });
+  afterAll(() => stopBoth(node, peer));
+
+  it('keeps a message refused with 403 waiting, and sends it at once when a message from that friend arrives', async () => {
+    const sent = await bobSends(node, bob, yuki, 'did you add me?');
+    const waiting = await eventually(
+      async () => {
+        const row = await outboxRowOf(node, sent.id);
+        return row?.lastHttpStatus === 403 && row;
+      },
+      10_000,
+      'refused with 403',
+    );
+    expect(waiting).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/403/) });
+    expect(Date.parse(waiting.nextAttemptAt) - Date.now()).toBeGreaterThan(30 * 60_000);
+    expect(peer.answered.forbidden).toBe(1);
+
+    peer.befriend('yuki', bob.address);
+    const hello = await peer.deliver(node.url, {
+      id: randomUUID(),
+      clientMessageId: randomUUID(),
+      fromUserId: yuki,
+      toUserId: bob.address,
+      contentType: 'text/plain',
+      content: 'added you',
+      createdAt: new Date().toISOString(),
+    });
+    expect(hello.status).toBe(201);
+    await eventually(
+      async () => peer.received.some((item) => item.clientMessageId === sent.clientMessageId),
+      10_000,
+      'delivered once the friendship exists',
+    );
+    await eventually(
+      async () => (await threadOf(bob, yuki)).find((item) => item.id === sent.id)?.deliveryStatus === 'sent',
+      10_000,
+      'marked sent',
+    );
+  });
 });
 
 describe('a peer that always fails', () => {
   const peer = new PlainPeer(SHARED_KEY);
   let node: TestNode;
   let bob: Resident;
-  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
   beforeAll(async () => {
-    await peer.start();
-    node = await startFederatedNode({
-      MYLIFE_FEDERATION_SHARED_KEYS: `${peer.name}=${SHARED_KEY}`,
-      MYLIFE_FEDERATION_MAX_ATTEMPTS: '3',
-    });
-    bob = await resident(node, 'bob');
-    await request(node.url)
-      .post('/api/friends/invites')
-      .set(bearer(bob))
-      .send({ toUserId: `zoe@${peer.name}` })
-      .expect(201);
-    await eventually(
-      async () => (await request(node.url).get('/api/friends').set(bearer(bob))).body.friends?.length === 1,
-      10_000,
-      'friends',
-    );
+    ({ node, bob } = await bobBefriending(peer, 'zoe', { env: { MYLIFE_FEDERATION_MAX_ATTEMPTS: '3' } }));
   });
-  afterAll(async () => {
-    await node?.destroy();
-    await peer.stop();
-  });
+  afterAll(() => stopBoth(node, peer));
+
+  const destination = async () => {
+    const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
+    return destinations.body.items.find((item: { server: string }) => item.server === peer.name);
+  };
 
   it('ends in failed after the configured attempts, and a retry through the admin API delivers once it is fixed', async () => {
     peer.failWith = 500;
-    const sent = await request(node.url)
-      .post('/api/messages')
-      .set(bearer(bob))
-      .send({ toUserId: `zoe@${peer.name}`, content: 'are you there?' })
-      .expect(201);
-    const failed = await eventually(
-      async () => {
-        const outbox = await request(node.url).get('/api/admin/federation/outbox?status=failed').set(admin).expect(200);
-        return outbox.body.items.find((row: { messageId: string }) => row.messageId === sent.body.id);
-      },
-      20_000,
-      'row failed',
-    );
+    const sent = await bobSends(node, bob, `zoe@${peer.name}`, 'are you there?');
+    const failed = await eventually(() => outboxRowOf(node, sent.id, 'failed'), 20_000, 'row failed');
     expect(failed).toMatchObject({ status: 'failed', attempts: 3, lastHttpStatus: 500, recipientServer: peer.name });
     expect(failed.lastError).toMatch(/500/);
     expect(peer.received).toHaveLength(0);
@@ -259,15 +413,15 @@ describe('a peer that always fails', () => {
       .expect(200);
     expect(thread.body.items.at(-1)).toMatchObject({ deliveryStatus: 'failed', deliveryAttempts: 3 });
 
-    const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
-    expect(
-      destinations.body.items.find((destination: { server: string }) => destination.server === peer.name),
-    ).toMatchObject({ lastError: expect.stringMatching(/500/) });
+    // Between the attempts the probe found the peer answering its /.well-known with 401: not a sign that it takes
+    // deliveries, so each further attempt was a trial delivery and every failure lengthened the backoff.
+    expect(peer.answered.wellKnown).toBeGreaterThanOrEqual(2);
+    expect(await destination()).toMatchObject({ consecutiveFailures: 3, lastError: expect.stringMatching(/500/) });
 
     peer.failWith = null;
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(200);
     await eventually(
-      async () => peer.received.some((item) => item.clientMessageId === sent.body.clientMessageId),
+      async () => peer.received.some((item) => item.clientMessageId === sent.clientMessageId),
       10_000,
       'delivered after retry',
     );
@@ -279,7 +433,8 @@ describe('a peer that always fails', () => {
       10_000,
       'row sent',
     );
-    expect(peer.received.filter((item) => item.clientMessageId === sent.body.clientMessageId)).toHaveLength(1);
+    expect(peer.received.filter((item) => item.clientMessageId === sent.clientMessageId)).toHaveLength(1);
+    expect(await destination()).toMatchObject({ consecutiveFailures: 0, lastError: null });
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(409);
   });
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { DestinationHealth } from '../src/federation/destination-health.service';
+import { DeliveryWait, DestinationHealth } from '../src/federation/destination-health.service';
 import { bearer } from './support/factories';
 import { eventually, friendsAcross, Resident, sendAcross, untilInThread } from './support/federation';
 import { deleteRedisKeys, queryDatabase, testServices } from './support/services';
@@ -130,12 +130,12 @@ describe('a destination that recovers while a delivery job finds it backed off',
          last_error = 'down for the test' WHERE server = $1`,
       [nodeB.server],
     );
-    await eventually(async () => (await health.blockedUntil(nodeB.server)) ?? undefined, 10_000, 'A sees B backed off');
-    const realBlockedUntil = health.blockedUntil.bind(health);
-    let jobSaw: Date | null = null;
+    await eventually(async () => (await health.admit(nodeB.server)) ?? undefined, 10_000, 'A sees B backed off');
+    const realAdmit = health.admit.bind(health);
+    let jobSaw: DeliveryWait | null = null;
     // B comes back between the job's check and its move to delayed: the flush of the recovery finds the job active.
-    jest.spyOn(health, 'blockedUntil').mockImplementationOnce(async (server) => {
-      jobSaw = await realBlockedUntil(server);
+    jest.spyOn(health, 'admit').mockImplementationOnce(async (server, ticket) => {
+      jobSaw = await realAdmit(server, ticket);
       await health.recordSuccess(server);
       return jobSaw;
     });

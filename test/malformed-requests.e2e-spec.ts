@@ -1,7 +1,11 @@
 import request from 'supertest';
 import { Client } from 'pg';
+import { signBody } from '../src/signing/hmac';
 import { befriend, sendMessage, signUp, TestUser } from './support/factories';
-import { startTestNode, TestNode } from './support/test-node';
+import { startTestNode, TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
+
+const PEER = 'peer.example';
+const PEER_KEY = 'malformed-peer-key-0123456789';
 
 interface BadRequest {
   name: string;
@@ -10,9 +14,180 @@ interface BadRequest {
   body?: unknown;
   raw?: string | Buffer;
   contentType?: string;
-  as?: 'alice' | 'none' | 'bogus';
+  headers?: Record<string, string>;
+  /** Who asks: alice's token (the default), none, a bogus token, the admin token, or a request signed by PEER. */
+  as?: 'alice' | 'none' | 'bogus' | 'admin' | 'peer';
   status: number;
+  /** A pattern the error message must match. */
+  message?: RegExp;
 }
+
+const DEEP_ARRAY = '['.repeat(2000) + '1' + ']'.repeat(2000);
+const DEEP_OBJECT = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+const INBOX_ROUTES = ['messages', 'batch', 'receipts', 'invites', 'invite-answers', 'unfriend'];
+
+/** Deep JSON is a 400 wherever a body is read, before validation (it overflowed class-transformer's stack: 500). */
+const DEEP_JSON_CASES: BadRequest[] = [
+  { path: '/api/auth/session', as: 'none' as const },
+  { path: '/api/messages' },
+  { path: '/api/friends/invites' },
+  { path: '/api/admin/users', as: 'admin' as const },
+  { path: '/api/federation/dispatch', as: 'admin' as const },
+  ...INBOX_ROUTES.map((route) => ({ path: `/api/federation/inbox/${route}`, as: 'peer' as const })),
+].flatMap(({ path, as }) =>
+  [
+    ['2,000 nested arrays', DEEP_ARRAY],
+    ['5,000 nested objects', DEEP_OBJECT],
+  ].map(([what, raw]) => ({
+    name: `deep JSON: ${what} to ${path}`,
+    method: 'post' as const,
+    path,
+    raw,
+    as,
+    status: 400,
+    message: /nested more than 32 levels/,
+  })),
+);
+
+const inboxMessage = (overrides: Record<string, string>) => ({
+  id: '01234567-89ab-7def-8123-456789abcdef',
+  clientMessageId: 'c-1',
+  fromUserId: `xena@${PEER}`,
+  toUserId: 'alice',
+  content: 'hello',
+  ...overrides,
+});
+
+/** Text PostgreSQL cannot store as sent (NUL, lone surrogates) is a 400 in every field of every route. */
+const UNSTORABLE_TEXT_CASES: BadRequest[] = [
+  {
+    name: 'admin: cursor with NUL',
+    method: 'get',
+    path: '/api/admin/users?cursor=%00',
+    as: 'admin',
+    status: 400,
+    message: /cursor must be well-formed Unicode text without NUL/,
+  },
+  {
+    name: 'admin: displayName with NUL',
+    method: 'post',
+    path: '/api/admin/users',
+    body: { username: 'zed', password: 'a long password', displayName: 'a\u0000b' },
+    as: 'admin',
+    status: 400,
+    message: /displayName must be/,
+  },
+  {
+    name: 'admin: displayName with a lone surrogate',
+    method: 'post',
+    path: '/api/admin/users',
+    raw: '{"username":"zed","password":"a long password","displayName":"a\\udc00b"}',
+    as: 'admin',
+    status: 400,
+  },
+  {
+    name: 'send: clientMessageId with a lone surrogate',
+    method: 'post',
+    path: '/api/messages',
+    raw: '{"toUserId":"bob","content":"x","clientMessageId":"x\\udc00"}',
+    status: 400,
+    message: /clientMessageId must be/,
+  },
+  {
+    name: 'send: a field name with NUL',
+    method: 'post',
+    path: '/api/messages',
+    raw: '{"toUserId":"bob","content":"x","a\\u0000":1}',
+    status: 400,
+    message: /a field name in the request body/,
+  },
+  { name: 'thread: friendUserId with NUL', method: 'get', path: '/api/messages?friendUserId=bob%00', status: 400 },
+  {
+    name: 'read: message id with NUL',
+    method: 'post',
+    path: '/api/messages/%00/read',
+    body: {},
+    status: 400,
+    message: /path must not contain NUL/,
+  },
+  {
+    name: 'inbox: batch with transactionId NUL',
+    method: 'post',
+    path: '/api/federation/inbox/batch',
+    raw: `{"transactionId":"\\u0000","messages":[${JSON.stringify(inboxMessage({ clientMessageId: 'c-nul-tx' }))}]}`,
+    as: 'peer',
+    status: 400,
+    message: /transactionId must be/,
+  },
+  {
+    name: 'inbox: batch with transactionId with a lone surrogate',
+    method: 'post',
+    path: '/api/federation/inbox/batch',
+    raw: `{"transactionId":"a\\udc00b","messages":[${JSON.stringify(inboxMessage({ clientMessageId: 'c-sur-tx' }))}]}`,
+    as: 'peer',
+    status: 400,
+  },
+  {
+    name: 'inbox: message with clientMessageId with a lone surrogate',
+    method: 'post',
+    path: '/api/federation/inbox/messages',
+    raw: JSON.stringify(inboxMessage({ clientMessageId: 'x' })).replace('"x"', '"x\\udc00"'),
+    as: 'peer',
+    status: 400,
+    message: /clientMessageId must be/,
+  },
+  {
+    name: 'inbox: batch message with fromUserId with NUL',
+    method: 'post',
+    path: '/api/federation/inbox/batch',
+    body: { transactionId: 't-nul', messages: [inboxMessage({ fromUserId: `xe\u0000na@${PEER}` })] },
+    as: 'peer',
+    status: 400,
+    message: /messages\[0\]\.fromUserId must be/,
+  },
+];
+
+/** A body that is not JSON is told to be JSON, not answered with the field errors of an empty body. */
+const CONTENT_TYPE_CASES: BadRequest[] = [
+  {
+    name: 'login: form-encoded body',
+    method: 'post',
+    path: '/api/auth/session',
+    raw: 'username=alice&password=secret',
+    contentType: 'application/x-www-form-urlencoded',
+    as: 'none',
+    status: 415,
+    message: /send it with Content-Type: application\/json/,
+  },
+  {
+    name: 'send: text/plain body',
+    method: 'post',
+    path: '/api/messages',
+    raw: '{"toUserId":"bob","content":"x"}',
+    contentType: 'text/plain',
+    status: 415,
+    message: /application\/json/,
+  },
+  {
+    name: 'inbox: form-encoded signed body',
+    method: 'post',
+    path: '/api/federation/inbox/messages',
+    raw: 'clientMessageId=c-form',
+    contentType: 'application/x-www-form-urlencoded',
+    as: 'peer',
+    status: 415,
+    message: /application\/json/,
+  },
+  {
+    name: 'send: gzip-encoded body',
+    method: 'post',
+    path: '/api/messages',
+    raw: '{"toUserId":"bob","content":"x"}',
+    contentType: 'application/json',
+    headers: { 'Content-Encoding': 'gzip' },
+    status: 415,
+  },
+];
 
 /** `{carolToBob}` and `{aliceToBob}` in a path stand for ids of messages made before the cases run. */
 const CASES: BadRequest[] = [
@@ -270,6 +445,9 @@ const CASES: BadRequest[] = [
   },
   { name: 'friends: bad cursor', method: 'get', path: '/api/friends?cursor=@@@', status: 400 },
   { name: 'unknown route', method: 'get', path: '/api/messages/inbox/extra', status: 404 },
+  ...DEEP_JSON_CASES,
+  ...UNSTORABLE_TEXT_CASES,
+  ...CONTENT_TYPE_CASES,
 ];
 
 describe('malformed requests get a 4xx with a message, never a 5xx, and change nothing', () => {
@@ -279,7 +457,7 @@ describe('malformed requests get a 4xx with a message, never a 5xx, and change n
   let aliceToBobMessageId: string;
 
   beforeAll(async () => {
-    node = await startTestNode({ MYLIFE_BODY_LIMIT: '256kb' });
+    node = await startTestNode({ MYLIFE_BODY_LIMIT: '256kb', MYLIFE_FEDERATION_SHARED_KEYS: `${PEER}=${PEER_KEY}` });
     [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => signUp(node, name)));
     await befriend(node, alice, bob);
     await befriend(node, carol, bob);
@@ -295,13 +473,22 @@ describe('malformed requests get a 4xx with a message, never a 5xx, and change n
   it.each(CASES)('$name → $status', async (bad) => {
     const path = bad.path.replace('{carolToBob}', carolToBobMessageId).replace('{aliceToBob}', aliceToBobMessageId);
     let call = request(node.url)[bad.method](path);
-    if (bad.as !== 'none')
+    const raw = bad.raw ?? (bad.body === undefined ? undefined : JSON.stringify(bad.body));
+    if (bad.as === 'admin') call = call.set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
+    else if (bad.as === 'peer') {
+      const timestamp = new Date().toISOString();
+      call = call
+        .set('x-mylife-federation-server', PEER)
+        .set('x-mylife-federation-timestamp', timestamp)
+        .set('x-mylife-federation-signature', signBody(PEER_KEY, timestamp, raw ?? ''));
+    } else if (bad.as !== 'none')
       call = call.set('Authorization', bad.as === 'bogus' ? 'Bearer mlt_bogus' : `Bearer ${alice.token}`);
-    if (bad.raw !== undefined) call = call.set('Content-Type', bad.contentType ?? 'application/json').send(bad.raw);
-    else if (bad.body !== undefined) call = call.send(bad.body as object);
+    for (const [name, value] of Object.entries(bad.headers ?? {})) call = call.set(name, value);
+    if (raw !== undefined) call = call.set('Content-Type', bad.contentType ?? 'application/json').send(raw);
     const response = await call;
     expect(response.status).toBe(bad.status);
     expect(response.body).toMatchObject({ statusCode: bad.status, message: expect.any(String) });
+    if (bad.message) expect(response.body.message).toMatch(bad.message);
   });
 
   it('left the data as it was: two messages, no new rows', async () => {
@@ -310,6 +497,7 @@ describe('malformed requests get a 4xx with a message, never a 5xx, and change n
     try {
       expect(Number((await db.query('SELECT count(*) FROM friend_messages')).rows[0].count)).toBe(2);
       expect(Number((await db.query('SELECT count(*) FROM friend_invites')).rows[0].count)).toBe(2);
+      expect(Number((await db.query('SELECT count(*) FROM users')).rows[0].count)).toBe(3);
       expect(
         Number((await db.query('SELECT count(*) FROM friend_messages WHERE read_at IS NOT NULL')).rows[0].count),
       ).toBe(0);

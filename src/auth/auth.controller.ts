@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Ip, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiOkResponse,
@@ -6,10 +6,8 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { AccountsService } from '../accounts/accounts.service';
 import { toUserResponse, UserResponse } from '../accounts/user.response';
-import { parseAddress } from '../common/address';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { CurrentUser, Public } from './auth.decorators';
@@ -28,14 +26,16 @@ export class AuthController {
   ) {}
 
   @Public()
-  @UseGuards(ThrottlerGuard)
   @Post('auth/session')
   @HttpCode(200)
   @ApiOkResponse({ type: SessionResponse })
   @ApiUnauthorizedResponse({ description: 'wrong username or password' })
-  @ApiTooManyRequestsResponse({ description: 'too many login attempts for this username from this address' })
-  async createSession(@Body() body: CreateSessionDto): Promise<SessionResponse> {
-    const session = await this.auth.login(this.localUsername(body), body.password, body.deviceName ?? 'default');
+  @ApiTooManyRequestsResponse({
+    description: 'too many failed logins for this account from this address, or from everywhere; see Retry-After',
+  })
+  async createSession(@Body() body: CreateSessionDto, @Ip() clientAddress: string): Promise<SessionResponse> {
+    const name = body.username ?? body.email ?? '';
+    const session = await this.auth.login(name, body.password, body.deviceName ?? 'default', clientAddress);
     return toSessionResponse(session, this.config.federationServer);
   }
 
@@ -70,16 +70,5 @@ export class AuthController {
   ): Promise<{ ok: true }> {
     await this.auth.revokeToken(user.id, id);
     return { ok: true };
-  }
-
-  // A login names a user of this node; an address of another server can never match, so it fails like a bad password.
-  private localUsername(body: CreateSessionDto): string {
-    const name = body.username ?? body.email ?? '';
-    try {
-      const address = parseAddress(name, this.config.federationServer);
-      return address.server === this.config.federationServer ? address.localpart : '';
-    } catch {
-      return '';
-    }
   }
 }

@@ -5,12 +5,14 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { UserEntity } from '../accounts/user.entity';
+import { LOCALPART_PATTERN, parseAddress } from '../common/address';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AccessTokenEntity } from './access-token.entity';
 import { AuthenticatedUser } from './authenticated-user';
+import { LoginThrottle } from './login-throttle';
 
 const TOKEN_PREFIX = 'mlt_';
 // Every request presents a token; remembering recent answers saves a join per request. A token revoked here is
@@ -22,6 +24,21 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
+}
+
+/**
+ * The one spelling of the account a login names: `" Alice "`, `"ALICE"` and `"alice@<this server>"` are all `alice`.
+ * Anything else (another server's address, not an address at all) is trimmed and lower-cased; it names no user here, so
+ * its password check fails like a wrong one, and its failures are counted under that form.
+ */
+export function loginName(input: string, localServer: string): string {
+  try {
+    const address = parseAddress(input, localServer);
+    if (address.server === localServer) return address.localpart;
+  } catch {
+    // not an address: counted as typed, normalised
+  }
+  return input.trim().toLowerCase();
 }
 
 export interface IssuedSession {
@@ -43,12 +60,20 @@ export class AuthService {
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
   ) {}
 
-  /** Checks the password and issues a token for `deviceName`, replacing that device's previous token. */
-  async login(username: string, password: string, deviceName: string): Promise<IssuedSession> {
-    const user = await this.accounts.checkCredentials(username, password);
+  /**
+   * Checks the password and issues a token for `deviceName`, replacing that device's previous token. `name` is a
+   * username or address as typed; failures count against the account it names (LoginThrottle).
+   */
+  async login(name: string, password: string, deviceName: string, clientAddress: string): Promise<IssuedSession> {
+    const username = loginName(name, this.config.federationServer);
+    const attempt = await this.throttle.begin(username, clientAddress);
+    // A name that cannot be a username is checked against the decoy: it fails like a wrong password, in the same time.
+    const user = await this.accounts.checkCredentials(LOCALPART_PATTERN.test(username) ? username : '', password);
     if (!user) throw new UnauthorizedException('wrong username or password');
+    await attempt.succeeded();
     const accessToken = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.tokenTtlDays * DAY_MS);

@@ -2,6 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { validate } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
@@ -34,9 +35,11 @@ export const consoleIo: CliIo = {
 };
 
 const USAGE = `usage: npm run cli -- <command>
-  user create <username> [--password P | --password-stdin] [--display-name NAME]
+  user create <username> [--password-stdin] [--display-name NAME]
   user list
-  user reset-password <username> [--password P | --password-stdin]
+  user reset-password <username> [--password-stdin]
+With --password-stdin the password is read from a pipe (one trailing newline dropped), or asked for without echo in a terminal;
+--password P also works but leaves the password in the shell's history and the process list.
   federation rotate-key
   migration run
   openapi [--out openapi.json]
@@ -133,13 +136,21 @@ export async function runCli(
 
 async function readPassword(values: { password?: string; 'password-stdin'?: boolean }, io: CliIo): Promise<string> {
   if (values.password !== undefined) return values.password;
+  if (io.isInteractive) return promptWithoutEcho('password: ');
   if (values['password-stdin']) return (await io.readStdin()).replace(/\r?\n$/, '');
-  if (!io.isInteractive) throw new UsageError('give the password with --password or --password-stdin');
-  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  throw new UsageError('give the password with --password-stdin (or type it at the prompt in a terminal)');
+}
+
+// A password typed at a terminal must not stay on the screen (or in a screen recording): readline echoes into a sink.
+async function promptWithoutEcho(question: string): Promise<string> {
+  process.stderr.write(question);
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const prompt = createInterface({ input: process.stdin, output: sink, terminal: true });
   try {
-    return await prompt.question('password: ');
+    return await prompt.question('');
   } finally {
     prompt.close();
+    process.stderr.write('\n');
   }
 }
 

@@ -1,26 +1,48 @@
 import { BadRequestException } from '@nestjs/common';
 
+/** A username of this node: lower-case, so that `Alice` and `alice` are one account. */
 export const LOCALPART_PATTERN = /^[a-z0-9._-]{1,64}$/;
-const SERVER_PATTERN = /^[a-z0-9.-]+(:\d{1,5})?$/;
+/**
+ * The local part of a user of another server, kept exactly as that server writes it: a plain MyLife node compares its
+ * ids case-sensitively, so `Yara` lower-cased is somebody else there.
+ */
+const REMOTE_LOCALPART_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** A TCP port as a URL may name it: 1–65535, no leading zero. */
+const PORT = '(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
+const HOST = '[a-z0-9.-]{1,253}';
+/** A server name as this project writes it (lower-case `host[:port]`); the one pattern for addresses and config. */
+export const SERVER_NAME_SOURCE = `${HOST}(?::${PORT})?`;
+export const SERVER_NAME_PATTERN = new RegExp(`^${SERVER_NAME_SOURCE}$`);
 
 export interface Address {
   localpart: string;
   server: string;
 }
 
+/** True for a lower-case `host[:port]` with a port of 1–65535. */
+export function isServerName(value: string): boolean {
+  return value.length <= 255 && SERVER_NAME_PATTERN.test(value);
+}
+
 /**
- * Reads `localpart` or `localpart@server` (case-insensitive) into its parts; a bare localpart belongs to
- * `localServer`. Throws 400 with a message naming `field` when it is not an address.
+ * Reads `localpart` or `localpart@server` into its parts: the server part is case-insensitive (lower-cased), and so
+ * is the local part of a user of `localServer` (this node); the local part of another server's user is kept as it
+ * is. A bare localpart belongs to `defaultServer` (this node unless given). Throws 400 with a message naming `field`
+ * when it is not an address.
  */
-export function parseAddress(input: string, localServer: string, field = 'user'): Address {
-  const value = input.trim().toLowerCase();
+export function parseAddress(input: string, localServer: string, field = 'user', defaultServer = localServer): Address {
+  const value = input.trim();
   const at = value.lastIndexOf('@');
+  const server = at === -1 ? defaultServer : value.slice(at + 1).toLowerCase();
+  const local = server === localServer;
   const localpart = at === -1 ? value : value.slice(0, at);
-  const server = at === -1 ? localServer : value.slice(at + 1);
-  if (!LOCALPART_PATTERN.test(localpart) || !SERVER_PATTERN.test(server) || server.length > 255) {
-    throw new BadRequestException(`${field} must be a username or an address like alice@example.com`);
+  const normalised = local ? localpart.toLowerCase() : localpart;
+  if (!(local ? LOCALPART_PATTERN : REMOTE_LOCALPART_PATTERN).test(normalised) || !isServerName(server)) {
+    throw new BadRequestException(
+      `${field} must be a username or an address like alice@example.com (a port, if any, of 1-65535)`,
+    );
   }
-  return { localpart, server };
+  return { localpart: normalised, server };
 }
 
 export function formatAddress({ localpart, server }: Address): string {

@@ -34,18 +34,23 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const response = context.getResponse<Response>();
     const request = context.getRequest<Request & { id?: string }>();
     if (response.headersSent) return;
-    let body: ErrorBody;
-    if (exception instanceof HttpException) {
-      body = errorBody(exception.getStatus(), messageOf(exception), request.id);
-      const retryAfter = (exception.getResponse() as { retryAfter?: number }).retryAfter;
-      if (retryAfter) response.setHeader('Retry-After', String(retryAfter));
-    } else {
-      this.logger.error(
-        `request ${request.id ?? '-'} ${request.method} ${request.originalUrl ?? request.url} failed`,
-        exception instanceof Error ? exception.stack : String(exception),
-      );
-      body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; the server log has the details', request.id);
-    }
+    if (exception instanceof HttpException) return sendHttpException(response, exception, request.id);
+    this.logger.error(
+      `request ${request.id ?? '-'} ${request.method} ${request.originalUrl ?? request.url} failed`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    const body = errorBody(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'internal error; the server log has the details',
+      request.id,
+    );
     response.status(body.statusCode).json(body);
   }
+}
+
+/** Answers `exception` as our error body, with its `retryAfter` (seconds) as the Retry-After header. */
+export function sendHttpException(response: Response, exception: HttpException, requestId?: string): void {
+  const retryAfter = (exception.getResponse() as { retryAfter?: number }).retryAfter;
+  if (retryAfter) response.setHeader('Retry-After', String(retryAfter));
+  response.status(exception.getStatus()).json(errorBody(exception.getStatus(), messageOf(exception), requestId));
 }

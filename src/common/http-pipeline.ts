@@ -1,11 +1,14 @@
-import { BadRequestException, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { BadRequestException, HttpException, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { errorBody } from './http-exception.filter';
+import { BodyBudget } from './body-budget';
+import { sendHttpException } from './http-exception.filter';
+import { assertSafeValue, hasBody, readJsonBody } from './request-body';
 
-const FEDERATION_BODY_LIMIT = '16mb';
+/** Where the server-to-server inbox lives: its bodies are read only once their signature headers have passed. */
+export const SIGNED_INBOX_PATH = '/api/federation/inbox/';
 
-export type RequestWithRawBody = Request & { rawBody?: Buffer; id?: string };
+export type HttpRequest = Request & { id?: string };
 
 function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
@@ -23,37 +26,41 @@ export const validationPipe = new ValidationPipe({
   exceptionFactory: (errors) => new BadRequestException(flattenValidationErrors(errors).join('; ')),
 });
 
-/** body-parser errors (malformed JSON, too large, bad charset) as our JSON error body instead of express's HTML. */
-function bodyParserErrors(error: unknown, request: RequestWithRawBody, response: Response, next: NextFunction): void {
-  const failure = error as { type?: string; status?: number; expose?: boolean; message?: string };
-  if (!failure || typeof failure.status !== 'number' || failure.status >= 500) return next(error);
-  const message =
-    failure.type === 'entity.parse.failed'
-      ? 'the request body is not valid JSON'
-      : failure.type === 'entity.too.large'
-        ? 'the request body is too large'
-        : failure.expose && failure.message
-          ? failure.message
-          : 'the request body could not be read';
-  response.status(failure.status).json(errorBody(failure.status, message, request.id));
+/** Error responses of the express layer (before Nest's filter can see a request) in the same JSON shape. */
+function httpErrors(error: unknown, request: HttpRequest, response: Response, next: NextFunction): void {
+  if (error instanceof HttpException) return sendHttpException(response, error, request.id);
+  next(error);
 }
 
 /**
- * The express layer in front of Nest: a request id on every request, JSON bodies with their raw bytes kept (the
- * federation signature covers the exact bytes), and body errors answered as JSON.
+ * The express layer in front of Nest: a request id on every request, the query string held to the rule of
+ * {@link assertSafeValue}, JSON bodies read within the body budget and parsed, and their errors answered as JSON.
+ * The signed inbox reads its bodies itself, after the signature headers have passed (FederationSignatureGuard).
  */
-export function configureHttpPipeline(app: INestApplication, bodyLimit: string): void {
-  app.use((request: RequestWithRawBody, response: Response, next: NextFunction) => {
+export function configureHttpPipeline(app: INestApplication, bodyLimit: number): void {
+  const budget = app.get(BodyBudget);
+  app.use((request: HttpRequest, response: Response, next: NextFunction) => {
     const given = request.headers['x-request-id'];
     request.id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     response.setHeader('x-request-id', request.id);
     next();
   });
-  const keepRawBody = (request: RequestWithRawBody, _response: unknown, buffer: Buffer) => {
-    request.rawBody = buffer;
-  };
-  // A federation batch carries up to 100 messages of up to 64 KiB each.
-  app.use('/api/federation/inbox', express.json({ limit: FEDERATION_BODY_LIMIT, verify: keepRawBody }));
-  app.use(express.json({ limit: bodyLimit, verify: keepRawBody }));
-  app.use(bodyParserErrors);
+  app.use((request: HttpRequest, _response: Response, next: NextFunction) => {
+    try {
+      if (request.path.includes('%00')) throw new BadRequestException('the path must not contain NUL characters');
+      assertSafeValue(request.query, 'the query string');
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.use((request: HttpRequest, response: Response, next: NextFunction) => {
+    // Routes match case-insensitively, and so must this: the inbox's body must stay unread for its guard.
+    if (request.path.toLowerCase().startsWith(SIGNED_INBOX_PATH) || !hasBody(request)) return next();
+    readJsonBody(request, response, bodyLimit, budget).then((body) => {
+      request.body = body;
+      next();
+    }, next);
+  });
+  app.use(httpErrors);
 }

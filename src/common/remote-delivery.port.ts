@@ -27,6 +27,11 @@ export interface FetchedMessage {
 }
 
 export abstract class RemoteDelivery {
+  /**
+   * Refuses what could never be delivered, before anything is stored: a server this node may not reach (400, naming
+   * the setting) and, given `content`, a message longer than that server takes (413).
+   */
+  abstract assertDeliverable(recipientServer: string, content?: string): Promise<void>;
   abstract stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<StagedDelivery[]>;
   abstract dispatch(staged: StagedDelivery[]): Promise<void>;
   /** A device of `viewer` fetched these messages (sync or SSE): their senders' nodes get a delivery receipt, once. */

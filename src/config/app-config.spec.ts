@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, loadConfig, withoutCredentials } from './app-config';
 
 describe('loadConfig', () => {
   it('has working defaults for an empty environment', () => {
@@ -26,9 +26,13 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'localhost:6379'],
     ['MYLIFE_FEDERATION_SERVER', 'Chat.Example.com'],
     ['MYLIFE_FEDERATION_SERVER', 'https://chat.example.com'],
+    ['MYLIFE_FEDERATION_SERVER', 'chat.example.com:99999'],
+    ['MYLIFE_FEDERATION_SHARED_KEYS', 'peer.example:70000=0123456789abcdef'],
+    ['MYLIFE_FEDERATION_BLOCKED_SERVERS', 'a.example,b.example:65536'],
     ['MYLIFE_ADMIN_TOKEN', 'short'],
     ['MYLIFE_QUEUE_PREFIX', 'has spaces'],
     ['LOG_LEVEL', 'loud'],
+    ['MYLIFE_FEDERATION_GIVE_UP_AFTER', '7 days'],
   ])('stops with one line naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {
@@ -37,5 +41,43 @@ describe('loadConfig', () => {
       expect((error as Error).message.split('\n')).toHaveLength(1);
       expect((error as Error).message.startsWith(name)).toBe(true);
     }
+  });
+
+  it('sets the account-wide login ceiling to ten times the per-address limit unless given', () => {
+    expect(loadConfig({ MYLIFE_LOGIN_MAX_FAILURES: '7' }).loginAccountMaxFailures).toBe(70);
+    expect(loadConfig({ MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES: '' }).loginAccountMaxFailures).toBe(100);
+    expect(loadConfig({ MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES: '25' }).loginAccountMaxFailures).toBe(25);
+    expect(() => loadConfig({ MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES: '0' })).toThrow(/^MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES/);
+  });
+
+  it.each([
+    ['MYLIFE_ADMIN_TOKEN', 'short-secret'],
+    ['MYLIFE_FEDERATION_SHARED_KEY', 'short-secret'],
+    ['MYLIFE_FEDERATION_DISPATCH_KEY', 'short-secret'],
+    ['MYLIFE_FEDERATION_SHARED_KEYS', 'peer.example=short-secret'],
+  ])('never shows the value of the secret %s in its error', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(`${name} `);
+    expect(() => loadConfig({ [name]: value })).toThrow(`(got ${value.length} characters, not shown)`);
+    expect(() => loadConfig({ [name]: value })).not.toThrow('short-secret');
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://mylife:hunter2-db@db.example/mylife'],
+    ['REDIS_URL', 'http://:hunter2-redis@cache.example:6379'],
+  ])('shows %s without its password', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(`${name} `);
+    expect(() => loadConfig({ [name]: value })).not.toThrow('hunter2');
+  });
+
+  it('keeps the host of a URL but nothing before its last @', () => {
+    expect(withoutCredentials('postgres://u:p@ss@db:5432/x')).toBe('postgres://***@db:5432/x');
+    expect(withoutCredentials('redis://cache:6379')).toBe('redis://cache:6379');
+    expect(withoutCredentials('not a url')).toBe('not a url');
+  });
+
+  it('reads the give-up age as a duration, 7 days by default', () => {
+    expect(loadConfig({}).federation.giveUpAfterMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ MYLIFE_FEDERATION_GIVE_UP_AFTER: '36h' }).federation.giveUpAfterMs).toBe(36 * 3_600_000);
+    expect(loadConfig({ MYLIFE_FEDERATION_GIVE_UP_AFTER: '30s' }).federation.giveUpAfterMs).toBe(30_000);
   });
 });

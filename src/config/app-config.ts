@@ -2,11 +2,26 @@ import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
+import { SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const BYTE_SIZE = /^(\d+)(b|kb|mb)$/i;
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+const byteSize = (text: string) => {
+  const [, digits, unit] = BYTE_SIZE.exec(text)!;
+  return Number(digits) * BYTE_UNITS[unit.toLowerCase()];
+};
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+/** One or more items matching `item`, separated by commas. */
+const listOf = (item: string) => new RegExp(`^${item}(?:,${item})*$`);
+
+// Configuration errors end up in terminals, logs and bug reports: a secret's value is never part of them.
+const secretVariables = new Set<string>();
+const Secret = (): PropertyDecorator => (_target, property) => void secretVariables.add(String(property));
+const urlVariables = new Set<string>();
+const CredentialsUrl = (): PropertyDecorator => (_target, property) => void urlVariables.add(String(property));
 
 /** The environment variables the node reads, each validated at boot. Documented in README.md and .env.example. */
 export class EnvironmentVariables {
@@ -23,21 +38,24 @@ export class EnvironmentVariables {
   HOST?: string;
 
   @IsOptional()
+  @CredentialsUrl()
   @Transform(emptyToUndefined)
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
   @IsOptional()
+  @CredentialsUrl()
   @Transform(emptyToUndefined)
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.-]+(:\d{1,5})?$/, { message: 'must be a lower-case host[:port], e.g. chat.example.com' })
+  @Matches(SERVER_NAME_PATTERN, { message: 'must be a lower-case host[:port] (port 1-65535), e.g. chat.example.com' })
   MYLIFE_FEDERATION_SERVER?: string;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -69,8 +87,13 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^\d+(b|kb|mb)$/i, { message: 'must look like 512kb or 1mb' })
+  @Matches(BYTE_SIZE, { message: 'must look like 512kb or 1mb' })
   MYLIFE_BODY_LIMIT?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(BYTE_SIZE, { message: 'must look like 512kb or 64mb' })
+  MYLIFE_BODY_BUDGET?: string;
 
   @IsOptional()
   @Transform(toInt)
@@ -78,6 +101,14 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(10000)
   MYLIFE_LOGIN_MAX_FAILURES?: number;
+
+  // Empty means "10 x MYLIFE_LOGIN_MAX_FAILURES" (docker-compose.yml passes it through empty when unset).
+  @IsOptional()
+  @Transform(({ value }) => toInt({ value: emptyToUndefined({ value }) }))
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES?: number;
 
   @IsOptional()
   @Transform(toInt)
@@ -87,13 +118,15 @@ export class EnvironmentVariables {
   MYLIFE_SCRYPT_LOG_N?: number;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
-  @Matches(/^([a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})(,[a-z0-9.-]+(:\d{1,5})?=[^,=\s]{16,})*$/, {
+  @Matches(listOf(`${SERVER_NAME_SOURCE}=[^,=\\s]{16,}`), {
     message: 'must be host[:port]=secret pairs separated by commas, each secret at least 16 characters',
   })
   MYLIFE_FEDERATION_SHARED_KEYS?: string;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -114,6 +147,7 @@ export class EnvironmentVariables {
   MYLIFE_FEDERATION_MAX_ATTEMPTS?: number;
 
   @IsOptional()
+  @Secret()
   @Transform(emptyToUndefined)
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
@@ -131,12 +165,12 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.:-]+(,[a-z0-9.:-]+)*$/, { message: 'must be server names separated by commas' })
+  @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
   MYLIFE_FEDERATION_ALLOWED_SERVERS?: string;
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^[a-z0-9.:-]+(,[a-z0-9.:-]+)*$/, { message: 'must be server names separated by commas' })
+  @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
   MYLIFE_FEDERATION_BLOCKED_SERVERS?: string;
 
   @IsOptional()
@@ -183,6 +217,11 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
+  @Matches(/^([1-9]\d{0,5})(s|m|h|d)$/, { message: 'must be a duration such as 7d, 36h, 90m or 30s' })
+  MYLIFE_FEDERATION_GIVE_UP_AFTER?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
@@ -209,8 +248,14 @@ export interface AppConfig {
   queuePrefix: string;
   embeddedPostgresPort: number;
   tokenTtlDays: number;
-  bodyLimit: string;
+  /** Largest request body of the user and admin API. */
+  bodyLimitBytes: number;
+  /** Request body bytes this process holds in memory at once, across all requests (503 beyond). */
+  bodyBudgetBytes: number;
+  /** Failed logins per 15 minutes for one account from one client address. */
   loginMaxFailures: number;
+  /** Failed logins per 15 minutes for one account from all addresses (except those it logged in from before). */
+  loginAccountMaxFailures: number;
   logLevel: LogLevel;
   dbPoolSize: number;
   /** scrypt cost as log2(N); 17 is OWASP's minimum, lower only on very small machines. */
@@ -237,6 +282,8 @@ export interface FederationConfig {
   timeoutMs: number;
   reconcileMs: number;
   keyOverlapDays: number;
+  /** How long an outbox row may wait (throttled, backed off, awaiting a friendship) before it fails for good. */
+  giveUpAfterMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -251,10 +298,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const first = errors[0];
     const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     throw new ConfigError(
-      `${first.property} ${reason.replace(`${first.property} `, '')} (got ${JSON.stringify(env[first.property])})`,
+      `${first.property} ${reason.replace(`${first.property} `, '')} (got ${shownValue(first.property, env[first.property])})`,
     );
   }
   const port = vars.PORT ?? DEFAULT_PORT;
+  const loginMaxFailures = vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10;
   const federationServer = vars.MYLIFE_FEDERATION_SERVER ?? `localhost:${port}`;
   return {
     port,
@@ -267,8 +315,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: vars.MYLIFE_QUEUE_PREFIX ?? defaultQueuePrefix(federationServer),
     embeddedPostgresPort: vars.MYLIFE_EMBEDDED_POSTGRES_PORT ?? 55432,
     tokenTtlDays: vars.MYLIFE_TOKEN_TTL_DAYS ?? 30,
-    bodyLimit: vars.MYLIFE_BODY_LIMIT ?? '1mb',
-    loginMaxFailures: vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10,
+    bodyLimitBytes: byteSize(vars.MYLIFE_BODY_LIMIT ?? '1mb'),
+    bodyBudgetBytes: byteSize(vars.MYLIFE_BODY_BUDGET ?? '64mb'),
+    loginMaxFailures,
+    loginAccountMaxFailures: vars.MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES ?? 10 * loginMaxFailures,
     logLevel: vars.LOG_LEVEL ?? 'log',
     dbPoolSize: vars.MYLIFE_DB_POOL_SIZE ?? 10,
     scryptLogN: vars.MYLIFE_SCRYPT_LOG_N ?? 17,
@@ -295,8 +345,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: vars.MYLIFE_FEDERATION_TIMEOUT_MS ?? 10_000,
       reconcileMs: vars.MYLIFE_FEDERATION_RECONCILE_MS ?? 5000,
       keyOverlapDays: vars.MYLIFE_FEDERATION_KEY_OVERLAP_DAYS ?? 7,
+      giveUpAfterMs: durationMs(vars.MYLIFE_FEDERATION_GIVE_UP_AFTER ?? '7d'),
     },
   };
+}
+
+/** How a wrong value appears in its error: secrets by their length only, URLs without their credentials. */
+function shownValue(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (secretVariables.has(variable)) return `${value.length} characters, not shown`;
+  if (urlVariables.has(variable)) return JSON.stringify(withoutCredentials(value));
+  return JSON.stringify(value);
+}
+
+/** `postgres://user:pass@host/db` → `postgres://***@host/db`; up to the last `@`, since a password may hold one. */
+export function withoutCredentials(url: string): string {
+  const start = url.indexOf('://') + 3;
+  const end = url.lastIndexOf('@');
+  return start >= 3 && end >= start ? `${url.slice(0, start)}***${url.slice(end)}` : url;
+}
+
+const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `7d`, `36h`, `90m`, `30s` in milliseconds (the form is validated above). */
+function durationMs(duration: string): number {
+  const unit = duration.slice(-1) as keyof typeof DURATION_UNIT_MS;
+  return Number(duration.slice(0, -1)) * DURATION_UNIT_MS[unit];
 }
 
 /** Several nodes may share one Redis: each gets its own key namespace, named after its server. */

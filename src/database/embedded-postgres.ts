@@ -1,18 +1,28 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { ensurePortFree } from '../common/port';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const DATABASE_NAME = 'mylife';
 const KEPT_LOG_LINES = 30;
 
+const POSTGRES_FLAGS = [
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'unix_socket_directories=',
+  '-c',
+  'max_connections=200',
+];
+const READY_LINE = 'database system is ready to accept connections';
+
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /**
@@ -20,7 +30,7 @@ interface EmbeddedPostgresInstance {
  * with nothing installed. Its data lives in `<dataDir>/postgres`; it listens on 127.0.0.1 only.
  */
 export class EmbeddedPostgres {
-  private instance: EmbeddedPostgresInstance | null = null;
+  private server: ChildProcess | null = null;
   private readonly recentLog: string[] = [];
 
   constructor(
@@ -41,35 +51,56 @@ export class EmbeddedPostgres {
     const EmbeddedPostgresClass = await importWithoutSignalHooks();
     await mkdir(this.dataDir, { recursive: true });
     if (process.getuid?.() === 0) await makeReachableForPostgresUser(this.dataDir);
-    const instance: EmbeddedPostgresInstance = new EmbeddedPostgresClass({
-      databaseDir: this.databaseDir,
-      port: this.port,
-      user: 'postgres',
-      password: 'postgres',
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      // The process may run as root; the package then runs Postgres as a `postgres` system user it can create.
-      createPostgresUser: true,
-      initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--locale=C'],
-      postgresFlags: [
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-        '-c',
-        'max_connections=200',
-      ],
-      onLog: (message: string) => this.remember(message),
-      onError: (error: unknown) => this.remember(String(error instanceof Error ? error.message : error)),
-    });
-    this.instance = instance;
     if (!existsSync(join(this.databaseDir, 'PG_VERSION'))) {
+      // The package creates the cluster (and, as root, the `postgres` system user); the server we run ourselves.
+      const instance: EmbeddedPostgresInstance = new EmbeddedPostgresClass({
+        databaseDir: this.databaseDir,
+        port: this.port,
+        user: 'postgres',
+        password: 'postgres',
+        authMethod: 'scram-sha-256',
+        persistent: true,
+        createPostgresUser: true,
+        initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--locale=C'],
+        postgresFlags: POSTGRES_FLAGS,
+        onLog: (message: string) => this.remember(message),
+        onError: (error: unknown) => this.remember(String(error instanceof Error ? error.message : error)),
+      });
       await this.explainFailure('initdb', () => instance.initialise());
     }
     await stopOrphanedPostmaster(this.databaseDir);
-    await this.explainFailure('start', () => instance.start());
+    await ensurePortFree('127.0.0.1', this.port, 'MYLIFE_EMBEDDED_POSTGRES_PORT');
+    await this.explainFailure('start', () => this.runServer());
     await this.ensureDatabase();
     return this.url;
+  }
+
+  /**
+   * Runs `postgres` in a process group of its own. Ctrl-C in a terminal signals the whole foreground group: in ours,
+   * Postgres would shut down at once and cut every connection while Nest is still closing (a burst of "terminating
+   * connection" warnings and reconnects). The node stops it itself, after Nest ({@link stop}).
+   */
+  private async runServer(): Promise<void> {
+    const server = spawn(await postgresBinary(), ['-D', this.databaseDir, '-p', String(this.port), ...POSTGRES_FLAGS], {
+      ...(process.getuid?.() === 0 ? postgresUserIds() : {}),
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // The ready line is matched in English.
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      server.stderr!.on('data', (chunk: Buffer) => {
+        const message = chunk.toString('utf8');
+        this.remember(message);
+        output += message;
+        if (message.includes(READY_LINE)) resolve();
+      });
+      server.once('error', reject);
+      // Its log says why in a FATAL line, among a few of context.
+      server.once('exit', () => reject(new Error(output.match(/FATAL: +(.*)/)?.[1] ?? output.trim())));
+    });
+    this.server = server;
   }
 
   /**
@@ -81,10 +112,14 @@ export class EmbeddedPostgres {
     return { url: await this.start(), started: true };
   }
 
+  /** A fast shutdown (SIGINT): open transactions are rolled back, the data is safe. */
   async stop(): Promise<void> {
-    const instance = this.instance;
-    this.instance = null;
-    await instance?.stop();
+    const server = this.server;
+    this.server = null;
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const exited = once(server, 'exit');
+    server.kill('SIGINT');
+    await exited;
   }
 
   private async answers(): Promise<boolean> {
@@ -178,7 +213,7 @@ async function makeReachableForPostgresUser(dataDir: string): Promise<void> {
   // Without the user yet (the package creates it), only the "others" bits can let it in.
   let ids = { uid: -1, gid: -1 };
   try {
-    ids = { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) };
+    ids = postgresUserIds();
   } catch {
     // keep -1
   }
@@ -194,4 +229,16 @@ async function makeReachableForPostgresUser(dataDir: string): Promise<void> {
     }
     if (dir === dirname(dir)) return;
   }
+}
+
+/** The `postgres` binary the package picked for this platform (its binaries module is not among its exports). */
+async function postgresBinary(): Promise<string> {
+  const binaries = join(dirname(require.resolve('embedded-postgres')), 'binary.js');
+  const { default: find } = (await import(binaries)) as { default: () => Promise<{ postgres: string }> };
+  return (await find()).postgres;
+}
+
+/** As root, Postgres runs as the system user `postgres` (it refuses to run as root). */
+function postgresUserIds(): { uid: number; gid: number } {
+  return { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) };
 }

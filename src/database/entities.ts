@@ -1,5 +1,6 @@
 import { UserEntity } from '../accounts/user.entity';
 import { AccessTokenEntity } from '../auth/access-token.entity';
+import { RateLimitCounterEntity } from '../common/rate-limit-counter.entity';
 import { DestinationEntity } from '../federation/destination.entity';
 import { InboxReceiptEntity } from '../federation/inbox-receipt.entity';
 import { InboxTransactionEntity } from '../federation/inbox-transaction.entity';
@@ -26,4 +27,5 @@ export const ENTITIES = [
   DestinationEntity,
   InboxReceiptEntity,
   InboxTransactionEntity,
+  RateLimitCounterEntity,
 ];

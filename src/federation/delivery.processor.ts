@@ -6,8 +6,16 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
 import { FederationDeliveryJob, promoteIfDelayed, QUEUES } from '../queue/queues';
-import { deliveryRequest, isPermanentStatus, REQUIRED_CAPABILITY, rowsWithinBodyLimit } from './delivery-request';
-import { DestinationHealth } from './destination-health.service';
+import {
+  deliveryRequest,
+  destinationVerdict,
+  gaveUpAfterWaiting,
+  REQUIRED_CAPABILITY,
+  rowsWithinBodyLimit,
+  RowVerdict,
+  rowVerdict,
+} from './delivery-request';
+import { DeliveryWait, DestinationHealth } from './destination-health.service';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
 import {
   FederationHttpClient,
@@ -25,9 +33,12 @@ import {
 } from './outbox.service';
 import { isOutboxKind, OutboxEntity, OutboxKind } from './outbox.entity';
 import { PeerDirectory, PeerInfo } from './peer-directory';
+import { retryAfterMs } from './peer-rate-limit';
 
 const READY_CHECK_MS = 1000;
 const MAX_DRAIN_ROUNDS = 50;
+/** The shortest wait of a message a peer without federated invites refused (403) before recording the friendship. */
+const FRIENDSHIP_WAIT_MIN_MS = 60 * 60 * 1000;
 
 interface BatchResult {
   clientMessageId?: unknown;
@@ -90,30 +101,78 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     // their own), so it sends those even when its own row went with another request.
     const destination = row?.recipientServer ?? (kind === 'receipts' ? server : undefined);
     if (!destination) return;
-    const waitUntil = await this.health.blockedUntil(destination);
-    if (waitUntil) {
-      // The destination is backed off as a whole; its recovery promotes this job (DestinationHealth.flush). A recovery
-      // between the check above and the move saw the job active and left it: then the job promotes itself, once this
-      // run has ended (BullMQ tracks a job's lock by its id: a re-run fetched before this one ended would lose its
-      // lock renewal when this one ends).
-      await job.moveToDelayed(waitUntil.getTime() + this.config.federation.backoffMaxMs, token);
-      if (!(await this.health.blockedUntil(destination))) {
-        setImmediate(
-          () =>
-            void promoteIfDelayed(job).catch((error: unknown) =>
-              this.logger.warn(`could not promote job ${job.id}, it runs when its delay ends: ${String(error)}`),
-            ),
-        );
-      }
-      throw new DelayedError();
-    }
+    const wait = await this.health.admit(destination, { outboxId: row?.id, slotAt: job.data.slotAt });
+    if (wait) return this.postpone(job, token, wait, destination, row?.id);
+    // The reserved turn is used now: a retry of this job takes a turn of its own.
+    if (job.data.slotAt !== undefined) await job.updateData({ ...job.data, slotAt: undefined });
     if (!row) return this.drainBacklog(destination, 'receipts');
     const { outcome, moreDue } = await this.attempt(row);
     const drain = row.kind === 'message' ? moreDue : row.kind === 'receipts';
     if (outcome?.status !== 'pending' && drain) await this.drainBacklog(destination, row.kind);
     if (!outcome) return; // the row was sent already, or another worker holds it
     if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error ?? 'delivery failed');
+    if (outcome.status === 'pending' && outcome.countsAsAttempt === false) {
+      // The peer asked us to come back later: BullMQ's attempts are spent only by throwing. A message from the
+      // recipient may release the row meanwhile (OutboxService.releaseWaitingFor).
+      const until = outcome.nextAttemptAt ?? new Date();
+      return this.delayUntil(job, token, until, async () => {
+        const current = await this.outbox.findById(row.id);
+        return current?.status === 'pending' && current.nextAttemptAt.getTime() > Date.now();
+      });
+    }
     if (outcome.status === 'pending') throw new Error(outcome.error ?? 'delivery will be retried');
+  }
+
+  /**
+   * The delivery waits for its destination. A failing one: its recovery promotes this job (DestinationHealth.flush,
+   * or a probe that lets this row through), and the delay is only a fallback. A throttled one or a turn in its
+   * quota: the job runs when the wait ends.
+   */
+  private async postpone(
+    job: Job<FederationDeliveryJob>,
+    token: string | undefined,
+    wait: DeliveryWait,
+    destination: string,
+    outboxId: string | undefined,
+  ): Promise<never> {
+    switch (wait.reason) {
+      case 'recovery':
+        return this.delayUntil(
+          job,
+          token,
+          new Date(wait.until.getTime() + this.config.federation.backoffMaxMs),
+          async () => !(await this.health.isOpen(destination, outboxId)),
+        );
+      case 'slot':
+        await job.updateData({ ...job.data, slotAt: wait.until.getTime() });
+        return this.delayUntil(job, token, wait.until);
+      case 'throttled':
+        return this.delayUntil(job, token, wait.until);
+    }
+  }
+
+  /**
+   * Moves the job to delayed until `until` without spending an attempt. Whatever should wake it earlier (a recovery's
+   * flush, a release) may have come between the decision and the move and seen the job active: `stillWaiting` is
+   * asked after the move, and when it says no the job promotes itself, once this run has ended (BullMQ tracks a job's
+   * lock by its id: a re-run fetched before this one ended would lose its lock renewal when this one ends).
+   */
+  private async delayUntil(
+    job: Job<FederationDeliveryJob>,
+    token: string | undefined,
+    until: Date,
+    stillWaiting?: () => Promise<boolean>,
+  ): Promise<never> {
+    await job.moveToDelayed(until.getTime(), token);
+    if (stillWaiting && until.getTime() > Date.now() && !(await stillWaiting())) {
+      setImmediate(
+        () =>
+          void promoteIfDelayed(job).catch((error: unknown) =>
+            this.logger.warn(`could not promote job ${job.id}, it runs when its delay ends: ${String(error)}`),
+          ),
+      );
+    }
+    throw new DelayedError();
   }
 
   /**
@@ -136,6 +195,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    */
   private async drainBacklog(server: string, kind: OutboxKind): Promise<void> {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      // A paced or throttled destination: the rows left have jobs of their own (or get them from the reconciler).
+      if (await this.health.admit(server, { mayWait: false })) return;
       const next = await this.outbox.oldestPending(server, kind);
       if (!next) return;
       const { outcome, moreDue } = await this.attempt(next);
@@ -183,7 +244,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     const own = rows.some((sending) => sending.id === row.id) ? row.id : rows[0].id;
     const moreDue = claimed.length >= capacity || rows.length < claimed.length;
     try {
-      const sent = await this.sendClaimed(own, rows, server);
+      const sent = await this.sendClaimed(own, rows, server, peer);
       return outcome(own === row.id ? sent : null, moreDue);
     } catch (error) {
       // An unexpected failure (a bug, the database) must not leave the rows leased: record it and retry them.
@@ -210,7 +271,12 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 
   /** One signed request for claimed rows (one row, a batch of messages, or gathered receipts), and each row's outcome. */
-  private async sendClaimed(ownId: string, rows: ClaimedRow[], server: string): Promise<AttemptOutcome> {
+  private async sendClaimed(
+    ownId: string,
+    rows: ClaimedRow[],
+    server: string,
+    peer: PeerInfo,
+  ): Promise<AttemptOutcome> {
     const request = deliveryRequest(rows, newId());
     const body = Buffer.from(JSON.stringify(request.body));
     await this.outbox.holdLease(
@@ -228,12 +294,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       return this.settle(ownId, rows, await this.unreachable(server, error));
     }
     if (response.status === 401) await this.peers.peer(server, { refresh: true }).catch(() => undefined);
-    if (response.status >= 500 || response.status === 429 || response.status === 408) {
-      await this.health.recordFailure(server, `${response.status} ${errorMessage(response)}`);
-    } else {
-      // In the background: a recovery's flush (a job for every row that waited) must not hold these rows' lease.
-      this.health.seenAlive(server);
-    }
+    const waitsUntil = await this.tellHealth(server, response);
+    const takesInvites = peer.capabilities.includes('invites');
     const results = request.body.transactionId ? batchResults(response) : null;
     return this.settle(ownId, rows, (claimed) => {
       const wire = claimed.message;
@@ -246,10 +308,75 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
             error: 'no result for this message in the batch answer',
           };
         const code = typeof result.statusCode === 'number' ? result.statusCode : 200;
-        return classify(code, typeof result.error === 'string' ? result.error : null);
+        const error = typeof result.error === 'string' ? result.error : null;
+        return this.outcomeOf(claimed, rowVerdict(code, takesInvites), code, error, waitsUntil);
       }
-      return classify(response.status, errorMessage(response));
+      const verdict = rowVerdict(response.status, takesInvites);
+      return this.outcomeOf(claimed, verdict, response.status, errorMessage(response), waitsUntil);
     });
+  }
+
+  /**
+   * What the answer says of the destination as a whole; for a peer that asks us to come back later, until when it
+   * waits. A delivery's success is told in the background: a recovery's flush (a job for every row that waited) must
+   * not hold these rows' lease.
+   */
+  private async tellHealth(server: string, response: PeerResponse): Promise<Date | null> {
+    await this.health.noteQuota(server, response.headers);
+    const answer = `${response.status} ${errorMessage(response)}`.trim();
+    switch (destinationVerdict(response.status)) {
+      case 'delivered':
+        this.health.delivered(server);
+        return null;
+      case 'throttled':
+        return this.health.recordThrottle(server, retryAfterMs(response.headers), answer);
+      case 'failing':
+        await this.health.recordFailure(server, answer);
+        return null;
+      case 'alive':
+        this.health.seenAlive(server);
+        return null;
+      case 'unknown':
+        return null;
+    }
+  }
+
+  /** A row's outcome from the peer's answer to it. */
+  private outcomeOf(
+    row: OutboxEntity,
+    verdict: RowVerdict,
+    status: number,
+    reason: string | null,
+    waitsUntil: Date | null,
+  ): AttemptOutcome {
+    const error = `${status} ${reason ?? ''}`.trim();
+    switch (verdict) {
+      case 'sent':
+        return { status: 'sent', httpStatus: status, error: null };
+      case 'refused':
+        return { status: 'failed', httpStatus: status, error };
+      case 'retry':
+        return { status: 'pending', httpStatus: status, error };
+      case 'later': {
+        const nextAttemptAt = waitsUntil ?? new Date(Date.now() + this.config.federation.backoffBaseMs);
+        return { status: 'pending', httpStatus: status, error, nextAttemptAt, countsAsAttempt: false };
+      }
+      case 'awaiting-friendship': {
+        const nextAttemptAt = new Date(Date.now() + this.friendshipWaitMs(row));
+        const note = `${error} (the peer has not recorded the friendship yet; a message from the recipient sends this at once)`;
+        return { status: 'pending', httpStatus: status, error: note, nextAttemptAt, countsAsAttempt: false };
+      }
+    }
+  }
+
+  /**
+   * How long a message refused for want of a friendship waits: as long as it has waited already (so the tries thin
+   * out: 1 h, 2 h, 4 h, …), at least an hour, and its last try falls on the give-up age.
+   */
+  private friendshipWaitMs(row: OutboxEntity): number {
+    const age = Date.now() - row.createdAt.getTime();
+    const left = this.config.federation.giveUpAfterMs - age;
+    return Math.max(0, Math.min(left, Math.max(FRIENDSHIP_WAIT_MIN_MS, age)));
   }
 
   /**
@@ -273,20 +400,27 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     return this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: note }));
   }
 
-  /** Writes the attempt on every claimed row; a retryable failure past the attempt limit becomes `failed`. */
+  /**
+   * Writes the attempt on every claimed row. A retryable failure past the attempt limit becomes `failed`, and so does
+   * any row still waiting at the give-up age (a peer that keeps asking us to come back later).
+   */
   private async settle<Row extends OutboxEntity>(
     ownId: string,
     rows: Row[],
     outcomeOf: (row: Row) => AttemptOutcome,
   ): Promise<AttemptOutcome> {
-    const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.federation;
+    const { maxAttempts, backoffBaseMs, backoffMaxMs, giveUpAfterMs } = this.config.federation;
     const outcomes = new Map<string, AttemptOutcome>();
     for (const row of rows) {
       let outcome = outcomeOf(row);
-      const attempts = row.attempts + 1;
-      if (outcome.status === 'pending' && attempts >= maxAttempts) {
+      const counted = outcome.countsAsAttempt !== false;
+      const attempts = row.attempts + (counted ? 1 : 0);
+      const age = Date.now() - row.createdAt.getTime();
+      if (outcome.status === 'pending' && age >= giveUpAfterMs) {
+        outcome = { ...outcome, status: 'failed', error: gaveUpAfterWaiting(age, outcome.error) };
+      } else if (outcome.status === 'pending' && counted && attempts >= maxAttempts) {
         outcome = { ...outcome, status: 'failed', error: `gave up after ${attempts} attempts: ${outcome.error}` };
-      } else if (outcome.status === 'pending') {
+      } else if (outcome.status === 'pending' && !outcome.nextAttemptAt) {
         const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempts - 1)) * (0.75 + Math.random() * 0.5);
         outcome = { ...outcome, nextAttemptAt: new Date(Date.now() + delay) };
       }
@@ -305,16 +439,11 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 }
 
-function classify(status: number, error: string | null): AttemptOutcome {
-  if (status >= 200 && status < 300) return { status: 'sent', httpStatus: status, error: null };
-  if (isPermanentStatus(status))
-    return { status: 'failed', httpStatus: status, error: `${status} ${error ?? ''}`.trim() };
-  return { status: 'pending', httpStatus: status, error: `${status} ${error ?? ''}`.trim() };
-}
-
+/** The peer's reason: ours answer `{error: <status text>, message: <reason>}`, a plain MyLife node `{error: <reason>}`. */
 function errorMessage(response: PeerResponse): string {
-  const message = (response.json as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message.slice(0, 500) : '';
+  const body = response.json as { message?: unknown; error?: unknown } | null;
+  const reason = [body?.message, body?.error].find((value) => typeof value === 'string');
+  return typeof reason === 'string' ? reason.slice(0, 500) : '';
 }
 
 function batchResults(response: PeerResponse): Map<string, BatchResult> | null {

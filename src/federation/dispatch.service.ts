@@ -45,7 +45,10 @@ export class DispatchService {
     };
     for (const { id } of due as { id: string }[]) {
       const row = await this.dataSource.getRepository(OutboxEntity).findOneBy({ id });
-      if (row?.status !== 'pending' || (await this.health.blockedUntil(row.recipientServer))) {
+      if (
+        row?.status !== 'pending' ||
+        (await this.health.admit(row.recipientServer, { outboxId: row.id, mayWait: false }))
+      ) {
         result.skipped++;
         continue;
       }

@@ -6,16 +6,25 @@ import {
   OnApplicationBootstrap,
   UnauthorizedException,
 } from '@nestjs/common';
+import { isServerName } from '../common/address';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { FEDERATION_HEADERS, signatureMatches, signBody } from '../signing/hmac';
+import { FEDERATION_HEADERS, RawBody, signatureMatches, signBody } from '../signing/hmac';
 import { ServerKeysService } from '../signing/server-keys.service';
 import { PeerKey } from './destination.entity';
 import { FederationHttpClient, PeerForbiddenError } from './http/federation-http.client';
 import { PeerDirectory } from './peer-directory';
 
-const SERVER_PATTERN = /^[a-z0-9.-]+(:\d{1,5})?$/;
+interface ClaimHeaders {
+  server: string;
+  timestamp: string;
+  signature: string;
+}
+type ConfiguredSecretClaim = ClaimHeaders & { secret: string };
+type DerivedKeyClaim = ClaimHeaders & { keyId: string; peerKey: PeerKey; refreshed: boolean };
+/** A signed request whose headers passed {@link FederationAuth.admit}; its body is yet to be verified. */
+export type SignedRequestClaim = ConfiguredSecretClaim | DerivedKeyClaim;
 
 /** Thrown when we hold no secret for a peer: it publishes no keys and none is configured. */
 export class NoPeerSecretError extends Error {}
@@ -68,8 +77,12 @@ export class FederationAuth implements OnApplicationBootstrap {
     };
   }
 
-  /** The verified sending server of a request, or 401/403 with the reason. */
-  async verify(headers: Record<string, string | string[] | undefined>, rawBody: Buffer): Promise<string> {
+  /**
+   * Everything about a signed request that its headers alone can show, checked before a byte of its body is read:
+   * the headers are there, the server is a server name we federate with, the timestamp is within the window, and we
+   * hold a secret or key for that server. 401/403 with the reason otherwise.
+   */
+  async admit(headers: Record<string, string | string[] | undefined>): Promise<SignedRequestClaim> {
     const header = (name: string) => {
       const value = headers[name];
       return typeof value === 'string' ? value : undefined;
@@ -82,8 +95,7 @@ export class FederationAuth implements OnApplicationBootstrap {
         `missing federation headers: ${FEDERATION_HEADERS.server}, ${FEDERATION_HEADERS.timestamp} and ${FEDERATION_HEADERS.signature} are required`,
       );
     }
-    if (!SERVER_PATTERN.test(server))
-      throw new UnauthorizedException(`${FEDERATION_HEADERS.server} is not a server name`);
+    if (!isServerName(server)) throw new UnauthorizedException(`${FEDERATION_HEADERS.server} is not a server name`);
     if (server === this.config.federationServer)
       throw new UnauthorizedException('a request cannot come from this server itself');
     try {
@@ -102,25 +114,50 @@ export class FederationAuth implements OnApplicationBootstrap {
       );
     }
     const configured = this.configuredSecret(server);
-    if (configured) {
-      if (signatureMatches(configured, timestamp, rawBody, signature)) return server;
-      throw new UnauthorizedException('the federation signature does not match');
-    }
+    if (configured) return { server, timestamp, signature, secret: configured };
     const keyId = header(FEDERATION_HEADERS.keyId);
     if (!keyId)
       throw new UnauthorizedException(
         `unknown server ${server}: no shared key configured and no ${FEDERATION_HEADERS.keyId}`,
       );
-    // A signature that fails with cached keys may come from a key the peer rotated in since: fetch its keys once more.
-    for (const refresh of [false, true]) {
-      const theirs = await this.peerKey(server, keyId, refresh);
-      if (!theirs) continue;
-      for (const ours of await this.serverKeys.keys()) {
-        const secret = this.serverKeys.secretWith(ours, { server, keyId, publicKey: theirs.publicKey });
-        if (signatureMatches(secret, timestamp, rawBody, signature)) return server;
-      }
+    // A key we have not seen may be one the peer rotated in since we cached its keys: fetch them once more.
+    const cached = await this.peerKey(server, keyId, false);
+    const peerKey = cached ?? (await this.peerKey(server, keyId, true));
+    if (!peerKey) throw new UnauthorizedException(`unknown key ${keyId} of server ${server}`);
+    return { server, timestamp, signature, keyId, peerKey, refreshed: !cached };
+  }
+
+  /** The verified sending server of an admitted request, once its body has been read; 401 when it does not match. */
+  async verifyBody(claim: SignedRequestClaim, rawBody: RawBody): Promise<string> {
+    const { server, timestamp, signature } = claim;
+    if ('secret' in claim) {
+      if (signatureMatches(claim.secret, timestamp, rawBody, signature)) return server;
+      throw new UnauthorizedException('the federation signature does not match');
+    }
+    if (await this.matchesDerivedSecret(claim, claim.peerKey, rawBody)) return server;
+    // A signature that fails with a cached key may come from a key the peer made again since: fetch its keys once more.
+    if (!claim.refreshed) {
+      const refreshed = await this.peerKey(server, claim.keyId, true);
+      if (await this.matchesDerivedSecret(claim, refreshed, rawBody)) return server;
     }
     throw new UnauthorizedException('the federation signature does not match any key of this pair of servers');
+  }
+
+  private async matchesDerivedSecret(
+    claim: DerivedKeyClaim,
+    theirs: PeerKey | undefined,
+    rawBody: RawBody,
+  ): Promise<boolean> {
+    if (!theirs) return false;
+    for (const ours of await this.serverKeys.keys()) {
+      const secret = this.serverKeys.secretWith(ours, {
+        server: claim.server,
+        keyId: claim.keyId,
+        publicKey: theirs.publicKey,
+      });
+      if (signatureMatches(secret, claim.timestamp, rawBody, claim.signature)) return true;
+    }
+    return false;
   }
 
   private async peerKey(server: string, keyId: string, refresh: boolean): Promise<PeerKey | undefined> {

@@ -7,28 +7,47 @@ import {
   SetMetadata,
   UseGuards,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AUTH_REQUIREMENT } from '../auth/auth.decorators';
-import { RequestWithRawBody } from '../common/http-pipeline';
+import { BodyBudget } from '../common/body-budget';
+import { assertJsonContent, parseJsonBody, readBody } from '../common/request-body';
 import { DestinationHealth } from './destination-health.service';
 import { FederationAuth } from './federation-auth';
 
+/** A federation batch carries up to 100 messages of up to 64 KiB each (our senders keep it under 8 MiB). */
+export const FEDERATION_BODY_LIMIT = 16 * 1024 * 1024;
+
 export type FederatedRequest = Request & { federationServer: string };
 
-/** The request must be signed by another server; the verified server name is `request.federationServer`. */
+/**
+ * The request must be signed by another server; the verified server name is `request.federationServer`. The guard
+ * reads the body itself (the express layer leaves the inbox's bodies unread): the headers are checked before a byte
+ * of it is read, and it is parsed only once the signature over its raw bytes matches, so that an unsigned or forged
+ * request costs neither its body's memory nor a parse.
+ */
 @Injectable()
 export class FederationSignatureGuard implements CanActivate {
   constructor(
     @Inject(FederationAuth) private readonly auth: FederationAuth,
     @Inject(DestinationHealth) private readonly health: DestinationHealth,
+    @Inject(BodyBudget) private readonly budget: BodyBudget,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<RequestWithRawBody & { federationServer?: string }>();
-    const server = await this.auth.verify(request.headers, request.rawBody ?? Buffer.alloc(0));
+    const request = context.switchToHttp().getRequest<Request & { federationServer?: string }>();
+    const claim = await this.auth.admit(request.headers);
+    assertJsonContent(request);
+    const rawBody = await readBody(
+      request,
+      context.switchToHttp().getResponse<Response>(),
+      FEDERATION_BODY_LIMIT,
+      this.budget,
+    );
+    const server = await this.auth.verifyBody(claim, rawBody);
     request.federationServer = server;
     // A signed request from a server we had given up on for now shows it is back: deliver what waits for it.
     this.health.seenAlive(server);
+    request.body = parseJsonBody(rawBody);
     return true;
   }
 }

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { toInviteResponse } from '../friends/friends.responses';
 import { ServerKeysService } from '../signing/server-keys.service';
-import { OUR_CAPABILITIES } from './delivery-request';
+import { OUR_CAPABILITIES, OUR_LIMITS } from './delivery-request';
 import { DispatchService } from './dispatch.service';
 import { DispatchKeyGuard } from './dispatch-key.guard';
 import {
@@ -49,12 +49,13 @@ export class FederationController {
 
   @Public()
   @Get('.well-known/mylife-federation')
-  @ApiOperation({ summary: "this server's name, X25519 keys and federation capabilities" })
+  @ApiOperation({ summary: "this server's name, X25519 keys, federation capabilities and message limits" })
   async wellKnown() {
     return {
       server: this.config.federationServer,
       keys: await this.serverKeys.published(),
       capabilities: OUR_CAPABILITIES,
+      limits: OUR_LIMITS,
     };
   }
 

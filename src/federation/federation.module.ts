@@ -20,6 +20,7 @@ import { OutboxEntity } from './outbox.entity';
 import { OutboxReconciler } from './outbox-reconciler';
 import { OutboxService } from './outbox.service';
 import { PeerDirectory } from './peer-directory';
+import { RemoteTargetCheck } from './remote-target-check';
 
 /**
  * Server-to-server delivery. Global so that friends, messages and sync reach it through the RemoteDelivery port
@@ -39,6 +40,7 @@ import { PeerDirectory } from './peer-directory';
   providers: [
     FederationHttpClient,
     PeerDirectory,
+    RemoteTargetCheck,
     FederationAuth,
     FederationSignatureGuard,
     DispatchKeyGuard,

@@ -140,10 +140,12 @@ export class InboundService {
         outcomes[candidate.index] = { ...identity, status: 'rejected', statusCode: 409, error };
       }
     }
-    const recipientsReached = [...stored.values()].flatMap((result) =>
-      result.kind === 'inserted' ? [result.message.toUserId] : [],
+    const inserted = [...stored.values()].flatMap((result) => (result.kind === 'inserted' ? [result.message] : []));
+    await this.syncBus.notify(inserted.map((message) => message.toUserId));
+    await this.outbox.releaseWaitingFor(
+      server,
+      inserted.map((message) => message.fromUserId),
     );
-    await this.syncBus.notify(recipientsReached);
     return outcomes;
   }
 
@@ -172,6 +174,10 @@ export class InboundService {
     );
     const senders = [...acked, ...read];
     await this.syncBus.notify(senders);
+    await this.outbox.releaseWaitingFor(
+      server,
+      valid.map((receipt) => receipt.toUserId),
+    );
     return valid.length;
   }
 
@@ -212,7 +218,7 @@ export class InboundService {
    * receipts rely on it: they go back to the sender's server (OutboxService.messagesFetched).
    */
   private remoteUser(value: string, server: string, field: string): string {
-    const address = formatAddress(parseAddress(value, server, field));
+    const address = formatAddress(parseAddress(value, this.config.federationServer, field, server));
     if (!address.endsWith(`@${server}`))
       throw new ForbiddenException(`${field} ${address} is not a user of the signing server ${server}`);
     return address;

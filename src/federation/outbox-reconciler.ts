@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { gaveUpAfterWaiting } from './delivery-request';
 import { OutboxPosition, OutboxService } from './outbox.service';
 import { OutboxKind } from './outbox.entity';
 
@@ -16,7 +17,7 @@ const GRACE_MS = 2000;
 
 /**
  * The outbox is the source of truth: at boot and every MYLIFE_FEDERATION_RECONCILE_MS, each pending row that no
- * worker holds gets its job again. BullMQ ignores a job id it already has, so live jobs are untouched and only lost
+ * worker holds gets its job again, and rows that waited past the give-up age fail for good. BullMQ ignores a job id it already has, so live jobs are untouched and only lost
  * ones (Redis flushed or restarted without persistence) come back. Destinations in backoff are left to their flush.
  */
 @Injectable()
@@ -48,6 +49,7 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
     this.running = true;
     let offered = 0;
     try {
+      await this.giveUpOnStale();
       let after: OutboxPosition = { createdAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
       for (;;) {
         const rows: (OutboxPosition & { nextAttemptAt: Date; server: string; kind: OutboxKind })[] =
@@ -83,5 +85,39 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
       this.running = false;
     }
     return offered;
+  }
+
+  /**
+   * Rows still pending at the give-up age fail: a destination down for days, or a peer that keeps asking us to come
+   * back later, gets no attempt that could fail them. They are leased first, so that no worker sends one meanwhile.
+   */
+  private async giveUpOnStale(): Promise<void> {
+    const [stale]: [{ id: string; lastError: string | null; lastHttpStatus: number | null }[], number] =
+      await this.dataSource.query(
+        `UPDATE federation_message_outbox o SET claimed_until = now() + interval '1 minute'
+         WHERE o.id IN (
+           SELECT id FROM federation_message_outbox
+           WHERE status = 'pending' AND created_at < now() - $1 * interval '1 millisecond'
+             AND (claimed_until IS NULL OR claimed_until < now())
+           LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING o.id, o.last_error AS "lastError", o.last_http_status AS "lastHttpStatus"`,
+        [this.config.federation.giveUpAfterMs, PAGE],
+      );
+    if (stale.length === 0) return;
+    const { giveUpAfterMs } = this.config.federation;
+    await this.outbox.recordAttempt(
+      new Map(
+        stale.map((row) => [
+          row.id,
+          {
+            status: 'failed',
+            httpStatus: row.lastHttpStatus,
+            error: gaveUpAfterWaiting(giveUpAfterMs, row.lastError),
+            countsAsAttempt: false,
+          },
+        ]),
+      ),
+    );
+    this.logger.warn(`gave up on ${stale.length} deliveries that waited past MYLIFE_FEDERATION_GIVE_UP_AFTER`);
   }
 }

@@ -9,13 +9,14 @@ import { newId } from '../common/ids';
 import { FetchedMessage, RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, QUEUES } from '../queue/queues';
+import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, promoteIfDelayed, QUEUES } from '../queue/queues';
 import { SyncBus } from '../sync/sync-bus';
 import { appendEventsSql, NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
 import { WireMessage } from './delivery-request';
 import { requestDeadlineMs } from './http/federation-http.client';
 import { OutboxEntity, OutboxKind, OutboxStatus } from './outbox.entity';
 import { PeerDirectory } from './peer-directory';
+import { RemoteTargetCheck } from './remote-target-check';
 import { preparedStatement, runPrepared } from '../database/prepared-statement';
 
 /** A `message.delivery` event's payload, from a row with message_id, status, attempts and last_error. */
@@ -23,7 +24,8 @@ const DELIVERY_EVENT_DATA = `jsonb_build_object('messageId', message_id, 'delive
   'deliveryAttempts', attempts, 'lastDeliveryError', last_error)`;
 
 /**
- * One attempt's outcome on each row, in one statement, releasing the rows. Rows already acked (a receipt can overtake
+ * One attempt's outcome on each row, in one statement, releasing the rows. An outcome that spends no attempt (the peer
+ * asked us to come back later) leaves the count as it was. Rows already acked (a receipt can overtake
  * the 2xx) stay acked. Message rows that became sent or failed are told to their sender's stream; answers the senders.
  */
 const RECORD_ATTEMPT_SQL = preparedStatement(
@@ -34,8 +36,9 @@ WITH outcome AS (
   -- is estimated at the arrays' length (often 1 row), without them at 100 rows: a plan made with the values then
   -- always looked cheaper than the generic one, and the statement was planned again on every run (≈0.5 ms).
   SELECT u.* FROM (SELECT $1::uuid[] AS a, $2::varchar[] AS b, $3::int[] AS c, $4::text[] AS d,
-      $5::timestamptz[] AS e OFFSET 0) AS p
-    CROSS JOIN LATERAL unnest(p.a, p.b, p.c, p.d, p.e) AS u(id, status, http_status, error, next_attempt_at)
+      $5::timestamptz[] AS e, $6::boolean[] AS f OFFSET 0) AS p
+    CROSS JOIN LATERAL unnest(p.a, p.b, p.c, p.d, p.e, p.f)
+      AS u(id, status, http_status, error, next_attempt_at, counted)
 ), locked AS (
   -- Rows are locked in id order, as the receipts statement does, so the two cannot deadlock.
   SELECT o.id FROM federation_message_outbox o WHERE o.id = ANY (ARRAY(SELECT id FROM outcome)) ORDER BY o.id
@@ -43,7 +46,7 @@ WITH outcome AS (
 ), updated AS (
   UPDATE federation_message_outbox o SET
     status = CASE WHEN o.status = 'pending' THEN u.status ELSE o.status END,
-    attempts = o.attempts + 1,
+    attempts = o.attempts + CASE WHEN u.counted THEN 1 ELSE 0 END,
     last_error = u.error,
     last_http_status = u.http_status,
     next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
@@ -209,6 +212,8 @@ export interface AttemptOutcome {
   error: string | null;
   /** For `pending`: when to try again. */
   nextAttemptAt?: Date;
+  /** False when the peer asked us to come back later (429, 503, a friendship not recorded yet): no attempt is spent. */
+  countsAsAttempt?: boolean;
 }
 
 /**
@@ -239,9 +244,14 @@ export class OutboxService extends RemoteDelivery {
     @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
+    @Inject(RemoteTargetCheck) private readonly targets: RemoteTargetCheck,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
+  }
+
+  assertDeliverable(recipientServer: string, content?: string): Promise<void> {
+    return this.targets.assertDeliverable(recipientServer, content);
   }
 
   /**
@@ -439,12 +449,49 @@ export class OutboxService extends RemoteDelivery {
     return (await this.findById(id))!;
   }
 
-  /** The oldest row of `kind` to `server` that is due and held by no worker. */
-  oldestPending(server: string, kind: OutboxKind): Promise<OutboxEntity | null> {
+  /**
+   * Every row's job runs now: delayed jobs are promoted, lost or finished ones created again (a job id that BullMQ
+   * still holds as completed or failed would be taken for a duplicate).
+   */
+  async wake(server: string, rows: { id: string; kind: OutboxKind }[]): Promise<void> {
+    for (const { id, kind } of rows) {
+      const job = await this.queue.getJob(id);
+      const state = job ? await job.getState() : 'missing';
+      // The job may have left the delayed state since (a job that saw the recovery promotes itself).
+      if (state === 'delayed') await promoteIfDelayed(job!);
+      else if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
+        await job?.remove().catch(() => undefined);
+        const { name, data, opts } = this.deliveryJob({ id, recipientServer: server, kind });
+        await this.queue.add(name, data, opts);
+      }
+    }
+  }
+
+  /**
+   * A message or receipt from `friends` (users of `server`) arrived: messages to them that wait (a peer without
+   * federated invites refused them before its operator recorded the friendship) are sent now. Peers with federated
+   * invites never make messages wait so: for them this costs nothing.
+   */
+  async releaseWaitingFor(server: string, friends: string[]): Promise<void> {
+    if (friends.length === 0 || this.peers.known(server)?.capabilities.includes('invites')) return;
+    const [released]: [{ id: string; kind: OutboxKind }[], number] = await this.dataSource.query(
+      `UPDATE federation_message_outbox o SET next_attempt_at = now(), updated_at = now()
+       FROM friend_messages m
+       WHERE o.recipient_server = $1 AND o.status = 'pending' AND o.kind = 'message' AND o.next_attempt_at > now()
+         AND m.id = o.message_id AND m.to_user_id = ANY ($2::varchar[])
+       RETURNING o.id, o.kind`,
+      [server, [...new Set(friends)]],
+    );
+    await this.wake(server, released);
+  }
+
+  /** The oldest row (of `kind`, when given) to `server` that is due and held by no worker. */
+  oldestPending(server: string, kind?: OutboxKind): Promise<OutboxEntity | null> {
     return this.dataSource
       .getRepository(OutboxEntity)
       .createQueryBuilder('o')
-      .where("o.recipientServer = :server AND o.status = 'pending' AND o.kind = :kind", { server, kind })
+      .where("o.recipientServer = :server AND o.status = 'pending'", { server })
+      .andWhere(kind ? 'o.kind = :kind' : 'TRUE', { kind })
       .andWhere('(o.claimedUntil IS NULL OR o.claimedUntil < now()) AND o.nextAttemptAt <= now()')
       .orderBy('o.createdAt', 'ASC')
       .limit(1)
@@ -534,6 +581,7 @@ export class OutboxService extends RemoteDelivery {
       list.map((outcome) => outcome.httpStatus),
       list.map((outcome) => outcome.error),
       list.map((outcome) => outcome.nextAttemptAt ?? null),
+      list.map((outcome) => outcome.countsAsAttempt !== false),
     ]);
     // Only `sent` is final for good: a failed row may be retried by an operator.
     for (const [id, outcome] of outcomes) if (outcome.status === 'sent') this.settled.set(id, true);

@@ -6,7 +6,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { isX25519PublicKey } from '../signing/key-agreement';
-import { DestinationEntity, PeerKey } from './destination.entity';
+import { DestinationEntity, PeerKey, PeerLimits } from './destination.entity';
 import { FederationHttpClient, PeerUnreachableError } from './http/federation-http.client';
 
 export const WELL_KNOWN_PATH = '/.well-known/mylife-federation';
@@ -16,7 +16,12 @@ const FORCED_REFRESH_EVERY_MS = 60_000;
 export interface PeerInfo {
   keys: PeerKey[];
   capabilities: string[];
+  limits: PeerLimits;
 }
+
+/** A plain MyLife node refuses content over 8,000 characters (400); it publishes no document that would say so. */
+export const PLAIN_MAX_CONTENT_CHARS = 8000;
+export const PLAIN_PEER_LIMITS: Readonly<PeerLimits> = Object.freeze({ maxContentChars: PLAIN_MAX_CONTENT_CHARS });
 
 /**
  * What other servers publish at /.well-known/mylife-federation (keys, capabilities), cached in
@@ -59,11 +64,7 @@ export class PeerDirectory {
     if (!refresh) {
       const row = await this.dataSource.getRepository(DestinationEntity).findOneBy({ server });
       if (row?.wellKnownFetchedAt && now - row.wellKnownFetchedAt.getTime() < REFRESH_AFTER_MS) {
-        return this.remember(
-          server,
-          { keys: row.keys, capabilities: row.capabilities },
-          row.wellKnownFetchedAt.getTime(),
-        );
+        return this.remember(server, peerInfoOf(row), row.wellKnownFetchedAt.getTime());
       }
     }
     let fetching = this.inFlight.get(server);
@@ -82,7 +83,7 @@ export class PeerDirectory {
       info = parseWellKnown(response.json, server);
     } catch (error) {
       const cached = await this.dataSource.getRepository(DestinationEntity).findOneBy({ server });
-      if (cached?.wellKnownFetchedAt) return { keys: cached.keys, capabilities: cached.capabilities };
+      if (cached?.wellKnownFetchedAt) return peerInfoOf(cached);
       throw error;
     }
     // A server with no keys and no configured secret can never sign to us nor be signed for: nothing to keep, and an
@@ -90,11 +91,11 @@ export class PeerDirectory {
     const configured = this.config.federation.sharedKeys.has(server) || this.config.federation.sharedKey !== null;
     if (info.keys.length === 0 && !configured) return this.remember(server, info, this.clock.now().getTime());
     await this.dataSource.query(
-      `INSERT INTO federation_destinations (server, keys, capabilities, well_known_fetched_at)
-       VALUES ($1, $2, $3, now())
+      `INSERT INTO federation_destinations (server, keys, capabilities, limits, well_known_fetched_at)
+       VALUES ($1, $2, $3, $4, now())
        ON CONFLICT (server) DO UPDATE SET keys = EXCLUDED.keys, capabilities = EXCLUDED.capabilities,
-         well_known_fetched_at = now(), updated_at = now()`,
-      [server, JSON.stringify(info.keys), JSON.stringify(info.capabilities)],
+         limits = EXCLUDED.limits, well_known_fetched_at = now(), updated_at = now()`,
+      [server, JSON.stringify(info.keys), JSON.stringify(info.capabilities), JSON.stringify(info.limits)],
     );
     return this.remember(server, info, this.clock.now().getTime());
   }
@@ -105,10 +106,14 @@ export class PeerDirectory {
   }
 }
 
+function peerInfoOf(row: DestinationEntity): PeerInfo {
+  return { keys: row.keys, capabilities: row.capabilities, limits: row.limits };
+}
+
 /** A well-known document, or an empty one (plain MyLife node) when it is missing or not ours. */
 export function parseWellKnown(document: unknown, server: string): PeerInfo {
-  const doc = document as { server?: unknown; keys?: unknown; capabilities?: unknown } | null;
-  if (!doc || doc.server !== server) return { keys: [], capabilities: [] };
+  const doc = document as { server?: unknown; keys?: unknown; capabilities?: unknown; limits?: unknown } | null;
+  if (!doc || doc.server !== server) return { keys: [], capabilities: [], limits: PLAIN_PEER_LIMITS };
   const keys = Array.isArray(doc.keys)
     ? doc.keys
         .filter(
@@ -127,5 +132,16 @@ export function parseWellKnown(document: unknown, server: string): PeerInfo {
   const capabilities = Array.isArray(doc.capabilities)
     ? doc.capabilities.filter((capability): capability is string => typeof capability === 'string').slice(0, 50)
     : [];
-  return { keys, capabilities };
+  return { keys, capabilities, limits: parseLimits(doc.limits) };
+}
+
+/** The limits a peer of ours publishes; one it leaves out (an older node) is left to the peer to enforce. */
+function parseLimits(published: unknown): PeerLimits {
+  const limits: PeerLimits = {};
+  const doc = (typeof published === 'object' && published !== null ? published : {}) as Record<string, unknown>;
+  for (const name of ['maxContentChars', 'maxContentBytes'] as const) {
+    const value = doc[name];
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) limits[name] = value;
+  }
+  return limits;
 }

@@ -57,6 +57,7 @@ export class FriendsService {
   async invite(actor: string, toInput: string, message: string | null, requestedId?: string): Promise<InviteResult> {
     const to = await this.accounts.resolveAddress(toInput, 'toUserId');
     if (to === actor) throw new BadRequestException('you cannot invite yourself');
+    if (!this.accounts.isLocal(to)) await this.remote.assertDeliverable(serverOf(to));
     return this.inPairTransaction(actor, to, async (manager, stage) => {
       if (await this.findFriendship(manager, actor, to))
         throw new ConflictException(`you and ${to} are already friends`);

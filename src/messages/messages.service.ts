@@ -10,6 +10,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
+import { serverOf } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { errorBody } from '../common/http-exception.filter';
 import { newId } from '../common/ids';
@@ -112,7 +113,9 @@ export class MessagesService {
         if (!recipients.has(input.toUserId)) {
           recipients.set(input.toUserId, this.accounts.resolveAddress(input.toUserId, 'toUserId'));
         }
-        candidates.push({ index, message: this.newMessage(sender, await recipients.get(input.toUserId)!, input) });
+        const recipient = await recipients.get(input.toUserId)!;
+        if (!this.accounts.isLocal(recipient)) await this.remote.assertDeliverable(serverOf(recipient), input.content);
+        candidates.push({ index, message: this.newMessage(sender, recipient, input) });
       } catch (error) {
         outcomes[index] = outcomeOf(error);
       }
@@ -232,7 +235,7 @@ export class MessagesService {
       }
       return message.seq;
     };
-    return this.messages.page(
+    const page = await this.messages.page(
       key,
       {
         beforeSeq: position.before ? await seqOf(position.before, 'before') : undefined,
@@ -241,6 +244,12 @@ export class MessagesService {
       },
       limit,
     );
+    // A thread page is a device fetching these messages, as a sync page is: their senders' nodes get the receipt.
+    const fetchedFromAfar = page.items.filter(
+      (message) => message.toUserId === viewer && !this.accounts.isLocal(message.fromUserId),
+    );
+    if (fetchedFromAfar.length > 0) await this.remote.messagesFetched(viewer, fetchedFromAfar);
+    return page;
   }
 
   async inbox(owner: string, cursor: string | undefined, limit: number) {

@@ -18,6 +18,8 @@ export interface FederationDeliveryJob {
   /** The row's destination and kind, so that the worker can claim it without reading it first (absent: read it). */
   server?: string;
   kind?: string;
+  /** A turn in the destination's quota reserved for this job (epoch ms): when it wakes, it goes without another. */
+  slotAt?: number;
 }
 export const FEDERATION_DELIVERY_JOB = 'deliver';
 

@@ -12,6 +12,11 @@ describe('HMAC request signatures', () => {
     );
   });
 
+  it('sign a body given as the chunks it arrived in like the whole body', () => {
+    const chunks = [body.subarray(0, 5), body.subarray(5)];
+    expect(signBody('secret-secret-secret', timestamp, chunks)).toBe(signBody('secret-secret-secret', timestamp, body));
+  });
+
   it('match only the same secret, timestamp and bytes', () => {
     const signature = signBody('secret-secret-secret', timestamp, body);
     expect(signatureMatches('secret-secret-secret', timestamp, body, signature)).toBe(true);

@@ -16,7 +16,6 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { IsStorableText } from '../../common/storable-text';
 import { CONTENT_TYPES, ContentType } from '../../messages/message.entity';
 
 /** The seed's FederationInboxMessageInput, as existing MyLife nodes send it. */
@@ -51,7 +50,6 @@ export class InboxMessageDto {
   @ApiProperty()
   @IsString()
   @MinLength(1)
-  @IsStorableText()
   content: string;
 
   @ApiPropertyOptional({ format: 'date-time' })

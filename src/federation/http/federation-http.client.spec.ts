@@ -8,14 +8,14 @@ import {
   requestDeadlineMs,
 } from './federation-http.client';
 
-describe('FederationHttpClient.assertAllowed', () => {
-  const strict = new FederationHttpClient(loadConfig({}));
-  const open = new FederationHttpClient(loadConfig({ MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS: 'true' }));
-  afterAll(async () => {
-    await strict.onModuleDestroy();
-    await open.onModuleDestroy();
-  });
+const strict = new FederationHttpClient(loadConfig({}));
+const open = new FederationHttpClient(loadConfig({ MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS: 'true' }));
+afterAll(async () => {
+  await strict.onModuleDestroy();
+  await open.onModuleDestroy();
+});
 
+describe('FederationHttpClient.assertAllowed', () => {
   // A server named by an IP address is connected to without a DNS lookup, so it is checked by itself.
   it.each(['127.0.0.1', '127.0.0.1:8443', '10.0.0.5:8080', '169.254.169.254', '2130706433', '0x7f000001'])(
     'refuses the private address %s',
@@ -39,6 +39,21 @@ describe('FederationHttpClient.assertAllowed', () => {
     expect(() => listed.assertAllowed('b.example')).toThrow(/BLOCKED/);
     expect(() => listed.assertAllowed('c.example')).toThrow(/ALLOWED/);
     void listed.onModuleDestroy();
+  });
+});
+
+describe('FederationHttpClient.assertReachable', () => {
+  it('refuses a name that resolves only to private addresses, naming the setting, unless they are allowed', async () => {
+    await expect(strict.assertReachable('localhost:8791')).rejects.toThrow(PeerForbiddenError);
+    await expect(strict.assertReachable('localhost:8791')).rejects.toThrow(
+      'localhost:8791 resolves only to private addresses, which this node does not reach unless MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS=true',
+    );
+    await expect(strict.assertReachable('127.0.0.1:9')).rejects.toThrow(/MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS/);
+    await expect(open.assertReachable('localhost:8791')).resolves.toBeUndefined();
+  });
+
+  it('lets a name through that does not resolve now: that may pass', async () => {
+    await expect(strict.assertReachable('nothing-here.invalid')).resolves.toBeUndefined();
   });
 });
 
@@ -81,7 +96,7 @@ describe('FederationHttpClient.send', () => {
   it('gives a big body the time to upload over a slow link, beyond the timeout', async () => {
     // 256 KiB read at 128 KiB/s: 2 s of upload, twice the timeout, within the deadline (1 s + 4 s).
     const answer = await client.send(server, 'POST', '/slow-reader', Buffer.alloc(256 * 1024, 'x'));
-    expect(answer).toEqual({ status: 201, json: { received: 256 * 1024 } });
+    expect(answer).toMatchObject({ status: 201, json: { received: 256 * 1024 } });
   }, 10_000);
 
   it('gives up on a peer that answers slowly for longer than the timeout as a whole', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { lookup } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent, Dispatcher, request } from 'undici';
 import { AppConfig } from '../../config/app-config';
@@ -22,6 +23,8 @@ export interface PeerResponse {
   status: number;
   /** Parsed JSON, or null when the body was empty or not JSON. */
   json: unknown;
+  /** Lower-case names: `retry-after` and the rate-limit headers tell when to come back. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A request that never reached an answer from the peer: refused, timed out, unsafe target, oversized answer. */
@@ -55,7 +58,11 @@ export class FederationHttpClient implements OnModuleDestroy {
             const list = Array.isArray(addresses) ? addresses : [{ address: addresses as string, family: 4 }];
             const usable = allowPrivateNetworks ? list : list.filter((entry) => !isPrivateAddress(entry.address));
             if (usable.length === 0) {
-              return callback(new PeerForbiddenError(`${hostname} resolves only to private addresses`), '', 4);
+              return callback(
+                new PeerForbiddenError(privateTarget(hostname, 'resolves only to private addresses')),
+                '',
+                4,
+              );
             }
             if ((options as { all?: boolean }).all)
               return (callback as unknown as (e: null, a: typeof usable) => void)(null, usable);
@@ -80,7 +87,21 @@ export class FederationHttpClient implements OnModuleDestroy {
     // without a DNS lookup, so the lookup's check never runs: check the address itself.
     const hostname = new URL(this.baseUrl(server)).hostname.replace(/^\[|\]$/g, '');
     if (!allowPrivateNetworks && isIP(hostname) && isPrivateAddress(hostname)) {
-      throw new PeerForbiddenError(`${server} is a private address`);
+      throw new PeerForbiddenError(privateTarget(server, 'is a private address'));
+    }
+  }
+
+  /**
+   * {@link assertAllowed}, and for a server named by a host name, that the name resolves to an address this node may
+   * reach (the check each connection makes, made ahead). A name that does not resolve now passes: that may pass.
+   */
+  async assertReachable(server: string): Promise<void> {
+    this.assertAllowed(server);
+    const hostname = new URL(this.baseUrl(server)).hostname;
+    if (this.config.federation.allowPrivateNetworks || isIP(hostname.replace(/^\[|\]$/g, ''))) return;
+    const addresses = await dnsLookup(hostname, { all: true }).catch(() => []);
+    if (addresses.length > 0 && addresses.every((entry) => isPrivateAddress(entry.address))) {
+      throw new PeerForbiddenError(privateTarget(server, 'resolves only to private addresses'));
     }
   }
 
@@ -114,12 +135,21 @@ export class FederationHttpClient implements OnModuleDestroy {
       if (cause instanceof PeerForbiddenError) throw cause;
       throw new PeerUnreachableError(`${server}: ${describe(error)}`);
     }
-    return { status: response.statusCode, json: await readBoundedJson(response.body, server) };
+    return {
+      status: response.statusCode,
+      json: await readBoundedJson(response.body, server),
+      headers: response.headers,
+    };
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** Why a private target is refused, naming the setting that allows it. */
+function privateTarget(target: string, what: string): string {
+  return `${target} ${what}, which this node does not reach unless MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS=true`;
 }
 
 function describe(error: unknown): string {

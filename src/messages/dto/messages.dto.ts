@@ -14,7 +14,6 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { IsStorableText } from '../../common/storable-text';
 import { CONTENT_TYPES, ContentType } from '../message.entity';
 import { ActingUserField, ContractActorFields, CursorField, LimitField } from '../../common/request-fields';
 
@@ -34,7 +33,6 @@ class MessageFields {
   @ApiProperty({ description: `1 character to ${MAX_CONTENT_BYTES} bytes of UTF-8 (413 beyond)` })
   @IsString()
   @MinLength(1)
-  @IsStorableText()
   content: string;
 
   @ApiPropertyOptional({ enum: CONTENT_TYPES, default: 'text/plain' })

@@ -1,0 +1,165 @@
+import {
+  BadRequestException,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { BodyBudget } from './body-budget';
+import { isStorableText } from './storable-text';
+
+/**
+ * Deeper than any request of ours (a federation batch is 3 levels). Without a bound, class-transformer (the
+ * validation pipe) recursed once per level and overflowed the stack at about 2,000 levels: a 500.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Seconds a client should wait when the body budget is spent: bodies in flight finish within moments. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/** Whether the request carries a body at all (as type-is decides it: a length or a chunked transfer). */
+export function hasBody(request: Request): boolean {
+  return request.headers['transfer-encoding'] !== undefined || request.headers['content-length'] !== undefined;
+}
+
+/** Every body we take is JSON in UTF-8: anything else is refused before a byte of it is read. */
+export function assertJsonContent(request: Request): void {
+  if (request.headers['content-length'] === '0') return;
+  if (!request.is(['json', '+json'])) {
+    throw new UnsupportedMediaTypeException(
+      `the request body must be JSON: send it with Content-Type: application/json (got ${request.headers['content-type'] ?? 'no Content-Type'})`,
+    );
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+  if (charset && !/^utf-?8$/i.test(charset)) {
+    throw new UnsupportedMediaTypeException(`unsupported charset "${charset}": send the body in UTF-8`);
+  }
+  const encoding = request.headers['content-encoding']?.toLowerCase() ?? 'identity';
+  if (encoding !== 'identity') {
+    throw new UnsupportedMediaTypeException(
+      `Content-Encoding ${encoding} is not supported: send the body uncompressed`,
+    );
+  }
+}
+
+/**
+ * Reads the whole body as the chunks it arrived in (joined only by the parse, so that no copy is made of a body
+ * whose signature fails), at most `limit` bytes, with every byte taken from the process's body budget as it arrives;
+ * the budget gets them back when the response is done. Beyond the limit: 413; beyond the budget: 503 with
+ * Retry-After. Either way the rest of the body is discarded as it arrives, never held.
+ */
+export function readBody(request: Request, response: Response, limit: number, budget: BodyBudget): Promise<Buffer[]> {
+  const allowed = Math.min(limit, budget.capacity);
+  const tooLarge = () => new PayloadTooLargeException(`the request body is too large (at most ${allowed} bytes)`);
+  if (Number(request.headers['content-length']) > allowed) return Promise.reject(tooLarge());
+  // A stream read before would never end again: a route whose body an earlier layer took must not wait for it.
+  if (request.readableEnded) return Promise.reject(new BadRequestException('the request body was read already'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let taken = 0;
+    const giveBack = () => {
+      budget.giveBack(taken);
+      taken = 0;
+    };
+    response.once('close', giveBack);
+    const stop = () => {
+      request.off('data', onData).off('end', onEnd).off('error', onFailure).off('close', onFailure);
+    };
+    const fail = (error: Error) => {
+      stop();
+      chunks.length = 0;
+      giveBack();
+      request.resume();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      if (taken + chunk.length > allowed) return fail(tooLarge());
+      if (!budget.tryTake(chunk.length)) {
+        return fail(
+          new ServiceUnavailableException({
+            message: 'this server is reading too many request bodies at once; try again shortly',
+            retryAfter: BUSY_RETRY_AFTER_SECONDS,
+          }),
+        );
+      }
+      taken += chunk.length;
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks);
+    };
+    const onFailure = () => fail(new BadRequestException('the request body could not be read to its end'));
+    request.on('data', onData).once('end', onEnd).once('error', onFailure).once('close', onFailure);
+  });
+}
+
+/** The parsed body, refused (400) when it is not a JSON object or array or fails {@link assertSafeValue}. */
+export function parseJsonBody(chunks: readonly Buffer[]): unknown {
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let text = '';
+  try {
+    for (const chunk of chunks) text += utf8.decode(chunk, { stream: true });
+    text += utf8.decode();
+  } catch {
+    throw new BadRequestException('the request body is not valid UTF-8');
+  }
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadRequestException('the request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null) {
+    throw new BadRequestException('the request body must be a JSON object');
+  }
+  assertSafeValue(value, 'the request body');
+  return value;
+}
+
+/** Checks, reads and parses a JSON body (see {@link assertJsonContent}, {@link readBody}, {@link parseJsonBody}). */
+export async function readJsonBody(
+  request: Request,
+  response: Response,
+  limit: number,
+  budget: BodyBudget,
+): Promise<unknown> {
+  assertJsonContent(request);
+  return parseJsonBody(await readBody(request, response, limit, budget));
+}
+
+/**
+ * One rule for every value a client sends (bodies and query strings), before any validation runs: nested at most
+ * {@link MAX_JSON_DEPTH} levels, and every string, field names included, text PostgreSQL can store as it was sent.
+ */
+export function assertSafeValue(value: unknown, what: string): void {
+  const problem = findProblem(value, 0);
+  if (!problem) return;
+  if (problem.kind === 'depth') throw new BadRequestException(`${what} is nested more than ${MAX_JSON_DEPTH} levels`);
+  const path = problem.path.reduce<string>(
+    (text, step) => (typeof step === 'number' ? `${text}[${step}]` : text ? `${text}.${step}` : step),
+    '',
+  );
+  throw new BadRequestException(
+    `${problem.kind === 'key' ? `a field name in ${path || what}` : path || what} must be well-formed Unicode text without NUL characters`,
+  );
+}
+
+type Problem = { kind: 'depth' } | { kind: 'text' | 'key'; path: (string | number)[] };
+
+function findProblem(value: unknown, depth: number): Problem | null {
+  if (typeof value === 'string') return isStorableText(value) ? null : { kind: 'text', path: [] };
+  if (typeof value !== 'object' || value === null) return null;
+  if (depth >= MAX_JSON_DEPTH) return { kind: 'depth' };
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : Object.entries(value);
+  for (const [key, item] of entries) {
+    if (typeof key === 'string' && !isStorableText(key)) return { kind: 'key', path: [] };
+    const problem = findProblem(item, depth + 1);
+    if (problem?.kind === 'depth') return problem;
+    if (problem) return { ...problem, path: [key, ...problem.path] };
+  }
+  return null;
+}

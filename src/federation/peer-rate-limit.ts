@@ -1,0 +1,60 @@
+/** Response headers as undici gives them (lower-case names). */
+export type PeerHeaders = Record<string, string | string[] | undefined>;
+
+/** A peer's announced request quota: `limit` requests per `windowMs`. */
+export interface RatePolicy {
+  limit: number;
+  windowMs: number;
+}
+
+const MAX_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+function header(headers: PeerHeaders, name: string): string | null {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value)?.trim() || null;
+}
+
+/** `Retry-After` in milliseconds from `now`: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(headers: PeerHeaders, now = Date.now()): number | null {
+  const value = header(headers, 'retry-after');
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * The quota a peer announces in `RateLimit-Policy` (IETF draft: `20;w=900`, or later drafts' `"name";q=20;w=900`), as
+ * express-rate-limit sends it with its standard headers; null when absent, unreadable or implausible.
+ */
+export function ratePolicy(headers: PeerHeaders): RatePolicy | null {
+  const value = header(headers, 'ratelimit-policy');
+  if (!value) return null;
+  const [first, ...parameters] = value
+    .split(',')[0]
+    .split(';')
+    .map((part) => part.trim());
+  const named = Object.fromEntries(
+    parameters.map((parameter) => parameter.split('=').map((part) => part.trim()) as [string, string]),
+  );
+  const limit = Number(/^\d+$/.test(first) ? first : named.q);
+  const windowMs = Number(named.w) * 1000;
+  if (!Number.isInteger(limit) || limit < 1 || !Number.isFinite(windowMs) || windowMs < 1000) return null;
+  return { limit, windowMs: Math.min(windowMs, MAX_WINDOW_MS) };
+}
+
+/**
+ * When the peer says that nothing is left of its current window (`RateLimit: limit=20, remaining=0, reset=850`, or
+ * `RateLimit-Remaining: 0` with `RateLimit-Reset: 850`): the milliseconds until that window resets. Null otherwise.
+ */
+export function quotaExhaustedForMs(headers: PeerHeaders): number | null {
+  const combined = header(headers, 'ratelimit');
+  const fields: Record<string, string> = combined
+    ? Object.fromEntries(combined.split(/[,;]/).map((part) => part.split('=').map((side) => side.trim())))
+    : {
+        remaining: header(headers, 'ratelimit-remaining') ?? '',
+        reset: header(headers, 'ratelimit-reset') ?? '',
+      };
+  if (fields.remaining !== '0' || !/^\d+$/.test(fields.reset ?? '')) return null;
+  return Math.min(Number(fields.reset) * 1000, MAX_WINDOW_MS);
+}

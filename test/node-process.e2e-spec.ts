@@ -1,0 +1,87 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from './support/federation';
+import { freePort } from './support/services';
+
+const ROOT = join(__dirname, '..');
+
+interface NodeProcess {
+  child: ChildProcess;
+  /** stdout and stderr as they arrived. */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as an operator runs it: src/main.ts in a process (group) of its own, with only `env` set. */
+function startNodeProcess(env: Record<string, string>): NodeProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'test/support/run-ts.cjs'), join(ROOT, 'src/main.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', ...env },
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, output: () => output, exited };
+}
+
+async function holdPort(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+describe('a node process', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mylife-process-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('says in one line which variable to change when PORT is taken, and exits 1', async () => {
+    const port = await freePort();
+    const taken = await holdPort(port);
+    try {
+      const node = startNodeProcess({ PORT: String(port), MYLIFE_DATA_DIR: dataDir });
+      expect(await node.exited).toBe(1);
+      expect(node.output()).toBe(`MyLife Node failed to start: port ${port} is in use: set PORT to a free port\n`);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('says in one line which variable to change when the embedded Postgres port is taken', async () => {
+    const postgresPort = await freePort();
+    const taken = await holdPort(postgresPort);
+    try {
+      const node = startNodeProcess({
+        PORT: String(await freePort()),
+        MYLIFE_DATA_DIR: dataDir,
+        MYLIFE_EMBEDDED_POSTGRES_PORT: String(postgresPort),
+      });
+      expect(await node.exited).toBe(1);
+      expect(node.output()).toBe(
+        `MyLife Node failed to start: port ${postgresPort} is in use: ` +
+          'set MYLIFE_EMBEDDED_POSTGRES_PORT to a free port\n',
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('stops quietly on Ctrl-C: no warnings from connections the embedded Postgres cut', async () => {
+    const node = startNodeProcess({
+      PORT: String(await freePort()),
+      MYLIFE_DATA_DIR: dataDir,
+      MYLIFE_EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    });
+    await eventually(async () => node.output().includes(' is up at '), 60_000, 'the node up');
+    // A terminal's Ctrl-C signals the whole foreground process group.
+    process.kill(-node.child.pid!, 'SIGINT');
+    expect(await node.exited).toBe(0);
+    expect(node.output().split('SIGINT: stopping\n')[1]).toBe('');
+  });
+});

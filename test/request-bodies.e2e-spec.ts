@@ -1,0 +1,145 @@
+import http from 'node:http';
+import { BodyBudget } from '../src/common/body-budget';
+import { signBody } from '../src/signing/hmac';
+import { eventually } from './support/federation';
+import { startTestNode, TestNode } from './support/test-node';
+
+const PEER = 'peer.example';
+const PEER_KEY = 'request-bodies-peer-key-0123456789';
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: { message?: string };
+}
+
+/**
+ * A POST whose body is sent only as far as `firstBytes` until `finish` is called: an answer that comes before
+ * `finish` was given without reading the rest of the body.
+ */
+function startPost(url: string, path: string, headers: Record<string, string>, body: Buffer, firstBytes = body.length) {
+  const { hostname, port } = new URL(url);
+  let answered = false;
+  const request = http.request({
+    host: hostname,
+    port,
+    path,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers },
+  });
+  const answer = new Promise<Answer>((resolve, reject) => {
+    request.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        answered = true;
+        resolve({ status: response.statusCode!, headers: response.headers, body: JSON.parse(text) });
+      });
+    });
+    request.on('error', (error) => (answered ? undefined : reject(error)));
+  });
+  request.write(body.subarray(0, firstBytes));
+  return {
+    answer,
+    finish: () => request.end(body.subarray(firstBytes)),
+    abandon: () => request.destroy(),
+  };
+}
+
+function signedHeaders(body: Buffer, key = PEER_KEY, timestamp = new Date().toISOString()) {
+  return {
+    'x-mylife-federation-server': PEER,
+    'x-mylife-federation-timestamp': timestamp,
+    'x-mylife-federation-signature': signBody(key, timestamp, body),
+  };
+}
+
+/** A JSON body of about `bytes` bytes. */
+const bodyOf = (bytes: number) => Buffer.from(JSON.stringify({ transactionId: 't', padding: 'x'.repeat(bytes) }));
+
+describe('request bodies: the signed inbox checks headers before reading and signatures before parsing', () => {
+  let node: TestNode;
+
+  beforeAll(async () => {
+    node = await startTestNode({ MYLIFE_FEDERATION_SHARED_KEYS: `${PEER}=${PEER_KEY}`, MYLIFE_BODY_BUDGET: '1mb' });
+  });
+  afterAll(() => node.destroy());
+
+  const budget = () => node.app.get(BodyBudget);
+
+  it.each([
+    ['no signature headers', {}],
+    ['an unknown server', { ...signedHeaders(Buffer.alloc(0)), 'x-mylife-federation-server': 'stranger.example' }],
+    ['a stale timestamp', signedHeaders(Buffer.alloc(0), PEER_KEY, new Date(Date.now() - 60_000).toISOString())],
+  ])('answers %s with 401 before reading the body', async (_what, headers: Record<string, string>) => {
+    const post = startPost(node.url, '/api/federation/inbox/batch', headers, bodyOf(5 * 1024 * 1024), 1024);
+    const answer = await post.answer;
+    post.abandon();
+    expect(answer.status).toBe(401);
+    expect(budget().bytesHeld).toBe(0);
+  });
+
+  it('answers a body whose signature does not match with 401 without parsing it', async () => {
+    const notJson = Buffer.from('{"transactionId": "t", "messages": [' + '['.repeat(5000));
+    const post = startPost(
+      node.url,
+      '/api/federation/inbox/batch',
+      signedHeaders(notJson, 'not-the-peer-key-0123'),
+      notJson,
+    );
+    post.finish();
+    const answer = await post.answer;
+    expect(answer.status).toBe(401);
+    expect(answer.body.message).toMatch(/signature does not match/);
+  });
+
+  it('parses a body once its signature matches', async () => {
+    const notJson = Buffer.from('{"transactionId": ');
+    const post = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(notJson), notJson);
+    post.finish();
+    expect((await post.answer).status).toBe(400);
+  });
+
+  it('refuses a signed body beyond the budget with 413 before reading it', async () => {
+    const body = bodyOf(2 * 1024 * 1024);
+    const post = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(body), body, 1024);
+    const answer = await post.answer;
+    post.abandon();
+    expect(answer.status).toBe(413);
+  });
+
+  it('answers 503 with Retry-After while other bodies hold the budget, for the inbox and the user API alike, and gives the bytes back', async () => {
+    const holding = bodyOf(900 * 1024);
+    const first = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(holding), holding, 800 * 1024);
+    await eventually(async () => budget().bytesHeld >= 800 * 1024, 10_000, 'the first body is being read');
+
+    const second = bodyOf(300 * 1024);
+    const refused = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(second), second);
+    refused.finish();
+    const refusedAnswer = await refused.answer;
+    expect(refusedAnswer.status).toBe(503);
+    expect(refusedAnswer.headers['retry-after']).toBe('1');
+    expect(refusedAnswer.body.message).toMatch(/too many request bodies/);
+    const login = startPost(node.url, '/api/auth/session', {}, bodyOf(300 * 1024));
+    login.finish();
+    expect((await login.answer).status).toBe(503);
+
+    first.finish();
+    // The first body is signed, so it is parsed and validated: its padding is no field of a batch.
+    expect((await first.answer).status).toBe(400);
+    await eventually(async () => budget().bytesHeld === 0, 10_000, 'the budget is whole again');
+    const again = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(second), second);
+    again.finish();
+    expect((await again.answer).status).toBe(400);
+  });
+
+  it('gives back the bytes of a client that goes away mid-body', async () => {
+    const body = bodyOf(500 * 1024);
+    const post = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(body), body, 400 * 1024);
+    post.answer.catch(() => undefined);
+    await eventually(async () => budget().bytesHeld >= 400 * 1024, 10_000, 'the body is being read');
+    post.abandon();
+    await eventually(async () => budget().bytesHeld === 0, 10_000, 'the budget is whole again');
+  });
+});
