@@ -1,14 +1,19 @@
 # MyLife Node: build with the dev dependencies, run with the production ones only.
-FROM node:20-bookworm-slim AS build
+# Node 22 is the maintained LTS line (Node 20's support has ended; file-type, under @nestjs/common, wants >= 22).
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
+# The server's dependencies only (--workspaces=false): the client library (client/) is not part of the image. No
+# install scripts yet: the root's `prepare` would build the client too; the dependencies' own scripts run below.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+RUN npm ci --workspaces=false --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build && npm prune --omit=dev
+RUN npx tsc -p tsconfig.build.json \
+  && npm prune --omit=dev --workspaces=false --no-audit --no-fund \
+  && npm rebuild --workspaces=false
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 # Memory (docs/design-notes.md): freed scrypt buffers go back to the OS, a small young generation, and a heap cap
 # that keeps V8 collecting instead of growing to hundreds of MB. The same settings as `npm start`.
 ENV NODE_ENV=production PORT=8787 MYLIFE_DATA_DIR=/data MALLOC_MMAP_THRESHOLD_=131072

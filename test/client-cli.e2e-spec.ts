@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_PASSWORD, signUp, TestUser } from './support/factories';
+import request from 'supertest';
+import { bearer, befriend, DEFAULT_PASSWORD, signUp, TestUser } from './support/factories';
 import { buildClient, removeTempDirs, RestartableNode, serverThread, tempDir } from './support/client-harness';
 import { CliRunOptions, runMylife } from './support/mylife-cli';
 
@@ -124,6 +125,89 @@ describe('mylife CLI end to end between two users of one node', () => {
     expect((await asAlice('outbox', '--json')).json.outbox).toEqual([
       expect.objectContaining({ state: 'failed', lastError: expect.stringMatching(/friend/) }),
     ]);
+  });
+
+  it('retries a failed entry once it can succeed, and discards one that cannot with its unsent message', async () => {
+    const carol = await signUp(node.node, 'carol-again');
+    const failedSend = async (to: TestUser, content: string) => {
+      expect((await asAlice('send', to.address, content)).code).toBe(1);
+      return (await asAlice('outbox', '--json')).json.outbox.filter((entry: any) => entry.state === 'failed').at(-1);
+    };
+    const toCarol = await failedSend(carol, 'before we were friends');
+    expect(await asAlice('retry', `#${toCarol.id}`)).toMatchObject({
+      code: 1,
+      stdout: expect.stringMatching(/^failed/),
+    });
+
+    await befriend(node.node, alice, carol);
+    expect(await asAlice('retry', `#${toCarol.id}`)).toMatchObject({
+      code: 0,
+      stdout: `done: send ${toCarol.operation.clientMessageId}\n`,
+    });
+    expect((await serverThread(node.url, carol, alice.address)).map((m) => m.content)).toContain(
+      'before we were friends',
+    );
+
+    const dave = await signUp(node.node, 'dave');
+    const toDave = await failedSend(dave, 'never delivered');
+    expect(await asAlice('discard', String(toDave.id))).toMatchObject({
+      code: 0,
+      stdout: `discarded #${toDave.id}  send ${toDave.operation.clientMessageId}\n`,
+    });
+    expect((await asAlice('thread', dave.address, '--offline', '--json')).json.messages).toEqual([]);
+    const leftovers = (await asAlice('outbox', '--json')).json.outbox.map((entry: any) => entry.id);
+    expect(leftovers).not.toContain(toDave.id);
+    expect(leftovers).not.toContain(toCarol.id);
+
+    expect(await asAlice('retry', `#${toDave.id}`)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/no outbox entry/),
+    });
+    expect((await asAlice('discard', 'four')).code).toBe(2);
+  });
+
+  it('revokes an invite and ends a friendship', async () => {
+    const erin = await signUp(node.node, 'erin');
+    const invited = await asAlice('invite', erin.address, '--json');
+    expect(await asAlice('revoke', invited.json.invite.id)).toMatchObject({
+      code: 0,
+      stdout: `revoked the invite to ${erin.address}\n`,
+    });
+    const erinsInvites = await request(node.url).get('/api/friends/invites').set(bearer(erin)).expect(200);
+    expect(erinsInvites.body.incoming).toEqual([
+      expect.objectContaining({ id: invited.json.invite.id, status: 'revoked' }),
+    ]);
+
+    expect(await asAlice('unfriend', 'carol-again')).toMatchObject({
+      code: 0,
+      stdout: `no longer friends with carol-again@${node.node.server}\n`,
+    });
+    const friends = await request(node.url).get('/api/friends').set(bearer(alice)).expect(200);
+    expect(friends.body.friends.map((f: any) => f.friendUserId)).toEqual([bob.address]);
+    expect((await asAlice('friends', '--json')).json.friends.map((f: any) => f.friendUserId)).toEqual([bob.address]);
+  });
+
+  it('takes --server as host:port (http:// on this machine) and says what it wants for anything else', async () => {
+    const hostAndPort = new URL(node.url).host;
+    const login = await mylife(['--profile', 'alice-bare', 'login', '--server', hostAndPort, '--username', 'alice'], {
+      env: { MYLIFE_PASSWORD: DEFAULT_PASSWORD },
+    });
+    expect(login).toMatchObject({
+      code: 0,
+      stdout: `logged in as ${alice.address} on http://${hostAndPort}\n`,
+      stderr: `--server has no scheme: using http://${hostAndPort}\n`,
+    });
+
+    const wrong = await mylife(
+      ['--profile', 'alice-ftp', 'login', '--server', `ftp://${hostAndPort}`, '--username', 'alice'],
+      {
+        env: { MYLIFE_PASSWORD: DEFAULT_PASSWORD },
+      },
+    );
+    expect(wrong).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--server is the node's URL, such as http:\/\//),
+    });
   });
 
   it('follows live changes with sync --watch until interrupted', async () => {

@@ -102,6 +102,9 @@ export class MyLifeClient {
   /** Needs the server. Logging in as someone else than the copy's owner starts a fresh copy. */
   async login(options: LoginOptions): Promise<Session> {
     const serverUrl = options.serverUrl.replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]/i.test(serverUrl) || !URL.canParse(serverUrl)) {
+      throw new LocalValidationError(`the server is its http:// or https:// URL (got "${options.serverUrl}")`);
+    }
     const response = await new MyLifeApi(this.transport, serverUrl).login(
       options.username,
       options.password,
@@ -219,28 +222,36 @@ export class MyLifeClient {
     return this.answerInvite(id, 'revoke');
   }
 
-  removeFriend(friend: string): void {
+  /** Returns the friend's address. */
+  removeFriend(friend: string): string {
     const friendUserId = toAddress(friend, this.viewer());
     this.store.transaction(() => {
       this.store.social.removeFriend(friendUserId);
       this.store.outbox.enqueue({ kind: 'unfriend', friendUserId }, this.isoNow());
     });
     this.engine.nudge();
+    return friendUserId;
   }
 
   /** Puts an operation the server refused back in line, e.g. after becoming friends. */
   retryOperation(outboxId: number): boolean {
-    const entry = this.store.outbox.find(outboxId);
-    if (!entry || entry.state !== 'failed') return false;
-    this.store.transaction(() => {
+    const changed = this.changeFailedOperation(outboxId, (message) => {
       this.store.outbox.retry(outboxId);
-      if (entry.operation.kind === 'send') {
-        const message = this.store.messages.findByClientMessageId(this.viewer(), entry.operation.clientMessageId);
-        if (message) this.store.messages.markQueued(message.localId);
-      }
+      if (message) this.store.messages.markQueued(message.localId);
     });
-    this.engine.nudge();
-    return true;
+    if (changed) this.engine.nudge();
+    return changed;
+  }
+
+  /**
+   * Gives up an operation the server refused, e.g. a message to someone who is no longer a friend. A message that
+   * never reached the server goes with it; anything the server has is untouched.
+   */
+  discardOperation(outboxId: number): boolean {
+    return this.changeFailedOperation(outboxId, (message) => {
+      this.store.outbox.remove(outboxId);
+      if (message?.id === null) this.store.messages.deleteUnsent(message.localId);
+    });
   }
 
   // --- reads: always local -------------------------------------------------------------------------------------
@@ -323,6 +334,21 @@ export class MyLifeClient {
     });
     this.engine.nudge();
     return this.store.social.findInvite(id)!;
+  }
+
+  /** `change` in one transaction, given the local message of a send; false when the entry is missing or not failed. */
+  private changeFailedOperation(outboxId: number, change: (message: LocalMessage | undefined) => void): boolean {
+    const entry = this.store.outbox.find(outboxId);
+    if (!entry || entry.state !== 'failed') return false;
+    const { operation } = entry;
+    this.store.transaction(() =>
+      change(
+        operation.kind === 'send'
+          ? this.store.messages.findByClientMessageId(this.viewer(), operation.clientMessageId)
+          : undefined,
+      ),
+    );
+    return true;
   }
 
   private insertMessage(to: string, content: string, options: SendOptions, status: 'draft' | 'queued'): LocalMessage {

@@ -101,6 +101,34 @@ describe('the outbox', () => {
     ]);
   });
 
+  it('discards only a failed operation, and with a refused send its message, which the server never had', async () => {
+    transport.answer = (method, path) =>
+      method === 'POST' && path === '/api/messages'
+        ? { status: 403, json: { statusCode: 403, error: 'Forbidden', message: 'not friends' } }
+        : emptySync;
+    client.sendMessage('carol', 'hi carol');
+    await client.sync();
+    transport.answer = () => 'unreachable';
+    client.sendMessage('bob', 'hi bob');
+    const [refused, queued] = client.outbox();
+
+    expect(client.discardOperation(queued!.id)).toBe(false);
+    expect(client.discardOperation(refused!.id)).toBe(true);
+    expect(client.outbox()).toEqual([expect.objectContaining({ id: queued!.id, state: 'pending' })]);
+    expect(client.allMessages().map((m) => m.content)).toEqual(['hi bob']);
+    expect(client.discardOperation(refused!.id)).toBe(false);
+  });
+
+  it('refuses a server that is not an http(s) URL before anything is sent', async () => {
+    for (const serverUrl of ['localhost:8787', 'ftp://node.test', 'node.test']) {
+      await expect(
+        client.login({ serverUrl, username: 'alice', password: 'pw', deviceName: 'unit' }),
+        serverUrl,
+      ).rejects.toThrow(/the server is its http:\/\/ or https:\/\/ URL/);
+    }
+    expect(transport.requests).toEqual([]);
+  });
+
   it('stops without spending an attempt when the session is no longer valid', async () => {
     transport.answer = () => ({ status: 401, json: { statusCode: 401, message: 'invalid or expired token' } });
     client.sendMessage('bob', 'hello');

@@ -118,8 +118,8 @@ export async function buildClient(): Promise<string> {
   const outDir = join(CLIENT_ROOT, 'node_modules/.e2e-build', String(process.pid));
   tempDirs.push(outDir);
   await promisify(execFile)(
-    join(CLIENT_ROOT, 'node_modules/.bin/tsc'),
-    ['-p', 'tsconfig.build.json', '--outDir', outDir],
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir],
     { cwd: CLIENT_ROOT },
   ).catch((error: Error & { stdout?: string }) => {
     throw new Error(`client build failed: ${error.stdout || error.message}`);

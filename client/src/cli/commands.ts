@@ -1,6 +1,9 @@
+import { LocalValidationError } from '../address.ts';
 import type { MyLifeClient } from '../mylife-client.ts';
+import type { OutboxEntry } from '../model.ts';
 import type { SyncReport } from '../sync/sync-engine.ts';
 import {
+  describeOperation,
   formatConversation,
   formatFriend,
   formatInvite,
@@ -10,6 +13,7 @@ import {
 } from './output.ts';
 import { readPassword } from './password.ts';
 import { UsageError } from './profile.ts';
+import { serverUrlFromOption } from './server-url.ts';
 
 export interface CommandValues {
   server?: string;
@@ -63,6 +67,7 @@ export const COMMANDS: Record<string, Command> = {
     run: invite,
   },
   invites: { usage: 'invites', summary: 'invites to and from you', arity: 0, options: ['offline'], run: invites },
+  revoke: { usage: 'revoke INVITE_ID', summary: 'take back an invite you sent', arity: 1, options: [], run: revoke },
   accept: { usage: 'accept INVITE_ID', summary: 'accept an invite', arity: 1, options: [], run: answer('accept') },
   decline: { usage: 'decline INVITE_ID', summary: 'decline an invite', arity: 1, options: [], run: answer('decline') },
   send: {
@@ -71,6 +76,13 @@ export const COMMANDS: Record<string, Command> = {
     arity: 2,
     options: [],
     run: send,
+  },
+  unfriend: {
+    usage: 'unfriend ADDRESS',
+    summary: 'end a friendship (both ways)',
+    arity: 1,
+    options: [],
+    run: unfriend,
   },
   inbox: { usage: 'inbox', summary: 'one line per conversation', arity: 0, options: ['offline'], run: inbox },
   thread: {
@@ -89,13 +101,29 @@ export const COMMANDS: Record<string, Command> = {
     run: sync,
   },
   outbox: { usage: 'outbox', summary: 'operations not yet applied by the server', arity: 0, options: [], run: outbox },
+  retry: {
+    usage: 'retry OUTBOX_ID',
+    summary: 'try a failed outbox entry again (e.g. once you are friends)',
+    arity: 1,
+    options: [],
+    run: retry,
+  },
+  discard: {
+    usage: 'discard OUTBOX_ID',
+    summary: 'give up a failed outbox entry (and its unsent message)',
+    arity: 1,
+    options: [],
+    run: discard,
+  },
 };
 
 async function login({ client, out, values, defaultDeviceName, env, stdin, stderr }: CommandContext): Promise<number> {
   if (!values.server || !values.username) throw new UsageError('login needs --server URL and --username U');
+  const server = serverUrlFromOption(values.server);
+  if (server.schemeAssumed) out.note(`--server has no scheme: using ${server.url}`);
   const password = await readPassword({ passwordStdin: values['password-stdin'] ?? false, env, stdin, stderr });
   const session = await client.login({
-    serverUrl: values.server,
+    serverUrl: server.url,
     username: values.username,
     password,
     deviceName: values.device ?? defaultDeviceName,
@@ -222,6 +250,20 @@ function answer(kind: 'accept' | 'decline') {
   };
 }
 
+async function revoke(context: CommandContext): Promise<number> {
+  const revoked = context.client.revokeInvite(context.args[0]!);
+  return deliver(
+    context,
+    (client) => ({ invite: client.invites().find((i) => i.id === revoked.id) ?? null }),
+    `revoked the invite to ${revoked.toUserId}`,
+  );
+}
+
+async function unfriend(context: CommandContext): Promise<number> {
+  const friend = context.client.removeFriend(context.args[0]!);
+  return deliver(context, () => ({ friendUserId: friend }), `no longer friends with ${friend}`);
+}
+
 async function send(context: CommandContext): Promise<number> {
   const queued = context.client.sendMessage(context.args[0]!, context.args[1]!);
   return deliver(
@@ -254,6 +296,31 @@ async function outbox({ client, out }: CommandContext): Promise<number> {
     ),
   );
   return 0;
+}
+
+async function retry(context: CommandContext): Promise<number> {
+  const entry = failedEntry(context);
+  context.client.retryOperation(entry.id);
+  return deliver(context, () => ({ operation: entry.operation }), `done: ${describeOperation(entry.operation)}`, entry);
+}
+
+async function discard(context: CommandContext): Promise<number> {
+  const entry = failedEntry(context);
+  context.client.discardOperation(entry.id);
+  context.out.result({ discarded: entry }, () => `discarded #${entry.id}  ${describeOperation(entry.operation)}`);
+  return 0;
+}
+
+/** The outbox entry named as `mylife outbox` shows it (`#4` or `4`), which must have failed. */
+function failedEntry({ client, args }: CommandContext): OutboxEntry {
+  const match = /^#?(\d{1,15})$/.exec(args[0]!);
+  if (!match) throw new UsageError(`an outbox entry is its number, as \`mylife outbox\` shows it (got "${args[0]}")`);
+  const entry = client.outbox().find((candidate) => candidate.id === Number(match[1]));
+  if (!entry) throw new LocalValidationError(`no outbox entry #${match[1]} (see mylife outbox)`);
+  if (entry.state !== 'failed') {
+    throw new LocalValidationError(`outbox entry #${entry.id} has not failed: it is still in line (mylife sync)`);
+  }
+  return entry;
 }
 
 /** Follows the live stream, printing what happens, until interrupted. */
@@ -291,8 +358,8 @@ async function deliver(
   { client, out }: CommandContext,
   current: (client: MyLifeClient) => Record<string, unknown>,
   doneText: string,
+  entry: OutboxEntry | undefined = client.outbox().at(-1),
 ): Promise<number> {
-  const entry = client.outbox().at(-1);
   const report = await client.sync({ force: true });
   const after = entry ? client.outbox().find((candidate) => candidate.id === entry.id) : undefined;
   const state = !after ? 'done' : after.state === 'failed' ? 'failed' : 'queued';

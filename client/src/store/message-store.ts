@@ -136,6 +136,11 @@ export class MessageStore {
     this.db.run(`UPDATE messages SET status = 'failed', error = ? WHERE local_id = ?`, [error, localId]);
   }
 
+  /** Only a row the server never had (no server id): the server's messages are changed by sync alone. */
+  deleteUnsent(localId: number): void {
+    this.db.run('DELETE FROM messages WHERE local_id = ? AND id IS NULL', [localId]);
+  }
+
   markQueued(localId: number): void {
     this.db.run(`UPDATE messages SET status = 'queued', error = NULL WHERE local_id = ?`, [localId]);
   }
