@@ -1,11 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './support/federation';
-import { freePort, testServices } from './support/services';
+import { createDatabase, dropDatabase, freePort, testServices } from './support/services';
 
 const ROOT = join(__dirname, '..');
 
@@ -96,6 +96,35 @@ describe('a node process', () => {
       `MyLife Node failed to start: REDIS_URL (redis://***@127.0.0.1:${redisPort}) cannot be reached: ` +
         `connect ECONNREFUSED 127.0.0.1:${redisPort}\n`,
     );
+  });
+
+  const redisServer = spawnSync('redis-server', ['--version']).status === 0 ? it : it.skip;
+  redisServer('logs a Redis lost after boot as warning lines, never as raw error dumps', async () => {
+    const redisPort = await freePort();
+    const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', ''], {
+      stdio: 'ignore',
+    });
+    const databaseName = `mylife_test_process_${redisPort}`;
+    const node = startNodeProcess({
+      PORT: String(await freePort()),
+      DATABASE_URL: await createDatabase(databaseName),
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      MYLIFE_QUEUE_PREFIX: `mylife-test-process-${redisPort}`,
+      LOG_LEVEL: 'warn',
+      NO_COLOR: '1',
+    });
+    try {
+      await eventually(async () => node.output().includes(' is up at '), 60_000, 'the node up');
+      redis.kill('SIGKILL');
+      await eventually(async () => node.output().includes('WARN [Queue] federation-delivery: connect ECONNREFUSED'));
+      expect(node.output()).not.toMatch(/^Error:|errno:|Unhandled error event/m);
+    } finally {
+      redis.kill('SIGKILL');
+      // Not SIGINT: with Redis gone, BullMQ's close waits for it (a shutdown left as it was).
+      process.kill(-node.child.pid!, 'SIGKILL');
+      await node.exited;
+      await dropDatabase(databaseName);
+    }
   });
 
   it('stops quietly on Ctrl-C: no warnings from connections the embedded Postgres cut', async () => {
