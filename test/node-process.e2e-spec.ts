@@ -1,11 +1,11 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './support/federation';
-import { createDatabase, dropDatabase, freePort, testServices } from './support/services';
+import { createDatabase, dropDatabase, freePort, ownRedis, testServices } from './support/services';
 
 const ROOT = join(__dirname, '..');
 
@@ -98,28 +98,25 @@ describe('a node process', () => {
     );
   });
 
-  const redisServer = spawnSync('redis-server', ['--version']).status === 0 ? it : it.skip;
-  redisServer('logs a Redis lost after boot as warning lines, never as raw error dumps', async () => {
-    const redisPort = await freePort();
-    const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', ''], {
-      stdio: 'ignore',
-    });
-    const databaseName = `mylife_test_process_${redisPort}`;
+  it('logs a Redis lost after boot as warning lines, never as raw error dumps', async () => {
+    const redis = await ownRedis();
+    if (!redis) return; // no redis-server to take away
+    const databaseName = `mylife_test_process_${new URL(redis.url).port}`;
     const node = startNodeProcess({
       PORT: String(await freePort()),
       DATABASE_URL: await createDatabase(databaseName),
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      MYLIFE_QUEUE_PREFIX: `mylife-test-process-${redisPort}`,
+      REDIS_URL: redis.url,
+      MYLIFE_QUEUE_PREFIX: `mylife-test-process-${new URL(redis.url).port}`,
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
     });
     try {
       await eventually(async () => node.output().includes(' is up at '), 60_000, 'the node up');
-      redis.kill('SIGKILL');
+      redis.stop();
       await eventually(async () => node.output().includes('WARN [Queue] federation-delivery: connect ECONNREFUSED'));
       expect(node.output()).not.toMatch(/^Error:|errno:|Unhandled error event/m);
     } finally {
-      redis.kill('SIGKILL');
+      redis.stop();
       // Not SIGINT: with Redis gone, BullMQ's close waits for it (a shutdown left as it was).
       process.kill(-node.child.pid!, 'SIGKILL');
       await node.exited;
