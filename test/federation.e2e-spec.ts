@@ -20,7 +20,7 @@ import {
 import { runCli } from '../src/cli/cli';
 import { FEDERATION_DELIVERY_JOB, QUEUES } from '../src/queue/queues';
 import { ServerKeysService } from '../src/signing/server-keys.service';
-import { queryDatabase } from './support/services';
+import { freePort, queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 import { DeliveryProcessor } from '../src/federation/delivery.processor';
 import { FederationHttpClient, requestDeadlineMs } from '../src/federation/http/federation-http.client';
@@ -134,6 +134,39 @@ describe('federation between two nodes', () => {
       expect(
         outgoing.body.outgoing.filter((invite: { toUserId: string }) => invite.toUserId.includes('127.0.0.1')),
       ).toEqual([]);
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+    }
+  });
+
+  it('fails, not accepts, an invite to a server that turns out to be a web server without a shared key', async () => {
+    // Nothing listens yet: the invite cannot be judged when it is made, so it waits in the outbox.
+    const port = await freePort();
+    const sent = await request(nodeA.url)
+      .post('/api/friends/invites')
+      .set(bearer(alice))
+      .send({ toUserId: `dave@127.0.0.1:${port}` })
+      .expect(201);
+    const web = createServer((_request, response) => response.writeHead(404).end('not found'));
+    await new Promise<void>((resolve) => web.listen(port, '127.0.0.1', resolve));
+    try {
+      const [row] = await eventually(
+        async () => {
+          const rows = await queryDatabase<{ status: string; last_error: string }>(
+            nodeA.config.databaseUrl!,
+            `SELECT status, last_error FROM federation_message_outbox WHERE kind = 'invite' AND payload->>'id' = $1`,
+            [sent.body.invite.id],
+          );
+          return rows[0]?.status === 'failed' && rows;
+        },
+        15_000,
+        'the invite’s delivery failed',
+      );
+      expect(row.last_error).toMatch(/publishes no MyLife federation document and MYLIFE_FEDERATION_SHARED_KEYS/);
+      const friends = await request(nodeA.url).get('/api/friends').set(bearer(alice)).expect(200);
+      expect(friends.body.friends.map((friend: { friendUserId: string }) => friend.friendUserId)).not.toContain(
+        `dave@127.0.0.1:${port}`,
+      );
     } finally {
       await new Promise((resolve) => web.close(resolve));
     }
