@@ -1,8 +1,19 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+  validateSync,
+} from 'class-validator';
 import { resolve } from 'node:path';
-import { SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
+import { isServerName, SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -16,6 +27,19 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 /** One or more items matching `item`, separated by commas. */
 const listOf = (item: string) => new RegExp(`^${item}(?:,${item})*$`);
+/**
+ * Beside a pattern: every server name in the value (a name, or a comma-separated list of `name` or `name=secret`) is
+ * one that addresses accept, since the pattern alone lets through names a URL cannot hold (`256.256.256.256`).
+ */
+const ServerNames = (message: string): PropertyDecorator =>
+  ValidateBy({
+    name: 'serverNames',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && value.split(',').every((item) => isServerName(item.split('=')[0])),
+      defaultMessage: () => message,
+    },
+  });
 
 // Configuration errors end up in terminals, logs and bug reports: a secret's value is never part of them.
 const secretVariables = new Set<string>();
@@ -52,6 +76,7 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(emptyToUndefined)
   @Matches(SERVER_NAME_PATTERN, { message: 'must be a lower-case host[:port] (port 1-65535), e.g. chat.example.com' })
+  @ServerNames('must be a lower-case host[:port] (port 1-65535), e.g. chat.example.com')
   MYLIFE_FEDERATION_SERVER?: string;
 
   @IsOptional()
@@ -123,6 +148,7 @@ export class EnvironmentVariables {
   @Matches(listOf(`${SERVER_NAME_SOURCE}=[^,=\\s]{16,}`), {
     message: 'must be host[:port]=secret pairs separated by commas, each secret at least 16 characters',
   })
+  @ServerNames('must be host[:port]=secret pairs separated by commas, each secret at least 16 characters')
   MYLIFE_FEDERATION_SHARED_KEYS?: string;
 
   @IsOptional()
@@ -166,11 +192,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(emptyToUndefined)
   @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
+  @ServerNames('must be server names (host[:port]) separated by commas')
   MYLIFE_FEDERATION_ALLOWED_SERVERS?: string;
 
   @IsOptional()
   @Transform(emptyToUndefined)
   @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
+  @ServerNames('must be server names (host[:port]) separated by commas')
   MYLIFE_FEDERATION_BLOCKED_SERVERS?: string;
 
   @IsOptional()

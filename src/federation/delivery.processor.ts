@@ -386,6 +386,11 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    */
   private async withoutCapability(row: OutboxEntity, server: string): Promise<AttemptOutcome> {
     const note = `${server} announces no ${REQUIRED_CAPABILITY[row.kind]} capability (a plain MyLife node)`;
+    // Only a server we share a secret with is a plain MyLife node; any other web server answers 404 too.
+    if (row.kind === 'invite' && !this.peers.sharesSecretWith(server)) {
+      const refusal = `${server} publishes no MyLife federation document and MYLIFE_FEDERATION_SHARED_KEYS has no entry for it`;
+      return this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: refusal }));
+    }
     if (row.kind === 'invite') {
       const invite = row.payload as { id: string; fromUserId: string; toUserId: string };
       await this.friends.applyRemoteAnswer({ ...invite, status: 'accepted' }, server);

@@ -250,8 +250,12 @@ export class OutboxService extends RemoteDelivery {
     super();
   }
 
-  assertDeliverable(recipientServer: string, content?: string): Promise<void> {
-    return this.targets.assertDeliverable(recipientServer, content);
+  assertDeliverable(recipient: string, content?: string): Promise<string> {
+    return this.targets.assertDeliverable(recipient, content);
+  }
+
+  canonicalAddress(address: string): string {
+    return this.targets.canonicalAddress(address);
   }
 
   /**
