@@ -6,6 +6,7 @@ import { PendingOutboxIndex1764250000000 } from './1764250000000-PendingOutboxIn
 import { PeerLimits1764263000000 } from './1764263000000-PeerLimits';
 import { DestinationPacing1764264000000 } from './1764264000000-DestinationPacing';
 import { RateLimitCounters1764265000000 } from './1764265000000-RateLimitCounters';
+import { OutboxWaits1764266000000 } from './1764266000000-OutboxWaits';
 
 /** Every migration, oldest first. Listed by hand so that the same list works from TypeScript (tests) and from dist/. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   PeerLimits1764263000000,
   DestinationPacing1764264000000,
   RateLimitCounters1764265000000,
+  OutboxWaits1764266000000,
 ];

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { signBody } from '../src/signing/hmac';
 import { bearer } from './support/factories';
@@ -33,6 +35,12 @@ async function bobBefriending(
   const bob = await resident(node, 'bob');
   const friendAddress = `${friend}@${peer.name}`;
   if (peerBefriends) peer.befriend(friend, bob.address);
+  await invitePlainUser(node, bob, friendAddress);
+  return { node, bob, friendAddress };
+}
+
+/** bob invites a user of a plain node (which takes no invites): his side records the friendship as accepted. */
+async function invitePlainUser(node: TestNode, bob: Resident, friendAddress: string): Promise<void> {
   await request(node.url).post('/api/friends/invites').set(bearer(bob)).send({ toUserId: friendAddress }).expect(201);
   await eventually(
     async () => {
@@ -42,8 +50,39 @@ async function bobBefriending(
     10_000,
     'friendship with the plain node user',
   );
-  return { node, bob, friendAddress };
 }
+
+/** The destination's state as the node keeps it. */
+async function destinationRow(node: TestNode, server: string) {
+  const [row] = await queryDatabase<{
+    consecutive_failures: number;
+    retry_at: Date | null;
+    last_failure_at: Date | null;
+  }>(
+    node.config.databaseUrl!,
+    `SELECT consecutive_failures, retry_at, last_failure_at FROM federation_destinations WHERE server = $1`,
+    [server],
+  );
+  return row;
+}
+
+/** A message from the plain node's user `from` to bob, as the plain node delivers it. */
+function plainMessageFrom(from: string, bob: Resident, content: string) {
+  return {
+    id: randomUUID(),
+    clientMessageId: randomUUID(),
+    fromUserId: from,
+    toUserId: bob.address,
+    contentType: 'text/plain',
+    content,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/** Long enough for several rounds of the prober (one every 0.5 s) and of a job that would loop. */
+const QUIET_MS = 2000;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function stopBoth(node: TestNode | undefined, peer: PlainPeer): Promise<void> {
   await node?.destroy();
@@ -173,6 +212,22 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     expect(receipts[0].count).toBe(0);
   });
 
+  it('(the test double) answers a body that is not JSON with 400 and a reason', async () => {
+    const body = 'not json';
+    const timestamp = new Date().toISOString();
+    const response = await fetch(`http://${peer.name}/api/federation/inbox/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-mylife-federation-timestamp': timestamp,
+        'x-mylife-federation-signature': signBody(SHARED_KEY, timestamp, body),
+      },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.any(String) });
+  });
+
   it('refuses a tampered body, a wrong key, a timestamp 31 s off and an unknown server with 401', async () => {
     const refused = async (options: Parameters<PlainPeer['deliver']>[2]) => {
       const sent = message();
@@ -278,7 +333,7 @@ describe('a plain node that limits its inbox to a few requests per window', () =
   });
   afterAll(() => stopBoth(node, peer));
 
-  it('delivers a burst of 25 messages within the limit: every 429 waits, none spends an attempt, none fails', async () => {
+  it('paces a burst of 25 messages within the limit: only a first wave may get 429, none spends an attempt or fails', async () => {
     const sent = await Promise.all(Array.from({ length: 25 }, (_, i) => bobSends(node, bob, xena, `burst ${i}`)));
     const ids = sent.map((message) => message.id);
     // Until every row has settled: sent, or (what must not happen) failed.
@@ -299,7 +354,9 @@ describe('a plain node that limits its inbox to a few requests per window', () =
     expect(rows.every((row) => row.attempts === 1)).toBe(true);
     expect(new Set(peer.received.map((item) => item.clientMessageId)).size).toBe(25);
     expect(peer.received).toHaveLength(25);
-    expect(peer.answered.tooManyRequests).toBeGreaterThan(0);
+    // Only requests sent before the node heard the peer's quota can be over it: at most one per delivery worker (16),
+    // of which 5 fit. Without pacing every window's wake-up sends all that wait, and most get 429 (about 40).
+    expect(peer.answered.tooManyRequests).toBeLessThanOrEqual(16 - 5);
   }, 90_000);
 });
 
@@ -333,6 +390,17 @@ describe('a peer that keeps asking us to come back later', () => {
     expect(failed.lastError).toMatch(/^gave up after \d+ seconds of waiting: 429/);
     expect(peer.answered.tooManyRequests).toBeGreaterThanOrEqual(1);
     expect(Date.now() - Date.parse(failed.createdAt)).toBeGreaterThanOrEqual(3000);
+
+    // An operator's retry starts the wait over: the row fails again only once it has waited the give-up age anew.
+    const retriedAt = Date.now();
+    await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(200);
+    const failedAgain = await eventually(
+      () => outboxRowOf(node, sent.id, 'failed'),
+      20_000,
+      'row failed again at the give-up age',
+    );
+    expect(Date.now() - retriedAt).toBeGreaterThanOrEqual(3000);
+    expect(failedAgain).toMatchObject({ attempts: 0, lastHttpStatus: 429 });
   });
 });
 
@@ -382,6 +450,137 @@ describe('a plain node whose operator has not recorded the friendship yet', () =
       10_000,
       'marked sent',
     );
+  });
+
+  it('sends a message at once when the friend’s message arrives while the peer’s 403 to it is on its way', async () => {
+    const yara = `yara@${peer.name}`;
+    await invitePlainUser(node, bob, yara);
+    let answer!: () => void;
+    peer.holdAnswers = new Promise((resolve) => (answer = resolve));
+    const forbiddenBefore = peer.answered.forbidden;
+    try {
+      const sent = await bobSends(node, bob, yara, 'are we friends yet?');
+      await eventually(async () => peer.answered.forbidden === forbiddenBefore + 1, 10_000, 'refused, answer held');
+      peer.befriend('yara', bob.address);
+      expect((await peer.deliver(node.url, plainMessageFrom(yara, bob, 'now we are'))).status).toBe(201);
+      answer();
+      peer.holdAnswers = null;
+      await eventually(
+        async () => peer.received.some((item) => item.clientMessageId === sent.clientMessageId),
+        10_000,
+        'delivered without waiting for the next try',
+      );
+    } finally {
+      answer();
+      peer.holdAnswers = null;
+    }
+  });
+});
+
+describe('a failing plain node while the only row waiting for it waits for a friendship', () => {
+  const peer = new PlainPeer(SHARED_KEY);
+  let node: TestNode;
+  let bob: Resident;
+  let zoe: string;
+  let yuki: string;
+  let waiting: { id: string; clientMessageId: string };
+
+  beforeAll(async () => {
+    ({
+      node,
+      bob,
+      friendAddress: zoe,
+    } = await bobBefriending(peer, 'zoe', { env: { MYLIFE_FEDERATION_MAX_ATTEMPTS: '1' } }));
+    yuki = `yuki@${peer.name}`;
+    await invitePlainUser(node, bob, yuki);
+  });
+  afterAll(() => stopBoth(node, peer));
+
+  it('probes it only when a row is due', async () => {
+    waiting = await bobSends(node, bob, yuki, 'not friends on that side yet');
+    await eventually(async () => peer.answered.forbidden === 1, 10_000, 'refused with 403: waits an hour');
+    peer.failWith = 500;
+    const lost = await bobSends(node, bob, zoe, 'fails at its only attempt');
+    await eventually(() => outboxRowOf(node, lost.id, 'failed'), 10_000, 'failed at its only attempt');
+    peer.failWith = null;
+    const failing = await destinationRow(node, peer.name);
+    expect(failing.consecutive_failures).toBe(1);
+    await eventually(
+      async () => (await destinationRow(node, peer.name)).retry_at!.getTime() < Date.now(),
+      10_000,
+      'backoff over',
+    );
+    const probes = peer.answered.wellKnown;
+    await pause(QUIET_MS);
+    expect(peer.answered.wellKnown).toBe(probes);
+  });
+
+  it('lets the recovery deliver what is due, and not the row still waiting for the friendship', async () => {
+    const probes = peer.answered.wellKnown;
+    const due = await bobSends(node, bob, zoe, 'due once the peer answers');
+    await eventually(
+      async () => peer.received.some((item) => item.clientMessageId === due.clientMessageId),
+      10_000,
+      'delivered as the probe',
+    );
+    expect(peer.answered.wellKnown).toBe(probes + 1);
+    await eventually(
+      async () => (await destinationRow(node, peer.name)).consecutive_failures === 0,
+      10_000,
+      'recovered',
+    );
+    // The recovery's flush woke every pending row's job: the waiting row's job went back to waiting, unsent.
+    await pause(QUIET_MS);
+    expect(peer.answered.forbidden).toBe(1);
+    expect(Date.parse((await outboxRowOf(node, waiting.id, 'pending')).nextAttemptAt) - Date.now()).toBeGreaterThan(
+      30 * 60_000,
+    );
+  });
+});
+
+describe('a peer that asks us to come back after 0 seconds', () => {
+  let node: TestNode;
+  let server: http.Server;
+  let inboxRequests = 0;
+
+  beforeAll(async () => {
+    // No RateLimit headers: only Retry-After says when to come back.
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const inbox = req.url === '/api/federation/inbox/messages';
+        if (inbox) inboxRequests++;
+        res.writeHead(inbox ? 429 : 401, { 'content-type': 'application/json', ...(inbox && { 'retry-after': '0' }) });
+        res.end(JSON.stringify({ error: inbox ? 'slow down' : 'authentication required' }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await node?.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('waits at least the backoff base before the next request', async () => {
+    const name = `localhost:${(server.address() as AddressInfo).port}`;
+    node = await startFederatedNode({
+      MYLIFE_FEDERATION_SHARED_KEYS: `${name}=${SHARED_KEY}`,
+      MYLIFE_FEDERATION_BACKOFF_BASE_MS: '1000',
+    });
+    const bob = await resident(node, 'bob');
+    await invitePlainUser(node, bob, `xena@${name}`);
+    await bobSends(node, bob, `xena@${name}`, 'hello?');
+    await eventually(async () => inboxRequests > 0, 10_000, 'asked to come back');
+    const throttled = await eventually(
+      async () => {
+        const row = await destinationRow(node, name);
+        return row?.retry_at ? row : undefined;
+      },
+      10_000,
+      'throttle recorded',
+    );
+    expect(throttled.retry_at!.getTime() - throttled.last_failure_at!.getTime()).toBeGreaterThanOrEqual(1000);
   });
 });
 

@@ -1,5 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { bearer } from './support/factories';
 import {
@@ -18,7 +20,7 @@ import {
 import { runCli } from '../src/cli/cli';
 import { FEDERATION_DELIVERY_JOB, QUEUES } from '../src/queue/queues';
 import { ServerKeysService } from '../src/signing/server-keys.service';
-import { queryDatabase } from './support/services';
+import { freePort, queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 import { DeliveryProcessor } from '../src/federation/delivery.processor';
 import { FederationHttpClient, requestDeadlineMs } from '../src/federation/http/federation-http.client';
@@ -65,6 +67,109 @@ describe('federation between two nodes', () => {
     expect(bobsFriends.body.friends.map((friend: { friendUserId: string }) => friend.friendUserId)).toEqual([
       alice.address,
     ]);
+  });
+
+  it('befriends `Carol@B` as carol@B on both nodes: a MyLife node’s usernames are lower-case', async () => {
+    const carol = await resident(nodeB, 'carol');
+    const sent = await request(nodeA.url)
+      .post('/api/friends/invites')
+      .set(bearer(alice))
+      .send({ toUserId: `Carol@${nodeB.server}` })
+      .expect(201);
+    const inviteId: string = sent.body.invite.id;
+    expect(sent.body.invite.toUserId).toBe(carol.address);
+    const incoming = await eventually(async () => {
+      const listed = await request(nodeB.url).get('/api/friends/invites?direction=incoming').set(bearer(carol));
+      return listed.body.incoming?.find((invite: { id: string }) => invite.id === inviteId);
+    });
+    expect(incoming.fromUserId).toBe(alice.address);
+    await request(nodeB.url).post(`/api/friends/invites/${inviteId}/accept`).set(bearer(carol)).send({}).expect(200);
+    await eventually(
+      async () => {
+        const outgoing = await request(nodeA.url).get('/api/friends/invites?direction=outgoing').set(bearer(alice));
+        const invite = outgoing.body.outgoing?.find((candidate: { id: string }) => candidate.id === inviteId);
+        return invite?.status === 'accepted';
+      },
+      10_000,
+      'the acceptance reached node A',
+    );
+    const friends = await request(nodeA.url).get('/api/friends').set(bearer(alice)).expect(200);
+    expect(friends.body.friends.map((friend: { friendUserId: string }) => friend.friendUserId)).toContain(
+      carol.address,
+    );
+    // Spelt either way, the address reaches carol; and her messages are her friend's.
+    const toCarol = await sendAcross(alice, `Carol@${nodeB.server}`, 'hello Carol');
+    await untilInThread(carol, alice.address, (message) => message.id === toCarol.id, 'alice’s message on B');
+    const toAlice = await sendAcross(carol, alice.address, 'hello alice');
+    await untilInThread(alice, carol.address, (message) => message.id === toAlice.id, 'carol’s message on A');
+  });
+
+  it('refuses invites to a server it could never sign to, and to itself under another name, storing nothing', async () => {
+    const web = createServer((_request, response) => response.writeHead(404).end('not found'));
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    try {
+      const webServer = `127.0.0.1:${(web.address() as AddressInfo).port}`;
+      const refused = await request(nodeA.url)
+        .post('/api/friends/invites')
+        .set(bearer(alice))
+        .send({ toUserId: `dave@${webServer}` })
+        .expect(400);
+      expect(refused.body.message).toMatch(
+        /publishes no MyLife federation keys .*MYLIFE_FEDERATION_SHARED_KEYS has no entry for it/,
+      );
+      const ownPort = nodeA.server.split(':')[1];
+      const itself = await request(nodeA.url)
+        .post('/api/friends/invites')
+        .set(bearer(alice))
+        .send({ toUserId: `bob@127.0.0.1:${ownPort}` })
+        .expect(400);
+      expect(itself.body.message).toBe(
+        `127.0.0.1:${ownPort} publishes the MyLife federation document of ${nodeA.server}: address its users as ` +
+          `name@${nodeA.server}`,
+      );
+      const outgoing = await request(nodeA.url)
+        .get('/api/friends/invites?direction=outgoing')
+        .set(bearer(alice))
+        .expect(200);
+      expect(
+        outgoing.body.outgoing.filter((invite: { toUserId: string }) => invite.toUserId.includes('127.0.0.1')),
+      ).toEqual([]);
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+    }
+  });
+
+  it('fails, not accepts, an invite to a server that turns out to be a web server without a shared key', async () => {
+    // Nothing listens yet: the invite cannot be judged when it is made, so it waits in the outbox.
+    const port = await freePort();
+    const sent = await request(nodeA.url)
+      .post('/api/friends/invites')
+      .set(bearer(alice))
+      .send({ toUserId: `dave@127.0.0.1:${port}` })
+      .expect(201);
+    const web = createServer((_request, response) => response.writeHead(404).end('not found'));
+    await new Promise<void>((resolve) => web.listen(port, '127.0.0.1', resolve));
+    try {
+      const [row] = await eventually(
+        async () => {
+          const rows = await queryDatabase<{ status: string; last_error: string }>(
+            nodeA.config.databaseUrl!,
+            `SELECT status, last_error FROM federation_message_outbox WHERE kind = 'invite' AND payload->>'id' = $1`,
+            [sent.body.invite.id],
+          );
+          return rows[0]?.status === 'failed' && rows;
+        },
+        15_000,
+        'the invite’s delivery failed',
+      );
+      expect(row.last_error).toMatch(/publishes no MyLife federation document and MYLIFE_FEDERATION_SHARED_KEYS/);
+      const friends = await request(nodeA.url).get('/api/friends').set(bearer(alice)).expect(200);
+      expect(friends.body.friends.map((friend: { friendUserId: string }) => friend.friendUserId)).not.toContain(
+        `dave@127.0.0.1:${port}`,
+      );
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+    }
   });
 
   it('delivers messages both ways, acks them when fetched, and sends read receipts back', async () => {

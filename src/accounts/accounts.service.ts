@@ -1,9 +1,17 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  Optional,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { QueryFailedError, Repository } from 'typeorm';
 import { formatAddress, parseAddress } from '../common/address';
 import { newId } from '../common/ids';
+import { RemoteDelivery } from '../common/remote-delivery.port';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { UserEntity } from './user.entity';
@@ -23,6 +31,8 @@ export class AccountsService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    // Absent where federation is not loaded (the CLI), which names local users only.
+    @Optional() @Inject(RemoteDelivery) private readonly remote: RemoteDelivery | null = null,
   ) {}
 
   /** True when the address belongs to this node. */
@@ -32,7 +42,8 @@ export class AccountsService {
 
   /**
    * The full address of a user named in a request (`bob` or `bob@server`): 400 when it is not an address, 404 when it
-   * names a local user who does not exist. Remote addresses are returned as they are.
+   * names a local user who does not exist. A remote address is spelt as its server spells it, as far as this node
+   * knows that server (a MyLife node's usernames are lower-case), so that `Carol@b` finds the friend `carol@b`.
    */
   async resolveAddress(input: unknown, field: string): Promise<string> {
     if (typeof input !== 'string') throw new BadRequestException(`${field} must be a string`);
@@ -41,7 +52,9 @@ export class AccountsService {
     if (parsed.server === this.config.federationServer && !(await this.exists(parsed.localpart))) {
       throw new NotFoundException(`no user ${address}`);
     }
-    return address;
+    return parsed.server === this.config.federationServer || !this.remote
+      ? address
+      : this.remote.canonicalAddress(address);
   }
 
   /** Whether a local user exists. Users are never deleted, so a yes is remembered (it saves a query per message). */

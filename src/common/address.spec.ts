@@ -56,9 +56,12 @@ describe('parseAddress', () => {
 });
 
 describe('isServerName', () => {
-  it.each(['a.example', 'localhost:8787', '127.0.0.1:65535'])('takes %j', (name) => {
-    expect(isServerName(name)).toBe(true);
-  });
+  it.each(['a.example', 'localhost:8787', '127.0.0.1:65535', 'a-b.example', 'xn--bcher-kva.example', '1.2.3.4'])(
+    'takes %j',
+    (name) => {
+      expect(isServerName(name)).toBe(true);
+    },
+  );
 
   it.each(['A.example', 'localhost:65536', 'localhost:99999', 'localhost:0', 'a b', `${'a'.repeat(252)}.com:1`])(
     'refuses %j',
@@ -66,4 +69,25 @@ describe('isServerName', () => {
       expect(isServerName(name)).toBe(false);
     },
   );
+
+  // Each passed the old pattern, and then either broke `new URL` (a 500) or named a server a second way.
+  it.each([
+    ['an IPv4 address out of range', '256.256.256.256'],
+    ['an IPv4 address with a bad part', '1.2.3.999'],
+    ['five numeric parts', '1.2.3.4.5'],
+    ['a number too large for an address', '99999999999'],
+    ['invalid punycode', 'xn--zz'],
+    ['a name the URL parser rewrites to 127.0.0.1', '0x7f.1'],
+    ['a number the URL parser reads as 127.0.0.1', '2130706433'],
+    ['an empty label', 'a..b'],
+    ['a leading dot', '.a.example'],
+    ['a trailing dot', 'localhost.:18791'],
+    ['a label starting with a hyphen', '-a.com'],
+    ['a label ending with a hyphen', 'a-.com'],
+    ['a label of 64 characters', `${'a'.repeat(64)}.com`],
+    ['a host of 255 characters', Array(4).fill('a'.repeat(63)).join('.')],
+  ])('refuses %s (%j)', (_why, name) => {
+    expect(isServerName(name)).toBe(false);
+    expect(() => parseAddress(`dave@${name}`, 'a.example', 'toUserId')).toThrow(BadRequestException);
+  });
 });

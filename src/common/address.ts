@@ -9,7 +9,11 @@ export const LOCALPART_PATTERN = /^[a-z0-9._-]{1,64}$/;
 const REMOTE_LOCALPART_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 /** A TCP port as a URL may name it: 1–65535, no leading zero. */
 const PORT = '(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
-const HOST = '[a-z0-9.-]{1,253}';
+/** A DNS label: 1–63 of [a-z0-9-], not starting or ending with '-'. */
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+/** Labels joined by dots: no empty label and no trailing dot, which would be a second spelling of the same server. */
+const HOST = `${LABEL}(?:\\.${LABEL})*`;
+const MAX_HOST_LENGTH = 253;
 /** A server name as this project writes it (lower-case `host[:port]`); the one pattern for addresses and config. */
 export const SERVER_NAME_SOURCE = `${HOST}(?::${PORT})?`;
 export const SERVER_NAME_PATTERN = new RegExp(`^${SERVER_NAME_SOURCE}$`);
@@ -19,9 +23,20 @@ export interface Address {
   server: string;
 }
 
-/** True for a lower-case `host[:port]` with a port of 1–65535. */
+/**
+ * True for a lower-case `host[:port]` with a port of 1–65535 whose host a URL keeps as it is written. The URL parser
+ * refuses some names the pattern lets through (`256.256.256.256`, `1.2.3.4.5`, `xn--zz`) and rewrites others
+ * (`0x7f.1`, `2130706433` are 127.0.0.1): a server has one spelling, the one its requests are sent to.
+ */
 export function isServerName(value: string): boolean {
-  return value.length <= 255 && SERVER_NAME_PATTERN.test(value);
+  if (!SERVER_NAME_PATTERN.test(value)) return false;
+  const host = value.replace(/:\d+$/, '');
+  if (host.length > MAX_HOST_LENGTH) return false;
+  try {
+    return new URL(`http://${host}`).hostname === host;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -28,10 +28,14 @@ export interface FetchedMessage {
 
 export abstract class RemoteDelivery {
   /**
-   * Refuses what could never be delivered, before anything is stored: a server this node may not reach (400, naming
-   * the setting) and, given `content`, a message longer than that server takes (413).
+   * Refuses what could never be delivered to `recipient` (a user of another server), before anything is stored: a
+   * server this node may not reach (400, naming the setting) or could never sign to (400), and, given `content`, a
+   * message longer than that server takes (413). Returns the address as its server spells it: a MyLife node's
+   * usernames are lower-case, so `Carol@b.example` is `carol@b.example` there.
    */
-  abstract assertDeliverable(recipientServer: string, content?: string): Promise<void>;
+  abstract assertDeliverable(recipient: string, content?: string): Promise<string>;
+  /** `address` as its server spells it, from what this node knows of that server already. */
+  abstract canonicalAddress(address: string): string;
   abstract stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<StagedDelivery[]>;
   abstract dispatch(staged: StagedDelivery[]): Promise<void>;
   /** A device of `viewer` fetched these messages (sync or SSE): their senders' nodes get a delivery receipt, once. */

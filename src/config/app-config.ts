@@ -9,14 +9,12 @@ import {
   Max,
   Min,
   MinLength,
-  Validate,
-  ValidatorConstraint,
-  ValidatorConstraintInterface,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
+import { isServerName, SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -30,6 +28,19 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 /** One or more items matching `item`, separated by commas. */
 const listOf = (item: string) => new RegExp(`^${item}(?:,${item})*$`);
+/**
+ * Beside a pattern: every server name in the value (a name, or a comma-separated list of `name` or `name=secret`) is
+ * one that addresses accept, since the pattern alone lets through names a URL cannot hold (`256.256.256.256`).
+ */
+const ServerNames = (message: string): PropertyDecorator =>
+  ValidateBy({
+    name: 'serverNames',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && value.split(',').every((item) => isServerName(item.split('=')[0])),
+      defaultMessage: () => message,
+    },
+  });
 
 // Configuration errors end up in terminals, logs and bug reports: a secret's value is never part of them.
 const secretVariables = new Set<string>();
@@ -52,19 +63,16 @@ export function parseTrustProxy(value: string): number | string[] | null {
   return items.every((item) => NAMED_RANGES.has(item) || isRange(item)) ? items : null;
 }
 
-@ValidatorConstraint({ name: 'trustProxy' })
-class IsTrustProxy implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return typeof value === 'string' && parseTrustProxy(value) !== null;
-  }
-
-  defaultMessage(): string {
-    return (
-      'must be a hop count (e.g. 1) or addresses and CIDR ranges separated by commas ' +
-      '(e.g. loopback,172.16.0.0/12; named: loopback, linklocal, uniquelocal)'
-    );
-  }
-}
+const TrustProxy = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'trustProxy',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parseTrustProxy(value) !== null,
+      defaultMessage: () =>
+        'must be a hop count (e.g. 1) or addresses and CIDR ranges separated by commas ' +
+        '(e.g. loopback,172.16.0.0/12; named: loopback, linklocal, uniquelocal)',
+    },
+  });
 
 /** The environment variables the node reads, each validated at boot. Documented in README.md and .env.example. */
 export class EnvironmentVariables {
@@ -82,7 +90,7 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Validate(IsTrustProxy)
+  @TrustProxy()
   MYLIFE_TRUST_PROXY?: string;
 
   @IsOptional()
@@ -100,6 +108,7 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(emptyToUndefined)
   @Matches(SERVER_NAME_PATTERN, { message: 'must be a lower-case host[:port] (port 1-65535), e.g. chat.example.com' })
+  @ServerNames('must be a lower-case host[:port] (port 1-65535), e.g. chat.example.com')
   MYLIFE_FEDERATION_SERVER?: string;
 
   @IsOptional()
@@ -171,6 +180,7 @@ export class EnvironmentVariables {
   @Matches(listOf(`${SERVER_NAME_SOURCE}=[^,=\\s]{16,}`), {
     message: 'must be host[:port]=secret pairs separated by commas, each secret at least 16 characters',
   })
+  @ServerNames('must be host[:port]=secret pairs separated by commas, each secret at least 16 characters')
   MYLIFE_FEDERATION_SHARED_KEYS?: string;
 
   @IsOptional()
@@ -214,11 +224,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(emptyToUndefined)
   @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
+  @ServerNames('must be server names (host[:port]) separated by commas')
   MYLIFE_FEDERATION_ALLOWED_SERVERS?: string;
 
   @IsOptional()
   @Transform(emptyToUndefined)
   @Matches(listOf(SERVER_NAME_SOURCE), { message: 'must be server names (host[:port]) separated by commas' })
+  @ServerNames('must be server names (host[:port]) separated by commas')
   MYLIFE_FEDERATION_BLOCKED_SERVERS?: string;
 
   @IsOptional()

@@ -109,18 +109,29 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     const { outcome, moreDue } = await this.attempt(row);
     const drain = row.kind === 'message' ? moreDue : row.kind === 'receipts';
     if (outcome?.status !== 'pending' && drain) await this.drainBacklog(destination, row.kind);
-    if (!outcome) return; // the row was sent already, or another worker holds it
+    // The row was sent already, another worker holds it, or it is not due yet (a recovery's flush woke it early).
+    if (!outcome) return this.waitUntilDue(job, token, row.id);
     if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error ?? 'delivery failed');
     if (outcome.status === 'pending' && outcome.countsAsAttempt === false) {
       // The peer asked us to come back later: BullMQ's attempts are spent only by throwing. A message from the
       // recipient may release the row meanwhile (OutboxService.releaseWaitingFor).
       const until = outcome.nextAttemptAt ?? new Date();
-      return this.delayUntil(job, token, until, async () => {
-        const current = await this.outbox.findById(row.id);
-        return current?.status === 'pending' && current.nextAttemptAt.getTime() > Date.now();
-      });
+      return this.delayUntil(job, token, until, () => this.waitsStill(row.id));
     }
     if (outcome.status === 'pending') throw new Error(outcome.error ?? 'delivery will be retried');
+  }
+
+  /** The job of a row that is pending but not due waits for its next attempt; any other ends. */
+  private async waitUntilDue(job: Job<FederationDeliveryJob>, token: string | undefined, id: string): Promise<void> {
+    const current = await this.outbox.findById(id);
+    if (current?.status !== 'pending' || current.nextAttemptAt.getTime() <= Date.now()) return;
+    return this.delayUntil(job, token, current.nextAttemptAt, () => this.waitsStill(id));
+  }
+
+  /** Whether the row still waits for a later attempt (a release may have made it due). */
+  private async waitsStill(id: string): Promise<boolean> {
+    const current = await this.outbox.findById(id);
+    return current?.status === 'pending' && current.nextAttemptAt.getTime() > Date.now();
   }
 
   /**
@@ -364,7 +375,14 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       case 'awaiting-friendship': {
         const nextAttemptAt = new Date(Date.now() + this.friendshipWaitMs(row));
         const note = `${error} (the peer has not recorded the friendship yet; a message from the recipient sends this at once)`;
-        return { status: 'pending', httpStatus: status, error: note, nextAttemptAt, countsAsAttempt: false };
+        return {
+          status: 'pending',
+          httpStatus: status,
+          error: note,
+          nextAttemptAt,
+          countsAsAttempt: false,
+          releasedByFriend: true,
+        };
       }
     }
   }
@@ -374,7 +392,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    * out: 1 h, 2 h, 4 h, …), at least an hour, and its last try falls on the give-up age.
    */
   private friendshipWaitMs(row: OutboxEntity): number {
-    const age = Date.now() - row.createdAt.getTime();
+    const age = Date.now() - row.waitingSince.getTime();
     const left = this.config.federation.giveUpAfterMs - age;
     return Math.max(0, Math.min(left, Math.max(FRIENDSHIP_WAIT_MIN_MS, age)));
   }
@@ -386,6 +404,11 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    */
   private async withoutCapability(row: OutboxEntity, server: string): Promise<AttemptOutcome> {
     const note = `${server} announces no ${REQUIRED_CAPABILITY[row.kind]} capability (a plain MyLife node)`;
+    // Only a server we share a secret with is a plain MyLife node; any other web server answers 404 too.
+    if (row.kind === 'invite' && !this.peers.sharesSecretWith(server)) {
+      const refusal = `${server} publishes no MyLife federation document and MYLIFE_FEDERATION_SHARED_KEYS has no entry for it`;
+      return this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: refusal }));
+    }
     if (row.kind === 'invite') {
       const invite = row.payload as { id: string; fromUserId: string; toUserId: string };
       await this.friends.applyRemoteAnswer({ ...invite, status: 'accepted' }, server);
@@ -415,7 +438,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       let outcome = outcomeOf(row);
       const counted = outcome.countsAsAttempt !== false;
       const attempts = row.attempts + (counted ? 1 : 0);
-      const age = Date.now() - row.createdAt.getTime();
+      const age = Date.now() - row.waitingSince.getTime();
       if (outcome.status === 'pending' && age >= giveUpAfterMs) {
         outcome = { ...outcome, status: 'failed', error: gaveUpAfterWaiting(age, outcome.error) };
       } else if (outcome.status === 'pending' && counted && attempts >= maxAttempts) {

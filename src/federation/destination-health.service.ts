@@ -9,7 +9,7 @@ import { DestinationEntity } from './destination.entity';
 import { FederationHttpClient } from './http/federation-http.client';
 import { OutboxPosition, OutboxService } from './outbox.service';
 import { WELL_KNOWN_PATH } from './peer-directory';
-import { PeerHeaders, quotaExhaustedForMs, RatePolicy, ratePolicy, retryAfterMs } from './peer-rate-limit';
+import { PeerHeaders, quotaLeft, RatePolicy, ratePolicy, retryAfterMs } from './peer-rate-limit';
 
 const PROBE_EVERY_MS = 500;
 const HEALTH_MEMORY_MS = 1000;
@@ -110,7 +110,9 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
       if (!wait) this.confirmedOpen.set(server, Date.now());
       return wait;
     }
-    if (ticket.slotAt !== undefined) {
+    // A turn reserved before the peer last said that its window was used up (a 429, `remaining=0`) was counted in a
+    // bucket emptied since: it takes a turn again. Every turn reserved after that falls at or after retry_at.
+    if (ticket.slotAt !== undefined && ticket.slotAt >= (state.retryAt?.getTime() ?? 0)) {
       return ticket.slotAt <= Date.now() ? null : { until: new Date(ticket.slotAt), reason: 'slot' };
     }
     return this.takeTurn(server, ticket.mayWait ?? true);
@@ -173,25 +175,54 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * What a peer's answer says of its quota: a new `RateLimit-Policy` is kept, and a window used up
-   * (`remaining=0`) empties the pacing bucket until it resets, so that no request is sent only to be refused.
+   * What a peer's answer says of its quota: a new `RateLimit-Policy` is kept; what is left of its window holds the
+   * pacing bucket at least that full (requests made before the policy was known, or by others, count too); and a
+   * window used up (`remaining=0`) makes the destination wait for its reset, as a 429 would, so that no request is
+   * sent only to be refused.
    */
   async noteQuota(server: string, headers: PeerHeaders): Promise<void> {
     const policy = ratePolicy(headers);
-    const exhaustedForMs = quotaExhaustedForMs(headers);
+    const left = quotaLeft(headers);
     const known = this.quotas.get(server);
     const changed = policy !== null && (known?.limit !== policy.limit || known.windowMs !== policy.windowMs);
-    if (!changed && exhaustedForMs === null) return;
+    if (!changed && left === null) return;
     if (policy) this.quotas.set(server, policy);
     this.confirmedOpen.delete(server);
+    if (changed) {
+      await this.dataSource.query(
+        `UPDATE federation_destinations SET rate_limit = $2, rate_window_ms = $3, updated_at = now() WHERE server = $1`,
+        [server, policy.limit, policy.windowMs],
+      );
+    }
+    if (left === null) return;
+    if (left.remaining === 0) {
+      await this.waitUntilQuotaResets(server, left.resetMs);
+      return;
+    }
+    // The bucket holding `limit - remaining` turns lets `remaining` go at once and then one per window/limit.
     await this.dataSource.query(
-      `UPDATE federation_destinations SET rate_limit = COALESCE($2, rate_limit),
-         rate_window_ms = COALESCE($3, rate_window_ms), updated_at = now()
-       WHERE server = $1`,
-      [server, policy?.limit ?? null, policy?.windowMs ?? null],
+      `UPDATE federation_destinations d SET pace_at = held.at
+       FROM (SELECT server, now() + (rate_limit - LEAST($2, rate_limit))
+           * (rate_window_ms::float8 / rate_limit) * interval '1 millisecond' AS at
+         FROM federation_destinations WHERE server = $1 AND rate_limit > 0) AS held
+       WHERE d.server = held.server AND (d.pace_at IS NULL OR d.pace_at < held.at)`,
+      [server, left.remaining],
     );
-    if (exhaustedForMs !== null)
-      await this.emptyBucketUntil(server, `now() + $2 * interval '1 millisecond'`, [exhaustedForMs]);
+  }
+
+  /**
+   * The peer's window is used up for `resetMs` (capped at the give-up age, as a `Retry-After` is): nothing goes before
+   * then, and paced requests resume after it.
+   */
+  private async waitUntilQuotaResets(server: string, resetMs: number): Promise<void> {
+    const [rows]: [{ retryAt: Date }[], number] = await this.dataSource.query(
+      `UPDATE federation_destinations SET retry_at = GREATEST(retry_at, now() + $2::float8 * interval '1 millisecond'),
+         updated_at = now()
+       WHERE server = $1
+       RETURNING retry_at AS "retryAt"`,
+      [server, Math.min(resetMs, this.config.federation.giveUpAfterMs)],
+    );
+    if (rows[0]) await this.emptyBucketUntil(server, '$2::timestamptz', [rows[0].retryAt]);
   }
 
   /** Paced requests resume at `until` (an SQL expression), one per window/limit: the peer's window starts afresh. */
@@ -230,14 +261,16 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * The peer asked us to come back later (429, 503): the whole destination waits for `Retry-After` (capped at the
-   * give-up age), and paced requests resume after it. Without a `Retry-After` it is backed off as a failing one.
+   * The peer asked us to come back later (429, 503): the whole destination waits for `Retry-After` (at least the
+   * backoff base, at most the give-up age), and paced requests resume after it. Without a `Retry-After` it is backed off as a failing one.
    * Answers until when it waits. No message spends an attempt on it.
    */
   async recordThrottle(server: string, retryAfterMs: number | null, error: string): Promise<Date> {
     if (retryAfterMs === null) return this.recordFailure(server, error);
     this.confirmedOpen.delete(server);
-    const waitMs = Math.min(retryAfterMs, this.config.federation.giveUpAfterMs);
+    const { backoffBaseMs, giveUpAfterMs } = this.config.federation;
+    // `Retry-After: 0` (or a date already past) would send the next request at once, and its 429 the one after.
+    const waitMs = Math.min(Math.max(retryAfterMs, backoffBaseMs), giveUpAfterMs);
     const [{ retryAt }]: { retryAt: Date }[] = await this.dataSource.query(
       `INSERT INTO federation_destinations AS d (server, retry_at, last_error, last_failure_at)
        VALUES ($1, now() + $2::float8 * interval '1 millisecond', $3, now())
@@ -317,7 +350,11 @@ export class DestinationHealth implements OnApplicationBootstrap, OnModuleDestro
         `UPDATE federation_destinations d SET probe_claimed_until = now() + $1 * interval '1 millisecond'
          WHERE consecutive_failures > 0 AND retry_at IS NOT NULL AND retry_at <= now()
            AND (probe_claimed_until IS NULL OR probe_claimed_until < now())
-           AND EXISTS (SELECT 1 FROM federation_message_outbox o WHERE o.recipient_server = d.server AND o.status = 'pending')
+           -- Only a row that a probe could send (as OutboxService.oldestPending finds it): one waiting for a
+           -- friendship or a peer's Retry-After would leave the probe nothing to do but knock again at the next tick.
+           AND EXISTS (SELECT 1 FROM federation_message_outbox o WHERE o.recipient_server = d.server
+             AND o.status = 'pending' AND o.next_attempt_at <= now()
+             AND (o.claimed_until IS NULL OR o.claimed_until < now()))
          RETURNING server`,
         [PROBE_LEASE_MS],
       );

@@ -97,7 +97,7 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
         `UPDATE federation_message_outbox o SET claimed_until = now() + interval '1 minute'
          WHERE o.id IN (
            SELECT id FROM federation_message_outbox
-           WHERE status = 'pending' AND created_at < now() - $1 * interval '1 millisecond'
+           WHERE status = 'pending' AND waiting_since < now() - $1 * interval '1 millisecond'
              AND (claimed_until IS NULL OR claimed_until < now())
            LIMIT $2 FOR UPDATE SKIP LOCKED)
          RETURNING o.id, o.last_error AS "lastError", o.last_http_status AS "lastHttpStatus"`,

@@ -55,6 +55,20 @@ export class OutboxEntity {
   @Column({ name: 'last_http_status', type: 'integer', nullable: true })
   lastHttpStatus: number | null;
 
+  /**
+   * Since when the row waits to be delivered: its creation, or an operator's retry. The give-up age
+   * (MYLIFE_FEDERATION_GIVE_UP_AFTER) and the waits for a friendship count from here.
+   */
+  @Column({ name: 'waiting_since', type: 'timestamptz', default: () => 'now()' })
+  waitingSince: Date;
+
+  /**
+   * A message from the recipient arrived while this row was being sent (OutboxService.releaseWaitingFor): if the peer
+   * refuses it for want of that friendship, it is tried again at once rather than after a wait.
+   */
+  @Column({ name: 'released_in_flight', type: 'boolean', default: false })
+  releasedInFlight: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -36,9 +36,9 @@ WITH outcome AS (
   -- is estimated at the arrays' length (often 1 row), without them at 100 rows: a plan made with the values then
   -- always looked cheaper than the generic one, and the statement was planned again on every run (≈0.5 ms).
   SELECT u.* FROM (SELECT $1::uuid[] AS a, $2::varchar[] AS b, $3::int[] AS c, $4::text[] AS d,
-      $5::timestamptz[] AS e, $6::boolean[] AS f OFFSET 0) AS p
-    CROSS JOIN LATERAL unnest(p.a, p.b, p.c, p.d, p.e, p.f)
-      AS u(id, status, http_status, error, next_attempt_at, counted)
+      $5::timestamptz[] AS e, $6::boolean[] AS f, $7::boolean[] AS g OFFSET 0) AS p
+    CROSS JOIN LATERAL unnest(p.a, p.b, p.c, p.d, p.e, p.f, p.g)
+      AS u(id, status, http_status, error, next_attempt_at, counted, released_by_friend)
 ), locked AS (
   -- Rows are locked in id order, as the receipts statement does, so the two cannot deadlock.
   SELECT o.id FROM federation_message_outbox o WHERE o.id = ANY (ARRAY(SELECT id FROM outcome)) ORDER BY o.id
@@ -49,7 +49,10 @@ WITH outcome AS (
     attempts = o.attempts + CASE WHEN u.counted THEN 1 ELSE 0 END,
     last_error = u.error,
     last_http_status = u.http_status,
-    next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
+    -- A wait for a friendship that a message from the recipient ended while this attempt was under way.
+    next_attempt_at = CASE WHEN u.released_by_friend AND o.released_in_flight THEN now()
+      ELSE COALESCE(u.next_attempt_at, o.next_attempt_at) END,
+    released_in_flight = false,
     sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE o.sent_at END,
     claimed_until = NULL,
     updated_at = now()
@@ -161,7 +164,9 @@ WITH own AS (
   -- Waits (briefly) rather than skipping when another claim has the row locked: that claim may leave it out, and
   -- then it is this job's to send. After the wait the row is seen as that claim left it (leased or not).
   SELECT id, ${ROW_WEIGHT} AS weight FROM federation_message_outbox
-  WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+  -- A row is never sent before its next_attempt_at: a recovery's flush wakes every row's job, also those of rows
+  -- that wait for a friendship or for the peer's Retry-After.
+  WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now()) AND next_attempt_at <= now()
   FOR UPDATE
 ), candidates AS (
   -- Rows another claim is taking are skipped, so that concurrent workers take disjoint batches.
@@ -177,10 +182,10 @@ WITH own AS (
 ), claimed AS (
   UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
   WHERE o.id IN (SELECT id FROM own UNION ALL SELECT id FROM picked)
-  RETURNING o.id, o.kind, o.message_id, o.recipient_server, o.payload, o.attempts, o.created_at
+  RETURNING o.id, o.kind, o.message_id, o.recipient_server, o.payload, o.attempts, o.created_at, o.waiting_since
 )
 SELECT c.id, c.kind, c.message_id AS "messageId", c.recipient_server AS "recipientServer", c.payload, c.attempts,
-  c.created_at AS "createdAt", m.client_message_id AS "clientMessageId", m.from_user_id AS "fromUserId",
+  c.created_at AS "createdAt", c.waiting_since AS "waitingSince", m.client_message_id AS "clientMessageId", m.from_user_id AS "fromUserId",
   m.to_user_id AS "toUserId", m.content_type AS "contentType", m.content, m.created_at AS "wireCreatedAt"
 FROM claimed c LEFT JOIN friend_messages m ON m.id = c.message_id
 ORDER BY c.created_at, c.id`,
@@ -214,6 +219,8 @@ export interface AttemptOutcome {
   nextAttemptAt?: Date;
   /** False when the peer asked us to come back later (429, 503, a friendship not recorded yet): no attempt is spent. */
   countsAsAttempt?: boolean;
+  /** The wait is for a friendship: a message from the recipient ends it (see {@link OutboxService.releaseWaitingFor}). */
+  releasedByFriend?: boolean;
 }
 
 /**
@@ -250,8 +257,12 @@ export class OutboxService extends RemoteDelivery {
     super();
   }
 
-  assertDeliverable(recipientServer: string, content?: string): Promise<void> {
-    return this.targets.assertDeliverable(recipientServer, content);
+  assertDeliverable(recipient: string, content?: string): Promise<string> {
+    return this.targets.assertDeliverable(recipient, content);
+  }
+
+  canonicalAddress(address: string): string {
+    return this.targets.canonicalAddress(address);
   }
 
   /**
@@ -407,7 +418,7 @@ export class OutboxService extends RemoteDelivery {
     return { items, next };
   }
 
-  /** A failed row starts over with a fresh set of attempts: 404 when unknown, 409 unless it failed. */
+  /** A failed row starts over with a fresh set of attempts and waits afresh: 404 when unknown, 409 unless it failed. */
   async retry(id: string): Promise<OutboxEntity> {
     const row = await this.dataSource.transaction(async (manager) => {
       const [updated]: [
@@ -423,7 +434,7 @@ export class OutboxService extends RemoteDelivery {
         number,
       ] = await manager.query(
         `UPDATE federation_message_outbox o SET status = 'pending', attempts = 0, next_attempt_at = now(),
-             claimed_until = NULL, updated_at = now()
+             waiting_since = now(), released_in_flight = false, claimed_until = NULL, updated_at = now()
            WHERE id = $1 AND status = 'failed'
            RETURNING id, kind, recipient_server, message_id, attempts, last_error,
              (SELECT from_user_id FROM friend_messages m WHERE m.id = o.message_id) AS from_user_id`,
@@ -470,19 +481,25 @@ export class OutboxService extends RemoteDelivery {
   /**
    * A message or receipt from `friends` (users of `server`) arrived: messages to them that wait (a peer without
    * federated invites refused them before its operator recorded the friendship) are sent now. Peers with federated
-   * invites never make messages wait so: for them this costs nothing.
+   * invites never make messages wait so: for them this costs nothing. A row being sent meanwhile is marked, so that a
+   * 403 it gets (the peer may have answered before it recorded the friendship) does not make it wait.
    */
   async releaseWaitingFor(server: string, friends: string[]): Promise<void> {
     if (friends.length === 0 || this.peers.known(server)?.capabilities.includes('invites')) return;
-    const [released]: [{ id: string; kind: OutboxKind }[], number] = await this.dataSource.query(
-      `UPDATE federation_message_outbox o SET next_attempt_at = now(), updated_at = now()
+    const [released]: [{ id: string; kind: OutboxKind; inFlight: boolean }[], number] = await this.dataSource.query(
+      `UPDATE federation_message_outbox o SET next_attempt_at = LEAST(o.next_attempt_at, now()),
+         released_in_flight = COALESCE(o.claimed_until > now(), false), updated_at = now()
        FROM friend_messages m
-       WHERE o.recipient_server = $1 AND o.status = 'pending' AND o.kind = 'message' AND o.next_attempt_at > now()
+       WHERE o.recipient_server = $1 AND o.status = 'pending' AND o.kind = 'message'
+         AND (o.next_attempt_at > now() OR o.claimed_until > now())
          AND m.id = o.message_id AND m.to_user_id = ANY ($2::varchar[])
-       RETURNING o.id, o.kind`,
+       RETURNING o.id, o.kind, o.released_in_flight AS "inFlight"`,
       [server, [...new Set(friends)]],
     );
-    await this.wake(server, released);
+    await this.wake(
+      server,
+      released.filter((row) => !row.inFlight),
+    );
   }
 
   /** The oldest row (of `kind`, when given) to `server` that is due and held by no worker. */
@@ -582,6 +599,7 @@ export class OutboxService extends RemoteDelivery {
       list.map((outcome) => outcome.error),
       list.map((outcome) => outcome.nextAttemptAt ?? null),
       list.map((outcome) => outcome.countsAsAttempt !== false),
+      list.map((outcome) => outcome.releasedByFriend === true),
     ]);
     // Only `sent` is final for good: a failed row may be retried by an operator.
     for (const [id, outcome] of outcomes) if (outcome.status === 'sent') this.settled.set(id, true);

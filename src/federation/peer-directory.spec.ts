@@ -10,6 +10,12 @@ describe('parseWellKnown', () => {
     expect(parseWellKnown({ server: 'other.example' }, 'peer.example').limits).toBe(PLAIN_PEER_LIMITS);
   });
 
+  it('says which server a document published under another name belongs to', () => {
+    expect(parseWellKnown({ server: 'localhost:8787', keys: [] }, '127.0.0.1:8787').answersAs).toBe('localhost:8787');
+    expect(parseWellKnown({ server: 'Not A Name' }, 'peer.example').answersAs).toBeUndefined();
+    expect(parseWellKnown('<html>', 'peer.example').answersAs).toBeUndefined();
+  });
+
   it('reads the limits a peer of ours publishes, and leaves out what it does not say or says wrongly', () => {
     const document = (limits: unknown) => ({ server: 'peer.example', keys: [], capabilities: ['messages'], limits });
     expect(parseWellKnown(document({ maxContentBytes: 65536 }), 'peer.example').limits).toEqual({

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LRUCache } from 'lru-cache';
+import { isServerName } from '../common/address';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -17,6 +18,13 @@ export interface PeerInfo {
   keys: PeerKey[];
   capabilities: string[];
   limits: PeerLimits;
+  /** The name in a MyLife document the server published for another name (it is that server, or this node). */
+  answersAs?: string;
+}
+
+/** A server that publishes a MyLife document: a MyLife node, whose usernames are lower-case. */
+export function publishesDocument(peer: PeerInfo): boolean {
+  return peer.keys.length > 0 || peer.capabilities.length > 0;
 }
 
 /** A plain MyLife node refuses content over 8,000 characters (400); it publishes no document that would say so. */
@@ -88,8 +96,8 @@ export class PeerDirectory {
     }
     // A server with no keys and no configured secret can never sign to us nor be signed for: nothing to keep, and an
     // unauthenticated request naming such servers must not grow a table.
-    const configured = this.config.federation.sharedKeys.has(server) || this.config.federation.sharedKey !== null;
-    if (info.keys.length === 0 && !configured) return this.remember(server, info, this.clock.now().getTime());
+    if (info.keys.length === 0 && !this.sharesSecretWith(server))
+      return this.remember(server, info, this.clock.now().getTime());
     await this.dataSource.query(
       `INSERT INTO federation_destinations (server, keys, capabilities, limits, well_known_fetched_at)
        VALUES ($1, $2, $3, $4, now())
@@ -98,6 +106,11 @@ export class PeerDirectory {
       [server, JSON.stringify(info.keys), JSON.stringify(info.capabilities), JSON.stringify(info.limits)],
     );
     return this.remember(server, info, this.clock.now().getTime());
+  }
+
+  /** Whether a shared key is configured for `server`: the only way to sign to a server that publishes no keys. */
+  sharesSecretWith(server: string): boolean {
+    return this.config.federation.sharedKeys.has(server) || this.config.federation.sharedKey !== null;
   }
 
   private remember(server: string, info: PeerInfo, at: number): PeerInfo {
@@ -110,10 +123,16 @@ function peerInfoOf(row: DestinationEntity): PeerInfo {
   return { keys: row.keys, capabilities: row.capabilities, limits: row.limits };
 }
 
-/** A well-known document, or an empty one (plain MyLife node) when it is missing or not ours. */
+/**
+ * A well-known document, or an empty one (plain MyLife node) when it is missing or not ours; one published for
+ * another name says which (`answersAs`).
+ */
 export function parseWellKnown(document: unknown, server: string): PeerInfo {
   const doc = document as { server?: unknown; keys?: unknown; capabilities?: unknown; limits?: unknown } | null;
-  if (!doc || doc.server !== server) return { keys: [], capabilities: [], limits: PLAIN_PEER_LIMITS };
+  if (!doc || doc.server !== server) {
+    const answersAs = typeof doc?.server === 'string' && isServerName(doc.server) ? doc.server : undefined;
+    return { keys: [], capabilities: [], limits: PLAIN_PEER_LIMITS, ...(answersAs ? { answersAs } : {}) };
+  }
   const keys = Array.isArray(doc.keys)
     ? doc.keys
         .filter(

@@ -8,6 +8,8 @@ export interface RatePolicy {
 }
 
 const MAX_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** The most requests per window we keep (a Postgres integer); a peer announcing more is taken to announce no limit. */
+const MAX_LIMIT = 2 ** 31 - 1;
 
 function header(headers: PeerHeaders, name: string): string | null {
   const value = headers[name];
@@ -39,15 +41,22 @@ export function ratePolicy(headers: PeerHeaders): RatePolicy | null {
   );
   const limit = Number(/^\d+$/.test(first) ? first : named.q);
   const windowMs = Number(named.w) * 1000;
-  if (!Number.isInteger(limit) || limit < 1 || !Number.isFinite(windowMs) || windowMs < 1000) return null;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return null;
+  if (!Number.isFinite(windowMs) || windowMs < 1000) return null;
   return { limit, windowMs: Math.min(windowMs, MAX_WINDOW_MS) };
 }
 
+/** What the peer says is left of its current window, and in how many milliseconds that window resets. */
+export interface QuotaLeft {
+  remaining: number;
+  resetMs: number;
+}
+
 /**
- * When the peer says that nothing is left of its current window (`RateLimit: limit=20, remaining=0, reset=850`, or
- * `RateLimit-Remaining: 0` with `RateLimit-Reset: 850`): the milliseconds until that window resets. Null otherwise.
+ * What is left of the peer's current window (`RateLimit: limit=20, remaining=3, reset=850`, or `RateLimit-Remaining: 3`
+ * with `RateLimit-Reset: 850`); null when it does not say.
  */
-export function quotaExhaustedForMs(headers: PeerHeaders): number | null {
+export function quotaLeft(headers: PeerHeaders): QuotaLeft | null {
   const combined = header(headers, 'ratelimit');
   const fields: Record<string, string> = combined
     ? Object.fromEntries(combined.split(/[,;]/).map((part) => part.split('=').map((side) => side.trim())))
@@ -55,6 +64,9 @@ export function quotaExhaustedForMs(headers: PeerHeaders): number | null {
         remaining: header(headers, 'ratelimit-remaining') ?? '',
         reset: header(headers, 'ratelimit-reset') ?? '',
       };
-  if (fields.remaining !== '0' || !/^\d+$/.test(fields.reset ?? '')) return null;
-  return Math.min(Number(fields.reset) * 1000, MAX_WINDOW_MS);
+  if (!/^\d+$/.test(fields.remaining ?? '') || !/^\d+$/.test(fields.reset ?? '')) return null;
+  return {
+    remaining: Math.min(Number(fields.remaining), MAX_LIMIT),
+    resetMs: Math.min(Number(fields.reset) * 1000, MAX_WINDOW_MS),
+  };
 }

@@ -1,8 +1,9 @@
 import { BadRequestException, Inject, Injectable, Logger, PayloadTooLargeException } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { serverOf } from '../common/address';
 import { PeerLimits } from './destination.entity';
 import { FederationHttpClient, PeerForbiddenError } from './http/federation-http.client';
-import { PeerDirectory, PLAIN_MAX_CONTENT_CHARS } from './peer-directory';
+import { PeerDirectory, PeerInfo, PLAIN_MAX_CONTENT_CHARS, publishesDocument, WELL_KNOWN_PATH } from './peer-directory';
 
 /** How long a verdict on a server name (policy and DNS) is reused: names move, but not per message. */
 const VERDICT_TTL_MS = 60_000;
@@ -10,7 +11,8 @@ const VERDICT_TTL_MS = 60_000;
 /**
  * "Can this remote target ever take this?", asked when an invite or a message is made, so that what could never be
  * delivered is refused at once instead of waiting or failing in the outbox: a server the network policy forbids
- * (400, naming the setting), and content longer than the peer takes (413). Answered from memory and the peer
+ * (400, naming the setting), one this node could never sign to or that is another server's (or this node's) other
+ * name (400), and content longer than the peer takes (413). Answered from memory and the peer
  * directory's cache, never with a request per message.
  */
 @Injectable()
@@ -25,11 +27,45 @@ export class RemoteTargetCheck {
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
   ) {}
 
-  async assertDeliverable(server: string, content?: string): Promise<void> {
+  /**
+   * `address` (a user of another server) as its server spells it, once what could never be delivered there is refused.
+   * An invite is worth one request to learn what the server is; a message is judged on what is known already (or
+   * learnt for its length), and a server that cannot be asked now is let through: delivery judges it later.
+   */
+  async assertDeliverable(address: string, content?: string): Promise<string> {
+    const server = serverOf(address);
     const refusal = await this.refusalOf(server);
     if (refusal) throw new BadRequestException(refusal);
-    if (content === undefined) return;
-    const limits = await this.limitsOf(server, content);
+    const peer = content === undefined ? await this.askedPeer(server) : await this.peerFor(server, content);
+    if (peer?.answersAs) {
+      throw new BadRequestException(
+        `${server} publishes the MyLife federation document of ${peer.answersAs}: address its users as name@${peer.answersAs}`,
+      );
+    }
+    if (peer && peer.keys.length === 0 && !this.peers.sharesSecretWith(server)) {
+      throw new BadRequestException(
+        `${server} publishes no MyLife federation keys (${WELL_KNOWN_PATH}) and MYLIFE_FEDERATION_SHARED_KEYS has no ` +
+          'entry for it: this node could never sign to it',
+      );
+    }
+    if (content !== undefined && peer) this.assertFits(server, content, peer.limits);
+    return this.spelling(address, peer);
+  }
+
+  /** `address` as its server spells it, from what is known of that server already (no request). */
+  canonicalAddress(address: string): string {
+    return this.spelling(address, this.peers.known(serverOf(address)));
+  }
+
+  // A MyLife node's usernames are lower-case (it lower-cases its own users' addresses, and answers with them); a
+  // plain node's ids are its own and keep their case.
+  private spelling(address: string, peer: PeerInfo | undefined): string {
+    if (!peer || !publishesDocument(peer)) return address;
+    const at = address.lastIndexOf('@');
+    return address.slice(0, at).toLowerCase() + address.slice(at);
+  }
+
+  private assertFits(server: string, content: string, limits: PeerLimits): void {
     if (limits.maxContentChars !== undefined && content.length > limits.maxContentChars) {
       throw new PayloadTooLargeException(
         `content is ${content.length} characters and ${server} takes at most ${limits.maxContentChars} per message`,
@@ -41,6 +77,10 @@ export class RemoteTargetCheck {
         `content is ${bytes} bytes and ${server} takes at most ${limits.maxContentBytes} per message`,
       );
     }
+  }
+
+  private askedPeer(server: string): Promise<PeerInfo | undefined> {
+    return this.peers.peer(server).catch(() => undefined);
   }
 
   private async refusalOf(server: string): Promise<string | null> {
@@ -67,14 +107,9 @@ export class RemoteTargetCheck {
    * peer's document only when it is known already. For longer content a peer never asked yet is asked once (the
    * directory keeps the answer); one that cannot be asked now gets the content, and answers for it on delivery.
    */
-  private async limitsOf(server: string, content: string): Promise<PeerLimits> {
+  private async peerFor(server: string, content: string): Promise<PeerInfo | undefined> {
     const known = this.peers.known(server);
-    if (known) return known.limits;
-    if (content.length <= PLAIN_MAX_CONTENT_CHARS) return {};
-    try {
-      return (await this.peers.peer(server)).limits;
-    } catch {
-      return {};
-    }
+    if (known || content.length <= PLAIN_MAX_CONTENT_CHARS) return known;
+    return this.askedPeer(server);
   }
 }

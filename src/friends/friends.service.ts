@@ -55,9 +55,9 @@ export class FriendsService {
    * that person to the actor is accepted instead, which makes them friends.
    */
   async invite(actor: string, toInput: string, message: string | null, requestedId?: string): Promise<InviteResult> {
-    const to = await this.accounts.resolveAddress(toInput, 'toUserId');
+    const named = await this.accounts.resolveAddress(toInput, 'toUserId');
+    const to = this.accounts.isLocal(named) ? named : await this.remote.assertDeliverable(named);
     if (to === actor) throw new BadRequestException('you cannot invite yourself');
-    if (!this.accounts.isLocal(to)) await this.remote.assertDeliverable(serverOf(to));
     return this.inPairTransaction(actor, to, async (manager, stage) => {
       if (await this.findFriendship(manager, actor, to))
         throw new ConflictException(`you and ${to} are already friends`);

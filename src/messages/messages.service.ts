@@ -10,7 +10,6 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
-import { serverOf } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { errorBody } from '../common/http-exception.filter';
 import { newId } from '../common/ids';
@@ -113,8 +112,10 @@ export class MessagesService {
         if (!recipients.has(input.toUserId)) {
           recipients.set(input.toUserId, this.accounts.resolveAddress(input.toUserId, 'toUserId'));
         }
-        const recipient = await recipients.get(input.toUserId)!;
-        if (!this.accounts.isLocal(recipient)) await this.remote.assertDeliverable(serverOf(recipient), input.content);
+        const named = await recipients.get(input.toUserId)!;
+        const recipient = this.accounts.isLocal(named)
+          ? named
+          : await this.remote.assertDeliverable(named, input.content);
         candidates.push({ index, message: this.newMessage(sender, recipient, input) });
       } catch (error) {
         outcomes[index] = outcomeOf(error);

@@ -38,6 +38,11 @@ export class PlainPeer {
   failWith: number | null = null;
   /** The inbox rate limit; a test may shorten it (the real node: 20 requests per 15 minutes). */
   rateLimit: InboxRateLimit = { limit: 20, windowMs: 15 * 60_000 };
+  /**
+   * When set, the answers of the inbox wait for it after the peer has decided them: to play an answer that is on its
+   * way while something else happens.
+   */
+  holdAnswers: Promise<void> | null = null;
   /** How many requests got each answer, by route kind: to see that a probe or a refusal happened. */
   readonly answered = { wellKnown: 0, tooManyRequests: 0, forbidden: 0 };
   private readonly receipts = new Map<string, PlainMessage>();
@@ -98,8 +103,11 @@ export class PlainPeer {
 
   private handle(request: http.IncomingMessage, rawBody: Buffer, response: http.ServerResponse): void {
     const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(body));
+      const held = request.url === '/api/federation/inbox/messages' ? this.holdAnswers : null;
+      void (held ?? Promise.resolve()).then(() => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      });
     };
     if (request.method !== 'POST' || request.url !== '/api/federation/inbox/messages') {
       if (request.url === '/.well-known/mylife-federation') this.answered.wellKnown++;
@@ -115,7 +123,13 @@ export class PlainPeer {
     if (!fresh || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
       return reply(401, { error: 'invalid signature' });
     }
-    const message = JSON.parse(rawBody.toString('utf8')) as PlainMessage;
+    let message: PlainMessage;
+    try {
+      message = JSON.parse(rawBody.toString('utf8')) as PlainMessage;
+    } catch {
+      return reply(400, { error: 'body is not valid JSON' });
+    }
+    if (typeof message !== 'object' || message === null) return reply(400, { error: 'body must be an object' });
     const invalid = this.invalidContent(message);
     if (invalid) return reply(400, { error: invalid });
     if (!this.friendships.has(this.friendshipKey(message.toUserId, message.fromUserId))) {

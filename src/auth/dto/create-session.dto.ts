@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsDefined, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 
 export class CreateSessionDto {
   @ApiPropertyOptional({ example: 'alice', description: 'localpart or full address; required unless `email` is given' })
-  @ValidateIf((body: CreateSessionDto) => body.email === undefined)
+  // Checked whenever it is sent, even beside `email` (which it wins over), and required when `email` is not sent.
+  @ValidateIf((body: CreateSessionDto) => body.username !== undefined || body.email === undefined)
+  @IsDefined({ message: 'username (or its alias email) is required' })
   @IsString()
   @MinLength(1)
   @MaxLength(320)
@@ -12,6 +14,7 @@ export class CreateSessionDto {
   @ApiPropertyOptional({ example: 'alice@chat.example.com', description: 'alias of `username` (MyLife contract)' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(320)
   email?: string;
 
