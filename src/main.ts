@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { bootBanner } from './boot-banner';
 import { ConfigError, loadConfig } from './config/app-config';
 import { RunningNode, startNode } from './node';
 
@@ -15,17 +16,7 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const node: RunningNode = await startNode(config);
-  console.log(
-    [
-      `MyLife Node ${node.config.federationServer} is up at ${node.url} in ${Date.now() - started} ms`,
-      `  database: ${node.embeddedPostgres ? `embedded Postgres (data in ${node.config.dataDir})` : 'DATABASE_URL'}; queue: ${node.queueBackend}`,
-      `  health:   ${node.url}/health    API docs: ${node.url}/api/docs`,
-      '  first user: npm run cli -- user create alice --password-stdin   (asks for the password)',
-      node.config.adminToken
-        ? `  admin:    ${node.url}/admin/queues (admin token as password)`
-        : '  admin:    set MYLIFE_ADMIN_TOKEN to enable the admin API and the queue dashboard',
-    ].join('\n'),
-  );
+  console.log(bootBanner(node, Date.now() - started));
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -8,6 +8,7 @@ import { configureHttpPipeline } from './common/http-pipeline';
 import { ensurePortFree, isAddressInUse, PortInUseError } from './common/port';
 import { validationPipe } from './common/http-pipeline';
 import { AppConfig } from './config/app-config';
+import { ensureServicesReachable } from './config/service-reachability';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/run-migrations';
 import { buildOpenApiDocument, OPENAPI_ROUTE } from './openapi';
@@ -31,7 +32,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     bodyParser: false,
     logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
   });
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   configureHttpPipeline(app, config.bodyLimitBytes);
   app.useGlobalPipes(validationPipe);
@@ -48,6 +49,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
 export async function startNode(given: AppConfig): Promise<RunningNode> {
   const config = { ...given };
   await ensurePortFree(config.host, config.port, 'PORT');
+  await ensureServicesReachable(config.databaseUrl, config.redisUrl);
   const embedded = config.databaseUrl ? null : new EmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
   if (embedded) config.databaseUrl = await embedded.start();
   try {

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { dropDatabase } from './support/services';
+import { eventually } from './support/federation';
+import { dropDatabase, ownRedis } from './support/services';
 import { startTestNode } from './support/test-node';
 
 describe('GET /health', () => {
@@ -22,13 +23,20 @@ describe('GET /health', () => {
     }
   });
 
-  it('is degraded (503) with the queue marked when Redis is unreachable', async () => {
-    const node = await startTestNode({ REDIS_URL: 'redis://127.0.0.1:1' });
+  it('is degraded (503) with the queue marked while Redis is unreachable, and ok once it is back', async () => {
+    const redis = await ownRedis();
+    if (!redis) return; // no redis-server to take away (the node does not even start without Redis: node-process)
+    const node = await startTestNode({ REDIS_URL: redis.url });
     try {
+      redis.stop();
       const response = await request(node.url).get('/health').expect(503);
       expect(response.body).toMatchObject({ status: 'degraded', services: { db: 'ok', queue: 'error' } });
+      await redis.start();
+      await eventually(async () => (await request(node.url).get('/health')).status === 200);
     } finally {
+      await redis.start().catch(() => undefined);
       await node.destroy();
+      redis.stop();
     }
   });
 });

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { RateLimitStore } from '../src/common/rate-limit-store';
 import { createUser, DEFAULT_PASSWORD } from './support/factories';
 import { testServices } from './support/services';
 import { startTestNode, TestNode } from './support/test-node';
@@ -84,5 +85,42 @@ describe.each(backends)('failed logins, counted per account (counters in %s)', (
     await attempt('olga', DEFAULT_PASSWORD, home).expect(200);
     await attempt('olga', 'a typo', home).expect(401);
     await attempt('olga', DEFAULT_PASSWORD, home).expect(200);
+  });
+
+  it("keeps an address known for 30 days after the account's last login from it, not its first", async () => {
+    await createUser(node, 'nina');
+    const home = '203.0.113.20';
+    const known = `login-known:${home}/nina`;
+    const store = node.app.get(RateLimitStore);
+    await attempt('nina', DEFAULT_PASSWORD, home).expect(200);
+    // As if that first login were 29 days ago: one day left.
+    const day = 24 * 60 * 60 * 1000;
+    await store.mark(known, day);
+    await attempt('nina', DEFAULT_PASSWORD, home).expect(200);
+    const [{ remainingMs }] = await store.hit([known], day);
+    expect(remainingMs).toBeGreaterThan(29 * day);
+  });
+});
+
+describe('failed logins behind a proxy that is not on loopback (MYLIFE_TRUST_PROXY)', () => {
+  let node: TestNode;
+
+  beforeAll(async () => {
+    // As under docker compose: the host's reverse proxy reaches the container through the bridge's gateway.
+    node = await startTestNode({ MYLIFE_LOGIN_MAX_FAILURES: '3', MYLIFE_TRUST_PROXY: 'loopback,172.16.0.0/12' });
+  });
+  afterAll(() => node.destroy());
+
+  const throughGateway = (username: string, password: string, clientAddress: string) =>
+    request(node.url)
+      .post('/api/auth/session')
+      .set('X-Forwarded-For', `${clientAddress}, 172.18.0.1`)
+      .send({ username, password });
+
+  it("counts each client's failures on its own address, not the gateway's", async () => {
+    await createUser(node, 'gina');
+    for (let guess = 0; guess < 3; guess++) await throughGateway('gina', 'a wrong guess', '192.0.2.50').expect(401);
+    await throughGateway('gina', DEFAULT_PASSWORD, '192.0.2.50').expect(429);
+    await throughGateway('gina', DEFAULT_PASSWORD, '203.0.113.30').expect(200);
   });
 });

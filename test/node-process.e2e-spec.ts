@@ -5,7 +5,7 @@ import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './support/federation';
-import { freePort } from './support/services';
+import { createDatabase, dropDatabase, freePort, ownRedis, testServices } from './support/services';
 
 const ROOT = join(__dirname, '..');
 
@@ -71,14 +71,73 @@ describe('a node process', () => {
     }
   });
 
-  it('stops quietly on Ctrl-C: no warnings from connections the embedded Postgres cut', async () => {
+  it('names DATABASE_URL, without its password, when the database cannot be reached', async () => {
+    const databasePort = await freePort();
     const node = startNodeProcess({
       PORT: String(await freePort()),
+      DATABASE_URL: `postgres://mylife:s3cret@127.0.0.1:${databasePort}/mylife`,
+    });
+    expect(await node.exited).toBe(1);
+    expect(node.output()).toBe(
+      `MyLife Node failed to start: DATABASE_URL (postgres://***@127.0.0.1:${databasePort}/mylife) cannot be reached: ` +
+        `connect ECONNREFUSED 127.0.0.1:${databasePort}\n`,
+    );
+  });
+
+  it('names REDIS_URL, without its password, in one line when Redis cannot be reached', async () => {
+    const redisPort = await freePort();
+    const node = startNodeProcess({
+      PORT: String(await freePort()),
+      DATABASE_URL: testServices.databaseUrl,
+      REDIS_URL: `redis://:s3cret@127.0.0.1:${redisPort}`,
+    });
+    expect(await node.exited).toBe(1);
+    expect(node.output()).toBe(
+      `MyLife Node failed to start: REDIS_URL (redis://***@127.0.0.1:${redisPort}) cannot be reached: ` +
+        `connect ECONNREFUSED 127.0.0.1:${redisPort}\n`,
+    );
+  });
+
+  it('logs a Redis lost after boot as warning lines, never as raw error dumps', async () => {
+    const redis = await ownRedis();
+    if (!redis) return; // no redis-server to take away
+    const databaseName = `mylife_test_process_${new URL(redis.url).port}`;
+    const node = startNodeProcess({
+      PORT: String(await freePort()),
+      DATABASE_URL: await createDatabase(databaseName),
+      REDIS_URL: redis.url,
+      MYLIFE_QUEUE_PREFIX: `mylife-test-process-${new URL(redis.url).port}`,
+      LOG_LEVEL: 'warn',
+      NO_COLOR: '1',
+    });
+    try {
+      await eventually(async () => node.output().includes(' is up at '), 60_000, 'the node up');
+      redis.stop();
+      await eventually(async () => node.output().includes('WARN [Queue] federation-delivery: connect ECONNREFUSED'));
+      expect(node.output()).not.toMatch(/^Error:|errno:|Unhandled error event/m);
+    } finally {
+      redis.stop();
+      // Not SIGINT: with Redis gone, BullMQ's close waits for it (a shutdown left as it was).
+      process.kill(-node.child.pid!, 'SIGKILL');
+      await node.exited;
+      await dropDatabase(databaseName);
+    }
+  });
+
+  it('stops quietly on Ctrl-C: no warnings from connections the embedded Postgres cut', async () => {
+    const [port, postgresPort] = [await freePort(), await freePort()];
+    const node = startNodeProcess({
+      PORT: String(port),
       MYLIFE_DATA_DIR: dataDir,
-      MYLIFE_EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      MYLIFE_EMBEDDED_POSTGRES_PORT: String(postgresPort),
       LOG_LEVEL: 'warn',
     });
     await eventually(async () => node.output().includes(' is up at '), 60_000, 'the node up');
+    // The banner's CLI line reaches this node, not one on the defaults.
+    expect(node.output()).toContain(
+      `first user: PORT=${port} MYLIFE_DATA_DIR=${dataDir} MYLIFE_EMBEDDED_POSTGRES_PORT=${postgresPort} ` +
+        'npm run cli -- user create alice --password-stdin',
+    );
     // A terminal's Ctrl-C signals the whole foreground process group.
     process.kill(-node.child.pid!, 'SIGINT');
     expect(await node.exited).toBe(0);

@@ -28,4 +28,13 @@ describe('mylife login --server', () => {
     }
     expect(() => serverUrlFromOption('ftp://x')).toThrow(/--server is the node's URL, such as http:\/\/localhost:8787/);
   });
+
+  it('refuses a path, which would make every request miss the API', () => {
+    for (const value of ['http://localhost:18787/api', 'https://chat.example.com/mylife/', 'localhost:8787/api']) {
+      expect(() => serverUrlFromOption(value), value).toThrow(UsageError);
+    }
+    expect(() => serverUrlFromOption('http://localhost:18787/api')).toThrow(
+      '--server is the node\'s URL without a path, such as http://localhost:18787 (got "http://localhost:18787/api")',
+    );
+  });
 });

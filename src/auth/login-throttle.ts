@@ -4,8 +4,8 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
-// An address the account logged in from stays exempt from the account-wide ceiling for this long (a window opened by
-// its first success; the next success after it opens another).
+// An address the account logged in from stays exempt from the account-wide ceiling for this long after its last
+// success.
 const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** A login whose password is about to be checked; a success gives its place in the counts back. */
@@ -49,7 +49,7 @@ export class LoginThrottle {
     return {
       succeeded: async () => {
         await this.store.takeBack(counted);
-        await this.store.hit([known], KNOWN_ADDRESS_MS);
+        await this.store.mark(known, KNOWN_ADDRESS_MS);
       },
     };
   }

@@ -21,6 +21,9 @@ export abstract class RateLimitStore {
 
   /** The hits of the key's open window, 0 when none is open. */
   abstract count(key: string): Promise<number>;
+
+  /** Sets the key to one hit in a window of `windowMs` from now, whatever window it had: each mark pushes it back. */
+  abstract mark(key: string, windowMs: number): Promise<void>;
 }
 
 // Keys are taken in a fixed order, so that two statements hitting the same pair of keys never wait on each other in a
@@ -62,6 +65,14 @@ export class PostgresRateLimitStore extends RateLimitStore {
       [key],
     );
     return rows[0]?.hits ?? 0;
+  }
+
+  async mark(key: string, windowMs: number): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO rate_limit_counters (key, hits, expires_at) VALUES ($1, 1, now() + $2::float8 * interval '1 millisecond')
+       ON CONFLICT (key) DO UPDATE SET hits = 1, expires_at = EXCLUDED.expires_at`,
+      [key, windowMs],
+    );
   }
 
   private async pruneNowAndThen(): Promise<void> {
@@ -113,6 +124,10 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleDestr
 
   async count(key: string): Promise<number> {
     return Number((await this.redis.get(this.named([key])[0])) ?? 0);
+  }
+
+  async mark(key: string, windowMs: number): Promise<void> {
+    await this.redis.set(this.named([key])[0], 1, 'PX', windowMs);
   }
 
   onModuleDestroy(): void {

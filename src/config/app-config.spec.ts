@@ -37,6 +37,11 @@ describe('loadConfig', () => {
     ['MYLIFE_QUEUE_PREFIX', 'has spaces'],
     ['LOG_LEVEL', 'loud'],
     ['MYLIFE_FEDERATION_GIVE_UP_AFTER', '7 days'],
+    ['MYLIFE_TRUST_PROXY', 'true'],
+    ['MYLIFE_TRUST_PROXY', 'loopback,everyone'],
+    ['MYLIFE_TRUST_PROXY', '172.16.0.0/33'],
+    ['MYLIFE_TRUST_PROXY', '300.1.1.1'],
+    ['MYLIFE_TRUST_PROXY', '-1'],
   ])('stops with one line naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {
@@ -77,6 +82,26 @@ describe('loadConfig', () => {
     expect(withoutCredentials('postgres://u:p@ss@db:5432/x')).toBe('postgres://***@db:5432/x');
     expect(withoutCredentials('redis://cache:6379')).toBe('redis://cache:6379');
     expect(withoutCredentials('not a url')).toBe('not a url');
+  });
+
+  it('hides the credentials of a URL typed without its scheme, or with a wrong one', () => {
+    expect(withoutCredentials('alice:s3cretpass@db.internal:5432/mylife')).toBe('***@db.internal:5432/mylife');
+    expect(withoutCredentials('alice:pa://ss@db')).toBe('***@db');
+    expect(withoutCredentials('postgres:/alice:s3cret@db')).toBe('***@db');
+    expect(() => loadConfig({ DATABASE_URL: 'alice:s3cretpass@db.internal:5432/mylife' })).toThrow(
+      'DATABASE_URL must be a postgres:// URL (got "***@db.internal:5432/mylife")',
+    );
+  });
+
+  it('trusts X-Forwarded-For from loopback unless MYLIFE_TRUST_PROXY says which hops to trust', () => {
+    expect(loadConfig({}).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ MYLIFE_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ MYLIFE_TRUST_PROXY: 'loopback, uniquelocal' }).trustProxy).toEqual(['loopback', 'uniquelocal']);
+    expect(loadConfig({ MYLIFE_TRUST_PROXY: '172.16.0.0/12,10.0.0.2,fd00::/8' }).trustProxy).toEqual([
+      '172.16.0.0/12',
+      '10.0.0.2',
+      'fd00::/8',
+    ]);
   });
 
   it('reads the give-up age as a duration, 7 days by default', () => {

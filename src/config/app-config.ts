@@ -12,6 +12,7 @@ import {
   ValidateBy,
   validateSync,
 } from 'class-validator';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { isServerName, SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
 
@@ -47,6 +48,32 @@ const Secret = (): PropertyDecorator => (_target, property) => void secretVariab
 const urlVariables = new Set<string>();
 const CredentialsUrl = (): PropertyDecorator => (_target, property) => void urlVariables.add(String(property));
 
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isRange = (item: string) => {
+  const [address, bits, ...rest] = item.split('/');
+  if (rest.length > 0 || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128);
+};
+
+/** Express's `trust proxy` in the forms we take: a hop count, or addresses, CIDR ranges and its named ranges. */
+export function parseTrustProxy(value: string): number | string[] | null {
+  if (/^\d{1,2}$/.test(value.trim())) return Number(value);
+  const items = value.split(',').map((item) => item.trim());
+  return items.every((item) => NAMED_RANGES.has(item) || isRange(item)) ? items : null;
+}
+
+const TrustProxy = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'trustProxy',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parseTrustProxy(value) !== null,
+      defaultMessage: () =>
+        'must be a hop count (e.g. 1) or addresses and CIDR ranges separated by commas ' +
+        '(e.g. loopback,172.16.0.0/12; named: loopback, linklocal, uniquelocal)',
+    },
+  });
+
 /** The environment variables the node reads, each validated at boot. Documented in README.md and .env.example. */
 export class EnvironmentVariables {
   @IsOptional()
@@ -60,6 +87,11 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined)
   @IsString()
   HOST?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @TrustProxy()
+  MYLIFE_TRUST_PROXY?: string;
 
   @IsOptional()
   @CredentialsUrl()
@@ -267,6 +299,11 @@ export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
 export interface AppConfig {
   port: number;
   host: string;
+  /**
+   * Express's `trust proxy`: the hops whose X-Forwarded-For is believed, so that the client address (login limits) is
+   * the client's and not the proxy's.
+   */
+  trustProxy: number | string[];
   /** Null until the embedded Postgres has started (see main.ts). */
   databaseUrl: string | null;
   redisUrl: string | null;
@@ -335,6 +372,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port,
     host: vars.HOST ?? '0.0.0.0',
+    trustProxy: parseTrustProxy(vars.MYLIFE_TRUST_PROXY ?? 'loopback')!,
     databaseUrl: vars.DATABASE_URL ?? null,
     redisUrl: vars.REDIS_URL ?? null,
     federationServer,
@@ -386,11 +424,15 @@ function shownValue(variable: string, value: string | undefined): string {
   return JSON.stringify(value);
 }
 
-/** `postgres://user:pass@host/db` → `postgres://***@host/db`; up to the last `@`, since a password may hold one. */
+/**
+ * `postgres://user:pass@host/db` → `postgres://***@host/db`: everything before the last `@` (a password may hold one)
+ * but the scheme, and all of it when the value has no scheme (`user:pass@host/db`, a URL typed without one).
+ */
 export function withoutCredentials(url: string): string {
-  const start = url.indexOf('://') + 3;
   const end = url.lastIndexOf('@');
-  return start >= 3 && end >= start ? `${url.slice(0, start)}***${url.slice(end)}` : url;
+  if (end < 0) return url;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url.slice(0, end))?.[0] ?? '';
+  return `${scheme}***${url.slice(end)}`;
 }
 
 const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { EventEmitter, once } from 'node:events';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -88,18 +89,7 @@ export class EmbeddedPostgres {
       // The ready line is matched in English.
       env: { ...process.env, LC_MESSAGES: 'C' },
     });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      server.stderr!.on('data', (chunk: Buffer) => {
-        const message = chunk.toString('utf8');
-        this.remember(message);
-        output += message;
-        if (message.includes(READY_LINE)) resolve();
-      });
-      server.once('error', reject);
-      // Its log says why in a FATAL line, among a few of context.
-      server.once('exit', () => reject(new Error(output.match(/FATAL: +(.*)/)?.[1] ?? output.trim())));
-    });
+    await untilReady(server, (text) => this.remember(text));
     this.server = server;
   }
 
@@ -162,6 +152,39 @@ export class EmbeddedPostgres {
     this.recentLog.push(message);
     if (this.recentLog.length > KEPT_LOG_LINES) this.recentLog.shift();
   }
+}
+
+/**
+ * Waits for Postgres' ready line on its stderr, which may arrive split over chunks; rejects with its FATAL line when it
+ * exits first. Once started, its log is no longer collected (the node runs for months) but still drained, since a full
+ * pipe would block Postgres on its next log line.
+ */
+export function untilReady(
+  server: EventEmitter & { stderr: Readable | null },
+  onLog: (text: string) => void,
+): Promise<void> {
+  const stderr = server.stderr!;
+  stderr.setEncoding('utf8');
+  let output = '';
+  return new Promise<void>((resolve, reject) => {
+    const settle = (outcome: () => void) => {
+      stderr.off('data', collect);
+      server.off('error', failed);
+      server.off('exit', exited);
+      stderr.resume();
+      outcome();
+    };
+    const collect = (text: string) => {
+      onLog(text);
+      output += text;
+      if (output.includes(READY_LINE)) settle(resolve);
+    };
+    const failed = (error: Error) => settle(() => reject(error));
+    const exited = () => settle(() => reject(new Error(output.match(/FATAL: +(.*)/)?.[1] ?? output.trim())));
+    stderr.on('data', collect);
+    server.once('error', failed);
+    server.once('exit', exited);
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import Redis from 'ioredis';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** Where the test suite finds its services; global-setup.ts decides and passes them to the workers by environment. */
@@ -110,4 +111,37 @@ export async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Pr
   } finally {
     redis.disconnect();
   }
+}
+
+/** A Redis server of a test's own, which the test may stop and start again on the same port. */
+export interface OwnRedis {
+  url: string;
+  stop(): void;
+  start(): Promise<void>;
+}
+
+/** Null when `redis-server` is not installed. Every start waits until it answers. */
+export async function ownRedis(): Promise<OwnRedis | null> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return null;
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let server: ChildProcess | null = null;
+  const redis: OwnRedis = {
+    url,
+    stop: () => {
+      server?.kill('SIGKILL');
+      server = null;
+    },
+    start: async () => {
+      if (server) return;
+      const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'];
+      server = spawn('redis-server', args, { stdio: 'ignore' });
+      for (let tries = 0; !(await canConnectToRedis(url)); tries++) {
+        if (tries > 100) throw new Error(`redis-server on port ${port} did not answer`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+  };
+  await redis.start();
+  return redis;
 }

@@ -13,8 +13,12 @@ export function serverUrlFromOption(value: string): { url: string; schemeAssumed
   if (!URL.canParse(candidate)) throw unusable(value);
   const url = new URL(candidate);
   if (url.username || url.password || url.search || url.hash) throw unusable(value);
-  if (scheme !== undefined) return { url: candidate.replace(/\/+$/, ''), schemeAssumed: false };
-  if (url.pathname !== '/') throw unusable(value);
+  // A node serves its API (/api/...) and federation (/.well-known/...) from the root of its origin: a path typed here
+  // (often /api) would only make every request miss.
+  if (url.pathname !== '/') {
+    throw new UsageError(`--server is the node's URL without a path, such as ${url.origin} (got "${value}")`);
+  }
+  if (scheme !== undefined) return { url: url.origin, schemeAssumed: false };
   if (!isThisMachine(url.hostname)) url.protocol = 'https:';
   return { url: url.origin, schemeAssumed: true };
 }
