@@ -22,7 +22,8 @@ interface BadRequest {
   message?: RegExp;
 }
 
-const DEEP_ARRAY = '['.repeat(2000) + '1' + ']'.repeat(2000);
+// Inside an object: a body that is an array is refused before its depth is looked at.
+const DEEP_ARRAY = '{"a":' + '['.repeat(2000) + '1' + ']'.repeat(2000) + '}';
 const DEEP_OBJECT = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
 const INBOX_ROUTES = ['messages', 'batch', 'receipts', 'invites', 'invite-answers', 'unfriend'];
 
@@ -444,6 +445,14 @@ const CASES: BadRequest[] = [
     status: 404,
   },
   { name: 'friends: bad cursor', method: 'get', path: '/api/friends?cursor=@@@', status: 400 },
+  {
+    name: 'send: a JSON array for a body',
+    method: 'post',
+    path: '/api/messages',
+    body: [],
+    status: 400,
+    message: /^the request body must be a JSON object$/,
+  },
   { name: 'unknown route', method: 'get', path: '/api/messages/inbox/extra', status: 404 },
   ...DEEP_JSON_CASES,
   ...UNSTORABLE_TEXT_CASES,

@@ -8,6 +8,8 @@ import { assertSafeValue, hasBody, readJsonBody } from './request-body';
 /** Where the server-to-server inbox lives: its bodies are read only once their signature headers have passed. */
 export const SIGNED_INBOX_PATH = '/api/federation/inbox/';
 
+const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
+
 export type HttpRequest = Request & { id?: string };
 
 function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
@@ -54,10 +56,15 @@ export function configureHttpPipeline(app: INestApplication, bodyLimit: number):
       next(error);
     }
   });
-  app.use((request: HttpRequest, response: Response, next: NextFunction) => {
+  app.use((request: HttpRequest, _response: Response, next: NextFunction) => {
+    if (!hasBody(request)) return next();
+    // No GET route of ours takes a body (DELETE /api/friends does): refused unread, it holds nothing of the budget.
+    if (METHODS_WITHOUT_BODY.has(request.method) && request.headers['content-length'] !== '0') {
+      return next(new BadRequestException(`a ${request.method} request takes no body`));
+    }
     // Routes match case-insensitively, and so must this: the inbox's body must stay unread for its guard.
-    if (request.path.toLowerCase().startsWith(SIGNED_INBOX_PATH) || !hasBody(request)) return next();
-    readJsonBody(request, response, bodyLimit, budget).then((body) => {
+    if (request.path.toLowerCase().startsWith(SIGNED_INBOX_PATH)) return next();
+    readJsonBody(request, bodyLimit, budget).then((body) => {
       request.body = body;
       next();
     }, next);
