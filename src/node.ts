@@ -33,7 +33,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   });
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
-  configureHttpPipeline(app, config.bodyLimitBytes);
+  configureHttpPipeline(app);
   app.useGlobalPipes(validationPipe);
   app.enableShutdownHooks();
   SwaggerModule.setup(OPENAPI_ROUTE, app, () => buildOpenApiDocument(app), {

@@ -2,7 +2,9 @@ import http from 'node:http';
 import { BodyBudget } from '../src/common/body-budget';
 import { signBody } from '../src/signing/hmac';
 import { eventually } from './support/federation';
-import { startTestNode, TestNode } from './support/test-node';
+import { startTestNode, TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
+
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 const PEER = 'peer.example';
 const PEER_KEY = 'request-bodies-peer-key-0123456789';
@@ -133,7 +135,7 @@ describe('request bodies: the signed inbox checks headers before reading and sig
     expect(refusedAnswer.status).toBe(503);
     expect(refusedAnswer.headers['retry-after']).toBe('1');
     expect(refusedAnswer.body.message).toMatch(/too many request bodies at once/);
-    const login = startPost(node.url, '/api/auth/session', {}, bodyOf(100 * 1024));
+    const login = startPost(node.url, '/api/admin/users', ADMIN, bodyOf(100 * 1024));
     login.finish();
     expect((await login.answer).status).toBe(503);
 
@@ -148,18 +150,18 @@ describe('request bodies: the signed inbox checks headers before reading and sig
 
   it('lets one client address hold a quarter of the budget at most: it cannot keep the others out', async () => {
     const body = bodyOf(200 * 1024);
-    const first = startPost(node.url, '/api/auth/session', {}, body, 190 * 1024, { from: '127.0.0.2' });
+    const first = startPost(node.url, '/api/admin/users', ADMIN, body, 190 * 1024, { from: '127.0.0.2' });
     first.answer.catch(() => undefined);
     await eventually(async () => budget().bytesHeld >= 190 * 1024, 10_000, 'the first body is being read');
-    const more = startPost(node.url, '/api/auth/session', {}, body, body.length, { from: '127.0.0.2' });
+    const more = startPost(node.url, '/api/admin/users', ADMIN, body, body.length, { from: '127.0.0.2' });
     more.finish();
     const moreAnswer = await more.answer;
     expect(moreAnswer.status).toBe(503);
     expect(moreAnswer.body.message).toMatch(/from your address/);
 
-    const other = startPost(node.url, '/api/auth/session', {}, body, body.length, { from: '127.0.0.3' });
+    const other = startPost(node.url, '/api/admin/users', ADMIN, body, body.length, { from: '127.0.0.3' });
     other.finish();
-    // Read and parsed: its padding is no field of a login.
+    // Read and parsed: its padding is no field of a new user.
     expect((await other.answer).status).toBe(400);
     first.abandon();
     await eventually(async () => budget().bytesHeld === 0, 10_000, 'the budget is whole again');
@@ -173,6 +175,26 @@ describe('request bodies: the signed inbox checks headers before reading and sig
     expect(answer.status).toBe(400);
     expect(answer.body.message).toMatch(/GET request takes no body/);
     expect(budget().bytesHeld).toBe(0);
+  });
+
+  it.each([
+    ['a route that needs a token, without one', '/api/messages', {}, 401],
+    ['a route that needs a token, with a bad one', '/api/messages', { authorization: 'Bearer mlt_bogus' }, 401],
+    ['a route that does not exist', '/api/no-such-route', {}, 404],
+  ])('answers %s before reading the body', async (_what, path, headers: Record<string, string>, status) => {
+    const post = startPost(node.url, path, headers, bodyOf(200 * 1024), 1024);
+    const answer = await post.answer;
+    post.abandon();
+    expect(answer.status).toBe(status);
+    expect(budget().bytesHeld).toBe(0);
+  });
+
+  it('takes a small body only on a route open to anyone', async () => {
+    const post = startPost(node.url, '/api/auth/session', {}, bodyOf(20 * 1024), 1024);
+    const answer = await post.answer;
+    post.abandon();
+    expect(answer.status).toBe(413);
+    expect(answer.body.message).toMatch(/at most 16384 bytes/);
   });
 
   it('gives back the bytes of a client that goes away mid-body', async () => {
@@ -195,7 +217,7 @@ describe('request bodies: a body that does not arrive in time is dropped', () =>
 
   it('answers a stalled body with 408 and gives its bytes back', async () => {
     const body = bodyOf(100 * 1024);
-    const stalled = startPost(node.url, '/api/auth/session', {}, body, 90 * 1024);
+    const stalled = startPost(node.url, '/api/admin/users', ADMIN, body, 90 * 1024);
     const answer = await stalled.answer;
     stalled.abandon();
     expect(answer.status).toBe(408);

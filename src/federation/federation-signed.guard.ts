@@ -21,7 +21,7 @@ export type FederatedRequest = Request & { federationServer: string };
 
 /**
  * The request must be signed by another server; the verified server name is `request.federationServer`. The guard
- * reads the body itself (the express layer leaves the inbox's bodies unread): the headers are checked before a byte
+ * reads the body itself (AuthGuard leaves the inbox's bodies unread): the headers are checked before a byte
  * of it is read, and it is parsed only once the signature over its raw bytes matches, so that an unsigned or forged
  * request costs neither its body's memory nor a parse.
  */
