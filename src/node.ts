@@ -34,7 +34,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   });
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  configureHttpPipeline(app, config.bodyLimitBytes);
+  configureHttpPipeline(app);
   app.useGlobalPipes(validationPipe);
   app.enableShutdownHooks();
   SwaggerModule.setup(OPENAPI_ROUTE, app, () => buildOpenApiDocument(app), {

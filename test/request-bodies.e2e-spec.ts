@@ -2,7 +2,9 @@ import http from 'node:http';
 import { BodyBudget } from '../src/common/body-budget';
 import { signBody } from '../src/signing/hmac';
 import { eventually } from './support/federation';
-import { startTestNode, TestNode } from './support/test-node';
+import { startTestNode, TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
+
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 const PEER = 'peer.example';
 const PEER_KEY = 'request-bodies-peer-key-0123456789';
@@ -17,14 +19,23 @@ interface Answer {
  * A POST whose body is sent only as far as `firstBytes` until `finish` is called: an answer that comes before
  * `finish` was given without reading the rest of the body.
  */
-function startPost(url: string, path: string, headers: Record<string, string>, body: Buffer, firstBytes = body.length) {
+function startPost(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  firstBytes = body.length,
+  { from = '127.0.0.1', method = 'POST' } = {},
+) {
   const { hostname, port } = new URL(url);
   let answered = false;
   const request = http.request({
     host: hostname,
     port,
     path,
-    method: 'POST',
+    method,
+    // Every address of 127.0.0.0/8 reaches the node: distinct clients, each with its own share of the budget.
+    localAddress: from,
     headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers },
   });
   const answer = new Promise<Answer>((resolve, reject) => {
@@ -110,36 +121,107 @@ describe('request bodies: the signed inbox checks headers before reading and sig
   });
 
   it('answers 503 with Retry-After while other bodies hold the budget, for the inbox and the user API alike, and gives the bytes back', async () => {
-    const holding = bodyOf(900 * 1024);
-    const first = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(holding), holding, 800 * 1024);
-    await eventually(async () => budget().bytesHeld >= 800 * 1024, 10_000, 'the first body is being read');
+    // Four clients hold almost all of the 1 MiB budget, each within its quarter.
+    const holding = bodyOf(250 * 1024);
+    const holders = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'].map((from) =>
+      startPost(node.url, '/api/federation/inbox/batch', signedHeaders(holding), holding, 245 * 1024, { from }),
+    );
+    await eventually(async () => budget().bytesHeld >= 4 * 245 * 1024, 10_000, 'the bodies are being read');
 
-    const second = bodyOf(300 * 1024);
+    const second = bodyOf(100 * 1024);
     const refused = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(second), second);
     refused.finish();
     const refusedAnswer = await refused.answer;
     expect(refusedAnswer.status).toBe(503);
     expect(refusedAnswer.headers['retry-after']).toBe('1');
-    expect(refusedAnswer.body.message).toMatch(/too many request bodies/);
-    const login = startPost(node.url, '/api/auth/session', {}, bodyOf(300 * 1024));
+    expect(refusedAnswer.body.message).toMatch(/too many request bodies at once/);
+    const login = startPost(node.url, '/api/admin/users', ADMIN, bodyOf(100 * 1024));
     login.finish();
     expect((await login.answer).status).toBe(503);
 
-    first.finish();
-    // The first body is signed, so it is parsed and validated: its padding is no field of a batch.
-    expect((await first.answer).status).toBe(400);
+    holders.forEach((holder) => holder.finish());
+    // The bodies are signed, so they are parsed and validated: their padding is no field of a batch.
+    for (const holder of holders) expect((await holder.answer).status).toBe(400);
     await eventually(async () => budget().bytesHeld === 0, 10_000, 'the budget is whole again');
     const again = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(second), second);
     again.finish();
     expect((await again.answer).status).toBe(400);
   });
 
+  it('lets one client address hold a quarter of the budget at most: it cannot keep the others out', async () => {
+    const body = bodyOf(200 * 1024);
+    const first = startPost(node.url, '/api/admin/users', ADMIN, body, 190 * 1024, { from: '127.0.0.2' });
+    first.answer.catch(() => undefined);
+    await eventually(async () => budget().bytesHeld >= 190 * 1024, 10_000, 'the first body is being read');
+    const more = startPost(node.url, '/api/admin/users', ADMIN, body, body.length, { from: '127.0.0.2' });
+    more.finish();
+    const moreAnswer = await more.answer;
+    expect(moreAnswer.status).toBe(503);
+    expect(moreAnswer.body.message).toMatch(/from your address/);
+
+    const other = startPost(node.url, '/api/admin/users', ADMIN, body, body.length, { from: '127.0.0.3' });
+    other.finish();
+    // Read and parsed: its padding is no field of a new user.
+    expect((await other.answer).status).toBe(400);
+    first.abandon();
+    await eventually(async () => budget().bytesHeld === 0, 10_000, 'the budget is whole again');
+  });
+
+  it('refuses a body on GET unread', async () => {
+    const body = bodyOf(100 * 1024);
+    const get = startPost(node.url, '/api/events', {}, body, 1024, { method: 'GET' });
+    const answer = await get.answer;
+    get.abandon();
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/GET request takes no body/);
+    expect(budget().bytesHeld).toBe(0);
+  });
+
+  it.each([
+    ['a route that needs a token, without one', '/api/messages', {}, 401],
+    ['a route that needs a token, with a bad one', '/api/messages', { authorization: 'Bearer mlt_bogus' }, 401],
+    ['a route that does not exist', '/api/no-such-route', {}, 404],
+  ])('answers %s before reading the body', async (_what, path, headers: Record<string, string>, status) => {
+    const post = startPost(node.url, path, headers, bodyOf(200 * 1024), 1024);
+    const answer = await post.answer;
+    post.abandon();
+    expect(answer.status).toBe(status);
+    expect(budget().bytesHeld).toBe(0);
+  });
+
+  it('takes a small body only on a route open to anyone', async () => {
+    const post = startPost(node.url, '/api/auth/session', {}, bodyOf(20 * 1024), 1024);
+    const answer = await post.answer;
+    post.abandon();
+    expect(answer.status).toBe(413);
+    expect(answer.body.message).toMatch(/at most 16384 bytes/);
+  });
+
   it('gives back the bytes of a client that goes away mid-body', async () => {
-    const body = bodyOf(500 * 1024);
-    const post = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(body), body, 400 * 1024);
+    const body = bodyOf(250 * 1024);
+    const post = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(body), body, 240 * 1024);
     post.answer.catch(() => undefined);
-    await eventually(async () => budget().bytesHeld >= 400 * 1024, 10_000, 'the body is being read');
+    await eventually(async () => budget().bytesHeld >= 240 * 1024, 10_000, 'the body is being read');
     post.abandon();
     await eventually(async () => budget().bytesHeld === 0, 10_000, 'the budget is whole again');
+  });
+});
+
+describe('request bodies: a body that does not arrive in time is dropped', () => {
+  let node: TestNode;
+
+  beforeAll(async () => {
+    node = await startTestNode({ MYLIFE_BODY_TIMEOUT: '1s' });
+  });
+  afterAll(() => node.destroy());
+
+  it('answers a stalled body with 408 and gives its bytes back', async () => {
+    const body = bodyOf(100 * 1024);
+    const stalled = startPost(node.url, '/api/admin/users', ADMIN, body, 90 * 1024);
+    const answer = await stalled.answer;
+    stalled.abandon();
+    expect(answer.status).toBe(408);
+    expect(answer.body.message).toMatch(/did not arrive within 1 s \(MYLIFE_BODY_TIMEOUT\)/);
+    expect(node.app.get(BodyBudget).bytesHeld).toBe(0);
   });
 });

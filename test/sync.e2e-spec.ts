@@ -131,6 +131,18 @@ describe('sync stream', () => {
 
   it('refuses the stream without a token and with a bad Last-Event-ID', async () => {
     await request(node.url).get('/api/events').expect(401);
-    await request(node.url).get('/api/events').set(bearer(bob)).set('Last-Event-ID', 'garbage').expect(400);
+    const badHeader = await request(node.url).get('/api/events').set(bearer(bob)).set('Last-Event-ID', 'garbage');
+    expect(badHeader.status).toBe(400);
+    expect(badHeader.body.message).toMatch(/^Last-Event-ID is not a cursor/);
+    // The error names what the client sent.
+    const badQuery = await request(node.url).get('/api/events?since=xyz').set(bearer(bob));
+    expect(badQuery.status).toBe(400);
+    expect(badQuery.body.message).toMatch(/^since is not a cursor/);
+  });
+
+  it('answers HEAD on the stream with its headers alone, and ends', async () => {
+    const response = await request(node.url).head('/api/events').set(bearer(bob));
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
   });
 });

@@ -1,12 +1,10 @@
 import { BadRequestException, HttpException, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { BodyBudget } from './body-budget';
 import { sendHttpException } from './http-exception.filter';
-import { assertSafeValue, hasBody, readJsonBody } from './request-body';
+import { assertSafeValue, hasBody } from './request-body';
 
-/** Where the server-to-server inbox lives: its bodies are read only once their signature headers have passed. */
-export const SIGNED_INBOX_PATH = '/api/federation/inbox/';
+const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
 
 export type HttpRequest = Request & { id?: string };
 
@@ -34,11 +32,11 @@ function httpErrors(error: unknown, request: HttpRequest, response: Response, ne
 
 /**
  * The express layer in front of Nest: a request id on every request, the query string held to the rule of
- * {@link assertSafeValue}, JSON bodies read within the body budget and parsed, and their errors answered as JSON.
- * The signed inbox reads its bodies itself, after the signature headers have passed (FederationSignatureGuard).
+ * {@link assertSafeValue}, a body on GET or HEAD refused, and their errors answered as JSON. Bodies are read later,
+ * once the route is known and its caller has passed: by AuthGuard, or for the signed inbox by
+ * FederationSignatureGuard once the signature headers have passed.
  */
-export function configureHttpPipeline(app: INestApplication, bodyLimit: number): void {
-  const budget = app.get(BodyBudget);
+export function configureHttpPipeline(app: INestApplication): void {
   app.use((request: HttpRequest, response: Response, next: NextFunction) => {
     const given = request.headers['x-request-id'];
     request.id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
@@ -54,13 +52,12 @@ export function configureHttpPipeline(app: INestApplication, bodyLimit: number):
       next(error);
     }
   });
-  app.use((request: HttpRequest, response: Response, next: NextFunction) => {
-    // Routes match case-insensitively, and so must this: the inbox's body must stay unread for its guard.
-    if (request.path.toLowerCase().startsWith(SIGNED_INBOX_PATH) || !hasBody(request)) return next();
-    readJsonBody(request, response, bodyLimit, budget).then((body) => {
-      request.body = body;
-      next();
-    }, next);
+  app.use((request: HttpRequest, _response: Response, next: NextFunction) => {
+    // No GET route of ours takes a body (DELETE /api/friends does): refused unread, it holds nothing of the budget.
+    if (METHODS_WITHOUT_BODY.has(request.method) && hasBody(request) && request.headers['content-length'] !== '0') {
+      return next(new BadRequestException(`a ${request.method} request takes no body`));
+    }
+    next();
   });
   app.use(httpErrors);
 }

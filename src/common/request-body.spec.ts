@@ -1,5 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
-import { assertSafeValue, MAX_JSON_DEPTH, parseJsonBody } from './request-body';
+import type { Request } from 'express';
+import { PassThrough } from 'node:stream';
+import { BodyBudget } from './body-budget';
+import { assertSafeValue, MAX_JSON_DEPTH, parseJsonBody, readBody } from './request-body';
 
 const nested = (depth: number) => JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown;
 const messageOf = (check: () => void) => {
@@ -45,10 +48,25 @@ describe('parseJsonBody', () => {
     expect(parse()).toEqual({});
   });
 
-  it('refuses bytes that are not UTF-8, text that is not JSON, and JSON that is not an object or array', () => {
+  it('refuses bytes that are not UTF-8, text that is not JSON, and JSON that is not an object', () => {
     expect(messageOf(() => parse([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]))).toMatch(/not valid UTF-8/);
     expect(messageOf(() => parse('{"a":'))).toMatch(/not valid JSON/);
     expect(messageOf(() => parse('"text"'))).toMatch(/must be a JSON object/);
+    expect(messageOf(() => parse('[]'))).toMatch(/must be a JSON object/);
     expect(messageOf(() => parse('{"a":"\\u0000"}'))).toMatch(/^a must be well-formed/);
+  });
+});
+
+describe('readBody', () => {
+  it('holds the bytes while the body is used and gives them back as soon as that is done', async () => {
+    const budget = new BodyBudget({ bodyBudgetBytes: 1000, bodyTimeoutMs: 60_000 });
+    const request = Object.assign(new PassThrough(), { headers: {}, ip: '10.0.0.1' }) as unknown as Request;
+    const read = readBody(request, 500, budget, (chunks) => {
+      expect(budget.bytesHeld).toBe(3);
+      return Buffer.concat(chunks).toString();
+    });
+    (request as unknown as PassThrough).end('{ }');
+    expect(await read).toBe('{ }');
+    expect(budget.bytesHeld).toBe(0);
   });
 });

@@ -1,10 +1,11 @@
 import {
   BadRequestException,
   PayloadTooLargeException,
+  RequestTimeoutException,
   ServiceUnavailableException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { BodyBudget } from './body-budget';
 import { isStorableText } from './storable-text';
 
@@ -44,45 +45,75 @@ export function assertJsonContent(request: Request): void {
 
 /**
  * Reads the whole body as the chunks it arrived in (joined only by the parse, so that no copy is made of a body
- * whose signature fails), at most `limit` bytes, with every byte taken from the process's body budget as it arrives;
- * the budget gets them back when the response is done. Beyond the limit: 413; beyond the budget: 503 with
- * Retry-After. Either way the rest of the body is discarded as it arrives, never held.
+ * whose signature fails), at most `limit` bytes within the budget's timeout, with every byte taken from the process's
+ * body budget as it arrives, and hands the chunks to `use`; the budget gets the bytes back as soon as `use` is done
+ * (not when the response is: a long response, such as an event stream, would hold them for its whole life). Beyond
+ * the limit: 413; beyond the budget or this client's share of it: 503 with Retry-After; too slow: 408. Either way
+ * the rest of the body is discarded as it arrives, never held.
  */
-export function readBody(request: Request, response: Response, limit: number, budget: BodyBudget): Promise<Buffer[]> {
-  const allowed = Math.min(limit, budget.capacity);
+export async function readBody<T>(
+  request: Request,
+  limit: number,
+  budget: BodyBudget,
+  use: (chunks: Buffer[]) => T | Promise<T>,
+): Promise<T> {
+  const allowed = Math.min(limit, budget.holderShare);
+  const holder = request.ip ?? request.socket.remoteAddress ?? '';
+  const chunks = await readChunks(request, allowed, budget, holder);
+  try {
+    return await use(chunks);
+  } finally {
+    budget.giveBack(
+      holder,
+      chunks.reduce((sum, chunk) => sum + chunk.length, 0),
+    );
+  }
+}
+
+/** The body's chunks, their bytes taken from the budget; a failure gives its bytes back itself. */
+function readChunks(request: Request, allowed: number, budget: BodyBudget, holder: string): Promise<Buffer[]> {
   const tooLarge = () => new PayloadTooLargeException(`the request body is too large (at most ${allowed} bytes)`);
   if (Number(request.headers['content-length']) > allowed) return Promise.reject(tooLarge());
   // A stream read before would never end again: a route whose body an earlier layer took must not wait for it.
   if (request.readableEnded) return Promise.reject(new BadRequestException('the request body was read already'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let taken = 0;
-    const giveBack = () => {
-      budget.giveBack(taken);
-      taken = 0;
-    };
-    response.once('close', giveBack);
+    let length = 0;
+    const deadline = setTimeout(
+      () =>
+        fail(
+          new RequestTimeoutException(
+            `the request body did not arrive within ${budget.timeoutMs / 1000} s (MYLIFE_BODY_TIMEOUT)`,
+          ),
+        ),
+      budget.timeoutMs,
+    );
     const stop = () => {
+      clearTimeout(deadline);
       request.off('data', onData).off('end', onEnd).off('error', onFailure).off('close', onFailure);
     };
     const fail = (error: Error) => {
       stop();
+      budget.giveBack(holder, length);
       chunks.length = 0;
-      giveBack();
       request.resume();
       reject(error);
     };
     const onData = (chunk: Buffer) => {
-      if (taken + chunk.length > allowed) return fail(tooLarge());
-      if (!budget.tryTake(chunk.length)) {
+      if (length + chunk.length > allowed) return fail(tooLarge());
+      const outcome = budget.tryTake(holder, chunk.length);
+      if (outcome !== 'taken') {
         return fail(
           new ServiceUnavailableException({
-            message: 'this server is reading too many request bodies at once; try again shortly',
+            message:
+              outcome === 'busy'
+                ? 'this server is reading too many request bodies at once; try again shortly'
+                : 'this server is reading too many request bodies from your address at once; try again shortly',
             retryAfter: BUSY_RETRY_AFTER_SECONDS,
           }),
         );
       }
-      taken += chunk.length;
+      length += chunk.length;
       chunks.push(chunk);
     };
     const onEnd = () => {
@@ -94,7 +125,7 @@ export function readBody(request: Request, response: Response, limit: number, bu
   });
 }
 
-/** The parsed body, refused (400) when it is not a JSON object or array or fails {@link assertSafeValue}. */
+/** The parsed body, refused (400) when it is not a JSON object (no route takes anything else) or fails {@link assertSafeValue}. */
 export function parseJsonBody(chunks: readonly Buffer[]): unknown {
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let text = '';
@@ -111,7 +142,7 @@ export function parseJsonBody(chunks: readonly Buffer[]): unknown {
   } catch {
     throw new BadRequestException('the request body is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BadRequestException('the request body must be a JSON object');
   }
   assertSafeValue(value, 'the request body');
@@ -119,14 +150,9 @@ export function parseJsonBody(chunks: readonly Buffer[]): unknown {
 }
 
 /** Checks, reads and parses a JSON body (see {@link assertJsonContent}, {@link readBody}, {@link parseJsonBody}). */
-export async function readJsonBody(
-  request: Request,
-  response: Response,
-  limit: number,
-  budget: BodyBudget,
-): Promise<unknown> {
+export function readJsonBody(request: Request, limit: number, budget: BodyBudget): Promise<unknown> {
   assertJsonContent(request);
-  return parseJsonBody(await readBody(request, response, limit, budget));
+  return readBody(request, limit, budget, parseJsonBody);
 }
 
 /**

@@ -153,6 +153,11 @@ export class EnvironmentVariables {
   MYLIFE_BODY_BUDGET?: string;
 
   @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^([1-9]\d{0,3})(s|m)$/, { message: 'must be a duration such as 30s or 2m' })
+  MYLIFE_BODY_TIMEOUT?: string;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -317,6 +322,8 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** Request body bytes this process holds in memory at once, across all requests (503 beyond). */
   bodyBudgetBytes: number;
+  /** How long a request body may take to arrive in full (408 beyond; its bytes are given back). */
+  bodyTimeoutMs: number;
   /** Failed logins per 15 minutes for one account from one client address. */
   loginMaxFailures: number;
   /** Failed logins per 15 minutes for one account from all addresses (except those it logged in from before). */
@@ -383,6 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenTtlDays: vars.MYLIFE_TOKEN_TTL_DAYS ?? 30,
     bodyLimitBytes: byteSize(vars.MYLIFE_BODY_LIMIT ?? '1mb'),
     bodyBudgetBytes: byteSize(vars.MYLIFE_BODY_BUDGET ?? '64mb'),
+    bodyTimeoutMs: durationMs(vars.MYLIFE_BODY_TIMEOUT ?? '30s'),
     loginMaxFailures,
     loginAccountMaxFailures: vars.MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES ?? 10 * loginMaxFailures,
     logLevel: vars.LOG_LEVEL ?? 'log',

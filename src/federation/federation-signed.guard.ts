@@ -7,7 +7,7 @@ import {
   SetMetadata,
   UseGuards,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { AUTH_REQUIREMENT } from '../auth/auth.decorators';
 import { BodyBudget } from '../common/body-budget';
 import { assertJsonContent, parseJsonBody, readBody } from '../common/request-body';
@@ -21,7 +21,7 @@ export type FederatedRequest = Request & { federationServer: string };
 
 /**
  * The request must be signed by another server; the verified server name is `request.federationServer`. The guard
- * reads the body itself (the express layer leaves the inbox's bodies unread): the headers are checked before a byte
+ * reads the body itself (AuthGuard leaves the inbox's bodies unread): the headers are checked before a byte
  * of it is read, and it is parsed only once the signature over its raw bytes matches, so that an unsigned or forged
  * request costs neither its body's memory nor a parse.
  */
@@ -37,17 +37,14 @@ export class FederationSignatureGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { federationServer?: string }>();
     const claim = await this.auth.admit(request.headers);
     assertJsonContent(request);
-    const rawBody = await readBody(
-      request,
-      context.switchToHttp().getResponse<Response>(),
-      FEDERATION_BODY_LIMIT,
-      this.budget,
-    );
-    const server = await this.auth.verifyBody(claim, rawBody);
-    request.federationServer = server;
-    // A signed request from a server we had given up on for now shows it is back: deliver what waits for it.
-    this.health.seenAlive(server);
-    request.body = parseJsonBody(rawBody);
+    // The bytes stay held until the body is verified and parsed, and no longer.
+    request.body = await readBody(request, FEDERATION_BODY_LIMIT, this.budget, async (rawBody) => {
+      const server = await this.auth.verifyBody(claim, rawBody);
+      request.federationServer = server;
+      // A signed request from a server we had given up on for now shows it is back: deliver what waits for it.
+      this.health.seenAlive(server);
+      return parseJsonBody(rawBody);
+    });
     return true;
   }
 }

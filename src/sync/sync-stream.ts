@@ -20,8 +20,9 @@ export class SyncStream implements BeforeApplicationShutdown {
     @Inject(SyncBus) private readonly bus: SyncBus,
   ) {}
 
-  open(userId: string, cursor: string | undefined, request: Request, response: Response): void {
-    let position = this.sync.parseCursor(cursor, 'Last-Event-ID');
+  /** `cursor` is where to start after, `cursorField` where the client gave it (named when it is no cursor of ours). */
+  open(userId: string, cursor: string | undefined, cursorField: string, request: Request, response: Response): void {
+    let position = this.sync.parseCursor(cursor, cursorField);
     let pumping = false;
     let again = false;
     let closed = false;
@@ -35,6 +36,11 @@ export class SyncStream implements BeforeApplicationShutdown {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
+    // HEAD is answered by this GET route too: its answer is the headers alone, not a stream that never ends.
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
     response.write('retry: 2000\n\n');
 
     const pump = async (afterNotice: boolean): Promise<void> => {

@@ -57,6 +57,7 @@ export class SyncController {
     @Req() request: Request,
     @Res() response: Response,
   ): void {
-    this.stream.open(user.address, lastEventId || query.since, request, response);
+    if (lastEventId) this.stream.open(user.address, lastEventId, 'Last-Event-ID', request, response);
+    else this.stream.open(user.address, query.since, 'since', request, response);
   }
 }
