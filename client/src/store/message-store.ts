@@ -99,8 +99,13 @@ export class MessageStore {
     const readAt = message.readAt ?? existing.readAt;
     const seq = message.seq ?? existing.seq;
     const delivery = message.deliveryStatus ? deliveryOf(message) : existing;
+    // The server spells addresses as their servers do (`Carol@b` typed, `carol@b` stored): its spelling wins, or one
+    // conversation would be shown as two.
+    const peer = peerOf(message, viewer);
     const unchanged =
       existing.id === message.id &&
+      existing.fromUserId === message.fromUserId &&
+      existing.toUserId === message.toUserId &&
       existing.seq === seq &&
       existing.status === status &&
       existing.readAt === readAt &&
@@ -108,13 +113,17 @@ export class MessageStore {
       sameDelivery(existing, delivery);
     if (unchanged) return { kind: 'unchanged', message: existing };
     this.db.run(
-      `UPDATE messages SET id = ?, seq = ?, sort_seq = COALESCE(?, sort_seq), status = ?, created_at = ?, read_at = ?,
-         delivery_status = ?, delivery_attempts = ?, last_delivery_error = ?, error = NULL
+      `UPDATE messages SET id = ?, seq = ?, sort_seq = COALESCE(?, sort_seq), from_user_id = ?, to_user_id = ?,
+         peer_user_id = ?, status = ?, created_at = ?, read_at = ?, delivery_status = ?, delivery_attempts = ?,
+         last_delivery_error = ?, error = NULL
        WHERE local_id = ?`,
       [
         message.id,
         seq,
         seq,
+        message.fromUserId,
+        message.toUserId,
+        peer,
         status,
         message.createdAt,
         readAt,
@@ -240,7 +249,7 @@ export class MessageStore {
   }
 
   private insertFromServer(message: ServerMessage, viewer: string, status: MessageStatus): void {
-    const peer = message.fromUserId === viewer ? message.toUserId : message.fromUserId;
+    const peer = peerOf(message, viewer);
     const delivery = deliveryOf(message);
     this.db.run(
       `INSERT INTO messages (id, seq, sort_seq, client_message_id, from_user_id, to_user_id, peer_user_id,
@@ -276,6 +285,11 @@ export class MessageStore {
     if (!message) throw new Error(`message ${clientMessageId} from ${fromUserId} is not stored`);
     return message;
   }
+}
+
+/** The other person of a message's conversation, seen from `viewer`. */
+function peerOf(message: ServerMessage, viewer: string): string {
+  return message.fromUserId === viewer ? message.toUserId : message.fromUserId;
 }
 
 function toLocalMessage(row: MessageRow | undefined): LocalMessage | undefined {

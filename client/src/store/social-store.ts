@@ -23,7 +23,7 @@ export class SocialStore {
   constructor(private readonly db: LocalDatabase) {}
 
   /**
-   * The server's invite replaces ours: sync events arrive in the server's order, and the outbox is flushed before
+   * The server's invite replaces ours, addresses included (spelt as their servers do): sync events arrive in the server's order, and the outbox is flushed before
    * each pull, so an answer given on this device reaches the server before an older state could come back.
    */
   storeInvite(invite: Invite): boolean {
@@ -31,10 +31,11 @@ export class SocialStore {
       this.db.run(
         `INSERT INTO invites (id, from_user_id, to_user_id, status, message, created_at, updated_at, responded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, message = excluded.message,
-           updated_at = excluded.updated_at, responded_at = excluded.responded_at
-         WHERE (excluded.status, excluded.updated_at, excluded.responded_at)
-               IS NOT (invites.status, invites.updated_at, invites.responded_at)`,
+         ON CONFLICT (id) DO UPDATE SET from_user_id = excluded.from_user_id, to_user_id = excluded.to_user_id,
+           status = excluded.status, message = excluded.message, updated_at = excluded.updated_at,
+           responded_at = excluded.responded_at
+         WHERE (excluded.from_user_id, excluded.to_user_id, excluded.status, excluded.updated_at, excluded.responded_at)
+               IS NOT (invites.from_user_id, invites.to_user_id, invites.status, invites.updated_at, invites.responded_at)`,
         [
           invite.id,
           invite.fromUserId,
