@@ -102,6 +102,13 @@ describe('federation between two nodes', () => {
     await untilInThread(carol, alice.address, (message) => message.id === toCarol.id, 'alice’s message on B');
     const toAlice = await sendAcross(carol, alice.address, 'hello alice');
     await untilInThread(alice, carol.address, (message) => message.id === toAlice.id, 'carol’s message on A');
+    // A restarted process has not heard from B yet: what it stored of B still spells carol in lower case.
+    await nodeA.restart();
+    await sendAcross(alice, `Carol@${nodeB.server}`, 'after a restart');
+    await request(nodeA.url)
+      .get(`/api/messages?friendUserId=${encodeURIComponent(`Carol@${nodeB.server}`)}`)
+      .set(bearer(alice))
+      .expect(200);
   });
 
   it('refuses invites to a server it could never sign to, and to itself under another name, storing nothing', async () => {

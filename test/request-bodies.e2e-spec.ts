@@ -211,7 +211,7 @@ describe('request bodies: a body that does not arrive in time is dropped', () =>
   let node: TestNode;
 
   beforeAll(async () => {
-    node = await startTestNode({ MYLIFE_BODY_TIMEOUT: '1s' });
+    node = await startTestNode({ MYLIFE_BODY_TIMEOUT: '1s', MYLIFE_FEDERATION_SHARED_KEYS: `${PEER}=${PEER_KEY}` });
   });
   afterAll(() => node.destroy());
 
@@ -223,5 +223,17 @@ describe('request bodies: a body that does not arrive in time is dropped', () =>
     expect(answer.status).toBe(408);
     expect(answer.body.message).toMatch(/did not arrive within 1 s \(MYLIFE_BODY_TIMEOUT\)/);
     expect(node.app.get(BodyBudget).bytesHeld).toBe(0);
+  });
+
+  it("gives a peer's batch the upload time its sender allows itself, beyond MYLIFE_BODY_TIMEOUT", async () => {
+    // 640 KiB: its sender gives it 10 s of upload on top of the timeout (64 KiB/s, a slow home uplink).
+    const body = bodyOf(640 * 1024);
+    const slow = startPost(node.url, '/api/federation/inbox/batch', signedHeaders(body), body, 320 * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    slow.finish();
+    const answer = await slow.answer;
+    // Read, verified and parsed: the batch's own fields are what is wrong with it, not its pace.
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).not.toMatch(/MYLIFE_BODY_TIMEOUT/);
   });
 });

@@ -13,6 +13,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags
 
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { AdminOnly } from '../auth/auth.decorators';
+import { SERVER_NAME_PATTERN } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DestinationHealth } from '../federation/destination-health.service';
 import { OUTBOX_KINDS, OUTBOX_STATUSES, OutboxEntity, OutboxStatus } from '../federation/outbox.entity';
@@ -28,7 +29,7 @@ class OutboxQuery {
 
   @ApiPropertyOptional({ description: 'only rows to this server' })
   @IsOptional()
-  @Matches(/^[a-z0-9.-]+(:\d{1,5})?$/, { message: 'server must be a server name' })
+  @Matches(SERVER_NAME_PATTERN, { message: 'server must be a server name (host[:port], lower-case)' })
   server?: string;
 
   @CursorField()

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 
 /**
@@ -7,6 +7,9 @@ import { APP_CONFIG } from '../config/config.module';
  * one full federation batch under the default budget, and no single address can take the whole budget from the rest.
  */
 export const HOLDER_SHARE = 1 / 4;
+
+/** The signed federation inbox's limit: a batch carries up to 100 messages of up to 64 KiB (senders keep to 8 MiB). */
+export const LARGEST_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * The request body bytes this process holds in memory at once, across all requests (MYLIFE_BODY_BUDGET). Each
@@ -29,6 +32,13 @@ export class BodyBudget {
     this.capacity = config.bodyBudgetBytes;
     this.holderShare = Math.floor(config.bodyBudgetBytes * HOLDER_SHARE);
     this.timeoutMs = config.bodyTimeoutMs;
+    if (this.holderShare < LARGEST_BODY_BYTES) {
+      // A peer's batch above the share is refused with 413, which its sender takes as final for every message in it.
+      new Logger('BodyBudget').warn(
+        `MYLIFE_BODY_BUDGET gives one client address ${this.holderShare} bytes: federation batches larger than that ` +
+          `are refused (413); 64mb or more takes every batch a MyLife peer sends`,
+      );
+    }
   }
 
   /**

@@ -35,7 +35,7 @@ export abstract class RemoteDelivery {
    */
   abstract assertDeliverable(recipient: string, content?: string): Promise<string>;
   /** `address` as its server spells it, from what this node knows of that server already. */
-  abstract canonicalAddress(address: string): string;
+  abstract canonicalAddress(address: string): Promise<string>;
   abstract stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<StagedDelivery[]>;
   abstract dispatch(staged: StagedDelivery[]): Promise<void>;
   /** A device of `viewer` fetched these messages (sync or SSE): their senders' nodes get a delivery receipt, once. */

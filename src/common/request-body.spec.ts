@@ -61,7 +61,7 @@ describe('readBody', () => {
   it('holds the bytes while the body is used and gives them back as soon as that is done', async () => {
     const budget = new BodyBudget({ bodyBudgetBytes: 1000, bodyTimeoutMs: 60_000 });
     const request = Object.assign(new PassThrough(), { headers: {}, ip: '10.0.0.1' }) as unknown as Request;
-    const read = readBody(request, 500, budget, (chunks) => {
+    const read = readBody(request, 500, budget, {}, (chunks) => {
       expect(budget.bytesHeld).toBe(3);
       return Buffer.concat(chunks).toString();
     });

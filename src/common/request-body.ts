@@ -55,11 +55,12 @@ export async function readBody<T>(
   request: Request,
   limit: number,
   budget: BodyBudget,
+  { deadlineMs = budget.timeoutMs }: { deadlineMs?: number },
   use: (chunks: Buffer[]) => T | Promise<T>,
 ): Promise<T> {
   const allowed = Math.min(limit, budget.holderShare);
   const holder = request.ip ?? request.socket.remoteAddress ?? '';
-  const chunks = await readChunks(request, allowed, budget, holder);
+  const chunks = await readChunks(request, allowed, budget, holder, deadlineMs);
   try {
     return await use(chunks);
   } finally {
@@ -71,7 +72,13 @@ export async function readBody<T>(
 }
 
 /** The body's chunks, their bytes taken from the budget; a failure gives its bytes back itself. */
-function readChunks(request: Request, allowed: number, budget: BodyBudget, holder: string): Promise<Buffer[]> {
+function readChunks(
+  request: Request,
+  allowed: number,
+  budget: BodyBudget,
+  holder: string,
+  deadlineMs: number,
+): Promise<Buffer[]> {
   const tooLarge = () => new PayloadTooLargeException(`the request body is too large (at most ${allowed} bytes)`);
   if (Number(request.headers['content-length']) > allowed) return Promise.reject(tooLarge());
   // A stream read before would never end again: a route whose body an earlier layer took must not wait for it.
@@ -83,10 +90,10 @@ function readChunks(request: Request, allowed: number, budget: BodyBudget, holde
       () =>
         fail(
           new RequestTimeoutException(
-            `the request body did not arrive within ${budget.timeoutMs / 1000} s (MYLIFE_BODY_TIMEOUT)`,
+            `the request body did not arrive within ${Math.ceil(deadlineMs / 1000)} s (MYLIFE_BODY_TIMEOUT)`,
           ),
         ),
-      budget.timeoutMs,
+      deadlineMs,
     );
     const stop = () => {
       clearTimeout(deadline);
@@ -152,7 +159,7 @@ export function parseJsonBody(chunks: readonly Buffer[]): unknown {
 /** Checks, reads and parses a JSON body (see {@link assertJsonContent}, {@link readBody}, {@link parseJsonBody}). */
 export function readJsonBody(request: Request, limit: number, budget: BodyBudget): Promise<unknown> {
   assertJsonContent(request);
-  return readBody(request, limit, budget, parseJsonBody);
+  return readBody(request, limit, budget, {}, parseJsonBody);
 }
 
 /**

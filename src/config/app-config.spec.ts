@@ -59,6 +59,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES: '0' })).toThrow(/^MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES/);
   });
 
+  it('refuses a body limit that takes no body, and a budget smaller than one body', () => {
+    expect(() => loadConfig({ MYLIFE_BODY_LIMIT: '0b' })).toThrow(/^MYLIFE_BODY_LIMIT must be at least 1kb/);
+    expect(() => loadConfig({ MYLIFE_BODY_LIMIT: '2mb', MYLIFE_BODY_BUDGET: '1mb' })).toThrow(
+      /^MYLIFE_BODY_BUDGET must be at least MYLIFE_BODY_LIMIT/,
+    );
+    expect(loadConfig({ MYLIFE_BODY_LIMIT: '1kb', MYLIFE_BODY_BUDGET: '1mb' }).bodyBudgetBytes).toBe(1024 * 1024);
+  });
+
   it.each([
     ['MYLIFE_ADMIN_TOKEN', 'short-secret'],
     ['MYLIFE_FEDERATION_SHARED_KEY', 'short-secret'],

@@ -360,6 +360,18 @@ export interface FederationConfig {
 
 export class ConfigError extends Error {}
 
+const MIN_BODY_LIMIT_BYTES = 1024;
+
+/** A body limit that refuses every body, or a budget smaller than one body, is a mistake: say so at boot. */
+function assertBodySizes(limit: number, budget: number): void {
+  if (limit < MIN_BODY_LIMIT_BYTES) {
+    throw new ConfigError(`MYLIFE_BODY_LIMIT must be at least 1kb (got ${limit} bytes)`);
+  }
+  if (budget < limit) {
+    throw new ConfigError(`MYLIFE_BODY_BUDGET must be at least MYLIFE_BODY_LIMIT (got ${budget} < ${limit} bytes)`);
+  }
+}
+
 export const DEFAULT_PORT = 8787;
 
 /** Validates the environment; throws a ConfigError whose message is one line naming the variable. */
@@ -374,6 +386,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const port = vars.PORT ?? DEFAULT_PORT;
+  const bodyLimitBytes = byteSize(vars.MYLIFE_BODY_LIMIT ?? '1mb');
+  const bodyBudgetBytes = byteSize(vars.MYLIFE_BODY_BUDGET ?? '64mb');
+  assertBodySizes(bodyLimitBytes, bodyBudgetBytes);
   const loginMaxFailures = vars.MYLIFE_LOGIN_MAX_FAILURES ?? 10;
   const federationServer = vars.MYLIFE_FEDERATION_SERVER ?? `localhost:${port}`;
   return {
@@ -388,8 +403,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: vars.MYLIFE_QUEUE_PREFIX ?? defaultQueuePrefix(federationServer),
     embeddedPostgresPort: vars.MYLIFE_EMBEDDED_POSTGRES_PORT ?? 55432,
     tokenTtlDays: vars.MYLIFE_TOKEN_TTL_DAYS ?? 30,
-    bodyLimitBytes: byteSize(vars.MYLIFE_BODY_LIMIT ?? '1mb'),
-    bodyBudgetBytes: byteSize(vars.MYLIFE_BODY_BUDGET ?? '64mb'),
+    bodyLimitBytes,
+    bodyBudgetBytes,
     bodyTimeoutMs: durationMs(vars.MYLIFE_BODY_TIMEOUT ?? '30s'),
     loginMaxFailures,
     loginAccountMaxFailures: vars.MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES ?? 10 * loginMaxFailures,

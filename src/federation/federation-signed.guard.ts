@@ -9,13 +9,11 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { AUTH_REQUIREMENT } from '../auth/auth.decorators';
-import { BodyBudget } from '../common/body-budget';
+import { BodyBudget, LARGEST_BODY_BYTES } from '../common/body-budget';
 import { assertJsonContent, parseJsonBody, readBody } from '../common/request-body';
 import { DestinationHealth } from './destination-health.service';
+import { requestDeadlineMs } from './http/federation-http.client';
 import { FederationAuth } from './federation-auth';
-
-/** A federation batch carries up to 100 messages of up to 64 KiB each (our senders keep it under 8 MiB). */
-export const FEDERATION_BODY_LIMIT = 16 * 1024 * 1024;
 
 export type FederatedRequest = Request & { federationServer: string };
 
@@ -37,8 +35,11 @@ export class FederationSignatureGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { federationServer?: string }>();
     const claim = await this.auth.admit(request.headers);
     assertJsonContent(request);
+    // A peer's batch gets the time its sender allows itself to upload it on a slow uplink (the same formula), so
+    // that a large batch from a home connection is not refused here every time and failed for good there.
+    const deadlineMs = requestDeadlineMs(this.budget.timeoutMs, Number(request.headers['content-length']) || 0);
     // The bytes stay held until the body is verified and parsed, and no longer.
-    request.body = await readBody(request, FEDERATION_BODY_LIMIT, this.budget, async (rawBody) => {
+    request.body = await readBody(request, LARGEST_BODY_BYTES, this.budget, { deadlineMs }, async (rawBody) => {
       const server = await this.auth.verifyBody(claim, rawBody);
       request.federationServer = server;
       // A signed request from a server we had given up on for now shows it is back: deliver what waits for it.

@@ -261,7 +261,7 @@ export class OutboxService extends RemoteDelivery {
     return this.targets.assertDeliverable(recipient, content);
   }
 
-  canonicalAddress(address: string): string {
+  canonicalAddress(address: string): Promise<string> {
     return this.targets.canonicalAddress(address);
   }
 

@@ -55,6 +55,18 @@ export class PeerDirectory {
     return this.memory.get(server)?.info;
   }
 
+  /**
+   * What this node knows of `server` without asking it: this process's memory, else what an earlier fetch stored
+   * (of any age: a restart must not make a known MyLife node look unknown).
+   */
+  async stored(server: string): Promise<PeerInfo | undefined> {
+    const known = this.known(server);
+    if (known) return known;
+    const row = await this.dataSource.getRepository(DestinationEntity).findOneBy({ server });
+    if (!row?.wellKnownFetchedAt) return undefined;
+    return this.remember(server, peerInfoOf(row), row.wellKnownFetchedAt.getTime());
+  }
+
   async peer(server: string, { refresh = false } = {}): Promise<PeerInfo> {
     const now = this.clock.now().getTime();
     // Anyone can send a request that fails its signature: a forced refresh per server per minute at most, so that

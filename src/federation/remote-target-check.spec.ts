@@ -5,13 +5,14 @@ import { PeerDirectory, PeerInfo, PLAIN_PEER_LIMITS } from './peer-directory';
 import { RemoteTargetCheck } from './remote-target-check';
 
 /**
- * A peer directory that knows `known` from memory and answers it, or else `fetched`, when asked (or fails when it is null), with a
+ * A peer directory that knows `known` (in memory or stored) and answers it, or else `fetched`, when asked (or fails when it is null), with a
  * shared key configured for every server unless `secrets` names them.
  */
 function directory(known: Record<string, PeerInfo>, fetched: PeerInfo | null, secrets?: string[]) {
   const asked: string[] = [];
   const peers = {
     known: (server: string) => known[server],
+    stored: async (server: string) => known[server],
     sharesSecretWith: (server: string) => secrets?.includes(server) ?? true,
     peer: async (server: string) => {
       asked.push(server);
@@ -79,10 +80,10 @@ describe('RemoteTargetCheck', () => {
     const check = new RemoteTargetCheck(open, peers);
     expect(await check.assertDeliverable('Carol@ours.example')).toBe('carol@ours.example');
     expect(await check.assertDeliverable('Carol@ours.example', 'hi')).toBe('carol@ours.example');
-    expect(check.canonicalAddress('Carol@ours.example')).toBe('carol@ours.example');
+    expect(await check.canonicalAddress('Carol@ours.example')).toBe('carol@ours.example');
     expect(await check.assertDeliverable('Yara@plain.example')).toBe('Yara@plain.example');
     expect(asked).toEqual(['ours.example', 'plain.example']);
-    expect(check.canonicalAddress('Dan@down.example')).toBe('Dan@down.example');
+    expect(await check.canonicalAddress('Dan@down.example')).toBe('Dan@down.example');
     const unreachable = new RemoteTargetCheck(open, directory({}, null, []).peers);
     expect(await unreachable.assertDeliverable('Dan@down.example')).toBe('Dan@down.example');
   });

@@ -53,8 +53,8 @@ export class RemoteTargetCheck {
   }
 
   /** `address` as its server spells it, from what is known of that server already (no request). */
-  canonicalAddress(address: string): string {
-    return this.spelling(address, this.peers.known(serverOf(address)));
+  async canonicalAddress(address: string): Promise<string> {
+    return this.spelling(address, await this.peers.stored(serverOf(address)));
   }
 
   // A MyLife node's usernames are lower-case (it lower-cases its own users' addresses, and answers with them); a
@@ -104,11 +104,11 @@ export class RemoteTargetCheck {
 
   /**
    * Every MyLife node takes 8,000 characters (a plain node's limit; ours take 64 KiB), so shorter content needs a
-   * peer's document only when it is known already. For longer content a peer never asked yet is asked once (the
+   * peer's document only when it is known already (in memory or stored). For longer content a peer never asked yet is asked once (the
    * directory keeps the answer); one that cannot be asked now gets the content, and answers for it on delivery.
    */
   private async peerFor(server: string, content: string): Promise<PeerInfo | undefined> {
-    const known = this.peers.known(server);
+    const known = await this.peers.stored(server);
     if (known || content.length <= PLAIN_MAX_CONTENT_CHARS) return known;
     return this.askedPeer(server);
   }
