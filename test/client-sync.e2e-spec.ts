@@ -11,6 +11,7 @@ import {
   tempDir,
 } from './support/client-harness';
 import { join } from 'node:path';
+import { eventually } from './support/federation';
 
 const FAST_LIVE_TIMING = { pollIntervalMs: 200, reconnectDelayMs: 100 };
 
@@ -82,22 +83,25 @@ describe('client library: sync against a real node', () => {
     watcher.on('connection', ({ state }) => states.push(state));
     watcher.on('message-received', ({ message }) => received.push(message));
     watcher.startLive();
-    await eventually(() => states.includes('online'));
+    await eventually(async () => states.includes('online'), 15_000);
 
     await request(node.url)
       .post('/api/messages')
       .set(bearer(bob))
       .send({ toUserId: alice.address, content: 'pushed live' })
       .expect(201);
-    await eventually(() => received.some((m) => m.content === 'pushed live'));
+    await eventually(async () => received.some((m) => m.content === 'pushed live'), 15_000);
 
     await node.stop();
-    await eventually(() => watcher.connectionState === 'offline');
+    await eventually(async () => watcher.connectionState === 'offline', 15_000);
     const queued = watcher.sendMessage('bob', 'queued during the outage');
 
     await node.restart();
-    await eventually(() => watcher.allMessages().find((m) => m.localId === queued.localId)?.status === 'sent');
-    await eventually(() => watcher.connectionState === 'online');
+    await eventually(
+      async () => watcher.allMessages().find((m) => m.localId === queued.localId)?.status === 'sent',
+      15_000,
+    );
+    await eventually(async () => watcher.connectionState === 'online', 15_000);
     await watcher.stopLive();
     const copies = (await serverThread(node.url, bob, alice.address)).filter(
       (m) => m.clientMessageId === queued.clientMessageId,
@@ -172,13 +176,5 @@ async function seedConversation(url: string, a: TestUser, b: TestUser, count: nu
     for (let i = 1; i < results.length; i += 100) {
       await request(url).post(`/api/messages/${results[i]!.message!.id}/read`).set(bearer(to)).expect(200);
     }
-  }
-}
-
-async function eventually(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
