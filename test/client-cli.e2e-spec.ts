@@ -187,6 +187,18 @@ describe('mylife CLI end to end between two users of one node', () => {
     expect((await asAlice('friends', '--json')).json.friends.map((f: any) => f.friendUserId)).toEqual([bob.address]);
   });
 
+  it('accepts an invite that arrived after its last sync, as in the README (it syncs first)', async () => {
+    const frank = await signUp(node.node, 'frank');
+    await mylife(['--profile', 'frank', 'login', '--server', node.url, '--username', 'frank'], {
+      env: { MYLIFE_PASSWORD: DEFAULT_PASSWORD },
+    });
+    const invited = await asAlice('invite', frank.address, '--json');
+    expect(await mylife(['--profile', 'frank', 'accept', invited.json.invite.id])).toMatchObject({
+      code: 0,
+      stdout: `accepted the invite from ${alice.address}\n`,
+    });
+  });
+
   it('takes --server as host:port (http:// on this machine) and says what it wants for anything else', async () => {
     const hostAndPort = new URL(node.url).host;
     const login = await mylife(['--profile', 'alice-bare', 'login', '--server', hostAndPort, '--username', 'alice'], {

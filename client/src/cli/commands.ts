@@ -236,8 +236,19 @@ async function invite(context: CommandContext): Promise<number> {
   );
 }
 
+/**
+ * An invite or message named by its server id may have reached the server after this device last synced (an invite
+ * just sent by a friend): sync once before acting on it, so that `accept ID` works straight after the invite.
+ */
+async function syncUnlessKnown(context: CommandContext, known: (client: MyLifeClient) => boolean): Promise<void> {
+  if (!known(context.client)) await refresh(context);
+}
+
+const inviteKnown = (id: string) => (client: MyLifeClient) => client.invites().some((invite) => invite.id === id);
+
 function answer(kind: 'accept' | 'decline') {
   return async (context: CommandContext): Promise<number> => {
+    await syncUnlessKnown(context, inviteKnown(context.args[0]!));
     const answered =
       kind === 'accept'
         ? context.client.acceptInvite(context.args[0]!)
@@ -251,6 +262,7 @@ function answer(kind: 'accept' | 'decline') {
 }
 
 async function revoke(context: CommandContext): Promise<number> {
+  await syncUnlessKnown(context, inviteKnown(context.args[0]!));
   const revoked = context.client.revokeInvite(context.args[0]!);
   return deliver(
     context,
@@ -274,6 +286,7 @@ async function send(context: CommandContext): Promise<number> {
 }
 
 async function read(context: CommandContext): Promise<number> {
+  await syncUnlessKnown(context, (client) => client.message(context.args[0]!) !== undefined);
   const message = context.client.markRead(context.args[0]!);
   return deliver(context, (client) => ({ message: client.message(message.id!) ?? null }), 'marked read');
 }
