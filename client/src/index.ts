@@ -11,7 +11,14 @@ export type {
   FetchTransportOptions,
 } from './api/http-transport.ts';
 export { MyLifeApi } from './api/mylife-api.ts';
-export type { SyncEvent, SyncPage, SendMessageRequest, LoginResponse, BatchSendResult } from './api/mylife-api.ts';
+export type {
+  SyncEvent,
+  SyncPage,
+  SendMessageRequest,
+  LoginResponse,
+  BatchSendResult,
+  DeviceToken,
+} from './api/mylife-api.ts';
 export type { ClientEventMap, ConnectionState, ClientEvent } from './client-events.ts';
 export type * from './model.ts';
 export type { LocalDatabase, SqlValue } from './storage/local-database.ts';

@@ -1,7 +1,7 @@
 import { LocalValidationError, toAddress } from './address.ts';
 import { ApiError } from './api/api-error.ts';
 import { FetchTransport, type HttpTransport, ServerUnreachableError } from './api/http-transport.ts';
-import { MyLifeApi } from './api/mylife-api.ts';
+import { type DeviceToken, MyLifeApi } from './api/mylife-api.ts';
 import { ClientEventEmitter, type ClientEventMap, type ConnectionState } from './client-events.ts';
 import type {
   ContentType,
@@ -97,6 +97,11 @@ export class MyLifeClient {
     return this.engine.connectionState;
   }
 
+  /** The state, why it is offline, and whether the server refused the token (log in again). */
+  connectionStatus(): { state: ConnectionState; reason?: string; loginNeeded: boolean } {
+    return this.engine.connectionStatus;
+  }
+
   // --- session -------------------------------------------------------------------------------------------------
 
   /** Needs the server. Logging in as someone else than the copy's owner starts a fresh copy. */
@@ -143,6 +148,16 @@ export class MyLifeClient {
 
   session(): Session | undefined {
     return this.store.session.get();
+  }
+
+  /** Needs the server: the user's logged-in devices, this one marked `current`. */
+  async devices(): Promise<DeviceToken[]> {
+    return (await this.api().listTokens()).items;
+  }
+
+  /** Needs the server: logs that device out (its token stops working at once). */
+  async revokeDevice(id: string): Promise<void> {
+    await this.api().revokeToken(id);
   }
 
   // --- actions: local first ------------------------------------------------------------------------------------
@@ -252,6 +267,18 @@ export class MyLifeClient {
       this.store.outbox.remove(outboxId);
       if (message?.id === null) this.store.messages.deleteUnsent(message.localId);
     });
+  }
+
+  /** `retryOperation` for the send of a refused message, by its local id; false when it is not failed. */
+  retryMessage(localId: number): boolean {
+    const entry = this.sendOperationOf(localId);
+    return entry ? this.retryOperation(entry.id) : false;
+  }
+
+  /** `discardOperation` for the send of a refused message, by its local id. */
+  discardMessage(localId: number): boolean {
+    const entry = this.sendOperationOf(localId);
+    return entry ? this.discardOperation(entry.id) : false;
   }
 
   // --- reads: always local -------------------------------------------------------------------------------------
@@ -366,6 +393,20 @@ export class MyLifeClient {
       createdAt: this.isoNow(),
       status,
     });
+  }
+
+  private sendOperationOf(localId: number): OutboxEntry | undefined {
+    const message = this.store.messages.findByLocalId(localId);
+    if (!message) return undefined;
+    return this.store.outbox
+      .list()
+      .find((entry) => entry.operation.kind === 'send' && entry.operation.clientMessageId === message.clientMessageId);
+  }
+
+  private api(): MyLifeApi {
+    const session = this.store.session.get();
+    if (!session?.accessToken) throw new NotLoggedInError();
+    return new MyLifeApi(this.transport, session.serverUrl, session.accessToken);
   }
 
   private viewer(): string {

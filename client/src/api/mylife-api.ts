@@ -36,6 +36,17 @@ export interface BatchSendResult {
   error?: string;
 }
 
+/** A logged-in device: one access token of the user. */
+export interface DeviceToken {
+  id: string;
+  deviceName: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  /** The token of the request that listed it: this device. */
+  current: boolean;
+}
+
 export interface InviteList {
   incoming: Invite[];
   outgoing: Invite[];
@@ -76,6 +87,15 @@ export class MyLifeApi {
 
   me(): Promise<{ id: string; address: string; displayName: string | null }> {
     return this.call('GET', '/api/me');
+  }
+
+  /** The user's logged-in devices (one access token each). */
+  listTokens(): Promise<{ items: DeviceToken[] }> {
+    return this.call('GET', '/api/auth/tokens');
+  }
+
+  revokeToken(id: string): Promise<unknown> {
+    return this.call('DELETE', `/api/auth/tokens/${encodeURIComponent(id)}`);
   }
 
   sendMessage(message: SendMessageRequest): Promise<ServerMessage> {

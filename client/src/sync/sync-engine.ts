@@ -55,6 +55,8 @@ export class SyncEngine {
   private readonly lock = new SerialLock();
   private readonly waker = new Waker();
   private state: ConnectionState = 'offline';
+  private offlineReason: string | undefined;
+  private loginNeeded = false;
   private liveLoop: Promise<void> | null = null;
   private streamAbort: AbortController | null = null;
   private stopped = true;
@@ -70,6 +72,14 @@ export class SyncEngine {
 
   get connectionState(): ConnectionState {
     return this.state;
+  }
+
+  get connectionStatus(): { state: ConnectionState; reason?: string; loginNeeded: boolean } {
+    return {
+      state: this.state,
+      ...(this.state === 'offline' && this.offlineReason ? { reason: this.offlineReason } : {}),
+      loginNeeded: this.loginNeeded,
+    };
   }
 
   /** One round: flush the outbox, then pull until the server has nothing more. Never throws for the network. */
@@ -241,10 +251,13 @@ export class SyncEngine {
   }
 
   private reportOffline(error: unknown): void {
+    this.loginNeeded = error instanceof NotLoggedInError || (error instanceof ApiError && error.isUnauthorized);
     this.setState('offline', error instanceof Error ? error.message : String(error));
   }
 
   private setState(state: ConnectionState, reason?: string): void {
+    if (state !== 'offline') this.loginNeeded = false;
+    this.offlineReason = reason;
     if (state === this.state) return;
     this.state = state;
     this.events.emit({ type: 'connection', state, ...(reason ? { reason } : {}) });

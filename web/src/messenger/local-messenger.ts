@@ -1,0 +1,199 @@
+import {
+  ApiError,
+  LocalValidationError,
+  type MyLifeClient,
+  NotLoggedInError,
+  ServerUnreachableError,
+  type Session,
+  serverOf,
+} from '@mylife/client';
+import type { ConnectionStatus, Contact, Conversation, Device, Messenger, MessengerChange } from './messenger.ts';
+import { MessengerError } from './messenger.ts';
+
+export interface LocalMessengerOptions {
+  client: MyLifeClient;
+  /** The node that served this app: `http://localhost:8787`. */
+  origin: string;
+  /** How this browser is named in the user's device list. */
+  deviceName: string;
+  /** Erases the local copy (logout). */
+  erase?: () => Promise<void>;
+}
+
+/** The Messenger of the tab that owns the local copy: straight onto the client library. */
+export class LocalMessenger implements Messenger {
+  private readonly listeners = new Set<(change: MessengerChange) => void>();
+  private readonly client: MyLifeClient;
+
+  constructor(private readonly options: LocalMessengerOptions) {
+    this.client = options.client;
+    const data = () => this.notify('data');
+    this.client.on('message-received', data);
+    this.client.on('message-status', data);
+    this.client.on('invite', data);
+    this.client.on('friendship', data);
+    this.client.on('connection', () => this.notify('connection'));
+  }
+
+  /** Starts the background sync when a session exists. */
+  start(): void {
+    if (this.client.session()?.accessToken) this.client.startLive();
+  }
+
+  async session(): Promise<Session | undefined> {
+    return this.client.session();
+  }
+
+  async login(identity: string, password: string): Promise<Session> {
+    const trimmed = identity.trim();
+    const host = new URL(this.options.origin).host;
+    if (trimmed.includes('@') && serverOf(trimmed).toLowerCase() !== host) {
+      throw new MessengerError(
+        'invalid',
+        `${trimmed} lives on ${serverOf(trimmed)}: open its own web app to log in there.`,
+      );
+    }
+    const session = await translate(() =>
+      this.client.login({
+        serverUrl: this.options.origin,
+        username: trimmed,
+        password,
+        deviceName: this.options.deviceName,
+      }),
+    );
+    this.client.startLive();
+    this.notify('session');
+    return session;
+  }
+
+  async logout(): Promise<void> {
+    await this.client.logout();
+    await this.options.erase?.();
+    this.notify('session');
+  }
+
+  async devices(): Promise<Device[]> {
+    return translate(() => this.client.devices());
+  }
+
+  async revokeDevice(id: string): Promise<void> {
+    await translate(() => this.client.revokeDevice(id));
+    this.notify('data');
+  }
+
+  async conversations(): Promise<Conversation[]> {
+    return this.client.inbox().map((summary) => ({
+      peerUserId: summary.peerUserId,
+      displayName: null,
+      lastMessageAt: summary.lastMessageAt,
+      lastMessageContent: summary.lastMessageContent,
+      lastMessageFromUserId: summary.lastMessageFromUserId,
+      unreadCount: summary.unreadCount,
+    }));
+  }
+
+  async thread(peer: string, options: { limit?: number; beforeLocalId?: number } = {}) {
+    return translate(async () => this.client.thread(peer, options));
+  }
+
+  async contacts(): Promise<Contact[]> {
+    return this.client
+      .friends()
+      .map((friend) => ({ address: friend.friendUserId, displayName: null, since: friend.since }));
+  }
+
+  async invites() {
+    return this.client.invites();
+  }
+
+  async sendMessage(to: string, content: string) {
+    const message = await translate(async () => this.client.sendMessage(to, content));
+    this.notify('data');
+    return message;
+  }
+
+  async markRead(messageIds: readonly string[]): Promise<void> {
+    let changed = false;
+    for (const id of messageIds) {
+      const message = this.client.message(id);
+      if (message?.status === 'received' && !message.readAt) {
+        this.client.markRead(id);
+        changed = true;
+      }
+    }
+    if (changed) this.notify('data');
+  }
+
+  async retryMessage(localId: number): Promise<void> {
+    await translate(async () => this.client.retryMessage(localId));
+    this.notify('data');
+  }
+
+  async discardMessage(localId: number): Promise<void> {
+    await translate(async () => this.client.discardMessage(localId));
+    this.notify('data');
+  }
+
+  async invite(address: string, message?: string) {
+    return this.changing(() => this.client.invite(address, message?.trim() ? message.trim() : null));
+  }
+
+  async acceptInvite(id: string) {
+    return this.changing(() => this.client.acceptInvite(id));
+  }
+
+  async declineInvite(id: string) {
+    return this.changing(() => this.client.declineInvite(id));
+  }
+
+  async revokeInvite(id: string) {
+    return this.changing(() => this.client.revokeInvite(id));
+  }
+
+  async removeFriend(address: string): Promise<void> {
+    await this.changing(() => this.client.removeFriend(address));
+  }
+
+  async connection(): Promise<ConnectionStatus> {
+    return this.client.connectionStatus();
+  }
+
+  subscribe(listener: (change: MessengerChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async changing<T>(action: () => T): Promise<T> {
+    const result = await translate(async () => action());
+    this.notify('data');
+    return result;
+  }
+
+  private notify(change: MessengerChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+/** The client library's errors as the UI's one error type. */
+export async function translate<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw toMessengerError(error);
+  }
+}
+
+export function toMessengerError(error: unknown): MessengerError {
+  if (error instanceof MessengerError) return error;
+  if (error instanceof ServerUnreachableError) return new MessengerError('unreachable', error.message);
+  if (error instanceof LocalValidationError) return new MessengerError('invalid', error.message);
+  if (error instanceof NotLoggedInError) return new MessengerError('unauthorized', error.message);
+  if (error instanceof ApiError) {
+    return new MessengerError(error.isUnauthorized ? 'unauthorized' : 'refused', error.message, error.status);
+  }
+  throw error;
+}

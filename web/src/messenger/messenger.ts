@@ -1,0 +1,100 @@
+import type { ConnectionState, Invite, LocalMessage, Session, ThreadPage } from '@mylife/client';
+
+/** A conversation in the inbox: the client library's summary and how to name the other person. */
+export interface Conversation {
+  peerUserId: string;
+  /** The friend's display name when their node told us one; the UI falls back to the address. */
+  displayName: string | null;
+  lastMessageAt: string;
+  lastMessageContent: string;
+  lastMessageFromUserId: string;
+  unreadCount: number;
+}
+
+export interface Contact {
+  address: string;
+  displayName: string | null;
+  since: string;
+}
+
+/** A logged-in device of the user (one access token on the node). */
+export interface Device {
+  id: string;
+  deviceName: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  /** This browser's own token. */
+  current: boolean;
+}
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  /** Why the app is offline: the node cannot be reached, or the session needs a new login. */
+  reason?: string;
+  /** True when the node refused the token: the UI asks for the password again. */
+  loginNeeded: boolean;
+}
+
+/**
+ * What went wrong, in words the UI can show as they are, and a kind the UI can act on. Crosses tabs as plain data.
+ * - `unreachable`: no answer from the node (down, offline);
+ * - `invalid`: refused on this device before anything was sent (an empty message, a malformed address);
+ * - `refused`: the node answered no (wrong password, not friends, too long); `status` is its HTTP status;
+ * - `unauthorized`: the session is no longer valid.
+ */
+export class MessengerError extends Error {
+  constructor(
+    readonly kind: 'unreachable' | 'invalid' | 'refused' | 'unauthorized',
+    message: string,
+    readonly status: number | null = null,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.name = 'MessengerError';
+  }
+}
+
+/** What changed, so that views re-read only what they show. */
+export type MessengerChange = 'data' | 'connection' | 'session';
+
+/**
+ * Everything the UI does, asynchronous so that it works the same in the tab that owns the local copy (calls go
+ * straight to the client library) and in other tabs of the same browser (calls go to the owner tab). Reads come
+ * from the local copy; actions are written locally first and return at once, online or not, except where the node
+ * itself must answer (login, devices).
+ */
+export interface Messenger {
+  /** The session this browser has, also when offline; undefined before the first login. */
+  session(): Promise<Session | undefined>;
+  /** `identity` is a username or an address of this node (`alice` or `alice@node.example`). */
+  login(identity: string, password: string): Promise<Session>;
+  /** Revokes this browser's token when the node can be reached; the local copy is erased. */
+  logout(): Promise<void>;
+  devices(): Promise<Device[]>;
+  revokeDevice(id: string): Promise<void>;
+
+  conversations(): Promise<Conversation[]>;
+  /** Oldest first; `beforeLocalId` pages back from the oldest message shown. */
+  thread(peer: string, options?: { limit?: number; beforeLocalId?: number }): Promise<ThreadPage>;
+  contacts(): Promise<Contact[]>;
+  /** Pending invites both ways, and answered ones of the last days, newest first. */
+  invites(): Promise<Invite[]>;
+
+  sendMessage(to: string, content: string): Promise<LocalMessage>;
+  /** Received messages (server ids) seen on screen; the node tells their senders. */
+  markRead(messageIds: readonly string[]): Promise<void>;
+  /** A message the node refused: try again, or give it up. */
+  retryMessage(localId: number): Promise<void>;
+  discardMessage(localId: number): Promise<void>;
+
+  invite(address: string, message?: string): Promise<Invite>;
+  acceptInvite(id: string): Promise<Invite>;
+  declineInvite(id: string): Promise<Invite>;
+  revokeInvite(id: string): Promise<Invite>;
+  removeFriend(address: string): Promise<void>;
+
+  connection(): Promise<ConnectionStatus>;
+  /** Called after every committed change; returns the unsubscribe function. */
+  subscribe(listener: (change: MessengerChange) => void): () => void;
+}

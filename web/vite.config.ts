@@ -1,0 +1,17 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The node serves dist/ itself (src/web-app); `npm run dev -w web` proxies the API to a node on :8787.
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // Hashed names under assets/ are cached for a year by the node; index.html is revalidated.
+    assetsDir: 'assets',
+    sourcemap: true,
+  },
+  server: {
+    proxy: { '/api': 'http://localhost:8787' },
+  },
+});
