@@ -1,0 +1,127 @@
+import type { Browser } from 'playwright-core';
+import request from 'supertest';
+import {
+  appUrl,
+  BROWSER_TEST_TIMEOUT_MS,
+  browserSuite,
+  connectionBanner,
+  dropNetwork,
+  expectMessageState,
+  fillLogin,
+  logIn,
+  loginAlert,
+  mainNavigation,
+  message,
+  openApp,
+  RECONNECT_TIMEOUT_MS,
+  restoreNetwork,
+  send,
+  startChat,
+  stopNode,
+  storedCopies,
+  tickLabel,
+  until,
+  WebUser,
+} from './support/browser';
+import { bearer } from './support/factories';
+import { eventually } from './support/federation';
+import { TestNode } from './support/test-node';
+
+describe('web app: what went wrong is said in words', () => {
+  const web = browserSuite();
+  let nodeA: TestNode;
+  let alice: WebUser, bob: WebUser;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ({ nodeA, alice, bob } = await web.pair({ friends: true }));
+    browser = await web.browser();
+  }, 60_000);
+
+  it(
+    'a wrong password: the login says so, and the right one then works',
+    async () => {
+      const page = await web.page(browser, 'alice');
+      await openApp(page, nodeA);
+      await fillLogin(page, alice.username, 'not the password at all');
+      await loginAlert(page).waitFor();
+      expect(await loginAlert(page).textContent()).toMatch(/Wrong username or password/i);
+      expect(await mainNavigation(page).count()).toBe(0);
+
+      await logIn(page, alice);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "an unreachable node: the login says it can't reach the node, by its host",
+    async () => {
+      const page = await web.page(browser, 'alice on a dead node');
+      await openApp(page, nodeA);
+      await stopNode(nodeA);
+      try {
+        await fillLogin(page, alice.username, alice.password);
+        await loginAlert(page).waitFor();
+        const host = new URL(appUrl(nodeA)).host;
+        expect(await loginAlert(page).textContent()).toMatch(
+          new RegExp(`Can[’']t reach ${host.replace(/\./g, '\\.')}`),
+        );
+      } finally {
+        await nodeA.restart();
+      }
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a refused send: bob unfriended alice before her queued message went out; it fails with the reason, Retry and Discard',
+    async () => {
+      const page = await web.page(browser, 'alice');
+      const context = page.context();
+      await openApp(page, nodeA);
+      await logIn(page, alice);
+      await startChat(page, bob.address);
+
+      // alice's browser loses the network; she writes to bob, it waits in her outbox.
+      await dropNetwork(context, nodeA);
+      await until(
+        page,
+        async () => (await connectionBanner(page).textContent())?.startsWith('Offline'),
+        'the banner says Offline once the network is gone',
+      );
+      const text = 'Did you get my postcard?';
+      await send(page, text);
+      await expectMessageState(page, text, 'pending');
+
+      // Meanwhile bob removes alice on his node, and node A hears of it.
+      await request(bob.node.url)
+        .delete('/api/friends')
+        .set(bearer(bob))
+        .send({ friendUserId: alice.address })
+        .expect(200);
+      await eventually(
+        async () => {
+          const answer = await request(nodeA.url).get('/api/friends').set(bearer(alice)).expect(200);
+          return answer.body.friends.length === 0;
+        },
+        10_000,
+        'node A knows that bob removed alice',
+      );
+
+      // The network comes back: node A refuses the queued send (403, not friends), and the app says why.
+      await restoreNetwork(context);
+      await expectMessageState(page, text, 'failed', RECONNECT_TIMEOUT_MS);
+      const failed = message(page, text);
+      expect(await tickLabel(page, text)).toBe('Failed');
+      expect(await failed.textContent()).toMatch(/not friends/);
+      await failed.getByRole('button', { name: 'Retry' }).waitFor();
+      expect(await storedCopies(nodeA, text)).toBe(0);
+
+      await failed.getByRole('button', { name: 'Discard' }).click();
+      await failed.waitFor({ state: 'detached' });
+      expect(await storedCopies(nodeA, text)).toBe(0);
+      expect(await storedCopies(bob.node, text)).toBe(0);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,102 @@
+import type { Browser, Page } from 'playwright-core';
+import {
+  BROWSER_TEST_TIMEOUT_MS,
+  browserSuite,
+  expectMessageState,
+  incoming,
+  logIn,
+  mainNavigation,
+  openApp,
+  openChat,
+  outgoing,
+  send,
+  startChat,
+  storedCopies,
+  watchedPage,
+  WebUser,
+} from './support/browser';
+import { sendAcross, threadOf } from './support/federation';
+import { TestNode } from './support/test-node';
+
+describe('web app: two tabs of one person', () => {
+  const web = browserSuite();
+  let nodeA: TestNode, nodeB: TestNode;
+  let alice: WebUser, bob: WebUser;
+  let browser: Browser;
+  let firstTab: Page, secondTab: Page, bobPage: Page;
+
+  beforeAll(async () => {
+    ({ nodeA, nodeB, alice, bob } = await web.pair({ friends: true }));
+    browser = await web.browser();
+    [firstTab, bobPage] = await Promise.all([web.page(browser, 'alice tab 1'), web.page(browser, 'bob')]);
+  }, 60_000);
+
+  /** Each text once on each node: nothing was sent twice. */
+  async function storedOnceEach(texts: string[]): Promise<void> {
+    for (const text of texts) {
+      expect([text, await storedCopies(nodeA, text), await storedCopies(nodeB, text)]).toEqual([text, 1, 1]);
+    }
+  }
+
+  it(
+    'converge: what one tab sends shows in the other, what arrives shows in both, and nothing is sent twice',
+    async () => {
+      await openApp(firstTab, nodeA);
+      await logIn(firstTab, alice);
+      secondTab = watchedPage(await firstTab.context().newPage(), 'alice tab 2');
+      await openApp(secondTab, nodeA);
+      await mainNavigation(secondTab).waitFor(); // the same session: no second login
+      await openApp(bobPage, nodeB);
+      await logIn(bobPage, bob);
+
+      await startChat(firstTab, bob.address);
+      await startChat(secondTab, bob.address);
+
+      const fromSecond = 'Sent from the second tab';
+      await send(secondTab, fromSecond);
+      await outgoing(firstTab, fromSecond).waitFor();
+      await openChat(bobPage, alice.address);
+      await incoming(bobPage, fromSecond).waitFor();
+
+      const fromFirst = 'And this one from the first tab';
+      await send(firstTab, fromFirst);
+      await outgoing(secondTab, fromFirst).waitFor();
+      await incoming(bobPage, fromFirst).waitFor();
+
+      const fromBob = 'Bob answers both tabs at once';
+      await send(bobPage, fromBob);
+      await incoming(firstTab, fromBob).waitFor();
+      await incoming(secondTab, fromBob).waitFor();
+
+      // Both tabs agree on every state, ticks included, once things settle.
+      for (const tab of [firstTab, secondTab]) {
+        await expectMessageState(tab, fromSecond, 'read');
+        await expectMessageState(tab, fromFirst, 'read');
+      }
+      for (const text of [fromSecond, fromFirst]) expect(await incoming(bobPage, text).count()).toBe(1);
+      await storedOnceEach([fromSecond, fromFirst, fromBob]);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'the other tab carries on alone when the first one closes, still sending each message once',
+    async () => {
+      await firstTab.close({ runBeforeUnload: true });
+
+      const alone = 'Only the second tab is open now';
+      await send(secondTab, alone);
+      await incoming(bobPage, alone).waitFor();
+      await expectMessageState(secondTab, alone, 'read');
+
+      const late = 'Bob writes after the first tab closed';
+      await sendAcross(bob, alice.address, late);
+      await incoming(secondTab, late).waitFor();
+
+      await storedOnceEach([alone, late]);
+      const onB = (await threadOf(bob, alice.address)).map((message) => message.content);
+      expect(onB.filter((content) => content === alone)).toHaveLength(1);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+});
