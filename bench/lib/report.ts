@@ -54,12 +54,17 @@ export function markdownTable(): string {
 
 /**
  * Writes bench/results/<date>.json and, for a full run of every workload, the table into BENCHMARKS.md between its
- * markers.
+ * markers. `section` names another table (`web-results`: `npm run bench:web`), with markers and a file name of its own.
  */
-export function writeResults(root: string, mode: 'quick' | 'full', { updateTable = true } = {}): void {
+export function writeResults(
+  root: string,
+  mode: 'quick' | 'full',
+  { updateTable = true, section = 'results' } = {},
+): void {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  const file = join(root, 'bench', 'results', `${stamp}${mode === 'quick' ? '-quick' : ''}.json`);
+  const suffix = `${section === 'results' ? '' : `-${section}`}${mode === 'quick' ? '-quick' : ''}`;
+  const file = join(root, 'bench', 'results', `${stamp}${suffix}.json`);
   writeFileSync(
     file,
     `${JSON.stringify({ date: new Date().toISOString(), mode, machine: machineDescription(), measurements }, null, 2)}\n`,
@@ -68,7 +73,8 @@ export function writeResults(root: string, mode: 'quick' | 'full', { updateTable
   if (mode !== 'full' || !updateTable) return;
   const path = join(root, 'BENCHMARKS.md');
   const current = readFileSync(path, 'utf8');
-  const table = `<!-- results:start -->\nLatest full run: ${new Date().toISOString()} on ${machineDescription()}.\n\n${markdownTable()}\n<!-- results:end -->`;
-  writeFileSync(path, current.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, table));
+  const [start, end] = [`<!-- ${section}:start -->`, `<!-- ${section}:end -->`];
+  const table = `${start}\nLatest full run: ${new Date().toISOString()} on ${machineDescription()}.\n\n${markdownTable()}\n${end}`;
+  writeFileSync(path, current.replace(new RegExp(`${start}[\\s\\S]*${end}`), table));
   console.log(`updated ${path}`);
 }

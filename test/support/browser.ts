@@ -1,27 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { DESKTOP, launchChromium, launchChromiumWithProfile, PHONE } from './chromium';
 import { DEFAULT_PASSWORD } from './factories';
 import { befriendAcross, eventually, Resident, resident, startFederatedNode } from './federation';
 import { queryDatabase } from './services';
 import { proxyApp } from './temporary-app-proxy';
 import { TestNode } from './test-node';
 
-/** The flags of the plan: no sandbox (root in CI), no GPU, nothing that phones home or updates itself. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-export const DESKTOP = { width: 1280, height: 800 };
-export const PHONE = { width: 390, height: 844 };
+export { DESKTOP, PHONE };
 
 /**
  * How long a step of a story may take before the test fails: generous, because the machine's speed varies by a third
@@ -35,16 +24,6 @@ export const BROWSER_TEST_TIMEOUT_MS = 180_000;
 
 const ROOT = resolve(__dirname, '..', '..');
 export const SCREENSHOTS_DIR = join(ROOT, 'test-artifacts', 'screenshots');
-
-export function chromiumExecutable(): string {
-  const path = process.env.MYLIFE_CHROMIUM || '/usr/bin/chromium';
-  if (!existsSync(path)) {
-    throw new Error(
-      `No Chromium at ${path}: install it with \`apt-get install chromium\` (or set MYLIFE_CHROMIUM to its path).`,
-    );
-  }
-  return path;
-}
 
 /**
  * What a spec file opened (nodes, browsers, contexts, folders), closed last-first in `afterAll`, each step bounded in
@@ -122,7 +101,7 @@ export function browserSuite() {
       return { nodeA, nodeB, alice: withPassword(alice), bob: withPassword(bob) };
     },
     async browser(): Promise<Browser> {
-      const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
+      const browser = await launchChromium();
       teardown.add('close the browser', () => browser.close());
       return browser;
     },
@@ -145,11 +124,7 @@ export function browserSuite() {
       return {
         userDataDir,
         async launch(): Promise<{ context: BrowserContext; page: Page }> {
-          const context = await chromium.launchPersistentContext(userDataDir, {
-            executablePath: chromiumExecutable(),
-            args: CHROMIUM_ARGS,
-            viewport,
-          });
+          const context = await launchChromiumWithProfile(userDataDir, viewport);
           current = context;
           context.on('close', () => {
             if (current === context) current = null;
