@@ -208,7 +208,7 @@ export class SyncEngine {
     const flush = await this.flusher.flush(connection.api, connection.viewer, options);
     const stop = flush.stoppedBy;
     if (stop?.reason === 'unreachable' || stop?.reason === 'unauthorized') {
-      this.goOffline(stop.error, stop.reason === 'unauthorized');
+      this.setState('offline', stop.error, stop.reason === 'unauthorized');
       return { online: false, needsLogin: stop.reason === 'unauthorized', flush, pulledEvents: 0, error: stop.error };
     }
     try {
@@ -228,7 +228,7 @@ export class SyncEngine {
     // A node keeps the stream of a revoked token open: the refused flush is the news, and the live loop's next
     // round (after the stream is cut) finds the same and polls until a new login.
     if (stop?.reason === 'unauthorized') {
-      this.goOffline(stop.error, true);
+      this.setState('offline', stop.error, true);
       this.streamAbort?.abort();
     }
   }
@@ -289,14 +289,11 @@ export class SyncEngine {
   }
 
   private reportOffline(error: unknown): void {
-    this.goOffline(
+    this.setState(
+      'offline',
       error instanceof Error ? error.message : String(error),
       error instanceof NotLoggedInError || (error instanceof ApiError && error.isUnauthorized),
     );
-  }
-
-  private goOffline(reason: string, loginNeeded: boolean): void {
-    this.setState('offline', reason, loginNeeded);
   }
 
   /** Listeners hear every change of the state, of why it is offline, and of whether a login is needed. */
