@@ -46,7 +46,7 @@ describe('sync stream', () => {
     const { events } = await replay(node, bob, undefined, 7);
     expect(events.slice(0, 3).map((event) => event.type)).toEqual(['invite', 'invite', 'friendship']);
     expect(events[1].data).toMatchObject({ status: 'accepted', fromUserId: alice.address, toUserId: bob.address });
-    expect(events[2].data).toMatchObject({ friendUserId: alice.address, status: 'accepted' });
+    expect(events[2].data).toMatchObject({ friendUserId: alice.address, status: 'accepted', displayName: 'alice' });
     const messages = events.filter((event) => event.type === 'message').map((event) => event.data.id);
     expect(messages).toEqual(sent.map((message) => message.id));
     const receipts = events.filter((event) => event.type === 'message.read');

@@ -10,8 +10,13 @@ export interface ClientEventMap {
   'message-status': { message: LocalMessage; previousStatus: MessageStatus; previousReadAt: string | null };
   invite: { invite: Invite };
   friendship: { friendUserId: string; status: 'accepted' | 'removed' };
-  /** `reason` says why the client is offline: the server cannot be reached, or the session needs a new login. */
-  connection: { state: ConnectionState; reason?: string };
+  /** The display names of these friends changed (a refresh from the server, or a friendship event that names them). */
+  'friend-names': { friendUserIds: string[] };
+  /**
+   * The state, why the client is offline (`reason`), and `loginNeeded` when the server refused the token (or there is
+   * none): fired when any of the three changes.
+   */
+  connection: { state: ConnectionState; reason?: string; loginNeeded: boolean };
 }
 
 export type ClientEvent = { [K in keyof ClientEventMap]: { type: K } & ClientEventMap[K] }[keyof ClientEventMap];

@@ -18,6 +18,7 @@ export type {
   LoginResponse,
   BatchSendResult,
   DeviceToken,
+  FriendPage,
 } from './api/mylife-api.ts';
 export type { ClientEventMap, ConnectionState, ClientEvent } from './client-events.ts';
 export type * from './model.ts';

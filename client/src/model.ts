@@ -75,6 +75,8 @@ export interface Invite {
 
 export interface Friend {
   friendUserId: string;
+  /** The name the friend's node gives them; null when unknown (a user of another server, or not fetched yet). */
+  displayName: string | null;
   sourceInviteId: string | null;
   since: string;
 }
@@ -90,6 +92,8 @@ export interface Session {
 
 export interface ConversationSummary {
   peerUserId: string;
+  /** The friend's display name; null when unknown or when the peer is no longer a friend. */
+  displayName: string | null;
   lastMessageAt: string;
   lastMessageContent: string;
   lastMessageContentType: ContentType;

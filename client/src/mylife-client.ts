@@ -125,7 +125,12 @@ export class MyLifeClient {
     };
     const previous = this.store.session.get();
     if (previous && previous.userAddress !== session.userAddress) this.store.wipeAccountData();
-    this.store.session.save(session);
+    this.store.transaction(() => {
+      this.store.session.save(session);
+      // The first sync after a login takes friends' names afresh.
+      this.store.session.saveFriendNamesRefreshedAt(null);
+    });
+    this.engine.loggedIn();
     return session;
   }
 
@@ -150,14 +155,17 @@ export class MyLifeClient {
     return this.store.session.get();
   }
 
-  /** Needs the server: the user's logged-in devices, this one marked `current`. */
+  /** Needs the server: the user's logged-in devices (newest first), this one marked `current`. */
   async devices(): Promise<DeviceToken[]> {
-    return (await this.api().listTokens()).items;
+    return (await this.callServer((api) => api.listTokens())).items;
   }
 
-  /** Needs the server: logs that device out (its token stops working at once). */
+  /**
+   * Needs the server: logs another device out (its token stops working at once; 404 for an id that is not a live
+   * token of this user). `logout()` is the way out for this device: it also forgets the token here.
+   */
   async revokeDevice(id: string): Promise<void> {
-    await this.api().revokeToken(id);
+    await this.callServer((api) => api.revokeToken(id));
   }
 
   // --- actions: local first ------------------------------------------------------------------------------------
@@ -190,16 +198,36 @@ export class MyLifeClient {
 
   /** Marks a received message read (its server id). */
   markRead(messageId: string): LocalMessage {
-    const message = this.store.messages.findByServerId(messageId);
-    if (!message) throw new LocalValidationError(`no message ${messageId} on this device (run sync?)`);
-    if (message.status !== 'received') throw new LocalValidationError('only messages you received can be marked read');
-    if (message.readAt) return message;
-    this.store.transaction(() => {
-      this.store.messages.markRead(messageId, this.isoNow());
-      this.store.outbox.enqueue({ kind: 'read', messageId }, this.isoNow());
-    });
-    this.engine.nudge();
+    this.markReadMany([messageId]);
     return this.store.messages.findByServerId(messageId)!;
+  }
+
+  /**
+   * Marks received messages read (server ids) in one local transaction: one outbox `read` each, one nudge. Messages
+   * already read are left as they are; an id that is not a received message on this device refuses the whole call
+   * before anything is written. Returns the messages this call marked.
+   */
+  markReadMany(messageIds: readonly string[]): LocalMessage[] {
+    const unread = new Map<string, LocalMessage>();
+    for (const messageId of messageIds) {
+      const message = this.store.messages.findByServerId(messageId);
+      if (!message) throw new LocalValidationError(`no message ${messageId} on this device (run sync?)`);
+      if (message.status !== 'received') {
+        throw new LocalValidationError('only messages you received can be marked read');
+      }
+      if (!message.readAt) unread.set(messageId, message);
+    }
+    if (unread.size === 0) return [];
+    const now = this.isoNow();
+    const marked = this.store.transaction(() =>
+      [...unread.keys()].map((messageId) => {
+        this.store.messages.markRead(messageId, now);
+        this.store.outbox.enqueue({ kind: 'read', messageId }, now);
+        return this.store.messages.findByServerId(messageId)!;
+      }),
+    );
+    this.engine.nudge();
+    return marked;
   }
 
   invite(to: string, message: string | null = null): Invite {
@@ -269,15 +297,15 @@ export class MyLifeClient {
     });
   }
 
-  /** `retryOperation` for the send of a refused message, by its local id; false when it is not failed. */
+  /** `retryOperation` for a message of yours the server refused, by its local id; false when it is not failed. */
   retryMessage(localId: number): boolean {
-    const entry = this.sendOperationOf(localId);
+    const entry = this.failedSendOf(localId);
     return entry ? this.retryOperation(entry.id) : false;
   }
 
-  /** `discardOperation` for the send of a refused message, by its local id. */
+  /** `discardOperation` for a message of yours the server refused, by its local id; false when it is not failed. */
   discardMessage(localId: number): boolean {
-    const entry = this.sendOperationOf(localId);
+    const entry = this.failedSendOf(localId);
     return entry ? this.discardOperation(entry.id) : false;
   }
 
@@ -395,18 +423,23 @@ export class MyLifeClient {
     });
   }
 
-  private sendOperationOf(localId: number): OutboxEntry | undefined {
+  /** The refused send of one of the viewer's messages (a received message may carry the same clientMessageId). */
+  private failedSendOf(localId: number): OutboxEntry | undefined {
     const message = this.store.messages.findByLocalId(localId);
-    if (!message) return undefined;
-    return this.store.outbox
-      .list()
-      .find((entry) => entry.operation.kind === 'send' && entry.operation.clientMessageId === message.clientMessageId);
+    if (message?.status !== 'failed' || message.fromUserId !== this.viewer()) return undefined;
+    return this.store.outbox.failedSend(message.clientMessageId);
   }
 
-  private api(): MyLifeApi {
+  /** A call that needs the server now; a refused token tells the connection status too (log in again). */
+  private async callServer<T>(call: (api: MyLifeApi) => Promise<T>): Promise<T> {
     const session = this.store.session.get();
     if (!session?.accessToken) throw new NotLoggedInError();
-    return new MyLifeApi(this.transport, session.serverUrl, session.accessToken);
+    try {
+      return await call(new MyLifeApi(this.transport, session.serverUrl, session.accessToken));
+    } catch (error) {
+      if (error instanceof ApiError && error.isUnauthorized) this.engine.tokenRefused(error);
+      throw error;
+    }
   }
 
   private viewer(): string {

@@ -2,11 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MyLifeClient } from '../src/mylife-client.ts';
 import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
 import { LOCAL_MIGRATIONS, migrateLocalDatabase } from '../src/storage/migrations.ts';
-import { OnePostPerMessageSender } from '../src/sync/message-sender.ts';
+import { ALICE, BOB, loggedIn } from './scripted-client.ts';
 import { ScriptedTransport } from './scripted-transport.ts';
-
-const ALICE = 'alice@node.test';
-const BOB = 'bob@node.test';
 
 let serial = 0;
 function fromBob(content: string, fields: { seq?: number; createdAt: string }) {
@@ -32,16 +29,6 @@ function page(...messages: object[]) {
       hasMore: false,
     },
   };
-}
-
-async function loggedIn(transport: ScriptedTransport, database = new BetterSqlite3Database(':memory:')) {
-  const client = new MyLifeClient({ database, transport, messageSender: new OnePostPerMessageSender() });
-  transport.answer = () => ({
-    status: 200,
-    json: { accessToken: 'mlt_x', expiresAt: '2027-01-01T00:00:00.000Z', user: { id: '1', address: ALICE } },
-  });
-  await client.login({ serverUrl: 'http://node.test', username: 'alice', password: 'pw', deviceName: 'unit' });
-  return client;
 }
 
 const contents = (client: MyLifeClient) => client.thread('bob').messages.map((m) => m.content);

@@ -1,11 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MyLifeClient } from '../src/mylife-client.ts';
-import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
-import { OnePostPerMessageSender } from '../src/sync/message-sender.ts';
+import type { MyLifeClient } from '../src/mylife-client.ts';
+import { ALICE, BOB, loggedIn } from './scripted-client.ts';
 import { type ScriptedAnswer, ScriptedTransport } from './scripted-transport.ts';
 
-const ALICE = 'alice@node.test';
-const BOB = 'bob@node.test';
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 
 function serverMessage(
@@ -32,24 +29,8 @@ describe('the outbox', () => {
 
   beforeEach(async () => {
     transport = new ScriptedTransport(() => 'unreachable');
-    client = new MyLifeClient({
-      database: new BetterSqlite3Database(':memory:'),
-      transport,
-      // The outbox's rules, seen through the simplest sender; batch-sender.test.ts covers the batch endpoint.
-      messageSender: new OnePostPerMessageSender(),
-      now: () => NOW,
-      random: () => 0,
-    });
-    transport.answer = () => ({
-      status: 200,
-      json: {
-        accessToken: 'mlt_x',
-        expiresAt: '2027-01-01T00:00:00.000Z',
-        user: { id: '1', address: ALICE, displayName: 'alice' },
-      },
-    });
-    await client.login({ serverUrl: 'http://node.test', username: 'alice', password: 'pw', deviceName: 'unit' });
-    transport.requests.length = 0;
+    // The outbox's rules, seen through the simplest sender (loggedIn's); batch-sender.test.ts covers the batch endpoint.
+    client = await loggedIn(transport, { now: () => NOW, random: () => 0 });
   });
 
   it('keeps a message queued while the server cannot be reached, with backoff and the reason', async () => {

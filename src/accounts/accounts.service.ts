@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { formatAddress, parseAddress } from '../common/address';
 import { newId } from '../common/ids';
 import { RemoteDelivery } from '../common/remote-delivery.port';
@@ -65,11 +65,14 @@ export class AccountsService {
     return found;
   }
 
-  /** Display names of the local users among `addresses`, by address. */
-  async displayNames(addresses: string[]): Promise<Map<string, string>> {
+  /**
+   * Display names of the local users among `addresses`, by address. Inside a transaction pass its `manager`: a second
+   * connection taken from the pool while the transaction holds one could wait on a pool that transactions have filled.
+   */
+  async displayNames(addresses: string[], manager?: EntityManager): Promise<Map<string, string>> {
     const usernames = addresses.filter((address) => this.isLocal(address)).map((address) => address.split('@')[0]);
     if (usernames.length === 0) return new Map();
-    const users = await this.users
+    const users = await (manager?.getRepository(UserEntity) ?? this.users)
       .createQueryBuilder('user')
       .where('user.username IN (:...usernames)', { usernames })
       .getMany();

@@ -270,7 +270,8 @@ export class FriendsService {
         )
         .orIgnore()
         .execute();
-      events.push(...this.friendshipEvents(a, b, 'accepted', answered.id));
+      const names = await this.accounts.displayNames([a, b], manager);
+      events.push(...this.friendshipEvents(a, b, 'accepted', answered.id, names));
     }
     await this.syncEvents.append(manager, events);
     if (!fromRemote) {
@@ -317,19 +318,24 @@ export class FriendsService {
       .map((userId) => ({ userId, type: 'invite', data }));
   }
 
+  /**
+   * An accepted friendship carries the friend's display name (null for another server's user, whose name this node
+   * does not know), so that a client shows it without asking `GET /api/friends`; a removed one has none.
+   */
   private friendshipEvents(
     a: string,
     b: string,
     status: 'accepted' | 'removed',
     sourceInviteId: string | null,
+    displayNames?: Map<string, string>,
   ): NewSyncEvent[] {
     return [a, b]
       .filter((user) => this.accounts.isLocal(user))
-      .map((userId) => ({
-        userId,
-        type: 'friendship',
-        data: { userId, friendUserId: userId === a ? b : a, status, sourceInviteId },
-      }));
+      .map((userId) => {
+        const friendUserId = userId === a ? b : a;
+        const named = displayNames ? { displayName: displayNames.get(friendUserId) ?? null } : {};
+        return { userId, type: 'friendship', data: { userId, friendUserId, status, sourceInviteId, ...named } };
+      });
   }
 
   private noPendingInvite(inviteId: string, answer: InviteAnswer): NotFoundException {

@@ -14,7 +14,8 @@ class SyncEventDoc {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'the message, invite, friendship or receipt',
+    description:
+      'the message, invite, friendship (an accepted one with the friend’s `displayName`: null for another server’s user) or receipt',
   })
   data: Record<string, unknown>;
 }

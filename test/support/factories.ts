@@ -10,11 +10,11 @@ export interface TestUser {
   token: string;
 }
 
-export async function createUser(node: TestNode, username: string, password = DEFAULT_PASSWORD) {
+export async function createUser(node: TestNode, username: string, password = DEFAULT_PASSWORD, displayName?: string) {
   const response = await request(node.url)
     .post('/api/admin/users')
     .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
-    .send({ username, password })
+    .send({ username, password, ...(displayName ? { displayName } : {}) })
     .expect(201);
   return response.body as { id: string; address: string; displayName: string };
 }
@@ -27,9 +27,9 @@ export async function login(node: TestNode, username: string, password = DEFAULT
   return response.body.accessToken as string;
 }
 
-/** A user of `node` with a live token. */
-export async function signUp(node: TestNode, username: string): Promise<TestUser> {
-  const user = await createUser(node, username);
+/** A user of `node` with a live token; the display name is the username unless given. */
+export async function signUp(node: TestNode, username: string, displayName?: string): Promise<TestUser> {
+  const user = await createUser(node, username, DEFAULT_PASSWORD, displayName);
   return { id: user.id, username, address: user.address, token: await login(node, username) };
 }
 

@@ -36,12 +36,19 @@ export interface BatchSendResult {
   error?: string;
 }
 
+/** A page of `GET /api/friends` (the fields this client reads). */
+export interface FriendPage {
+  friends: { friendUserId: string; displayName: string | null }[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
 /** A logged-in device: one access token of the user. */
 export interface DeviceToken {
   id: string;
   deviceName: string;
   createdAt: string;
-  expiresAt: string | null;
+  expiresAt: string;
   lastUsedAt: string | null;
   /** The token of the request that listed it: this device. */
   current: boolean;
@@ -121,6 +128,13 @@ export class MyLifeApi {
 
   listInvites(): Promise<InviteList> {
     return this.call('GET', '/api/friends/invites?direction=both&status=pending,accepted,declined,revoked&limit=200');
+  }
+
+  /** Friends by address, `limit` (1–200) at a time after `cursor`. */
+  listFriends(cursor: string | null, limit: number): Promise<FriendPage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set('cursor', cursor);
+    return this.call('GET', `/api/friends?${query}`);
   }
 
   unfriend(friendUserId: string): Promise<unknown> {

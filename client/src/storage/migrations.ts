@@ -102,6 +102,16 @@ UPDATE sync_state SET cursor = NULL;
 CREATE INDEX messages_numbered ON messages (peer_user_id, sort_seq, created_at, local_id) WHERE seq IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'display names of friends',
+    // `friends_refreshed_at` (ms) is when the names were last taken from GET /api/friends; NULL asks the next sync
+    // round for them (a copy from before this migration, a login, a friendship event without the name).
+    sql: `
+ALTER TABLE friends ADD COLUMN display_name TEXT;
+ALTER TABLE sync_state ADD COLUMN friends_refreshed_at INTEGER;
+`,
+  },
 ];
 
 /** Brings the local schema up to date; each migration commits with its version, so an interrupted run resumes. */

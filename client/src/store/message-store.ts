@@ -220,16 +220,18 @@ export class MessageStore {
   /** One line per conversation, most recent first. */
   conversations(): ConversationSummary[] {
     return this.db
-      .all<MessageRow & { unread_count: number }>(
+      .all<MessageRow & { unread_count: number; friend_display_name: string | null }>(
         `SELECT m.*, (SELECT count(*) FROM messages u
-                      WHERE u.peer_user_id = m.peer_user_id AND u.status = 'received' AND u.read_at IS NULL) AS unread_count
-         FROM messages m
+                      WHERE u.peer_user_id = m.peer_user_id AND u.status = 'received' AND u.read_at IS NULL) AS unread_count,
+                f.display_name AS friend_display_name
+         FROM messages m LEFT JOIN friends f ON f.friend_user_id = m.peer_user_id
          WHERE m.local_id = (SELECT l.local_id FROM messages l WHERE l.peer_user_id = m.peer_user_id
                              ORDER BY l.sort_seq DESC, l.created_at DESC, l.local_id DESC LIMIT 1)
          ORDER BY m.created_at DESC, m.local_id DESC`,
       )
       .map((row) => ({
         peerUserId: row.peer_user_id,
+        displayName: row.friend_display_name,
         lastMessageAt: row.created_at,
         lastMessageContent: row.content,
         lastMessageContentType: row.content_type,

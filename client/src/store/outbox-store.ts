@@ -72,6 +72,14 @@ export class OutboxStore {
     return row ? toEntry(row) : undefined;
   }
 
+  /** The failed send of a message (failed entries are few: the server refused them for good). */
+  failedSend(clientMessageId: string): OutboxEntry | undefined {
+    return this.db
+      .all<OutboxRow>(`SELECT * FROM outbox WHERE state = 'failed' AND kind = 'send' ORDER BY id`)
+      .map(toEntry)
+      .find((entry) => entry.operation.kind === 'send' && entry.operation.clientMessageId === clientMessageId);
+  }
+
   list(): OutboxEntry[] {
     return this.db.all<OutboxRow>('SELECT * FROM outbox ORDER BY id').map(toEntry);
   }

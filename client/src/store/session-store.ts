@@ -62,6 +62,22 @@ export class SessionStore {
     );
   }
 
+  /** When friends' names were last taken from the server (ms); null when the next sync round should take them. */
+  friendNamesRefreshedAt(): number | null {
+    return (
+      this.db.get<{ at: number | null }>('SELECT friends_refreshed_at AS at FROM sync_state WHERE id = 1')?.at ?? null
+    );
+  }
+
+  /** `null` asks the next sync round to take the names from the server. */
+  saveFriendNamesRefreshedAt(at: number | null): void {
+    this.db.run(
+      `INSERT INTO sync_state (id, friends_refreshed_at) VALUES (1, ?)
+       ON CONFLICT (id) DO UPDATE SET friends_refreshed_at = excluded.friends_refreshed_at`,
+      [at],
+    );
+  }
+
   lastSyncedAt(): string | null {
     return this.db.get<{ at: string | null }>('SELECT last_synced_at AS at FROM sync_state WHERE id = 1')?.at ?? null;
   }

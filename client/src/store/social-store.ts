@@ -14,8 +14,15 @@ interface InviteRow {
 
 interface FriendRow {
   friend_user_id: string;
+  display_name: string | null;
   source_invite_id: string | null;
   since: string;
+}
+
+/** A friend's name as the server gives it (null: the server knows none, e.g. for a user of another server). */
+export interface FriendName {
+  friendUserId: string;
+  displayName: string | null;
 }
 
 /** Friends and invites, as the server last told us plus what this device did since. */
@@ -70,14 +77,29 @@ export class SocialStore {
     return rows.map(toInvite);
   }
 
-  addFriend(friendUserId: string, sourceInviteId: string | null, since: string): boolean {
+  /** Returns whether the friend is new here; a known friend keeps its row as it is. */
+  addFriend(friendUserId: string, sourceInviteId: string | null, since: string, displayName: string | null): boolean {
     return (
       this.db.run(
-        `INSERT INTO friends (friend_user_id, source_invite_id, since) VALUES (?, ?, ?)
+        `INSERT INTO friends (friend_user_id, source_invite_id, since, display_name) VALUES (?, ?, ?, ?)
          ON CONFLICT (friend_user_id) DO NOTHING`,
-        [friendUserId, sourceInviteId, since],
+        [friendUserId, sourceInviteId, since, displayName],
       ).changes > 0
     );
+  }
+
+  /** Names of friends known here (others are left out: sync alone adds friends); returns the friends whose changed. */
+  setDisplayNames(names: readonly FriendName[]): string[] {
+    return names
+      .filter(
+        ({ friendUserId, displayName }) =>
+          this.db.run('UPDATE friends SET display_name = ? WHERE friend_user_id = ? AND display_name IS NOT ?', [
+            displayName,
+            friendUserId,
+            displayName,
+          ]).changes > 0,
+      )
+      .map(({ friendUserId }) => friendUserId);
   }
 
   removeFriend(friendUserId: string): boolean {
@@ -85,9 +107,12 @@ export class SocialStore {
   }
 
   friends(): Friend[] {
-    return this.db
-      .all<FriendRow>('SELECT * FROM friends ORDER BY friend_user_id')
-      .map((row) => ({ friendUserId: row.friend_user_id, sourceInviteId: row.source_invite_id, since: row.since }));
+    return this.db.all<FriendRow>('SELECT * FROM friends ORDER BY friend_user_id').map((row) => ({
+      friendUserId: row.friend_user_id,
+      displayName: row.display_name,
+      sourceInviteId: row.source_invite_id,
+      since: row.since,
+    }));
   }
 
   isFriend(address: string): boolean {

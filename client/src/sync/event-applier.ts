@@ -89,9 +89,15 @@ function applyFriendship(store: LocalStore, data: Record<string, unknown>, now: 
   const friendUserId = String(data.friendUserId);
   if (data.status === 'accepted') {
     const sourceInviteId = typeof data.sourceInviteId === 'string' ? data.sourceInviteId : null;
-    return store.social.addFriend(friendUserId, sourceInviteId, now)
-      ? [{ type: 'friendship', friendUserId, status: 'accepted' }]
-      : [];
+    // Nodes from before names travelled with the friendship send none: the next sync round asks GET /api/friends.
+    const displayName =
+      'displayName' in data ? (typeof data.displayName === 'string' ? data.displayName : null) : undefined;
+    if (displayName === undefined) store.session.saveFriendNamesRefreshedAt(null);
+    if (store.social.addFriend(friendUserId, sourceInviteId, now, displayName ?? null)) {
+      return [{ type: 'friendship', friendUserId, status: 'accepted' }];
+    }
+    const renamed = displayName === undefined ? [] : store.social.setDisplayNames([{ friendUserId, displayName }]);
+    return renamed.length > 0 ? [{ type: 'friend-names', friendUserIds: renamed }] : [];
   }
   if (data.status === 'removed') {
     return store.social.removeFriend(friendUserId) ? [{ type: 'friendship', friendUserId, status: 'removed' }] : [];

@@ -4,6 +4,7 @@ import { MyLifeApi, type SyncEvent } from '../api/mylife-api.ts';
 import type { ClientEventEmitter, ConnectionState } from '../client-events.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { applySyncEvents } from './event-applier.ts';
+import { FriendNames } from './friend-names.ts';
 import { type FlushOptions, type FlushReport, OutboxFlusher } from './outbox-flusher.ts';
 import { parseServerSentEvents } from './server-sent-events.ts';
 import { SerialLock, Waker } from './timing.ts';
@@ -29,6 +30,8 @@ export interface SyncEngineTiming {
   streamIdleTimeoutMs: number;
   /** Wait before reconnecting a stream that ended. */
   reconnectDelayMs: number;
+  /** How often friends' display names are taken from `GET /api/friends` when nothing asked for them sooner. */
+  friendNamesRefreshMs: number;
 }
 
 export const DEFAULT_SYNC_TIMING: SyncEngineTiming = {
@@ -36,6 +39,7 @@ export const DEFAULT_SYNC_TIMING: SyncEngineTiming = {
   pollIntervalMs: 30_000,
   streamIdleTimeoutMs: 45_000,
   reconnectDelayMs: 1_000,
+  friendNamesRefreshMs: 5 * 60_000,
 };
 
 export class NotLoggedInError extends Error {
@@ -60,6 +64,7 @@ export class SyncEngine {
   private liveLoop: Promise<void> | null = null;
   private streamAbort: AbortController | null = null;
   private stopped = true;
+  private readonly friendNames: FriendNames;
 
   constructor(
     private readonly store: LocalStore,
@@ -68,16 +73,23 @@ export class SyncEngine {
     private readonly events: ClientEventEmitter,
     private readonly timing: SyncEngineTiming = DEFAULT_SYNC_TIMING,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.friendNames = new FriendNames(
+      store,
+      { refreshMs: timing.friendNamesRefreshMs, retryMs: timing.pollIntervalMs },
+      now,
+    );
+  }
 
   get connectionState(): ConnectionState {
     return this.state;
   }
 
+  /** `loginNeeded`: the server refused the token (or there is none), until a sync gets through again or a login. */
   get connectionStatus(): { state: ConnectionState; reason?: string; loginNeeded: boolean } {
     return {
       state: this.state,
-      ...(this.state === 'offline' && this.offlineReason ? { reason: this.offlineReason } : {}),
+      ...(this.offlineReason ? { reason: this.offlineReason } : {}),
       loginNeeded: this.loginNeeded,
     };
   }
@@ -111,6 +123,17 @@ export class SyncEngine {
     await this.liveLoop;
   }
 
+  /** A new login: the refusal of the old token is no longer news. */
+  loggedIn(): void {
+    this.setState(this.state);
+  }
+
+  /** The server refused the token on a call outside the sync (the device list, say): the same as a refused sync. */
+  tokenRefused(error: ApiError): void {
+    this.reportOffline(error);
+    this.streamAbort?.abort();
+  }
+
   /** Something was queued: send it now rather than at the next poll. */
   nudge(): void {
     if (this.stopped) return;
@@ -130,7 +153,7 @@ export class SyncEngine {
       }
       await this.waker.sleep(this.nextPollDelay(report));
     }
-    this.setState('offline', 'stopped');
+    this.setState('offline', 'stopped', this.loginNeeded);
   }
 
   private nextPollDelay(report: SyncReport): number {
@@ -162,7 +185,10 @@ export class SyncEngine {
       for await (const sse of parseServerSentEvents(touching(stream.chunks, resetIdleTimer))) {
         if (!sse.id) continue;
         const event: SyncEvent = { cursor: sse.id, type: sse.event, data: JSON.parse(sse.data) };
-        await this.lock.run(async () => this.apply(connection.viewer, [event], event.cursor));
+        await this.lock.run(async () => {
+          this.apply(connection.viewer, [event], event.cursor);
+          await this.refreshFriendNames(connection);
+        });
       }
       return true;
     } catch (error) {
@@ -177,16 +203,18 @@ export class SyncEngine {
   }
 
   private async flushAndPull(connection: Connection, options: FlushOptions): Promise<SyncReport> {
-    this.setState('syncing');
+    // A refused token stays news through the round that tries it again: no "logged out" banner blinking per poll.
+    this.setState('syncing', undefined, this.loginNeeded);
     const flush = await this.flusher.flush(connection.api, connection.viewer, options);
     const stop = flush.stoppedBy;
     if (stop?.reason === 'unreachable' || stop?.reason === 'unauthorized') {
-      this.setState('offline', stop.error);
+      this.setState('offline', stop.error, stop.reason === 'unauthorized');
       return { online: false, needsLogin: stop.reason === 'unauthorized', flush, pulledEvents: 0, error: stop.error };
     }
     try {
       const pulledEvents = await this.pull(connection);
       this.setState('online');
+      await this.refreshFriendNames(connection);
       return { online: true, needsLogin: false, flush, pulledEvents, error: null };
     } catch (error) {
       return { ...this.offlineReport(error), flush };
@@ -197,6 +225,16 @@ export class SyncEngine {
     const flush = await this.flusher.flush(connection.api, connection.viewer);
     const stop = flush.stoppedBy;
     if (stop && 'nextAttemptAt' in stop) this.scheduleFlush(stop.nextAttemptAt);
+    // A node keeps the stream of a revoked token open: the refused flush is the news, and the live loop's next
+    // round (after the stream is cut) finds the same and polls until a new login.
+    if (stop?.reason === 'unauthorized') {
+      this.setState('offline', stop.error, true);
+      this.streamAbort?.abort();
+    }
+  }
+
+  private async refreshFriendNames(connection: Connection): Promise<void> {
+    if (this.friendNames.due()) this.events.emitAll(await this.friendNames.refresh(connection.api));
   }
 
   private scheduleFlush(at: number): void {
@@ -251,16 +289,20 @@ export class SyncEngine {
   }
 
   private reportOffline(error: unknown): void {
-    this.loginNeeded = error instanceof NotLoggedInError || (error instanceof ApiError && error.isUnauthorized);
-    this.setState('offline', error instanceof Error ? error.message : String(error));
+    this.setState(
+      'offline',
+      error instanceof Error ? error.message : String(error),
+      error instanceof NotLoggedInError || (error instanceof ApiError && error.isUnauthorized),
+    );
   }
 
-  private setState(state: ConnectionState, reason?: string): void {
-    if (state !== 'offline') this.loginNeeded = false;
-    this.offlineReason = reason;
-    if (state === this.state) return;
+  /** Listeners hear every change of the state, of why it is offline, and of whether a login is needed. */
+  private setState(state: ConnectionState, reason?: string, loginNeeded = false): void {
+    const changed = state !== this.state || reason !== this.offlineReason || loginNeeded !== this.loginNeeded;
     this.state = state;
-    this.events.emit({ type: 'connection', state, ...(reason ? { reason } : {}) });
+    this.offlineReason = reason;
+    this.loginNeeded = loginNeeded;
+    if (changed) this.events.emit({ type: 'connection', state, ...(reason ? { reason } : {}), loginNeeded });
   }
 }
 

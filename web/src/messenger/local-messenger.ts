@@ -32,6 +32,7 @@ export class LocalMessenger implements Messenger {
     this.client.on('message-status', data);
     this.client.on('invite', data);
     this.client.on('friendship', data);
+    this.client.on('friend-names', data);
     this.client.on('connection', () => this.notify('connection'));
   }
 
@@ -84,7 +85,7 @@ export class LocalMessenger implements Messenger {
   async conversations(): Promise<Conversation[]> {
     return this.client.inbox().map((summary) => ({
       peerUserId: summary.peerUserId,
-      displayName: null,
+      displayName: summary.displayName,
       lastMessageAt: summary.lastMessageAt,
       lastMessageContent: summary.lastMessageContent,
       lastMessageFromUserId: summary.lastMessageFromUserId,
@@ -99,7 +100,7 @@ export class LocalMessenger implements Messenger {
   async contacts(): Promise<Contact[]> {
     return this.client
       .friends()
-      .map((friend) => ({ address: friend.friendUserId, displayName: null, since: friend.since }));
+      .map((friend) => ({ address: friend.friendUserId, displayName: friend.displayName, since: friend.since }));
   }
 
   async invites() {
@@ -113,15 +114,8 @@ export class LocalMessenger implements Messenger {
   }
 
   async markRead(messageIds: readonly string[]): Promise<void> {
-    let changed = false;
-    for (const id of messageIds) {
-      const message = this.client.message(id);
-      if (message?.status === 'received' && !message.readAt) {
-        this.client.markRead(id);
-        changed = true;
-      }
-    }
-    if (changed) this.notify('data');
+    const marked = await translate(async () => this.client.markReadMany(messageIds));
+    if (marked.length > 0) this.notify('data');
   }
 
   async retryMessage(localId: number): Promise<void> {

@@ -1,0 +1,47 @@
+import { MyLifeClient, type MyLifeClientOptions } from '../src/mylife-client.ts';
+import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
+import { OnePostPerMessageSender } from '../src/sync/message-sender.ts';
+import type { ScriptedTransport } from './scripted-transport.ts';
+
+export const ALICE = 'alice@node.test';
+export const BOB = 'bob@node.test';
+
+/** Alice's client, logged in through `transport` (whose answer is left for the test to set), on an in-memory copy. */
+export async function loggedIn(
+  transport: ScriptedTransport,
+  options: Partial<MyLifeClientOptions> = {},
+): Promise<MyLifeClient> {
+  const client = new MyLifeClient({
+    database: new BetterSqlite3Database(':memory:'),
+    messageSender: new OnePostPerMessageSender(),
+    ...options,
+    transport,
+  });
+  transport.answer = () => ({
+    status: 200,
+    json: {
+      accessToken: 'mlt_x',
+      expiresAt: '2027-01-01T00:00:00.000Z',
+      user: { id: '1', address: ALICE, displayName: 'Alice' },
+    },
+  });
+  await client.login({ serverUrl: 'http://node.test', username: 'alice', password: 'pw', deviceName: 'unit' });
+  transport.requests.length = 0;
+  return client;
+}
+
+/** A message from Bob to Alice as the node sends it; `seq` from the digits of `id`. */
+export function messageFromBob(id: string, content: string, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    seq: Number(id.replace(/\D/g, '')),
+    clientMessageId: `bob-${id}`,
+    fromUserId: BOB,
+    toUserId: ALICE,
+    contentType: 'text/plain',
+    content,
+    createdAt: '2026-12-07T08:00:00.000Z',
+    readAt: null as string | null,
+    ...extra,
+  };
+}
