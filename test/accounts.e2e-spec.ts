@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { createUser, DEFAULT_PASSWORD, login } from './support/factories';
+import { openEventStream } from './support/sse';
 import { startTestNode, TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 
 describe('accounts and tokens', () => {
@@ -160,6 +161,46 @@ describe('accounts and tokens', () => {
       .set('Authorization', `Bearer ${laptop}`)
       .expect(404);
     await request(node.url).delete('/api/auth/tokens/not-a-uuid').set('Authorization', `Bearer ${laptop}`).expect(400);
+  });
+
+  it('ends the event stream of a device as soon as it is logged out from another device', async () => {
+    await createUser(node, 'kim');
+    const phone = await login(node, 'kim', DEFAULT_PASSWORD, 'phone');
+    const laptop = await login(node, 'kim', DEFAULT_PASSWORD, 'laptop');
+    const stream = await openEventStream(`${node.url}/api/events`, { Authorization: `Bearer ${phone}` });
+    try {
+      expect(stream.status).toBe(200);
+      const list = await request(node.url).get('/api/auth/tokens').set('Authorization', `Bearer ${laptop}`);
+      const phoneEntry = list.body.items.find((token: { deviceName: string }) => token.deviceName === 'phone');
+      await request(node.url)
+        .delete(`/api/auth/tokens/${phoneEntry.id}`)
+        .set('Authorization', `Bearer ${laptop}`)
+        .expect(200);
+      // Well before the stream's 15 s heartbeat: the revocation itself ends it.
+      await expect(
+        Promise.race([stream.ended.then(() => 'ended'), new Promise((done) => setTimeout(done, 5000, 'still open'))]),
+      ).resolves.toBe('ended');
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('does not list expired tokens as logged-in devices', async () => {
+    await createUser(node, 'lena');
+    await login(node, 'lena', DEFAULT_PASSWORD, 'old phone');
+    const laptop = await login(node, 'lena', DEFAULT_PASSWORD, 'laptop');
+    const db = new Client({ connectionString: node.config.databaseUrl! });
+    await db.connect();
+    try {
+      await db.query(
+        `UPDATE access_tokens SET expires_at = now() - interval '1 day'
+          WHERE device_name = 'old phone' AND user_id = (SELECT id FROM users WHERE username = 'lena')`,
+      );
+    } finally {
+      await db.end();
+    }
+    const list = await request(node.url).get('/api/auth/tokens').set('Authorization', `Bearer ${laptop}`).expect(200);
+    expect(list.body.items.map((token: { deviceName: string }) => token.deviceName)).toEqual(['laptop']);
   });
 
   it("cannot revoke another user's token", async () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable, NotFoundException, UnauthorizedException } from '@n
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { DataSource, IsNull, Repository } from 'typeorm';
+import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { UserEntity } from '../accounts/user.entity';
 import { LOCALPART_PATTERN, parseAddress } from '../common/address';
@@ -53,6 +53,7 @@ export class AuthService {
     max: 10_000,
     ttl: TOKEN_CACHE_MS,
   });
+  private readonly revocationListeners = new Set<(tokenId: string) => void>();
 
   constructor(
     @InjectRepository(AccessTokenEntity) private readonly tokens: Repository<AccessTokenEntity>,
@@ -118,8 +119,23 @@ export class AuthService {
     return authenticated;
   }
 
+  /** The user's logged-in devices: tokens neither revoked nor expired. */
   listTokens(userId: string): Promise<AccessTokenEntity[]> {
-    return this.tokens.find({ where: { userId, revokedAt: IsNull() }, order: { createdAt: 'DESC' } });
+    return this.tokens.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
+      order: { createdAt: 'DESC' },
+    });
+  }
+
+  /** For requests that outlive one check (the event stream): the token still works, revoked by no process. */
+  isTokenLive(tokenId: string): Promise<boolean> {
+    return this.tokens.exists({ where: { id: tokenId, revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) } });
+  }
+
+  /** Called with the id of each token revoked by this process, at once. */
+  onTokenRevoked(listener: (tokenId: string) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
   }
 
   /** Revokes one of the user's own tokens; 404 for a token of someone else or one already revoked. */
@@ -130,6 +146,7 @@ export class AuthService {
     );
     if (!result.affected) throw new NotFoundException(`no live token ${tokenId} for this user`);
     this.forgetTokens(({ user }) => user.tokenId === tokenId);
+    for (const listener of this.revocationListeners) listener(tokenId);
   }
 
   private forgetTokens(matches: (entry: { user: AuthenticatedUser; deviceName: string }) => boolean): void {

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { AuthService } from '../auth/auth.service';
 import { FetchedMessage } from '../common/remote-delivery.port';
 import { SyncBus } from './sync-bus';
 import { SyncService } from './sync.service';
@@ -18,10 +19,21 @@ export class SyncStream implements BeforeApplicationShutdown {
   constructor(
     @Inject(SyncService) private readonly sync: SyncService,
     @Inject(SyncBus) private readonly bus: SyncBus,
+    @Inject(AuthService) private readonly auth: AuthService,
   ) {}
 
-  /** `cursor` is where to start after, `cursorField` where the client gave it (named when it is no cursor of ours). */
-  open(userId: string, cursor: string | undefined, cursorField: string, request: Request, response: Response): void {
+  /**
+   * `cursor` is where to start after, `cursorField` where the client gave it (named when it is no cursor of ours).
+   * The stream ends when its token (`tokenId`) is revoked or expires, so that a logged-out device hears no more.
+   */
+  open(
+    user: { address: string; tokenId: string },
+    cursor: string | undefined,
+    cursorField: string,
+    request: Request,
+    response: Response,
+  ): void {
+    const userId = user.address;
     let position = this.sync.parseCursor(cursor, cursorField);
     let pumping = false;
     let again = false;
@@ -81,9 +93,17 @@ export class SyncStream implements BeforeApplicationShutdown {
     const heartbeat = setInterval(() => {
       response.write(': heartbeat\n\n');
       void pump(false);
+      // Revoked by another process of the node, or expired: this process heard of no revocation.
+      this.auth.isTokenLive(user.tokenId).then(
+        (live) => live || response.end(),
+        () => undefined, // the database is away for a moment: the next heartbeat asks again
+      );
     }, HEARTBEAT_MS);
+    const stopListening = this.auth.onTokenRevoked((tokenId) => tokenId === user.tokenId && response.end());
     this.openStreams.add(response);
-    request.on('close', () => {
+    // 'close' on the response: after the client left, and also after we ended the stream ourselves.
+    response.on('close', () => {
+      stopListening();
       this.openStreams.delete(response);
       closed = true;
       unsubscribe();

@@ -58,7 +58,7 @@ export class SyncController {
     @Req() request: Request,
     @Res() response: Response,
   ): void {
-    if (lastEventId) this.stream.open(user.address, lastEventId, 'Last-Event-ID', request, response);
-    else this.stream.open(user.address, query.since, 'since', request, response);
+    if (lastEventId) this.stream.open(user, lastEventId, 'Last-Event-ID', request, response);
+    else this.stream.open(user, query.since, 'since', request, response);
   }
 }

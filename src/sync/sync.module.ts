@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { queueBackendKind } from '../queue/queue-backend';
@@ -9,6 +10,7 @@ import { SyncController } from './sync.controller';
 import { SyncService } from './sync.service';
 
 @Module({
+  imports: [AuthModule],
   controllers: [SyncController],
   providers: [
     SyncService,

@@ -10,6 +10,8 @@ export interface StreamedEvent {
 export interface EventStream {
   events: StreamedEvent[];
   status: number;
+  /** Settles when the server ends the stream. */
+  ended: Promise<void>;
   waitFor(predicate: (events: StreamedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): void;
 }
@@ -21,6 +23,7 @@ export function openEventStream(url: string, headers: Record<string, string> = {
     const waiters = new Set<() => void>();
     const request = http.get(url, { headers: { Accept: 'text/event-stream', ...headers } }, (response) => {
       let buffer = '';
+      const ended = new Promise<void>((done) => response.on('end', () => done()));
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         buffer += chunk;
@@ -43,6 +46,7 @@ export function openEventStream(url: string, headers: Record<string, string> = {
       resolve({
         events,
         status: response.statusCode ?? 0,
+        ended,
         close: () => request.destroy(),
         waitFor: (predicate, timeoutMs = 5000) =>
           new Promise<void>((done, fail) => {
