@@ -184,6 +184,21 @@ describe('the tabs protocol', () => {
   });
 });
 
+describe('the image a closing owner hands over', () => {
+  it('is kept by a follower until a new owner starts', async () => {
+    const closingOwner = channel();
+    const follower = new RemoteMessenger(channel());
+    const image = new Uint8Array([1, 2, 3]);
+    closingOwner.postMessage({ v: TAB_PROTOCOL_VERSION, type: 'final-image', image, exportedAt: 1234 });
+    await until(() => follower.handedImage !== null);
+    expect(follower.handedImage).toEqual({ image, exportedAt: 1234 });
+
+    closingOwner.postMessage({ v: TAB_PROTOCOL_VERSION, type: 'owner-ready' });
+    await until(() => follower.handedImage === null);
+    follower.close();
+  });
+});
+
 describe('TabMessenger', () => {
   it('keeps its listeners and its callers when the tab becomes the owner', async () => {
     const tab = new TabMessenger();

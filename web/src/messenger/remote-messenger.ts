@@ -7,7 +7,13 @@ import {
   type MessengerResult,
 } from './forwarding-messenger.ts';
 import { MessengerError, type MessengerChange } from './messenger.ts';
-import { fromWireError, readTabMessage, TAB_PROTOCOL_VERSION, type TabMessage } from './tab-protocol.ts';
+import {
+  type FinalImage,
+  fromWireError,
+  readTabMessage,
+  TAB_PROTOCOL_VERSION,
+  type TabMessage,
+} from './tab-protocol.ts';
 
 /** A call sent to the owner tab and not answered yet. */
 export interface PendingCall {
@@ -35,6 +41,7 @@ export class RemoteMessenger extends ForwardingMessenger {
   private readonly acceptTimeoutMs: number;
   private counter = 0;
   private closed = false;
+  private finalImage: FinalImage | null = null;
   private readonly onMessage = (event: MessageEvent) => this.receive(readTabMessage(event.data));
 
   constructor(
@@ -49,6 +56,14 @@ export class RemoteMessenger extends ForwardingMessenger {
   subscribe(listener: (change: MessengerChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The image a closing owner sent since the last owner started (the one this tab should start from if it becomes
+   * the owner now), or null.
+   */
+  get handedImage(): FinalImage | null {
+    return this.finalImage;
   }
 
   /**
@@ -109,7 +124,12 @@ export class RemoteMessenger extends ForwardingMessenger {
         this.notify(message.change);
         return;
       case 'owner-ready':
+        // The new owner started from the image, or from a later save: either way it is no longer the latest.
+        this.finalImage = null;
         this.ownerChanged();
+        return;
+      case 'final-image':
+        this.finalImage = { image: message.image, exportedAt: message.exportedAt };
         return;
     }
   }

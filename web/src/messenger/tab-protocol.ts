@@ -12,12 +12,21 @@ export type WireError =
   | { kind: MessengerError['kind']; message: string; status: number | null; retryAfterSeconds: number | null }
   | { kind: null; message: string };
 
+/** The owner's copy as it was when its page went: what the next owner starts from (see `final-image`). */
+export interface FinalImage {
+  image: Uint8Array;
+  /** `Date.now()` when it was exported: a save in the store after this is newer. */
+  exportedAt: number;
+}
+
 /**
  * What the tabs say to each other:
  * - a follower asks with a `request` (an id of its own, the method, the arguments);
  * - the owner answers `accepted` as it starts (so the follower knows the call is in hand: repeating it elsewhere
  *   could do it twice), then `result` or `error`;
- * - the owner announces `change`s, and `owner-ready` when it starts answering (a new owner: ask again).
+ * - the owner announces `change`s, and `owner-ready` when it starts answering (a new owner: ask again);
+ * - a closing owner with unsaved changes sends its `final-image`: a browser ends a closing page before an async
+ *   write to the store completes, but a message posted from `pagehide` is delivered.
  */
 export type TabMessage = { v: number } & (
   | { type: 'request'; id: string; method: MessengerMethod; args: unknown[] }
@@ -26,6 +35,7 @@ export type TabMessage = { v: number } & (
   | { type: 'error'; id: string; error: WireError }
   | { type: 'change'; change: MessengerChange }
   | { type: 'owner-ready' }
+  | ({ type: 'final-image' } & FinalImage)
 );
 
 /** Reads a message of another tab; null when it is not one of ours (or is malformed). */
@@ -51,6 +61,10 @@ export function readTabMessage(data: unknown): TabMessage | null {
         : null;
     case 'owner-ready':
       return message as TabMessage;
+    case 'final-image':
+      return message.image instanceof Uint8Array && typeof message.exportedAt === 'number'
+        ? (message as TabMessage)
+        : null;
     default:
       return null;
   }

@@ -8,6 +8,7 @@ export const SET_ASIDE_NAME = 'mylife.sqlite.unreadable';
 
 /** Where the local copy's image (the sql.js `export()` bytes) lives between visits. */
 export interface ImageStore {
+  readonly kind: 'opfs' | 'indexeddb';
   /** Where it is, for messages: "the origin private file system". */
   readonly description: string;
   /** The saved image, or null when there is none. Throws when it is there but cannot be read. */

@@ -5,6 +5,7 @@ const STORE = 'images';
 
 /** The image as one value in IndexedDB, for browsers without OPFS `createWritable`; a put is atomic. */
 export class IndexedDbImageStore implements ImageStore {
+  readonly kind = 'indexeddb';
   readonly description = 'IndexedDB';
 
   private constructor(private readonly db: IDBDatabase) {}

@@ -1,6 +1,7 @@
 import { MyLifeClient } from '@mylife/client';
 import { SqlJsDatabase, type SqlJsOptions } from '@mylife/client/sql-js';
 import { LocalMessenger } from '../messenger/local-messenger.ts';
+import type { FinalImage } from '../messenger/tab-protocol.ts';
 import { type ImageStore, SET_ASIDE_NAME } from './image-store.ts';
 import { PersistentDatabase } from './persistent-database.ts';
 import { SaveScheduler } from './save-scheduler.ts';
@@ -9,6 +10,8 @@ export interface LocalCopyOptions {
   /** Where the image is saved; null keeps the copy in memory only (the browser lets us store nothing). */
   store: ImageStore | null;
   sqlJsConfig: SqlJsOptions['sqlJsConfig'];
+  /** The image the previous owner tab sent as it closed, newer than the store's when there is one. */
+  handedImage?: FinalImage | null;
   /** The node that served this app. */
   origin: string;
   deviceName: string;
@@ -26,6 +29,7 @@ export class LocalCopy {
 
   private constructor(
     private readonly options: LocalCopyOptions,
+    private readonly database: SqlJsDatabase,
     private readonly client: MyLifeClient,
     private readonly scheduler: SaveScheduler | null,
   ) {
@@ -42,7 +46,17 @@ export class LocalCopy {
    * aside and a fresh one started, so that a damaged file never keeps the app from opening.
    */
   static async open(options: LocalCopyOptions): Promise<LocalCopy> {
-    const { store } = options;
+    const { store, handedImage } = options;
+    if (handedImage) {
+      try {
+        return await LocalCopy.build(options, handedImage.image, true);
+      } catch (error) {
+        console.error(
+          'MyLife: the copy handed over by the closing tab could not be opened; using the saved one.',
+          error,
+        );
+      }
+    }
     let bytes: Uint8Array | null = null;
     try {
       bytes = (await store?.load()) ?? null;
@@ -51,17 +65,26 @@ export class LocalCopy {
     }
     if (bytes && bytes.length > 0) {
       try {
-        return await LocalCopy.build(options, bytes);
+        return await LocalCopy.build(options, bytes, false);
       } catch (error) {
         await LocalCopy.setAside(store!, 'could not be opened', error);
       }
     }
-    return LocalCopy.build(options, undefined);
+    return LocalCopy.build(options, undefined, false);
   }
 
   /** Starts the background sync when there is a session. */
   start(): void {
     this.messenger.start();
+  }
+
+  /**
+   * The whole copy now, when it has changes the store may not have yet: for the page's last moment, when a save
+   * cannot finish any more but the image can be handed to whoever owns the copy next.
+   */
+  finalImage(): FinalImage | null {
+    if (this.closed || !this.scheduler?.pending) return null;
+    return { image: this.database.export(), exportedAt: Date.now() };
   }
 
   /** Saves what is unsaved now (the page is hidden or going); true once it is written. */
@@ -91,12 +114,17 @@ export class LocalCopy {
     await this.scheduler?.idle();
     await this.client.close();
     await this.options.store?.erase();
-    const fresh = await LocalCopy.build(this.options, undefined);
+    const fresh = await LocalCopy.build(this.options, undefined, false);
     fresh.start();
     this.options.onReplaced(fresh);
   }
 
-  private static async build(options: LocalCopyOptions, bytes: Uint8Array | undefined): Promise<LocalCopy> {
+  /** `unsaved`: the bytes are newer than the store's image (handed over), so they are saved at once. */
+  private static async build(
+    options: LocalCopyOptions,
+    bytes: Uint8Array | undefined,
+    unsaved: boolean,
+  ): Promise<LocalCopy> {
     const database = await SqlJsDatabase.create({ bytes, sqlJsConfig: options.sqlJsConfig });
     let scheduler: SaveScheduler | null = null;
     let changedWhileOpening = false;
@@ -115,9 +143,9 @@ export class LocalCopy {
           canSave: () => !persistent.inTransaction,
           onError: (error) => console.error(`MyLife: saving your messages to ${store.description} failed.`, error),
         });
-        if (changedWhileOpening) scheduler.markDirty();
+        if (changedWhileOpening || unsaved) scheduler.markDirty();
       }
-      return new LocalCopy(options, client, scheduler);
+      return new LocalCopy(options, database, client, scheduler);
     } catch (error) {
       database.close();
       throw error;

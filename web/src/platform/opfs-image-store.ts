@@ -7,6 +7,7 @@ interface MovableFileHandle extends FileSystemFileHandle {
 
 /** The image as one file in the Origin Private File System, replaced atomically by `createWritable().close()`. */
 export class OpfsImageStore implements ImageStore {
+  readonly kind = 'opfs';
   readonly description = 'the origin private file system';
 
   private constructor(private readonly root: FileSystemDirectoryHandle) {}
@@ -64,9 +65,12 @@ export class OpfsImageStore implements ImageStore {
     await this.remove(IMAGE_NAME);
   }
 
+  /** Also what a write cut short left behind (Chromium's `mylife.sqlite.crswap`): it may hold messages too. */
   async erase(): Promise<void> {
+    for (const name of await this.names()) {
+      if (name.startsWith(IMAGE_NAME)) await this.remove(name).catch(() => undefined);
+    }
     await this.remove(IMAGE_NAME);
-    await this.remove(SET_ASIDE_NAME);
   }
 
   private async file(name: string): Promise<FileSystemFileHandle | null> {
@@ -76,6 +80,12 @@ export class OpfsImageStore implements ImageStore {
       if (error instanceof DOMException && error.name === 'NotFoundError') return null;
       throw error;
     }
+  }
+
+  private async names(): Promise<string[]> {
+    const names: string[] = [];
+    for await (const name of this.root.keys()) names.push(name);
+    return names;
   }
 
   private async remove(name: string): Promise<void> {
