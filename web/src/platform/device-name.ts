@@ -1,8 +1,9 @@
 const DEVICE_KEY = 'mylife.device-id';
 
 /**
- * How this browser appears in the user's device list: "Chrome on Linux · 3f2a". The node keeps one token per device
+ * How this browser appears in the user's device list: "Chrome on Linux - 3f2a". The node keeps one token per device
  * name, so each browser profile keeps its own short id, and two browsers of one person never log each other out.
+ * Only letters, digits, spaces and `._:-`: the node refuses any other character in a device name.
  */
 export function browserDeviceName(userAgent = navigator.userAgent, storage: Storage = localStorage): string {
   let id = storage.getItem(DEVICE_KEY);
@@ -10,7 +11,7 @@ export function browserDeviceName(userAgent = navigator.userAgent, storage: Stor
     id = crypto.randomUUID().slice(0, 4);
     storage.setItem(DEVICE_KEY, id);
   }
-  return `${browserOf(userAgent)} on ${systemOf(userAgent)} · ${id}`;
+  return `${browserOf(userAgent)} on ${systemOf(userAgent)} - ${id}`;
 }
 
 function browserOf(userAgent: string): string {
