@@ -71,6 +71,30 @@ describe('sql.js persistence', () => {
     expect(second.get('SELECT cursor FROM sync_state')).toEqual({ cursor: 'abc' });
     second.close();
   });
+
+  it('still enforces foreign keys after an export', async () => {
+    const db = await SqlJsDatabase.create();
+    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent INTEGER REFERENCES parent (id))');
+    db.export();
+    expect(db.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 });
+    expect(() => db.run('INSERT INTO child (parent) VALUES (?)', [42])).toThrow(/FOREIGN KEY/);
+    db.export();
+    expect(() => db.run('INSERT INTO child (parent) VALUES (?)', [42])).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it('refuses to export inside a transaction, and exports once it is committed', async () => {
+    const db = await SqlJsDatabase.create();
+    db.exec('CREATE TABLE t (v INTEGER)');
+    db.transaction(() => {
+      db.run('INSERT INTO t (v) VALUES (1)');
+      expect(() => db.export()).toThrow(/inside a transaction/);
+    });
+    const copy = await SqlJsDatabase.create({ bytes: db.export() });
+    expect(copy.all('SELECT v FROM t')).toEqual([{ v: 1 }]);
+    copy.close();
+    db.close();
+  });
 });
 
 describe('a client on sql.js', () => {

@@ -25,6 +25,11 @@ export abstract class SqliteDatabase implements LocalDatabase {
   abstract all<Row>(sql: string, params?: readonly SqlValue[]): Row[];
   abstract close(): void;
 
+  /** True while `transaction` runs (at any depth). */
+  protected get inTransaction(): boolean {
+    return this.transactionDepth > 0;
+  }
+
   transaction<T>(work: () => T): T {
     if (this.transactionDepth > 0) return this.runNested(work);
     this.exec('BEGIN IMMEDIATE');

@@ -17,7 +17,7 @@ let loadedEngine: Promise<SqlJsStatic> | null = null;
 export class SqlJsDatabase extends SqliteDatabase {
   private constructor(private readonly db: Database) {
     super();
-    this.db.exec('PRAGMA foreign_keys = ON');
+    this.applyConnectionSettings();
   }
 
   static async create(options: SqlJsOptions = {}): Promise<SqlJsDatabase> {
@@ -43,13 +43,26 @@ export class SqlJsDatabase extends SqliteDatabase {
     return this.query<Row>(sql, params, Infinity);
   }
 
-  /** The whole database as bytes, to be stored and given back to `create({ bytes })`. */
+  /**
+   * The whole database as bytes, to be stored and given back to `create({ bytes })`. Only between transactions:
+   * an image taken inside one would hold half of it.
+   */
   export(): Uint8Array {
-    return this.db.export();
+    if (this.inTransaction) throw new Error('export() inside a transaction would save half of it: export after it');
+    const bytes = this.db.export();
+    // sql.js up to 1.15 exported by closing and reopening the database, which dropped the connection's PRAGMAs
+    // (foreign keys went unenforced after the first save); 1.16 copies with SQLite's backup API instead. Applying
+    // them again is cheap and keeps the rule with whichever engine is installed.
+    this.applyConnectionSettings();
+    return bytes;
   }
 
   close(): void {
     this.db.close();
+  }
+
+  private applyConnectionSettings(): void {
+    this.db.exec('PRAGMA foreign_keys = ON');
   }
 
   private query<Row>(sql: string, params: readonly SqlValue[], limit: number): Row[] {

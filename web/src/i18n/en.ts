@@ -17,6 +17,12 @@ export const en = {
     signedInAs: (address: string) => `Logged in as ${address}`,
     logout: 'Log out',
   },
+  tabs: {
+    noOwner: 'MyLife is open in another tab that does not answer. Close the other MyLife tabs, or reload this one.',
+    ownerClosed:
+      'The MyLife tab that keeps your messages closed before it answered, so this may not have been done. Check, and try again.',
+    otherVersion: 'Another MyLife tab runs a different version of the app. Reload all MyLife tabs.',
+  },
 } as const;
 
 export type Strings = typeof en;

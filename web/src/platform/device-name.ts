@@ -2,8 +2,8 @@ const DEVICE_KEY = 'mylife.device-id';
 
 /**
  * How this browser appears in the user's device list: "Chrome on Linux - 3f2a". The node keeps one token per device
- * name, so each browser profile keeps its own short id, and two browsers of one person never log each other out. Only
- * letters, digits, spaces and ._:- may appear: the node refuses any other device name (a "·" made every login fail).
+ * name, so each browser profile keeps its own short id, and two browsers of one person never log each other out.
+ * Only letters, digits, spaces and `._:-`: the node refuses any other character in a device name.
  */
 export function browserDeviceName(userAgent = navigator.userAgent, storage: Storage = localStorage): string {
   let id = storage.getItem(DEVICE_KEY);

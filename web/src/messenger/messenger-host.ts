@@ -1,0 +1,58 @@
+import { callMessenger, type MessengerArgs, type MessengerMethod } from './forwarding-messenger.ts';
+import type { Messenger } from './messenger.ts';
+import { MessengerError } from './messenger.ts';
+import { readTabMessage, TAB_PROTOCOL_VERSION, type TabMessage, toWireError } from './tab-protocol.ts';
+import { strings } from '../i18n/strings.ts';
+
+/** How many answered request ids the owner remembers, so that a request asked twice is done once. */
+const REMEMBERED_REQUESTS = 500;
+
+/**
+ * The owner tab's side: answers the other tabs' calls with `messenger` and tells them each change. Returns the
+ * function that stops it.
+ */
+export function serveMessenger(channel: BroadcastChannel, messenger: Messenger): () => void {
+  const answers = new Map<string, Promise<TabMessage>>();
+  const post = (message: TabMessage) => {
+    try {
+      channel.postMessage(message);
+    } catch (error) {
+      // A value that cannot be cloned (a bug): the caller still gets an answer rather than waiting for ever.
+      if (message.type !== 'result') throw error;
+      channel.postMessage({ v: TAB_PROTOCOL_VERSION, type: 'error', id: message.id, error: toWireError(error) });
+    }
+  };
+
+  const onMessage = (event: MessageEvent) => {
+    const message = readTabMessage(event.data);
+    if (message?.type !== 'request') return;
+    const earlier = answers.get(message.id);
+    if (earlier) {
+      void earlier.then(post);
+      return;
+    }
+    post({ v: TAB_PROTOCOL_VERSION, type: 'accepted', id: message.id });
+    const answer = answerOf(message.id, message.v, message.method, message.args);
+    answers.set(message.id, answer);
+    if (answers.size > REMEMBERED_REQUESTS) answers.delete(answers.keys().next().value!);
+    void answer.then(post);
+  };
+
+  const answerOf = async (id: string, version: number, method: MessengerMethod, args: unknown[]) => {
+    try {
+      if (version !== TAB_PROTOCOL_VERSION) throw new MessengerError('refused', strings.tabs.otherVersion);
+      const value = await callMessenger(messenger, method, args as MessengerArgs<typeof method>);
+      return { v: TAB_PROTOCOL_VERSION, type: 'result', id, value } satisfies TabMessage;
+    } catch (error) {
+      return { v: TAB_PROTOCOL_VERSION, type: 'error', id, error: toWireError(error) } satisfies TabMessage;
+    }
+  };
+
+  channel.addEventListener('message', onMessage);
+  const unsubscribe = messenger.subscribe((change) => post({ v: TAB_PROTOCOL_VERSION, type: 'change', change }));
+  post({ v: TAB_PROTOCOL_VERSION, type: 'owner-ready' });
+  return () => {
+    channel.removeEventListener('message', onMessage);
+    unsubscribe();
+  };
+}
