@@ -1,9 +1,26 @@
 # MyLife Node: build with the dev dependencies, run with the production ones only.
 # Node 22 is the maintained LTS line (Node 20's support has ended; file-type, under @nestjs/common, wants >= 22).
+
+# The web app (web/, bundling the client library of client/): built here, only its web/dist reaches the image.
+FROM node:22-bookworm-slim AS web
+WORKDIR /app
+# Every workspace's dependencies, for the client's tsc and vite; no install scripts: no native module is built or run.
+COPY package.json package-lock.json ./
+COPY client/package.json ./client/
+COPY web/package.json ./web/
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY client/tsconfig.json client/tsconfig.build.json ./client/
+COPY client/bin ./client/bin
+COPY client/src ./client/src
+COPY web ./web
+RUN npx tsc -p client/tsconfig.build.json && npm run build --workspace web
+
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
-# The server's dependencies only (--workspaces=false): the client library (client/) is not part of the image. No
-# install scripts yet: the root's `prepare` would build the client too; the dependencies' own scripts run below.
+# The server's dependencies only (--workspaces=false): the client library (client/) and the web app's sources are not
+# part of the image. No install scripts yet: the root's `prepare` would build the client and the web app too; the
+# dependencies' own scripts run below.
 COPY package.json package-lock.json ./
 RUN npm ci --workspaces=false --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
@@ -20,6 +37,8 @@ ENV NODE_ENV=production PORT=8787 MYLIFE_DATA_DIR=/data MALLOC_MMAP_THRESHOLD_=1
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Served at / (src/web-app finds web/dist beside the package.json above dist/).
+COPY --from=web /app/web/dist ./web/dist
 COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
 import { QueueModule } from './queue/queue.module';
 import { SyncModule } from './sync/sync.module';
+import { WebAppModule } from './web-app/web-app.module';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         MessagesModule,
         SyncModule,
         FederationModule,
+        WebAppModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

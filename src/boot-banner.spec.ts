@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
-import { cliCommand } from './boot-banner';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cliCommand, webAppLine } from './boot-banner';
 import { loadConfig } from './config/app-config';
 
 const nodeWith = (env: Record<string, string>) => {
@@ -26,5 +28,29 @@ describe('the CLI command of the boot banner', () => {
       MYLIFE_DATA_DIR: '/var/lib/mylife',
     });
     expect(cliCommand(node, 'user list')).toBe('MYLIFE_FEDERATION_SERVER=chat.example.com npm run cli -- user list');
+  });
+});
+
+describe('the web app line of the boot banner', () => {
+  const url = 'http://localhost:8787';
+
+  it('gives the address of the app once it is built, and says how to build it until then', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'web-app-banner-'));
+    const dir = join(parent, 'dist');
+    try {
+      const node = { config: { ...loadConfig({}), webAppDir: dir }, url };
+      expect(webAppLine(node)).toBe(
+        `not built (${dir} has no index.html): run \`npm run build\` in ${resolve(__dirname, '..')} (no restart needed)`,
+      );
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'index.html'), '<!doctype html>');
+      expect(webAppLine(node)).toBe('http://localhost:8787/');
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('says the app is off when MYLIFE_WEB_APP=off', () => {
+    expect(webAppLine({ config: loadConfig({ MYLIFE_WEB_APP: 'off' }), url })).toBe('off (MYLIFE_WEB_APP=off)');
   });
 });

@@ -1,10 +1,12 @@
 import { loadConfig } from './config/app-config';
 import type { RunningNode } from './node';
+import { isWebAppBuilt, PACKAGE_ROOT } from './web-app/web-app-files';
 
 /** What `npm start` prints once the node is up: where it is, and how to reach it with the CLI. */
 export function bootBanner(node: RunningNode, startupMs: number): string {
   return [
     `MyLife Node ${node.config.federationServer} is up at ${node.url} in ${startupMs} ms`,
+    `  web app:  ${webAppLine(node)}`,
     `  database: ${node.embeddedPostgres ? `embedded Postgres (data in ${node.config.dataDir})` : 'DATABASE_URL'}; queue: ${node.queueBackend}`,
     `  health:   ${node.url}/health    API docs: ${node.url}/api/docs`,
     `  first user: ${cliCommand(node, 'user create alice --password-stdin')}   (asks for the password${node.embeddedPostgres ? '' : "; with this node's DATABASE_URL"})`,
@@ -12,6 +14,14 @@ export function bootBanner(node: RunningNode, startupMs: number): string {
       ? `  admin:    ${node.url}/admin/queues (admin token as password)`
       : '  admin:    set MYLIFE_ADMIN_TOKEN to enable the admin API and the queue dashboard',
   ].join('\n');
+}
+
+/** Where the web app is, or why it is not there. */
+export function webAppLine(node: Pick<RunningNode, 'config' | 'url'>): string {
+  const dir = node.config.webAppDir;
+  if (dir === null) return 'off (MYLIFE_WEB_APP=off)';
+  if (isWebAppBuilt(dir)) return `${node.url}/`;
+  return `not built (${dir} has no index.html): run \`npm run build\` in ${PACKAGE_ROOT} (no restart needed)`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { type BuildTarget, ensureFreshBuild, LaunchError, TARGETS } from '../bin/fresh-build.cjs';
 
 /** What `npm start`, `npm run cli` and `npm run mylife` do before they run the built code (bin/fresh-build.cjs). */
@@ -25,10 +25,14 @@ describe('the launchers build only when the sources are newer than the build', (
   const builtAt = (target: BuildTarget) => statSync(join(target.dir, target.output)).mtimeMs;
   const quietly = (run: () => void) => {
     const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const loglevel = process.env.npm_config_loglevel;
+    process.env.npm_config_loglevel = 'silent'; // npm's "> build" lines of the npm-script packages
     try {
       run();
     } finally {
       write.mockRestore();
+      if (loglevel === undefined) delete process.env.npm_config_loglevel;
+      else process.env.npm_config_loglevel = loglevel;
     }
   };
 
@@ -59,9 +63,54 @@ describe('the launchers build only when the sources are newer than the build', (
     expect(() => ensureFreshBuild(target, 'fake')).toThrow(/TypeScript is not installed to build it: run `npm ci`/);
   });
 
-  it("knows where this repository's server and client build from", () => {
+  it('builds a package through its npm script, also when the sources of another package it bundles change', () => {
+    const target = fakePackage(resolve(__dirname, '../node_modules/.fresh-build-test'));
+    const bundled = mkdtempSync(join(target.dir, '..', 'fresh-build-bundled-'));
+    folders.push(bundled);
+    mkdirSync(join(bundled, 'src'));
+    writeFileSync(join(bundled, 'src/lib.ts'), 'export const lib = 1;\n');
+    const bundle = "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/index.html','')";
+    writeFileSync(
+      join(target.dir, 'package.json'),
+      JSON.stringify({ name: 'fake', scripts: { build: `node -e "${bundle}"` } }),
+    );
+    const web: BuildTarget = {
+      dir: target.dir,
+      npmScript: 'build',
+      tool: 'typescript', // installed here, as vite is for the web app
+      sources: ['src', `../${basename(bundled)}/src`],
+      output: 'dist/index.html',
+    };
+    quietly(() => ensureFreshBuild(web, 'fake'));
+    const first = builtAt(web);
+    ensureFreshBuild(web, 'fake');
+    expect(builtAt(web)).toBe(first);
+
+    const later = new Date(first + 10_000);
+    utimesSync(join(bundled, 'src/lib.ts'), later, later);
+    quietly(() => ensureFreshBuild(web, 'fake'));
+    expect(builtAt(web)).toBeGreaterThan(first);
+  });
+
+  it('says that the build tool of an npm-script package is missing, in one sentence', () => {
+    const target = { ...fakePackage(tmpdir()), npmScript: 'build', tool: 'vite', tsconfig: undefined };
+    expect(() => ensureFreshBuild(target, 'web app')).toThrow(
+      /^the web app is not built \(\S+\) and vite is not installed to build it: run `npm ci` in \S+$/,
+    );
+  });
+
+  it("knows where this repository's server, client and web app build from", () => {
+    // vite's public/ (files copied as they are) is optional: the others must be there.
+    const optional = join(TARGETS.web.dir, 'public');
     for (const target of Object.values(TARGETS)) {
-      for (const path of [target.tsconfig, ...target.sources]) expect(existsSync(join(target.dir, path))).toBe(true);
+      for (const path of [target.tsconfig ?? 'package.json', ...target.sources]) {
+        const where = join(target.dir, path);
+        if (where !== optional) expect([where, existsSync(where)]).toEqual([where, true]);
+      }
     }
+    expect(TARGETS.web).toMatchObject({ output: 'dist/index.html', needs: ['client'] });
+    expect(TARGETS.web.sources).toEqual(
+      expect.arrayContaining(['src', 'index.html', 'vite.config.ts', '../client/src']),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig, withoutCredentials } from './app-config';
 
 describe('loadConfig', () => {
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
     ['MYLIFE_TRUST_PROXY', '172.16.0.0/33'],
     ['MYLIFE_TRUST_PROXY', '300.1.1.1'],
     ['MYLIFE_TRUST_PROXY', '-1'],
+    ['MYLIFE_WEB_APP', 'yes'],
   ])('stops with one line naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {
@@ -50,6 +52,14 @@ describe('loadConfig', () => {
       expect((error as Error).message.split('\n')).toHaveLength(1);
       expect((error as Error).message.startsWith(name)).toBe(true);
     }
+  });
+
+  it("serves the repository's web/dist unless MYLIFE_WEB_APP=off", () => {
+    const webDist = resolve(__dirname, '../../web/dist');
+    expect(loadConfig({}).webAppDir).toBe(webDist);
+    expect(loadConfig({ MYLIFE_WEB_APP: 'on' }).webAppDir).toBe(webDist);
+    expect(loadConfig({ MYLIFE_WEB_APP: '' }).webAppDir).toBe(webDist);
+    expect(loadConfig({ MYLIFE_WEB_APP: 'off' }).webAppDir).toBeNull();
   });
 
   it('sets the account-wide login ceiling to ten times the per-address limit unless given', () => {

@@ -15,6 +15,7 @@ import {
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { isServerName, SERVER_NAME_PATTERN, SERVER_NAME_SOURCE } from '../common/address';
+import { DEFAULT_WEB_APP_DIR } from '../web-app/web-app-files';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -296,6 +297,11 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(200)
   MYLIFE_DB_POOL_SIZE?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['on', 'off'], { message: 'must be on or off' })
+  MYLIFE_WEB_APP?: 'on' | 'off';
 }
 
 export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
@@ -332,6 +338,8 @@ export interface AppConfig {
   dbPoolSize: number;
   /** scrypt cost as log2(N); 17 is OWASP's minimum, lower only on very small machines. */
   scryptLogN: number;
+  /** The built web app served at `/` (web/dist of this package); null when MYLIFE_WEB_APP=off. */
+  webAppDir: string | null;
   federation: FederationConfig;
 }
 
@@ -411,6 +419,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL ?? 'log',
     dbPoolSize: vars.MYLIFE_DB_POOL_SIZE ?? 10,
     scryptLogN: vars.MYLIFE_SCRYPT_LOG_N ?? 17,
+    webAppDir: vars.MYLIFE_WEB_APP === 'off' ? null : DEFAULT_WEB_APP_DIR,
     federation: {
       sharedKeys: new Map(
         (vars.MYLIFE_FEDERATION_SHARED_KEYS?.split(',') ?? []).map((pair: string) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../src/config/app-config';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { RunningNode, startNode } from '../../src/node';
 import { createDatabase, deleteRedisKeys, dropDatabase, freePort, testServices } from './services';
 
@@ -17,10 +17,14 @@ export interface TestNode extends RunningNode {
 
 /**
  * A real node on loopback with its own database, port and queue prefix, on the suite's Postgres and Redis.
- * `env` overrides any variable, as an operator would set it.
+ * `env` overrides any variable, as an operator would set it; `settings` the settings no variable sets (such as
+ * where the web app's build is).
  */
-export async function startTestNode(env: Record<string, string | undefined> = {}): Promise<TestNode> {
-  const node = await startTestProcess(env);
+export async function startTestNode(
+  env: Record<string, string | undefined> = {},
+  settings: Partial<AppConfig> = {},
+): Promise<TestNode> {
+  const node = await startTestProcess(env, settings);
   return node;
 }
 
@@ -30,11 +34,14 @@ export async function startSecondProcess(node: TestNode): Promise<RunningNode> {
   return startNode(config);
 }
 
-async function startTestProcess(env: Record<string, string | undefined>): Promise<TestNode> {
+async function startTestProcess(
+  env: Record<string, string | undefined>,
+  settings: Partial<AppConfig>,
+): Promise<TestNode> {
   const suffix = randomBytes(5).toString('hex');
   const databaseName = `mylife_test_${suffix}`;
   const port = await freePort();
-  const config = loadConfig({
+  const loaded = loadConfig({
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: await createDatabase(databaseName),
@@ -45,6 +52,7 @@ async function startTestProcess(env: Record<string, string | undefined>): Promis
     LOG_LEVEL: 'error',
     ...env,
   });
+  const config: AppConfig = { ...loaded, ...settings };
   let running: RunningNode | null = await startNode(config);
   const testNode: TestNode = {
     ...running,
