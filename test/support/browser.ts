@@ -7,7 +7,6 @@ import { DESKTOP, launchChromium, launchChromiumWithProfile, PHONE } from './chr
 import { DEFAULT_PASSWORD } from './factories';
 import { befriendAcross, eventually, Resident, resident, startFederatedNode } from './federation';
 import { queryDatabase } from './services';
-import { proxyApp } from './temporary-app-proxy';
 import { TestNode } from './test-node';
 
 export { DESKTOP, PHONE };
@@ -82,15 +81,6 @@ export function browserSuite() {
         await stopNode(node);
         await node.destroy();
       });
-      // TEMPORARY: until the node serves web/dist itself.
-      const served = await fetch(`${node.url}/`)
-        .then((answer) => answer.ok && (answer.headers.get('content-type') ?? '').includes('text/html'))
-        .catch(() => false);
-      if (!served) {
-        const proxy = await proxyApp(node);
-        proxiedApps.set(node, proxy.url);
-        teardown.add('close the app proxy', () => proxy.close());
-      }
       return node;
     },
     /** alice on node A and bob on node B, each with an account (and friends already when `friends` is set). */
@@ -176,13 +166,11 @@ export function withPassword(resident: Resident, password = DEFAULT_PASSWORD): W
   return { ...resident, password };
 }
 
-const proxiedApps = new WeakMap<TestNode, string>();
-
 // --- the story's steps -------------------------------------------------------------------------------------------
 
 /** The app as the node serves it, at its root. */
 export function appUrl(node: TestNode): string {
-  return proxiedApps.get(node) ?? `${node.url}/`;
+  return `${node.url}/`;
 }
 
 /** Opens the node's web app and waits until it shows either the login or the logged-in shell. */

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureFreshBuild, TARGETS } from '../../bin/fresh-build.cjs';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { canConnectToPostgres, canConnectToRedis, withDatabase } from './services';
 
@@ -13,6 +14,8 @@ declare global {
  * addresses, else an embedded Postgres (and BullMQ's Postgres backend when no Redis answers).
  */
 export default async function globalSetup(): Promise<void> {
+  // The nodes under test serve web/dist: the browser tests must load the app as its sources are now, not a stale build.
+  ensureFreshBuild(TARGETS.web, 'web app');
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   if (await canConnectToPostgres(databaseUrl)) {
     process.env.MYLIFE_TEST_DATABASE_URL = databaseUrl;
