@@ -28,7 +28,12 @@ describe('dayLabel', () => {
 
 describe('withDaySeparators', () => {
   it('puts one separator before the first message of each day', () => {
-    const messages = [{ createdAt: at(28, 9) }, { createdAt: at(29, 9) }, { createdAt: at(29, 20) }, { createdAt: at(30, 8) }];
+    const messages = [
+      { createdAt: at(28, 9) },
+      { createdAt: at(29, 9) },
+      { createdAt: at(29, 20) },
+      { createdAt: at(30, 8) },
+    ];
     const items = withDaySeparators(messages, now, 'en-GB');
     expect(items.map((item) => (item.kind === 'day' ? item.label : 'message'))).toEqual([
       'Saturday 28 November',

@@ -4,12 +4,12 @@ import { MessengerError } from '../src/messenger/messenger.ts';
 
 describe('loginErrorText', () => {
   it('says the contract words for a wrong password and an unreachable node', () => {
-    expect(loginErrorText(new MessengerError('unauthorized', 'wrong username or password', 401), 'localhost:8787')).toMatch(
-      /^Wrong username or password/,
-    );
-    expect(loginErrorText(new MessengerError('unreachable', 'cannot reach http://localhost:8787'), 'localhost:8787')).toMatch(
-      /^Can't reach localhost:8787/,
-    );
+    expect(
+      loginErrorText(new MessengerError('unauthorized', 'wrong username or password', 401), 'localhost:8787'),
+    ).toMatch(/^Wrong username or password/);
+    expect(
+      loginErrorText(new MessengerError('unreachable', 'cannot reach http://localhost:8787'), 'localhost:8787'),
+    ).toMatch(/^Can't reach localhost:8787/);
   });
 
   it('says when to try again after too many attempts', () => {
@@ -24,7 +24,9 @@ describe('loginErrorText', () => {
 
 describe('errorText', () => {
   it('words each kind, never showing an object or a stack', () => {
-    expect(errorText(new MessengerError('invalid', 'not an address: @'), 'n')).toBe('That did not work: not an address: @.');
+    expect(errorText(new MessengerError('invalid', 'not an address: @'), 'n')).toBe(
+      'That did not work: not an address: @.',
+    );
     expect(errorText(new MessengerError('refused', 'you are not friends with bob@b.', 403), 'n')).toBe(
       'The server refused: you are not friends with bob@b.',
     );
@@ -32,7 +34,9 @@ describe('errorText', () => {
       'The server had a problem. Try again in a moment.',
     );
     expect(errorText(new MessengerError('unauthorized', 'x', 401), 'n')).toMatch(/Log in again/);
-    expect(errorText(new TypeError('x is undefined'), 'n')).toBe('Something went wrong. Try again, or reload the page.');
+    expect(errorText(new TypeError('x is undefined'), 'n')).toBe(
+      'Something went wrong. Try again, or reload the page.',
+    );
     expect(errorText({ foo: 1 }, 'n')).not.toContain('[object');
   });
 

@@ -40,9 +40,11 @@ describe('messageView', () => {
   });
 
   it('shows a delivery the home node gave up as failed, with the last delivery error', () => {
-    expect(
-      messageView(outgoing({ deliveryStatus: 'failed', lastDeliveryError: 'peer answered 403' })),
-    ).toEqual({ state: 'failed', reason: 'peer answered 403', failure: 'undelivered' });
+    expect(messageView(outgoing({ deliveryStatus: 'failed', lastDeliveryError: 'peer answered 403' }))).toEqual({
+      state: 'failed',
+      reason: 'peer answered 403',
+      failure: 'undelivered',
+    });
   });
 
   it('leaves a failure without a reason to the view to word', () => {

@@ -1,7 +1,7 @@
 const DEVICE_KEY = 'mylife.device-id';
 
 /**
- * How this browser appears in the user's device list: "Chrome on Linux · 3f2a". The node keeps one token per device
+ * How this browser appears in the user's device list: "Chrome on Linux - 3f2a" (the node takes letters, digits, spaces and ._:- only). The node keeps one token per device
  * name, so each browser profile keeps its own short id, and two browsers of one person never log each other out.
  */
 export function browserDeviceName(userAgent = navigator.userAgent, storage: Storage = localStorage): string {
@@ -10,7 +10,7 @@ export function browserDeviceName(userAgent = navigator.userAgent, storage: Stor
     id = crypto.randomUUID().slice(0, 4);
     storage.setItem(DEVICE_KEY, id);
   }
-  return `${browserOf(userAgent)} on ${systemOf(userAgent)} · ${id}`;
+  return `${browserOf(userAgent)} on ${systemOf(userAgent)} - ${id}`;
 }
 
 function browserOf(userAgent: string): string {
