@@ -66,7 +66,7 @@ export function MessageLog(props: MessageLogProps) {
     if (before.last === null) {
       // Opening: at the first unread message when there is one (the reader goes on from there), else the end.
       const divider = element.querySelector<HTMLElement>('.unread-divider');
-      if (divider && divider.offsetTop > element.clientHeight / 2) {
+      if (divider && divider.offsetTop < element.scrollHeight - element.clientHeight) {
         element.scrollTop = divider.offsetTop - 8;
         atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < AT_BOTTOM_PX;
       } else {
