@@ -181,6 +181,7 @@ export class SyncEngine {
     const flush = await this.flusher.flush(connection.api, connection.viewer, options);
     const stop = flush.stoppedBy;
     if (stop?.reason === 'unreachable' || stop?.reason === 'unauthorized') {
+      this.loginNeeded = stop.reason === 'unauthorized';
       this.setState('offline', stop.error);
       return { online: false, needsLogin: stop.reason === 'unauthorized', flush, pulledEvents: 0, error: stop.error };
     }
@@ -196,7 +197,10 @@ export class SyncEngine {
   private async flushOnly(connection: Connection): Promise<void> {
     const flush = await this.flusher.flush(connection.api, connection.viewer);
     const stop = flush.stoppedBy;
-    if (stop && 'nextAttemptAt' in stop) this.scheduleFlush(stop.nextAttemptAt);
+    // The node does not close a live stream whose token was revoked: a send refused for the token ends the stream,
+    // so that the live loop's next round finds out and reports it (offline, login needed).
+    if (stop?.reason === 'unauthorized') this.streamAbort?.abort();
+    else if (stop && 'nextAttemptAt' in stop) this.scheduleFlush(stop.nextAttemptAt);
   }
 
   private scheduleFlush(at: number): void {
