@@ -67,7 +67,7 @@ export function MessageLog(props: MessageLogProps) {
       // Opening: at the first unread message when there is one (the reader goes on from there), else the end.
       const divider = element.querySelector<HTMLElement>('.unread-divider');
       if (divider && divider.offsetTop < element.scrollHeight - element.clientHeight) {
-        element.scrollTop = divider.offsetTop - 8;
+        element.scrollTop = divider.offsetTop - 16;
         atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < AT_BOTTOM_PX;
       } else {
         element.scrollTop = element.scrollHeight;

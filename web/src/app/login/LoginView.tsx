@@ -17,7 +17,8 @@ interface LoginViewProps {
 
 export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProps) {
   const host = location.host;
-  const [identity, setIdentity] = useState(again ?? '');
+  // The username alone: the app's host need not be the server name of the addresses (a proxy in front).
+  const [identity, setIdentity] = useState(again ? again.slice(0, again.lastIndexOf('@')) : '');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
