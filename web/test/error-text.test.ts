@@ -12,6 +12,15 @@ describe('loginErrorText', () => {
     ).toMatch(/^Can't reach localhost:8787/);
   });
 
+  it('says the node cannot be reached when a proxy in front of it answers 502 or 504', () => {
+    expect(loginErrorText(new MessengerError('refused', 'Bad Gateway', 502), 'family.example')).toMatch(
+      /^Can't reach family\.example/,
+    );
+    expect(errorText(new MessengerError('refused', 'Gateway Timeout', 504), 'family.example')).toMatch(
+      /^Can't reach family\.example/,
+    );
+  });
+
   it('says when to try again after too many attempts', () => {
     expect(loginErrorText(new MessengerError('refused', 'too many', 429, 240), 'n')).toBe(
       'Too many attempts. Try again in 4 minutes.',

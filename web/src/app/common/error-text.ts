@@ -30,6 +30,7 @@ export function waitText(retryAfterSeconds: number | null, unknown: string): str
 export function errorText(error: unknown, host: string): string {
   const known = asMessengerError(error);
   if (!known) return strings.errors.unexpected;
+  if (isGatewayFailure(known)) return strings.errors.unreachable(host);
   switch (known.kind) {
     case 'unreachable':
       return strings.errors.unreachable(host);
@@ -52,11 +53,16 @@ export function loginErrorText(error: unknown, host: string): string {
   if (known?.kind === 'unauthorized' || (known?.kind === 'refused' && known.status === 401)) {
     return strings.login.wrongPassword;
   }
-  if (known?.kind === 'unreachable') return strings.login.unreachable(host);
+  if (known?.kind === 'unreachable' || (known && isGatewayFailure(known))) return strings.login.unreachable(host);
   if (known?.kind === 'refused' && known.status === 429) {
     return strings.login.throttled(waitText(known.retryAfterSeconds, strings.login.throttledSoon));
   }
   return errorText(error, host);
+}
+
+/** A proxy in front of the node answered for it (502, 504): the node itself cannot be reached. */
+function isGatewayFailure(error: MessengerError): boolean {
+  return error.kind === 'refused' && (error.status === 502 || error.status === 504);
 }
 
 /** The server of an address typed at login when it is not this node's (`host`), else null. */

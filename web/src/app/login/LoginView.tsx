@@ -2,7 +2,7 @@ import type { Session } from '@mylife/client';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import type { Messenger } from '../../messenger/messenger.ts';
-import { loginErrorText, otherServerOf } from '../common/error-text.ts';
+import { asMessengerError, loginErrorText, otherServerOf } from '../common/error-text.ts';
 import { BrandMark } from '../common/BrandMark.tsx';
 import { useHeadingFocus } from '../common/use-heading-focus.ts';
 import './login.css';
@@ -20,7 +20,8 @@ export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProp
   // The username alone: the app's host need not be the server name of the addresses (a proxy in front).
   const [identity, setIdentity] = useState(again ? again.slice(0, again.lastIndexOf('@')) : '');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // `blame`: the fields are what was wrong (marked invalid); else the node or the network was.
+  const [error, setError] = useState<{ text: string; blame: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const passwordField = useRef<HTMLInputElement>(null);
@@ -32,12 +33,12 @@ export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProp
     event.preventDefault();
     if (busy) return;
     if (!identity.trim() || !password) {
-      setError(strings.login.empty);
+      setError({ text: strings.login.empty, blame: true });
       return;
     }
     const server = otherServerOf(identity, host);
     if (server) {
-      setError(strings.login.otherServer(server));
+      setError({ text: strings.login.otherServer(server), blame: true });
       return;
     }
     setBusy(true);
@@ -45,9 +46,12 @@ export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProp
     try {
       onLogin(await messenger.login(identity, password));
     } catch (caught) {
-      setError(loginErrorText(caught, host));
-      setPassword('');
-      passwordField.current?.focus();
+      const wrongPassword = asMessengerError(caught)?.kind === 'unauthorized';
+      setError({ text: loginErrorText(caught, host), blame: wrongPassword });
+      if (wrongPassword) {
+        setPassword('');
+        passwordField.current?.focus();
+      }
     } finally {
       setBusy(false);
     }
@@ -73,7 +77,7 @@ export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProp
               autoCorrect="off"
               spellCheck={false}
               aria-describedby={`${hintId}${error ? ` ${errorId}` : ''}`}
-              aria-invalid={error ? true : undefined}
+              aria-invalid={error?.blame ? true : undefined}
             />
             <p id={hintId} className="field__hint">
               {strings.login.identityHint(host)}
@@ -89,12 +93,12 @@ export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProp
               onChange={(event) => setPassword(event.target.value)}
               autoComplete="current-password"
               aria-describedby={error ? errorId : undefined}
-              aria-invalid={error ? true : undefined}
+              aria-invalid={error?.blame ? true : undefined}
             />
           </div>
           {error && (
             <p id={errorId} role="alert" className="notice notice--error">
-              {error}
+              {error.text}
             </p>
           )}
           <button type="submit" className="button button--primary button--block" aria-disabled={busy}>
