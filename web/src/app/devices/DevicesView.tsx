@@ -75,7 +75,7 @@ export function DevicesView() {
           <ul className="people" aria-label={strings.devices.list}>
             {devices.map((device) => (
               <li key={device.id} className="person" data-testid="device" data-current={device.current || undefined}>
-                <span className="device-icon" aria-hidden="true">
+                <span className="avatar avatar--device" aria-hidden="true">
                   <DevicesIcon />
                 </span>
                 <div className="person__body">
