@@ -109,6 +109,23 @@ describe('client library: sync against a real node', () => {
     expect(copies).toHaveLength(1);
   });
 
+  it('says a new login is needed when a send finds the token revoked while the live stream still runs', async () => {
+    const watcher = await client(alice, 'alice-revoked');
+    watcher.startLive();
+    await eventually(async () => watcher.connectionState === 'online', 15_000);
+    const tokens = await request(node.url).get('/api/auth/tokens').set(bearer(alice)).expect(200);
+    const revoked = (tokens.body.items as { id: string; deviceName: string }[]).find(
+      (token) => token.deviceName === 'alice-revoked',
+    )!;
+    await request(node.url).delete(`/api/auth/tokens/${revoked.id}`).set(bearer(alice)).expect(200);
+
+    const queued = watcher.sendMessage('bob', 'sent after the revoke');
+    await eventually(async () => watcher.connectionStatus().loginNeeded, 15_000);
+    expect(watcher.connectionStatus()).toMatchObject({ state: 'offline', loginNeeded: true });
+    expect(watcher.allMessages().find((m) => m.localId === queued.localId)?.status).toBe('queued');
+    await watcher.stopLive();
+  });
+
   it('gives a fresh client the same 5,000 messages as the server in one full sync', async () => {
     const dana = await signUp(node.node, 'dana');
     const erin = await signUp(node.node, 'erin');

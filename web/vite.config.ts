@@ -2,7 +2,10 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { serviceWorker } from './build/service-worker-plugin.ts';
 
-// The node serves dist/ itself (src/web-app); `npm run dev -w web` proxies the API to a node on :8787.
+// The node serves dist/ itself (src/web-app); `npm run dev -w web` (and `vite preview`) proxy the API to a node on
+// :8787, or to MYLIFE_NODE (`MYLIFE_NODE=http://localhost:18801 npm run dev -w web`).
+const node = process.env.MYLIFE_NODE ?? 'http://localhost:8787';
+
 export default defineConfig({
   plugins: [react(), serviceWorker()],
   build: {
@@ -13,6 +16,9 @@ export default defineConfig({
     sourcemap: true,
   },
   server: {
-    proxy: { '/api': 'http://localhost:8787' },
+    proxy: { '/api': node },
+  },
+  preview: {
+    proxy: { '/api': node },
   },
 });

@@ -1,79 +1,87 @@
+// The shared styles go first, so that each view's own file (imported by its component) refines them.
+import './app.css';
 import type { Session } from '@mylife/client';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { strings } from '../i18n/strings.ts';
 import type { Messenger } from '../messenger/messenger.ts';
-import { MessengerError } from '../messenger/messenger.ts';
+import { useLive } from './common/use-live.ts';
+import { LoginView } from './login/LoginView.tsx';
+import { MessengerContext, useMessenger } from './messenger-context.ts';
+import { Shell } from './shell/Shell.tsx';
 
+type Opening = { state: 'opening' } | { state: 'open'; messenger: Messenger } | { state: 'failed'; reason: string };
+
+/** Opens this tab's Messenger, then shows the login or the app, as the session says. */
 export function App({ messenger: opening }: { messenger: Promise<Messenger> }) {
-  const [messenger, setMessenger] = useState<Messenger | null>(null);
-  const [session, setSession] = useState<Session | undefined>(undefined);
+  const [opened, setOpened] = useState<Opening>({ state: 'opening' });
 
   useEffect(() => {
     let cancelled = false;
-    void opening.then(async (opened) => {
-      const current = await opened.session();
-      if (cancelled) return;
-      setMessenger(opened);
-      setSession(current);
-    });
+    opening.then(
+      (messenger) => !cancelled && setOpened({ state: 'open', messenger }),
+      (error: unknown) =>
+        !cancelled && setOpened({ state: 'failed', reason: error instanceof Error ? error.message : String(error) }),
+    );
     return () => {
       cancelled = true;
     };
   }, [opening]);
 
-  if (!messenger) return <p role="status">{strings.loading}</p>;
-  if (!session?.accessToken) return <LoginView messenger={messenger} onLogin={setSession} />;
+  switch (opened.state) {
+    case 'opening':
+      return <Splash />;
+    case 'failed':
+      return (
+        <main className="splash">
+          <p role="alert">{strings.openFailed(opened.reason)}</p>
+          <button type="button" className="button button--primary" onClick={() => location.reload()}>
+            {strings.reload}
+          </button>
+        </main>
+      );
+    case 'open':
+      return (
+        <MessengerContext.Provider value={opened.messenger}>
+          <SessionGate />
+        </MessengerContext.Provider>
+      );
+  }
+}
+
+function Splash() {
   return (
-    <main>
-      <p>{strings.session.signedInAs(session.userAddress)}</p>
-      <button type="button" onClick={() => void messenger.logout().then(() => setSession(undefined))}>
-        {strings.session.logout}
-      </button>
+    <main className="splash" aria-busy="true">
+      <p>{strings.loading}</p>
     </main>
   );
 }
 
-function LoginView({ messenger, onLogin }: { messenger: Messenger; onLogin: (session: Session) => void }) {
-  const [identity, setIdentity] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+const SESSION_CHANGES = ['session'] as const;
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onLogin(await messenger.login(identity, password));
-    } catch (caught) {
-      setError(caught instanceof MessengerError ? caught.message : String(caught));
-    } finally {
-      setBusy(false);
-    }
+function SessionGate() {
+  const messenger = useMessenger();
+  // Wrapped, so that "no session" (undefined) is told apart from "not read yet".
+  const readSession = useCallback(async (m: Messenger) => ({ session: await m.session() }), []);
+  const { value, reload } = useLive<{ session: Session | undefined }>(readSession, SESSION_CHANGES);
+  const [loggingInAgain, setLoggingInAgain] = useState(false);
+
+  const loggedIn = useCallback(() => {
+    setLoggingInAgain(false);
+    reload();
+  }, [reload]);
+
+  if (!value) return <Splash />;
+  const { session } = value;
+  if (!session?.accessToken) return <LoginView messenger={messenger} onLogin={loggedIn} />;
+  if (loggingInAgain) {
+    return (
+      <LoginView
+        messenger={messenger}
+        onLogin={loggedIn}
+        again={session.userAddress}
+        onCancel={() => setLoggingInAgain(false)}
+      />
+    );
   }
-
-  return (
-    <main>
-      <h1>{strings.login.title}</h1>
-      <form onSubmit={(event) => void submit(event)}>
-        <label>
-          {strings.login.identity}
-          <input value={identity} onChange={(event) => setIdentity(event.target.value)} autoComplete="username" />
-        </label>
-        <label>
-          {strings.login.password}
-          <input
-            type="password"
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-            autoComplete="current-password"
-          />
-        </label>
-        {error && <p role="alert">{error}</p>}
-        <button type="submit" disabled={busy}>
-          {busy ? strings.login.submitting : strings.login.submit}
-        </button>
-      </form>
-    </main>
-  );
+  return <Shell session={session} onLoginAgain={() => setLoggingInAgain(true)} onLoggedOut={reload} />;
 }

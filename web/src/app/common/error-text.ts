@@ -1,0 +1,81 @@
+import { strings } from '../../i18n/strings.ts';
+import { MessengerError } from '../../messenger/messenger.ts';
+
+/**
+ * A MessengerError, also one that crossed from another tab as plain data; anything else (a bug) is none, and is
+ * shown as "something went wrong" rather than as its stack.
+ */
+export function asMessengerError(error: unknown): MessengerError | null {
+  if (error instanceof MessengerError) return error;
+  if (typeof error !== 'object' || error === null) return null;
+  const { kind, message, status, retryAfterSeconds } = error as Record<string, unknown>;
+  if (kind !== 'unreachable' && kind !== 'invalid' && kind !== 'refused' && kind !== 'unauthorized') return null;
+  if (typeof message !== 'string') return null;
+  return new MessengerError(
+    kind,
+    message,
+    typeof status === 'number' ? status : null,
+    typeof retryAfterSeconds === 'number' ? retryAfterSeconds : null,
+  );
+}
+
+/** "in 30 seconds", "in 4 minutes", or `unknown` when the server did not say. */
+export function waitText(retryAfterSeconds: number | null, unknown: string): string {
+  if (retryAfterSeconds === null || retryAfterSeconds <= 0) return unknown;
+  if (retryAfterSeconds < 90) return strings.errors.inSeconds(Math.ceil(retryAfterSeconds));
+  return strings.errors.inMinutes(Math.ceil(retryAfterSeconds / 60));
+}
+
+/** Words for what went wrong with an action; `host` is the node this app talks to. */
+export function errorText(error: unknown, host: string): string {
+  const known = asMessengerError(error);
+  if (!known) return strings.errors.unexpected;
+  if (isGatewayFailure(known)) return strings.errors.unreachable(host);
+  switch (known.kind) {
+    case 'unreachable':
+      return strings.errors.unreachable(host);
+    case 'unauthorized':
+      return strings.errors.unauthorized;
+    case 'invalid':
+      return strings.errors.invalid(detail(known.message));
+    case 'refused':
+      if (known.status === 429 || known.status === 503) {
+        return strings.errors.throttled(waitText(known.retryAfterSeconds, strings.errors.soon));
+      }
+      if (known.status !== null && known.status >= 500) return strings.errors.serverError;
+      return strings.errors.refused(detail(known.message));
+  }
+}
+
+/** Why a login failed, as the login form says it. */
+export function loginErrorText(error: unknown, host: string): string {
+  const known = asMessengerError(error);
+  if (known?.kind === 'unauthorized' || (known?.kind === 'refused' && known.status === 401)) {
+    return strings.login.wrongPassword;
+  }
+  if (known?.kind === 'unreachable' || (known && isGatewayFailure(known))) return strings.login.unreachable(host);
+  if (known?.kind === 'refused' && known.status === 429) {
+    return strings.login.throttled(waitText(known.retryAfterSeconds, strings.login.throttledSoon));
+  }
+  return errorText(error, host);
+}
+
+/** A proxy in front of the node answered for it (502, 504): the node itself cannot be reached. */
+function isGatewayFailure(error: MessengerError): boolean {
+  return error.kind === 'refused' && (error.status === 502 || error.status === 504);
+}
+
+/** The server of an address typed at login when it is not this node's (`host`), else null. */
+export function otherServerOf(identity: string, host: string): string | null {
+  const trimmed = identity.trim();
+  const at = trimmed.lastIndexOf('@');
+  if (at < 0) return null;
+  const server = trimmed.slice(at + 1).toLowerCase();
+  return server && server !== host.toLowerCase() ? server : null;
+}
+
+/** A message from the node or the library as the end of a sentence: no trailing full stop, never empty. */
+function detail(message: string): string {
+  const trimmed = message.trim().replace(/[.\s]+$/, '');
+  return trimmed || strings.conversation.unknownReason;
+}

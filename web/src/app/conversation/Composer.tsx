@@ -1,0 +1,91 @@
+import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from 'react';
+import { strings } from '../../i18n/strings.ts';
+import { errorText } from '../common/error-text.ts';
+import { SendIcon } from '../common/icons.tsx';
+import { useMessenger, useNodeHost, useSession } from '../messenger-context.ts';
+import { useDraft } from './use-draft.ts';
+
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line (and Enter while an input method is composing
+ * a word only ends that word). What is typed survives a reload; a send clears it once the message is stored here.
+ */
+export function Composer({ peer }: { peer: string }) {
+  const messenger = useMessenger();
+  const host = useNodeHost();
+  const { userAddress } = useSession();
+  const [text, setText, clear] = useDraft(userAddress, peer);
+  const [error, setError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const hintId = useId();
+  const errorId = useId();
+
+  async function send() {
+    const content = text.trim();
+    if (!content || sending) return;
+    setSending(true);
+    try {
+      await messenger.sendMessage(peer, content);
+      clear();
+      setError(null);
+    } catch (caught) {
+      setError(errorText(caught, host));
+    } finally {
+      setSending(false);
+      field.current?.focus();
+    }
+  }
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.altKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void send();
+    }
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void send();
+  };
+
+  return (
+    <form className="composer" onSubmit={onSubmit}>
+      {error && (
+        <p id={errorId} role="alert" className="notice notice--error composer__error">
+          {error}
+        </p>
+      )}
+      <div className="composer__row">
+        <label htmlFor="composer-text" className="sr-only">
+          {strings.conversation.composer}
+        </label>
+        <textarea
+          id="composer-text"
+          ref={field}
+          className="composer__text"
+          rows={1}
+          value={text}
+          placeholder={strings.conversation.placeholder}
+          onChange={(event) => {
+            setText(event.target.value);
+            if (error) setError(null);
+          }}
+          onKeyDown={onKeyDown}
+          aria-describedby={error ? `${hintId} ${errorId}` : hintId}
+          enterKeyHint="send"
+        />
+        <button
+          type="submit"
+          className="composer__send"
+          aria-label={strings.conversation.send}
+          aria-disabled={!text.trim()}
+        >
+          <SendIcon />
+        </button>
+      </div>
+      <p id={hintId} className="sr-only">
+        {strings.conversation.composerHint}
+      </p>
+    </form>
+  );
+}

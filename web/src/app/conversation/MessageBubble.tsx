@@ -1,0 +1,74 @@
+import type { LocalMessage } from '@mylife/client';
+import { memo } from 'react';
+import { strings } from '../../i18n/strings.ts';
+import { timeOfDay } from '../common/dates.ts';
+import { Tick } from './Tick.tsx';
+import { messageView } from './tick-state.ts';
+
+interface MessageBubbleProps {
+  message: LocalMessage;
+  /** The previous message is from the same person: the bubbles sit closer. */
+  continued: boolean;
+  onRetry: (message: LocalMessage) => void;
+  onDiscard: (message: LocalMessage) => void;
+  onSendAgain: (message: LocalMessage) => void;
+}
+
+/** One message: its text, time and, for ours, the tick; a failed one says why and what can be done. */
+export const MessageBubble = memo(function MessageBubble({
+  message,
+  continued,
+  onRetry,
+  onDiscard,
+  onSendAgain,
+}: MessageBubbleProps) {
+  const view = messageView(message);
+  const direction = view.state === 'received' ? 'in' : 'out';
+  const unreadIncoming = direction === 'in' && !message.readAt && message.id ? message.id : undefined;
+  const reason = view.reason?.trim() || strings.conversation.unknownReason;
+  return (
+    <div
+      className={`message message--${direction} message--${view.state} ${continued ? 'message--continued' : ''}`}
+      data-testid="message"
+      data-direction={direction}
+      data-state={view.state}
+      data-local-id={message.localId}
+      data-unread-id={unreadIncoming}
+    >
+      <div className="message__bubble">
+        <p className="message__text" dir="auto">
+          {message.content}
+        </p>
+        <p className="message__meta">
+          <time dateTime={message.createdAt}>{timeOfDay(new Date(message.createdAt))}</time>
+          {view.state !== 'received' && <Tick state={view.state} />}
+        </p>
+      </div>
+      {view.failure && (
+        <div className="message__failure">
+          <p className="message__reason">
+            {view.failure === 'refused'
+              ? strings.conversation.failed(reason)
+              : strings.conversation.deliveryFailed(reason)}
+          </p>
+          <div className="message__actions">
+            {view.failure === 'refused' ? (
+              <>
+                <button type="button" className="button button--small" onClick={() => onRetry(message)}>
+                  {strings.conversation.retry}
+                </button>
+                <button type="button" className="button button--small button--quiet" onClick={() => onDiscard(message)}>
+                  {strings.conversation.discard}
+                </button>
+              </>
+            ) : (
+              <button type="button" className="button button--small" onClick={() => onSendAgain(message)}>
+                {strings.conversation.sendAgain}
+              </button>
+            )}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+});

@@ -1,0 +1,47 @@
+import type { LocalMessage, ThreadPage } from '@mylife/client';
+
+export const PAGE_SIZE = 50;
+/** Read this many more than shown, so that messages arriving between two reads never push shown ones out. */
+const MARGIN = 50;
+
+export interface ThreadView {
+  /** Oldest first. */
+  messages: LocalMessage[];
+  /** Older messages exist than the first shown. */
+  hasOlder: boolean;
+  /** How many times older messages had been asked for when this was read. */
+  olderRequests: number;
+}
+
+/**
+ * Which part of a thread the conversation shows: the newest `PAGE_SIZE` at first, then from the oldest message
+ * shown to the newest, whatever arrives meanwhile, growing by a page each time the reader asks for older ones.
+ * Every read re-reads the whole window, so that ticks and read marks of older messages stay current too.
+ * Its state changes only in `read`, which runs outside React's render.
+ */
+export class ThreadWindow {
+  private wanted = PAGE_SIZE;
+  private oldestShown: number | null = null;
+  private olderRequests = 0;
+
+  constructor(private readonly thread: (limit: number) => Promise<ThreadPage>) {}
+
+  async read(): Promise<ThreadView> {
+    const page = await this.thread(this.wanted + MARGIN);
+    const { messages } = page;
+    const anchor = this.oldestShown === null ? -1 : messages.findIndex((m) => m.localId === this.oldestShown);
+    // The anchor is gone when it was discarded, or when more than MARGIN messages came at once: show `wanted`.
+    const start = anchor >= 0 ? anchor : Math.max(0, messages.length - this.wanted);
+    const shown = messages.slice(start);
+    this.oldestShown = shown[0]?.localId ?? null;
+    this.wanted = Math.max(this.wanted, shown.length);
+    return { messages: shown, hasOlder: start > 0 || page.hasMore, olderRequests: this.olderRequests };
+  }
+
+  /** The next read shows a page more of older messages. */
+  older(): void {
+    this.wanted += PAGE_SIZE;
+    this.oldestShown = null;
+    this.olderRequests++;
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { errorText, loginErrorText, otherServerOf } from '../src/app/common/error-text.ts';
+import { MessengerError } from '../src/messenger/messenger.ts';
+
+describe('loginErrorText', () => {
+  it('says the contract words for a wrong password and an unreachable node', () => {
+    expect(
+      loginErrorText(new MessengerError('unauthorized', 'wrong username or password', 401), 'localhost:8787'),
+    ).toMatch(/^Wrong username or password/);
+    expect(
+      loginErrorText(new MessengerError('unreachable', 'cannot reach http://localhost:8787'), 'localhost:8787'),
+    ).toMatch(/^Can't reach localhost:8787/);
+  });
+
+  it('says the node cannot be reached when a proxy in front of it answers 502 or 504', () => {
+    expect(loginErrorText(new MessengerError('refused', 'Bad Gateway', 502), 'family.example')).toMatch(
+      /^Can't reach family\.example/,
+    );
+    expect(errorText(new MessengerError('refused', 'Gateway Timeout', 504), 'family.example')).toMatch(
+      /^Can't reach family\.example/,
+    );
+  });
+
+  it('says when to try again after too many attempts', () => {
+    expect(loginErrorText(new MessengerError('refused', 'too many', 429, 240), 'n')).toBe(
+      'Too many attempts. Try again in 4 minutes.',
+    );
+    expect(loginErrorText(new MessengerError('refused', 'too many', 429), 'n')).toBe(
+      'Too many attempts. Try again in a few minutes.',
+    );
+  });
+});
+
+describe('errorText', () => {
+  it('words each kind, never showing an object or a stack', () => {
+    expect(errorText(new MessengerError('invalid', 'not an address: @'), 'n')).toBe(
+      'That did not work: not an address: @.',
+    );
+    expect(errorText(new MessengerError('refused', 'you are not friends with bob@b.', 403), 'n')).toBe(
+      'The server refused: you are not friends with bob@b.',
+    );
+    expect(errorText(new MessengerError('refused', 'internal error', 500), 'n')).toBe(
+      'The server had a problem. Try again in a moment.',
+    );
+    expect(errorText(new MessengerError('unauthorized', 'x', 401), 'n')).toMatch(/Log in again/);
+    expect(errorText(new TypeError('x is undefined'), 'n')).toBe(
+      'Something went wrong. Try again, or reload the page.',
+    );
+    expect(errorText({ foo: 1 }, 'n')).not.toContain('[object');
+  });
+
+  it('reads an error that crossed from another tab as plain data', () => {
+    expect(errorText({ kind: 'unreachable', message: 'offline', status: null }, 'node.example')).toMatch(
+      /^Can't reach node\.example/,
+    );
+  });
+});
+
+describe('otherServerOf', () => {
+  it('names the server of an address that is not this node', () => {
+    expect(otherServerOf('bob@Other.example', 'localhost:8787')).toBe('other.example');
+    expect(otherServerOf('alice@LOCALHOST:8787', 'localhost:8787')).toBeNull();
+    expect(otherServerOf('alice', 'localhost:8787')).toBeNull();
+  });
+});

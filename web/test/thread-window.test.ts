@@ -1,0 +1,78 @@
+import type { LocalMessage, ThreadPage } from '@mylife/client';
+import { describe, expect, it } from 'vitest';
+import { PAGE_SIZE, ThreadWindow } from '../src/app/conversation/thread-window.ts';
+
+/** A thread as the client library pages it: the newest `limit`, oldest first. */
+class Thread {
+  messages: LocalMessage[] = [];
+  add(count: number) {
+    for (let index = 0; index < count; index++) {
+      const localId = this.messages.length + 1;
+      this.messages.push({ localId, content: `m${localId}` } as LocalMessage);
+    }
+  }
+  page = async (limit: number): Promise<ThreadPage> => ({
+    messages: this.messages.slice(-limit),
+    hasMore: this.messages.length > limit,
+  });
+}
+
+const ids = (messages: LocalMessage[]) => messages.map((m) => m.localId);
+
+describe('ThreadWindow', () => {
+  it('shows the newest page first, and says older ones exist', async () => {
+    const thread = new Thread();
+    thread.add(120);
+    const view = await new ThreadWindow(thread.page).read();
+    expect(view.messages).toHaveLength(PAGE_SIZE);
+    expect(view.messages.at(-1)!.localId).toBe(120);
+    expect(view.hasOlder).toBe(true);
+  });
+
+  it('keeps every shown message when new ones arrive, however many', async () => {
+    const thread = new Thread();
+    thread.add(120);
+    const window = new ThreadWindow(thread.page);
+    const first = await window.read();
+    thread.add(30);
+    const second = await window.read();
+    expect(second.messages[0]!.localId).toBe(first.messages[0]!.localId);
+    expect(second.messages.at(-1)!.localId).toBe(150);
+    expect(second.messages).toHaveLength(PAGE_SIZE + 30);
+    thread.add(5);
+    expect((await window.read()).messages).toHaveLength(PAGE_SIZE + 35);
+  });
+
+  it('grows by a page towards the start, and says when the start is reached', async () => {
+    const thread = new Thread();
+    thread.add(120);
+    const window = new ThreadWindow(thread.page);
+    await window.read();
+    window.older();
+    const view = await window.read();
+    expect(ids(view.messages)).toEqual(Array.from({ length: 100 }, (_, index) => index + 21));
+    window.older();
+    const all = await window.read();
+    expect(all.messages).toHaveLength(120);
+    expect(all.hasOlder).toBe(false);
+  });
+
+  it('shows a short thread whole', async () => {
+    const thread = new Thread();
+    thread.add(3);
+    const view = await new ThreadWindow(thread.page).read();
+    expect(ids(view.messages)).toEqual([1, 2, 3]);
+    expect(view.hasOlder).toBe(false);
+  });
+
+  it('carries on when the oldest shown message was discarded', async () => {
+    const thread = new Thread();
+    thread.add(60);
+    const window = new ThreadWindow(thread.page);
+    const first = await window.read();
+    thread.messages = thread.messages.filter((m) => m.localId !== first.messages[0]!.localId);
+    const second = await window.read();
+    expect(second.messages).toHaveLength(PAGE_SIZE);
+    expect(second.messages.at(-1)!.localId).toBe(60);
+  });
+});
