@@ -1,6 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
 import {
   BROWSER_TEST_TIMEOUT_MS,
+  goTo,
+  messageLog,
+  messages,
   browserSuite,
   connectionBanner,
   expectMessageState,
@@ -17,6 +21,8 @@ import {
   until,
   WebUser,
 } from './support/browser';
+import { befriend, bearer } from './support/factories';
+import { resident } from './support/federation';
 import { TestNode } from './support/test-node';
 
 describe("web app: a message written while alice's node is down", () => {
@@ -73,6 +79,90 @@ describe("web app: a message written while alice's node is down", () => {
       await expectMessageState(alicePage, text, 'read');
       expect(await storedCopies(nodeA, text)).toBe(1);
       expect(await storedCopies(nodeB, text)).toBe(1);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a long history: the newest messages first, older ones when scrolled to the top or asked for with the button',
+    async () => {
+      // From carol, alice's friend on her own node: one batch, numbered in the order written (see the known bug below
+      // for a batch that crosses nodes).
+      const carol = await resident(nodeA, 'carol');
+      await befriend(nodeA, carol, alice);
+      const total = 150;
+      const history = Array.from({ length: total }, (_, i) => ({
+        toUserId: alice.address,
+        content: `History line ${String(i).padStart(3, '0')}`,
+        clientMessageId: `history-${i}`,
+      }));
+      const batch = await request(nodeA.url)
+        .post('/api/messages/batch')
+        .set(bearer(carol))
+        .send({ messages: history })
+        .expect(200);
+      expect(batch.body.results.every((result: { status: number }) => result.status === 201)).toBe(true);
+      await goTo(alicePage, 'Chats');
+      await openChat(alicePage, carol.address);
+      await incoming(alicePage, 'History line 149').waitFor();
+
+      const lines = async () =>
+        (await messages(alicePage).allTextContents())
+          .map((text) => /History line (\d{3})/.exec(text)?.[1])
+          .filter((line): line is string => line !== undefined)
+          .map(Number);
+      const shownAtFirst = (await lines()).length;
+      expect(shownAtFirst).toBeLessThan(total);
+
+      // Scrolled to the top, the log loads the page before.
+      await messageLog(alicePage, carol.address).evaluate((log) => log.scrollTo({ top: 0 }));
+      await until(alicePage, async () => (await lines()).length > shownAtFirst, 'older messages after scrolling up');
+
+      // The keyboard way, until the first line is there.
+      const loadOlder = alicePage.getByRole('button', { name: 'Load older messages' });
+      await until(
+        alicePage,
+        async () => {
+          if ((await lines()).includes(0)) return true;
+          if (await loadOlder.isVisible()) await loadOlder.click();
+          return false;
+        },
+        'the whole history shown',
+        60_000,
+      );
+      const shown = await lines();
+      expect(shown).toEqual(Array.from({ length: total }, (_, i) => i));
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  /*
+   * KNOWN BUG (it.failing until fixed; then make it a plain `it`): messages that reach alice's node in one batch (the
+   * client library flushes what was queued offline as one POST /api/messages/batch) share one created_at, and node A
+   * sends them to B ordered by (created_at, outbox id), where the ids (UUIDv7) are random within a millisecond; B
+   * numbers them as they arrive. bob sees them shuffled. Seen with 150 messages of one batch: B got 131, 133, 102…
+   */
+  it.failing(
+    'messages written offline reach bob in the order alice wrote them',
+    async () => {
+      await goTo(alicePage, 'Chats');
+      await openChat(alicePage, bob.address);
+      await goTo(bobPage, 'Chats');
+      await openChat(bobPage, alice.address);
+      await stopNode(nodeA);
+      await until(
+        alicePage,
+        async () => (await connectionBanner(alicePage).textContent())?.startsWith('Offline'),
+        'the banner says Offline',
+      );
+      const written = Array.from({ length: 6 }, (_, i) => `In a tunnel, line ${i + 1} of 6`);
+      for (const text of written) await send(alicePage, text);
+      await nodeA.restart();
+      for (const text of written) await incoming(bobPage, text).waitFor({ timeout: RECONNECT_TIMEOUT_MS });
+      const onBobsScreen = (await messages(bobPage).allTextContents())
+        .map((text) => written.find((line) => text.includes(line)))
+        .filter((line) => line !== undefined);
+      expect(onBobsScreen).toEqual(written);
     },
     BROWSER_TEST_TIMEOUT_MS,
   );

@@ -1,6 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
+import { savedCopyHolds, savedDraft } from './support/browser-storage';
 import {
   BROWSER_TEST_TIMEOUT_MS,
+  composer,
+  conversationItem,
+  goTo,
+  until,
+  withPassword,
   browserSuite,
   expectMessageState,
   incoming,
@@ -15,7 +21,7 @@ import {
   watchedPage,
   WebUser,
 } from './support/browser';
-import { sendAcross, threadOf } from './support/federation';
+import { resident, sendAcross, threadOf } from './support/federation';
 import { TestNode } from './support/test-node';
 
 describe('web app: two tabs of one person', () => {
@@ -96,6 +102,29 @@ describe('web app: two tabs of one person', () => {
       await storedOnceEach([alone, late]);
       const onB = (await threadOf(bob, alice.address)).map((message) => message.content);
       expect(onB.filter((content) => content === alone)).toHaveLength(1);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'logging out leaves nothing of alice behind for the next person in this browser',
+    async () => {
+      await composer(secondTab).fill('a draft nobody else should read');
+      await until(secondTab, () => savedDraft(secondTab, 'a draft nobody else should read'), 'the draft saved');
+      await secondTab.getByRole('button', { name: 'Log out' }).click();
+      await secondTab.getByRole('heading', { name: 'Log in to MyLife' }).waitFor();
+
+      const carol = withPassword(await resident(nodeA, 'carol'));
+      await logIn(secondTab, carol);
+      await goTo(secondTab, 'Chats');
+      expect(await conversationItem(secondTab, bob.address).count()).toBe(0);
+      expect(await savedDraft(secondTab, 'a draft nobody else should read')).toBe(false);
+      // Once carol's copy is saved, no file of this origin holds alice's messages.
+      await until(
+        secondTab,
+        async () => !(await savedCopyHolds(secondTab, ['Only the second tab is open now'])),
+        "alice's messages gone from the browser's storage",
+      );
     },
     BROWSER_TEST_TIMEOUT_MS,
   );
