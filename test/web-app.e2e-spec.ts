@@ -235,6 +235,30 @@ describe("the repository's own build (web/dist), beside the node's other pages",
     }
   });
 
+  it('sends its scripts and WebAssembly gzipped to a browser that accepts it, and whole to one that does not', async () => {
+    const assets = readdirSync(join(dist, 'assets')).filter((file) => /\.(js|wasm)$/.test(file));
+    expect(assets.some((file) => file.endsWith('.wasm'))).toBe(true);
+    for (const file of assets) {
+      const raw = readFileSync(join(dist, 'assets', file));
+      const gzipped = await request(node.url)
+        .get(`/assets/${file}`)
+        .set('Accept-Encoding', 'gzip')
+        .buffer(true)
+        .parse(bytesOf)
+        .expect(200);
+      expect(gzipped.headers['content-encoding']).toBe('gzip');
+      expect(gzipped.body).toEqual(raw); // supertest unzips: the same bytes arrive
+      const plain = await request(node.url)
+        .get(`/assets/${file}`)
+        .set('Accept-Encoding', 'identity')
+        .buffer(true)
+        .parse(bytesOf)
+        .expect(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body).toEqual(raw);
+    }
+  });
+
   it('leaves Swagger UI, Bull Board, the health check and federation discovery as they were', async () => {
     const docs = await request(node.url).get('/api/docs').expect(200);
     expect(docs.text).toMatch(/swagger/i);
@@ -265,3 +289,9 @@ describe('MYLIFE_WEB_APP=off', () => {
     await request(node.url).get('/health').expect(200);
   });
 });
+
+function bytesOf(response: any, done: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  response.on('data', (chunk: Buffer) => chunks.push(chunk));
+  response.on('end', () => done(null, Buffer.concat(chunks)));
+}
