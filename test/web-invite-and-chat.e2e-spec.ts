@@ -5,6 +5,7 @@ import {
   acceptInviteFrom,
   BROWSER_TEST_TIMEOUT_MS,
   browserSuite,
+  composer,
   conversationItem,
   DESKTOP,
   expectMessageState,
@@ -18,6 +19,7 @@ import {
   messages,
   openApp,
   openChat,
+  outgoing,
   PHONE,
   screenshot,
   send,
@@ -137,6 +139,19 @@ describe('web app: alice@A and bob@B meet and talk through the UI', () => {
         expect(await storedCopies(node, reply)).toBe(1);
       }
       expect(firstState).toMatch(/pending|sent|acked/);
+      // Shift+Enter starts a new line, Enter sends; what looks like markup is shown as typed.
+      await composer(alicePage).fill('Two lines,');
+      await composer(alicePage).press('Shift+Enter');
+      await composer(alicePage).pressSequentially('<b>and not bold</b>');
+      expect(await messages(alicePage).count()).toBe(2);
+      await composer(alicePage).press('Enter');
+      const twoLines = outgoing(alicePage, '<b>and not bold</b>');
+      await twoLines.waitFor();
+      expect(await twoLines.innerText()).toContain('Two lines,\n<b>and not bold</b>');
+      expect(await twoLines.locator('b').count()).toBe(0);
+      expect(await composer(alicePage).inputValue()).toBe('');
+      await incoming(bobPage, '<b>and not bold</b>').waitFor();
+
       // A day separator heads today's messages.
       await messageLog(alicePage, bob.address).getByRole('separator').filter({ hasText: 'Today' }).first().waitFor();
     },
@@ -150,8 +165,8 @@ describe('web app: alice@A and bob@B meet and talk through the UI', () => {
       const visitor = await web.page(browser, 'visitor');
       await openApp(visitor, nodeA);
       for (const [width, viewport] of [
-        ['desktop', DESKTOP],
         ['phone', PHONE],
+        ['desktop', DESKTOP],
       ] as const) {
         await visitor.setViewportSize(viewport);
         await alicePage.setViewportSize(viewport);
@@ -167,6 +182,14 @@ describe('web app: alice@A and bob@B meet and talk through the UI', () => {
         await screenshot(alicePage, `conversation-${width}`);
         problems.push(...(await accessibilityViolations(alicePage, `conversation (${width})`)));
       }
+      for (const view of ['Friends', 'Devices'] as const) {
+        await goTo(alicePage, view);
+        await screenshot(alicePage, `${view.toLowerCase()}-desktop`);
+        problems.push(...(await accessibilityViolations(alicePage, `${view} (desktop)`)));
+      }
+      await alicePage.setViewportSize(PHONE);
+      await goTo(alicePage, 'Chats');
+      await openChat(alicePage, bob.address);
       // At phone width one pane at a time: the conversation has a way back, the inbox is not beside it.
       await alicePage.getByRole('link', { name: 'Back' }).waitFor();
       expect(await alicePage.getByRole('list', { name: 'Conversations' }).isVisible()).toBe(false);

@@ -7,6 +7,7 @@ import {
   messages,
   browserSuite,
   connectionBanner,
+  conversationList,
   expectMessageState,
   incoming,
   logIn,
@@ -22,7 +23,7 @@ import {
   WebUser,
 } from './support/browser';
 import { befriend, bearer } from './support/factories';
-import { resident } from './support/federation';
+import { resident, sendAcross } from './support/federation';
 import { TestNode } from './support/test-node';
 
 describe("web app: a message written while alice's node is down", () => {
@@ -132,6 +133,17 @@ describe("web app: a message written while alice's node is down", () => {
       );
       const shown = await lines();
       expect(shown).toEqual(Array.from({ length: total }, (_, i) => i));
+
+      // The inbox: latest activity first, whoever wrote last.
+      const order = async () =>
+        conversationList(alicePage)
+          .locator('[data-testid="conversation"]')
+          .evaluateAll((items) => items.map((item) => item.getAttribute('data-peer')));
+      await goTo(alicePage, 'Chats');
+      await until(alicePage, async () => (await order())[0] === carol.address, 'carol first after her history');
+      await sendAcross(bob, alice.address, 'Bob writes last');
+      await until(alicePage, async () => (await order())[0] === bob.address, 'bob first after his new message');
+      expect(await order()).toEqual([bob.address, carol.address]);
     },
     BROWSER_TEST_TIMEOUT_MS,
   );

@@ -15,8 +15,10 @@ import {
   openApp,
   openChat,
   outgoing,
+  RECONNECT_TIMEOUT_MS,
   send,
   stopNode,
+  storedCopies,
   until,
   WebUser,
 } from './support/browser';
@@ -109,6 +111,29 @@ describe('web app: what alice has seen stays in her browser', () => {
       // The node comes back: the same browser goes online again by itself.
       await nodeA.restart();
       await connectionBanner(page).waitFor({ state: 'detached', timeout: 45_000 });
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a message queued with the node down survives a reload made right after Enter, and goes out once when it is back',
+    async () => {
+      await stopNode(nodeA);
+      await until(
+        page,
+        async () => (await connectionBanner(page).textContent())?.startsWith('Offline'),
+        'the banner says Offline',
+      );
+      const text = 'Sent just before the page reloaded';
+      await send(page, text);
+      await page.reload(); // no wait for the batched save: the closing page must hand its changes over
+      await messageLog(page, bob.address).waitFor();
+      await expectMessageState(page, text, 'pending');
+
+      await nodeA.restart();
+      await expectMessageState(page, text, 'sent', RECONNECT_TIMEOUT_MS);
+      expect(await storedCopies(nodeA, text)).toBe(1);
+      expect(await storedCopies(bob.node, text)).toBe(1);
     },
     BROWSER_TEST_TIMEOUT_MS,
   );
