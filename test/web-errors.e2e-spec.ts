@@ -9,6 +9,7 @@ import {
   expectMessageState,
   fillLogin,
   goTo,
+  list,
   logIn,
   loginAlert,
   mainNavigation,
@@ -176,6 +177,36 @@ describe('web app: what went wrong is said in words', () => {
       await banner.getByRole('button', { name: 'Log in again' }).click();
       await logIn(laptop, alice);
       await banner.waitFor({ state: 'detached' });
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  /*
+   * KNOWN BUG (it.failing until fixed; then make it a plain `it`): an invite the node refuses (404 no such user,
+   * 409 already friends) is announced as "Invite to … sent. They will see it the next time they open MyLife." and
+   * stays under "Sent invites" (seen for 8 s and more; the node has no such invite), with no word of the refusal.
+   */
+  it.failing(
+    'an invite the node refuses (no such user) says so instead of showing it as sent',
+    async () => {
+      const page = await web.page(browser, 'alice inviting');
+      await openApp(page, nodeA);
+      await logIn(page, alice);
+      await goTo(page, 'Friends');
+      const nobody = `nobody@${nodeA.server}`;
+      await page.getByRole('textbox', { name: "Friend's address" }).fill('nobody');
+      await page.getByRole('button', { name: 'Send invite' }).click();
+      await until(
+        page,
+        async () => (await page.getByRole('alert').allTextContents()).some((text) => text.includes(nobody)),
+        'an alert names the refused invite',
+        10_000,
+      );
+      expect(
+        await list(page, 'Sent invites')
+          .getByRole('button', { name: `Revoke invite to ${nobody}` })
+          .count(),
+      ).toBe(0);
     },
     BROWSER_TEST_TIMEOUT_MS,
   );
