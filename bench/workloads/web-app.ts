@@ -109,6 +109,7 @@ export async function firstRenderWithStoredMessages(
     const syncStarted = performance.now();
     await logIn(page, nodeA, reader);
     await page.locator(`[data-testid="conversation"][data-peer="${carol.address}"]`).waitFor({ timeout: 120_000 });
+    // Until the whole history is in the copy, not only its first page.
     await waitFor(() => savedCopyHolds(page, [last]), 120_000, `the last of ${stored} messages saved in OPFS`);
     const syncSeconds = (performance.now() - syncStarted) / 1000;
 
@@ -151,8 +152,12 @@ export async function firstRenderWithStoredMessages(
  */
 export async function sendToDisplayLatency(
   browser: Browser,
-  pair: { nodeA: NodeProcess; nodeB: NodeProcess; alice: BenchUser; bob: BenchUser },
+  pair: { alice: BenchUser; bob: BenchUser },
   sends: number,
+  /** What the sender's copy holds, for the metric's name. */
+  senderCopy: string,
+  /** A text the sender's saved copy holds once its sync after login is over: timing starts after that. */
+  syncedWhen?: string,
 ): Promise<void> {
   const aliceContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const bobContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -169,8 +174,9 @@ export async function sendToDisplayLatency(
       }).observe(document, { childList: true, subtree: true, characterData: true });
     });
     const [alicePage, bobPage] = [await aliceContext.newPage(), await bobContext.newPage()];
-    await logIn(alicePage, pair.nodeA, pair.alice);
-    await logIn(bobPage, pair.nodeB, pair.bob);
+    await logIn(alicePage, pair.alice.node, pair.alice);
+    await logIn(bobPage, pair.bob.node, pair.bob);
+    if (syncedWhen) await waitFor(() => savedCopyHolds(alicePage, [syncedWhen]), 120_000, 'the sender synced');
     await openConversation(alicePage, pair.bob.address);
     await openConversation(bobPage, pair.alice.address);
 
@@ -195,7 +201,7 @@ export async function sendToDisplayLatency(
     ] as const) {
       record({
         workload: WORKLOAD_LATENCY,
-        metric: `${metric} of ${sends}`,
+        metric: `${metric} of ${sends}, sender's copy ${senderCopy}`,
         value: round(value, 0),
         unit: 'ms',
         target: '—',
