@@ -29,13 +29,23 @@ const TARGETS = {
     output: 'dist/index.js',
   },
   // vite bundles the client library from its build (client/dist): the client is made fresh first, and a change of
-  // its sources calls for a new bundle too. `public/` is vite's folder of files copied as they are (optional).
+  // its sources calls for a new bundle too. `public/` is vite's folder of files copied as they are (optional);
+  // `service-worker/` and `build/` (the plugin that writes sw.js) make dist/sw.js.
   web: {
     dir: join(ROOT, 'web'),
     label: 'web app',
     npmScript: 'build',
     tool: 'vite',
-    sources: ['src', 'index.html', 'vite.config.ts', 'public', 'package.json', '../client/src'],
+    sources: [
+      'src',
+      'service-worker',
+      'build',
+      'index.html',
+      'vite.config.ts',
+      'public',
+      'package.json',
+      '../client/src',
+    ],
     output: 'dist/index.html',
     needs: ['client'],
   },
