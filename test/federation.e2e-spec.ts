@@ -218,6 +218,31 @@ describe('federation between two nodes', () => {
     ]);
   });
 
+  it('delivers the messages of one batch in the order they were written (they share one created_at)', async () => {
+    const [olga, pete] = await Promise.all([resident(nodeA, 'olga'), resident(nodeB, 'pete')]);
+    await befriendAcross(olga, pete);
+    const contents = Array.from({ length: 40 }, (_, i) => `in order ${i + 1}`);
+    const batch = await request(nodeA.url)
+      .post('/api/messages/batch')
+      .set(bearer(olga))
+      .send({
+        messages: contents.map((content, i) => ({ toUserId: pete.address, content, clientMessageId: `order-${i}` })),
+      })
+      .expect(200);
+    expect(batch.body.results.every((result: { status: number }) => result.status === 201)).toBe(true);
+    const onB = await eventually(
+      async () => {
+        const thread = await threadOf(pete, olga.address);
+        return thread.length === contents.length ? thread : undefined;
+      },
+      15_000,
+      'the whole batch on B',
+    );
+    // B numbers messages as they arrive: its order is the order on the wire.
+    const byArrival = [...onB].sort((a, b) => Number(a.seq) - Number(b.seq)).map((message) => message.content);
+    expect(byArrival).toEqual(contents);
+  });
+
   it('keeps federating through a key rotation, with the old key verifying during the overlap', async () => {
     const before = (await request(nodeA.url).get('/.well-known/mylife-federation').expect(200)).body.keys;
     const output: string[] = [];

@@ -148,13 +148,7 @@ describe("web app: a message written while alice's node is down", () => {
     BROWSER_TEST_TIMEOUT_MS,
   );
 
-  /*
-   * KNOWN BUG (it.failing until fixed; then make it a plain `it`): messages that reach alice's node in one batch (the
-   * client library flushes what was queued offline as one POST /api/messages/batch) share one created_at, and node A
-   * sends them to B ordered by (created_at, outbox id), where the ids (UUIDv7) are random within a millisecond; B
-   * numbers them as they arrive. bob sees them shuffled. Seen with 150 messages of one batch: B got 131, 133, 102…
-   */
-  it.failing(
+  it(
     'messages written offline reach bob in the order alice wrote them',
     async () => {
       await goTo(alicePage, 'Chats');

@@ -154,7 +154,8 @@ export const MAX_BATCH = 100;
 /** Receipts in one request to a peer (its inbox takes up to 1,000): several receipts rows travel together. */
 export const MAX_RECEIPTS_PER_REQUEST = 1000;
 /** What a row counts for in a claim's capacity: one message, or the number of receipts it carries. */
-const ROW_WEIGHT = `CASE WHEN kind = 'receipts' THEN jsonb_array_length(payload->'receipts') ELSE 1 END`;
+const rowWeight = (table = '') =>
+  `CASE WHEN ${table}kind = 'receipts' THEN jsonb_array_length(${table}payload->'receipts') ELSE 1 END`;
 
 /** See {@link OutboxService.claim}; answers the claimed rows oldest first. */
 const CLAIM_SQL = preparedStatement(
@@ -163,21 +164,24 @@ const CLAIM_SQL = preparedStatement(
 WITH own AS (
   -- Waits (briefly) rather than skipping when another claim has the row locked: that claim may leave it out, and
   -- then it is this job's to send. After the wait the row is seen as that claim left it (leased or not).
-  SELECT id, ${ROW_WEIGHT} AS weight FROM federation_message_outbox
+  SELECT id, ${rowWeight()} AS weight FROM federation_message_outbox
   -- A row is never sent before its next_attempt_at: a recovery's flush wakes every row's job, also those of rows
   -- that wait for a friendship or for the peer's Retry-After.
   WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now()) AND next_attempt_at <= now()
   FOR UPDATE
 ), candidates AS (
-  -- Rows another claim is taking are skipped, so that concurrent workers take disjoint batches.
-  SELECT id, created_at, ${ROW_WEIGHT} AS weight FROM federation_message_outbox
-  WHERE EXISTS (SELECT 1 FROM own) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
-    AND kind = $5 AND recipient_server = $2 AND next_attempt_at <= now() AND id <> $1
-  ORDER BY created_at
+  -- Rows another claim is taking are skipped, so that concurrent workers take disjoint batches. A batch of messages
+  -- shares one created_at: their seq (the order the sender's node gave them) keeps them in order on the wire, since
+  -- the peer numbers them as they arrive.
+  SELECT o.id, o.created_at, m.seq, ${rowWeight('o.')} AS weight
+  FROM federation_message_outbox o LEFT JOIN friend_messages m ON m.id = o.message_id
+  WHERE EXISTS (SELECT 1 FROM own) AND o.status = 'pending' AND (o.claimed_until IS NULL OR o.claimed_until < now())
+    AND o.kind = $5 AND o.recipient_server = $2 AND o.next_attempt_at <= now() AND o.id <> $1
+  ORDER BY o.created_at, m.seq, o.id
   LIMIT $3 - 1
-  FOR UPDATE SKIP LOCKED
+  FOR UPDATE OF o SKIP LOCKED
 ), picked AS (
-  SELECT id FROM (SELECT id, sum(weight) OVER (ORDER BY created_at, id) AS running FROM candidates) AS c
+  SELECT id FROM (SELECT id, sum(weight) OVER (ORDER BY created_at, seq, id) AS running FROM candidates) AS c
   WHERE running <= $3 - (SELECT weight FROM own)
 ), claimed AS (
   UPDATE federation_message_outbox o SET claimed_until = now() + $4 * interval '1 millisecond'
@@ -188,7 +192,7 @@ SELECT c.id, c.kind, c.message_id AS "messageId", c.recipient_server AS "recipie
   c.created_at AS "createdAt", c.waiting_since AS "waitingSince", m.client_message_id AS "clientMessageId", m.from_user_id AS "fromUserId",
   m.to_user_id AS "toUserId", m.content_type AS "contentType", m.content, m.created_at AS "wireCreatedAt"
 FROM claimed c LEFT JOIN friend_messages m ON m.id = c.message_id
-ORDER BY c.created_at, c.id`,
+ORDER BY c.created_at, m.seq, c.id`,
 );
 
 /** What a delivery job knows of its row: enough to claim it. */

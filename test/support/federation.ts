@@ -93,6 +93,8 @@ export interface ThreadMessage {
   fromUserId: string;
   readAt: string | null;
   deliveryStatus?: string;
+  /** The order of the message in its conversation on the node that listed it. */
+  seq: number;
 }
 
 /** A message from `from` to `to` (an address), posted on `from`'s node. */
