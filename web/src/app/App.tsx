@@ -4,6 +4,7 @@ import type { Session } from '@mylife/client';
 import { useCallback, useEffect, useState } from 'react';
 import { strings } from '../i18n/strings.ts';
 import type { Messenger } from '../messenger/messenger.ts';
+import { asMessengerError } from './common/error-text.ts';
 import { useLive } from './common/use-live.ts';
 import { LoginView } from './login/LoginView.tsx';
 import { MessengerContext, useMessenger } from './messenger-context.ts';
@@ -31,14 +32,7 @@ export function App({ messenger: opening }: { messenger: Promise<Messenger> }) {
     case 'opening':
       return <Splash />;
     case 'failed':
-      return (
-        <main className="splash">
-          <p role="alert">{strings.openFailed(opened.reason)}</p>
-          <button type="button" className="button button--primary" onClick={() => location.reload()}>
-            {strings.reload}
-          </button>
-        </main>
-      );
+      return <Failed text={strings.openFailed(opened.reason)} />;
     case 'open':
       return (
         <MessengerContext.Provider value={opened.messenger}>
@@ -46,6 +40,18 @@ export function App({ messenger: opening }: { messenger: Promise<Messenger> }) {
         </MessengerContext.Provider>
       );
   }
+}
+
+/** What kept the app from starting, and a new page as the way out. */
+function Failed({ text }: { text: string }) {
+  return (
+    <main className="splash">
+      <p role="alert">{text}</p>
+      <button type="button" className="button button--primary" onClick={() => location.reload()}>
+        {strings.reload}
+      </button>
+    </main>
+  );
 }
 
 function Splash() {
@@ -62,7 +68,7 @@ function SessionGate() {
   const messenger = useMessenger();
   // Wrapped, so that "no session" (undefined) is told apart from "not read yet".
   const readSession = useCallback(async (m: Messenger) => ({ session: await m.session() }), []);
-  const { value, reload } = useLive<{ session: Session | undefined }>(readSession, SESSION_CHANGES);
+  const { value, error, reload } = useLive<{ session: Session | undefined }>(readSession, SESSION_CHANGES);
   const [loggingInAgain, setLoggingInAgain] = useState(false);
 
   const loggedIn = useCallback(() => {
@@ -70,7 +76,13 @@ function SessionGate() {
     reload();
   }, [reload]);
 
-  if (!value) return <Splash />;
+  // No answer about the session (the owner tab does not answer, or runs another version): say so, never spin.
+  if (!value)
+    return error === undefined ? (
+      <Splash />
+    ) : (
+      <Failed text={asMessengerError(error)?.message ?? strings.errors.unexpected} />
+    );
   const { session } = value;
   if (!session?.accessToken) return <LoginView messenger={messenger} onLogin={loggedIn} />;
   if (loggingInAgain) {

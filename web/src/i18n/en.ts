@@ -7,6 +7,10 @@ export const en = {
   appName: 'MyLife',
   loading: 'Opening your messages…',
   openFailed: (reason: string) => `MyLife could not open its storage in this browser: ${reason}`,
+  needsSecureContext: (origin: string) =>
+    `it needs a secure connection, and ${origin} is not one. Open MyLife over https:// (or at http://localhost on ` +
+    'the node’s own computer).',
+  browserTooOld: 'this browser is too old for MyLife (it lacks Web Locks). Update it, or use another browser.',
   reload: 'Reload',
   skipToContent: 'Skip to content',
   login: {
