@@ -47,6 +47,9 @@ export class LocalCopy {
    */
   static async open(options: LocalCopyOptions): Promise<LocalCopy> {
     const { store, handedImage } = options;
+    // The engine first: a WebAssembly file that cannot be fetched (offline, a new build deployed) is no fault of the
+    // saved copy, which must not be set aside for it. This rejects, and the app says why; the copy stays in place.
+    (await SqlJsDatabase.create({ sqlJsConfig: options.sqlJsConfig })).close();
     if (handedImage) {
       try {
         return await LocalCopy.build(options, handedImage.image, true);
@@ -67,6 +70,8 @@ export class LocalCopy {
       try {
         return await LocalCopy.build(options, bytes, false);
       } catch (error) {
+        // Only a copy SQLite calls damaged is set aside; anything else (out of memory, say) leaves it for next time.
+        if (!isDamaged(error)) throw error;
         await LocalCopy.setAside(store!, 'could not be opened', error);
       }
     }
@@ -169,9 +174,17 @@ export class LocalCopy {
   }
 }
 
+class DamagedImageError extends Error {}
+
 /** SQLite opens any bytes lazily: a check of the structure finds a damaged image before the app relies on it. */
 function assertIntact(database: SqlJsDatabase): void {
   const rows = database.all<{ quick_check: string }>('PRAGMA quick_check');
   const problems = rows.map((row) => row.quick_check).filter((result) => result !== 'ok');
-  if (problems.length > 0) throw new Error(`the database is damaged: ${problems.slice(0, 3).join('; ')}`);
+  if (problems.length > 0) throw new DamagedImageError(`the database is damaged: ${problems.slice(0, 3).join('; ')}`);
+}
+
+/** SQLite's words for bytes that are not a sound database (SQLITE_CORRUPT, SQLITE_NOTADB), or our own check's. */
+function isDamaged(error: unknown): boolean {
+  if (error instanceof DamagedImageError) return true;
+  return error instanceof Error && /malformed|not a database|corrupt/i.test(error.message);
 }
