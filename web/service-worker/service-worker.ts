@@ -65,7 +65,10 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname.startsWith('/assets/') || SHELL_URLS.has(key)) event.respondWith(cacheFirst(request, key));
 });
 
-/** The latest app from the node when it answers; the cached one when it does not (or not in time). */
+/**
+ * The latest app from the node when it answers; the cached one when it does not (or not in time), or when what answers
+ * is a server error: a reverse proxy in front of a node that is down says 502/503/504 rather than nothing.
+ */
 async function navigate(event: FetchEvent): Promise<Response> {
   const network = fetch(event.request);
   // The answer may come after the cached app was shown: still read it, so that the browser does not log a failure.
@@ -75,13 +78,16 @@ async function navigate(event: FetchEvent): Promise<Response> {
       () => undefined,
     ),
   );
+  let response: Response;
   try {
-    return await Promise.race([network, timeout(NAVIGATION_TIMEOUT_MS)]);
+    response = await Promise.race([network, timeout(NAVIGATION_TIMEOUT_MS)]);
   } catch (error) {
     const cached = await caches.match(INDEX_URL, { cacheName: CACHE });
     if (cached) return cached;
     throw error;
   }
+  if (response.status < 500) return response;
+  return (await caches.match(INDEX_URL, { cacheName: CACHE })) ?? response;
 }
 
 /** Files with hashed names never change: the cached one when there is one, else the network's. */
