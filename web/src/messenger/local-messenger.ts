@@ -68,6 +68,9 @@ export class LocalMessenger implements Messenger {
   }
 
   async logout(): Promise<void> {
+    // The copy is erased below, its outbox with it: what is queued (a message waiting out a backoff, a read mark)
+    // goes to the node first, while the token still works. Offline, this fails at once and the logout goes on.
+    await this.client.flushOutbox({ force: true }).catch(() => undefined);
     await this.client.logout();
     await this.options.erase?.();
     this.notify('session');
