@@ -1,10 +1,11 @@
 // The shared styles go first, so that each view's own file (imported by its component) refines them.
 import './app.css';
 import type { Session } from '@mylife/client';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { strings } from '../i18n/strings.ts';
 import type { Messenger } from '../messenger/messenger.ts';
 import { asMessengerError } from './common/error-text.ts';
+import { clearDrafts } from './conversation/draft-store.ts';
 import { useLive } from './common/use-live.ts';
 import { LoginView } from './login/LoginView.tsx';
 import { MessengerContext, useMessenger } from './messenger-context.ts';
@@ -75,6 +76,9 @@ function SessionGate() {
     setLoggingInAgain(false);
     reload();
   }, [reload]);
+  useForgetDraftsAfterLogout(
+    value === undefined ? undefined : value.session?.accessToken ? value.session.userAddress : null,
+  );
 
   // No answer about the session (the owner tab does not answer, or runs another version): say so, never spin.
   if (!value)
@@ -96,4 +100,19 @@ function SessionGate() {
     );
   }
   return <Shell session={session} onLoginAgain={() => setLoggingInAgain(true)} onLoggedOut={reload} />;
+}
+
+/**
+ * Every tab forgets the drafts of a user whose session ended (a logout in any tab, a login as someone else): what they
+ * typed does not stay behind for the next person. As an effect of the gate, it runs after the views of the session
+ * unmounted, so a composer's last save of its draft (on unmount) is removed too. `user`: undefined while unknown.
+ */
+function useForgetDraftsAfterLogout(user: string | null | undefined) {
+  const last = useRef<string | null>(null);
+  useEffect(() => {
+    if (user === undefined) return;
+    const previous = last.current;
+    last.current = user;
+    if (previous && previous !== user) clearDrafts(localStorage, previous);
+  }, [user]);
 }

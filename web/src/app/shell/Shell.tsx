@@ -3,7 +3,6 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import type { Messenger } from '../../messenger/messenger.ts';
 import { ChatsLayout } from '../chats/ChatsLayout.tsx';
-import { clearDrafts } from '../conversation/draft-store.ts';
 import { DevicesView } from '../devices/DevicesView.tsx';
 import { FriendsView } from '../friends/FriendsView.tsx';
 import { useLive } from '../common/use-live.ts';
@@ -33,12 +32,12 @@ export function Shell({ session, onLoginAgain, onLoggedOut }: ShellProps) {
     try {
       await messenger.logout();
     } finally {
-      clearDrafts(localStorage, session.userAddress);
+      // The drafts go once the session has (App's SessionGate, in every tab).
       history.replaceState(null, '', '#/chats');
       setLoggingOut(false);
       onLoggedOut();
     }
-  }, [messenger, session.userAddress, onLoggedOut]);
+  }, [messenger, onLoggedOut]);
 
   const skipToContent = () => {
     const target = main.current?.querySelector<HTMLElement>('[data-view-heading]') ?? main.current;
