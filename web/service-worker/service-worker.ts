@@ -116,11 +116,17 @@ self.addEventListener('message', (event) => {
     const final = { image: data.image, exportedAt: data.exportedAt };
     waitingImage = final;
     event.waitUntil(
-      saveFinalImage(final).catch((error: unknown) => {
-        if (!(error instanceof DOMException && error.name === 'TimeoutError')) {
-          console.warn('MyLife: the last changes of a closed tab could not be saved.', error);
-        }
-      }),
+      saveFinalImage(final)
+        .catch((error: unknown) => {
+          if (!(error instanceof DOMException && error.name === 'TimeoutError')) {
+            console.warn('MyLife: the last changes of a closed tab could not be saved.', error);
+          }
+        })
+        .finally(() => {
+          // Not saved and not taken: a tab owned the copy all along and saves its own. Kept, the image would be
+          // handed to the next tab that starts owning the copy, over everything saved since.
+          if (waitingImage === final) waitingImage = null;
+        }),
     );
   } else if (isTakeRequest(data) && event.ports[0]) {
     // A tab starts owning the copy (a reload usually gets the lock before this worker): it starts from the image.
