@@ -3,7 +3,7 @@ import { strings } from '../i18n/strings.ts';
 import { browserDeviceName } from '../platform/device-name.ts';
 import { askForPersistentStorage, type ImageStore, openImageStore } from '../platform/image-store.ts';
 import { LocalCopy } from '../platform/local-copy.ts';
-import { reloadWhenRestoredFromCache, watchPageLifecycle } from '../platform/page-lifecycle.ts';
+import { reloadForNewerVersion, reloadWhenRestoredFromCache, watchPageLifecycle } from '../platform/page-lifecycle.ts';
 import { handToServiceWorker, takeImageFromServiceWorker } from '../platform/service-worker-registration.ts';
 import { claimOwnership } from '../platform/tab-ownership.ts';
 import type { Messenger } from './messenger.ts';
@@ -66,7 +66,7 @@ export async function openMessenger(): Promise<Messenger> {
     }
     messenger.use(copy.messenger, handedOver);
     copy.start();
-    serveMessenger(channel, messenger);
+    serveMessenger(channel, messenger, { onNewerTab: reloadForNewerVersion });
     watchPageLifecycle({
       hidden: () => void copy.flush(),
       leaving: () => {
@@ -89,7 +89,7 @@ export async function openMessenger(): Promise<Messenger> {
 
   const ownership = claimOwnership(becomeOwner);
   if (!(await ownership.ownedAtOnce) && !owner) {
-    remote = new RemoteMessenger(channel);
+    remote = new RemoteMessenger(channel, { onNewerOwner: reloadForNewerVersion });
     messenger.use(remote);
     opened();
   }

@@ -28,3 +28,24 @@ export function reloadWhenRestoredFromCache(): void {
     if (event.persisted) location.reload();
   });
 }
+
+const RELOADED_FOR_VERSION = 'mylife.reloaded-for-newer-version';
+/** A reload that brings back the same old build (offline, an old cache) is not repeated before this. */
+const RELOAD_AGAIN_AFTER_MS = 5 * 60_000;
+
+/**
+ * Reloads the page, as another tab runs a newer version of the app: the new page is the newer build (navigations go to
+ * the node first). Not twice in a few minutes, so that a reload that brings the old build back cannot loop. Returns
+ * whether it reloads; the drafts are saved on `pagehide`, the copy handed over as on any reload.
+ */
+export function reloadForNewerVersion(storage: Storage = sessionStorage, now = Date.now()): boolean {
+  try {
+    const last = Number(storage.getItem(RELOADED_FOR_VERSION));
+    if (Number.isFinite(last) && now - last < RELOAD_AGAIN_AFTER_MS) return false;
+    storage.setItem(RELOADED_FOR_VERSION, String(now));
+  } catch {
+    return false;
+  }
+  location.reload();
+  return true;
+}
