@@ -75,6 +75,24 @@ describe('the tabs protocol', () => {
     follower.close();
   });
 
+  it('tells the other tabs a burst of changes once per kind, not once per change', async () => {
+    const { messenger } = await ownerMessenger();
+    const tab = new TabMessenger();
+    tab.use(messenger);
+    const stop = serveMessenger(channel(), tab);
+    opened.push({ close: stop });
+    const heard = messages(channel());
+    // Each use() tells 'session', 'data' and 'connection': 300 changes in one go, as a sync page tells hundreds.
+    for (let i = 0; i < 100; i += 1) tab.use(messenger);
+    await until(() => heard.filter((message) => message.type === 'change').length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(heard.filter((message) => message.type === 'change')).toEqual([
+      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'session' },
+      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'data' },
+      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'connection' },
+    ]);
+  });
+
   it('brings the owner’s errors back as MessengerErrors with their kind and message', async () => {
     const { messenger } = await ownerMessenger();
     serve(messenger);

@@ -1,5 +1,5 @@
 import { callMessenger, type MessengerArgs, type MessengerMethod } from './forwarding-messenger.ts';
-import type { Messenger } from './messenger.ts';
+import type { Messenger, MessengerChange } from './messenger.ts';
 import { MessengerError } from './messenger.ts';
 import {
   isFromNewerVersion,
@@ -74,7 +74,17 @@ export function serveMessenger(
   };
 
   channel.addEventListener('message', onMessage);
-  const unsubscribe = messenger.subscribe((change) => post({ v: TAB_PROTOCOL_VERSION, type: 'change', change }));
+  // A sync page of 1,000 messages is 1,000 changes told in one go: the other tabs hear one of each kind.
+  const told = new Set<MessengerChange>();
+  const unsubscribe = messenger.subscribe((change) => {
+    if (told.size === 0) {
+      queueMicrotask(() => {
+        for (const kind of told) post({ v: TAB_PROTOCOL_VERSION, type: 'change', change: kind });
+        told.clear();
+      });
+    }
+    told.add(change);
+  });
   post({ v: TAB_PROTOCOL_VERSION, type: 'owner-ready' });
   return () => {
     channel.removeEventListener('message', onMessage);
