@@ -14,7 +14,7 @@ import {
   toWireError,
 } from '../src/messenger/tab-protocol.ts';
 import { TabMessenger } from '../src/messenger/tab-messenger.ts';
-import { reloadForNewerVersion } from '../src/platform/page-lifecycle.ts';
+import { reloadUnlessRecent } from '../src/platform/page-lifecycle.ts';
 
 const CHANNEL = 'mylife-tabs-test';
 const opened: { close(): void }[] = [];
@@ -273,7 +273,7 @@ describe('TabMessenger', () => {
   });
 });
 
-describe('reloading for a newer version', () => {
+describe('reloading for a newer version, or after a failed take-over', () => {
   it('reloads once, and not again within minutes (a reload that brings the old build back must not loop)', () => {
     const reload = vi.fn();
     vi.stubGlobal('location', { reload });
@@ -283,11 +283,12 @@ describe('reloading for a newer version', () => {
         getItem: (key: string) => storage.get(key) ?? null,
         setItem: (key: string, value: string) => void storage.set(key, value),
       } as Storage;
-      expect(reloadForNewerVersion(session, 1_000_000)).toBe(true);
-      expect(reloadForNewerVersion(session, 1_000_000 + 60_000)).toBe(false);
+      expect(reloadUnlessRecent('newer-version', session, 1_000_000)).toBe(true);
+      expect(reloadUnlessRecent('newer-version', session, 1_000_000 + 60_000)).toBe(false);
       expect(reload).toHaveBeenCalledTimes(1);
-      expect(reloadForNewerVersion(session, 1_000_000 + 6 * 60_000)).toBe(true);
-      expect(reload).toHaveBeenCalledTimes(2);
+      expect(reloadUnlessRecent('take-over-failed', session, 1_000_000 + 60_000)).toBe(true);
+      expect(reloadUnlessRecent('newer-version', session, 1_000_000 + 6 * 60_000)).toBe(true);
+      expect(reload).toHaveBeenCalledTimes(3);
     } finally {
       vi.unstubAllGlobals();
     }

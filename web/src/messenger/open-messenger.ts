@@ -3,7 +3,12 @@ import { strings } from '../i18n/strings.ts';
 import { browserDeviceName } from '../platform/device-name.ts';
 import { askForPersistentStorage, type ImageStore, openImageStore } from '../platform/image-store.ts';
 import { LocalCopy } from '../platform/local-copy.ts';
-import { reloadForNewerVersion, reloadWhenRestoredFromCache, watchPageLifecycle } from '../platform/page-lifecycle.ts';
+import {
+  reloadForNewerVersion,
+  reloadUnlessRecent,
+  reloadWhenRestoredFromCache,
+  watchPageLifecycle,
+} from '../platform/page-lifecycle.ts';
 import { handToServiceWorker, takeImageFromServiceWorker } from '../platform/service-worker-registration.ts';
 import { claimOwnership } from '../platform/tab-ownership.ts';
 import type { Messenger } from './messenger.ts';
@@ -60,8 +65,12 @@ export async function openMessenger(): Promise<Messenger> {
       // Without a copy this tab cannot own anything, and gives the lock up (claimOwnership) to the next tab in line.
       // As the app starts: it says why. Later (taking over from a closed owner): sql.js keeps a failed engine load for
       // the page's life, so only a new page can try again; it follows the tab that owns the copy by then, if any.
+      // Failing again within minutes, it stays a follower (its calls wait for an owner) rather than reload in a loop.
       if (!settled) failed(error);
-      else location.reload();
+      else if (!reloadUnlessRecent('take-over-failed')) {
+        remote = new RemoteMessenger(channel, { onNewerOwner: reloadForNewerVersion });
+        messenger.use(remote, handedOver);
+      }
       throw error;
     }
     messenger.use(copy.messenger, handedOver);
