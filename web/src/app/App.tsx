@@ -76,7 +76,7 @@ function SessionGate() {
     setLoggingInAgain(false);
     reload();
   }, [reload]);
-  useForgetDraftsAfterLogout(
+  useForgetUserAfterLogout(
     value === undefined ? undefined : value.session?.accessToken ? value.session.userAddress : null,
   );
 
@@ -103,16 +103,19 @@ function SessionGate() {
 }
 
 /**
- * Every tab forgets the drafts of a user whose session ended (a logout in any tab, a login as someone else): what they
- * typed does not stay behind for the next person. As an effect of the gate, it runs after the views of the session
- * unmounted, so a composer's last save of its draft (on unmount) is removed too. `user`: undefined while unknown.
+ * Every tab forgets what a user whose session ended (a logout in any tab, a login as someone else) leaves in it: their
+ * drafts, and the route (a conversation's address) the next person would otherwise open at. As an effect of the gate,
+ * it runs after the views of the session unmounted, so a composer's last save of its draft (on unmount) is removed
+ * too. `user`: undefined while unknown.
  */
-function useForgetDraftsAfterLogout(user: string | null | undefined) {
+function useForgetUserAfterLogout(user: string | null | undefined) {
   const last = useRef<string | null>(null);
   useEffect(() => {
     if (user === undefined) return;
     const previous = last.current;
     last.current = user;
-    if (previous && previous !== user) clearDrafts(localStorage, previous);
+    if (!previous || previous === user) return;
+    clearDrafts(localStorage, previous);
+    history.replaceState(null, '', '#/chats');
   }, [user]);
 }

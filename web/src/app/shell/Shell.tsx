@@ -32,8 +32,7 @@ export function Shell({ session, onLoginAgain, onLoggedOut }: ShellProps) {
     try {
       await messenger.logout();
     } finally {
-      // The drafts go once the session has (App's SessionGate, in every tab).
-      history.replaceState(null, '', '#/chats');
+      // The drafts and the route go once the session has (App's SessionGate, in every tab).
       setLoggingOut(false);
       onLoggedOut();
     }
