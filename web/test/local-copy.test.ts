@@ -32,11 +32,14 @@ class MemoryImageStore implements ImageStore {
   readonly kind = 'indexeddb';
   readonly description = 'memory';
   setAsideImage: Uint8Array | null = null;
+  /** What a save throws, as OPFS does when the origin's quota is used up; null: saves succeed. */
+  failing: Error | null = null;
   constructor(public image: Uint8Array | null) {}
   async load() {
     return this.image;
   }
   async save(bytes: Uint8Array) {
+    if (this.failing) throw this.failing;
     this.image = bytes.slice();
   }
   async setAside() {
@@ -95,5 +98,37 @@ describe('LocalCopy', () => {
     await expect(LocalCopy.open({ ...options, store })).rejects.toThrow(/Maximum memory/);
     expect(store.setAsideImage).toBeNull();
     expect(store.image).toEqual(image);
+  });
+
+  it('tells the UI while its saves fail (storage full), and once they work again', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const store = new MemoryImageStore(null);
+    store.failing = new DOMException(
+      'The operation failed because it would exceed the storage quota.',
+      'QuotaExceededError',
+    );
+    const copy = await LocalCopy.open({
+      ...options,
+      store,
+      handedImage: { image: await imageWithQueuedMessage(), exportedAt: Date.now() },
+    });
+    const changes: string[] = [];
+    copy.messenger.subscribe((change) => changes.push(change));
+    expect(await copy.flush()).toBe(false);
+    expect(await copy.messenger.connection()).toMatchObject({
+      storageError: 'The operation failed because it would exceed the storage quota',
+    });
+    expect(changes).toContain('connection');
+
+    store.failing = null;
+    expect(await copy.flush()).toBe(true);
+    expect((await copy.messenger.connection()).storageError).toBeUndefined();
+    await copy.close();
+  });
+
+  it('says from the start that nothing can be saved when the browser gives it nowhere to save', async () => {
+    const copy = await LocalCopy.open(options);
+    expect((await copy.messenger.connection()).storageError).toMatch(/store nothing/);
+    await copy.close();
   });
 });

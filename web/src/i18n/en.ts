@@ -47,6 +47,11 @@ export const en = {
       'The MyLife tab that keeps your messages closed before it answered, so this may not have been done. Check, and try again.',
     otherVersion: 'Another MyLife tab runs a different version of the app. Reload all MyLife tabs.',
   },
+  storage: {
+    failing: (reason: string) =>
+      `Your messages cannot be saved on this device (${reason}). Keep this tab open until they are sent, and free ` +
+      'some space on this device, or allow this site to store data.',
+  },
   connection: {
     offline: 'Offline. Messages you send are kept here and will be sent when the connection is back.',
     loggedOut: 'Logged out: the server no longer accepts this device’s session. Your messages are kept here.',

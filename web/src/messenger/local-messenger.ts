@@ -18,6 +18,8 @@ export interface LocalMessengerOptions {
   deviceName: string;
   /** Erases the local copy (logout). */
   erase?: () => Promise<void>;
+  /** Why the copy cannot be saved now, or null (see `ConnectionStatus.storageError`); `storageChanged()` tells. */
+  storageError?: () => string | null;
 }
 
 /** The Messenger of the tab that owns the local copy: straight onto the client library. */
@@ -152,7 +154,13 @@ export class LocalMessenger implements Messenger {
   }
 
   async connection(): Promise<ConnectionStatus> {
-    return this.client.connectionStatus();
+    const storageError = this.options.storageError?.();
+    return { ...this.client.connectionStatus(), ...(storageError ? { storageError } : {}) };
+  }
+
+  /** Saving the copy started or stopped failing: `connection()` says so. */
+  storageChanged(): void {
+    this.notify('connection');
   }
 
   subscribe(listener: (change: MessengerChange) => void): () => void {

@@ -26,6 +26,8 @@ export interface LocalCopyOptions {
 export class LocalCopy {
   readonly messenger: LocalMessenger;
   private closed = false;
+  /** Why the last save failed (null once one succeeds); from the start when there is nowhere to save. */
+  private saveError: string | null;
 
   private constructor(
     private readonly options: LocalCopyOptions,
@@ -33,12 +35,22 @@ export class LocalCopy {
     private readonly client: MyLifeClient,
     private readonly scheduler: SaveScheduler | null,
   ) {
+    this.saveError = options.store ? null : NOWHERE_TO_SAVE;
     this.messenger = new LocalMessenger({
       client,
       origin: options.origin,
       deviceName: options.deviceName,
       erase: () => this.eraseAndReplace(),
+      storageError: () => this.saveError,
     });
+  }
+
+  /** The scheduler's word on the last save: the UI warns while saves fail. */
+  private saved(error: unknown): void {
+    const reason = error === null ? null : (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+    if (reason === this.saveError) return;
+    this.saveError = reason;
+    this.messenger.storageChanged();
   }
 
   /**
@@ -133,6 +145,7 @@ export class LocalCopy {
     const database = await SqlJsDatabase.create({ bytes, sqlJsConfig: options.sqlJsConfig });
     let scheduler: SaveScheduler | null = null;
     let changedWhileOpening = false;
+    let copy: LocalCopy | null = null;
     try {
       if (bytes) assertIntact(database);
       const persistent = new PersistentDatabase(database, () => {
@@ -146,11 +159,16 @@ export class LocalCopy {
         scheduler = new SaveScheduler({
           save: () => store.save(database.export()),
           canSave: () => !persistent.inTransaction,
-          onError: (error) => console.error(`MyLife: saving your messages to ${store.description} failed.`, error),
+          onError: (error) => {
+            console.error(`MyLife: saving your messages to ${store.description} failed.`, error);
+            copy?.saved(error);
+          },
+          onSaved: () => copy?.saved(null),
         });
         if (changedWhileOpening || unsaved) scheduler.markDirty();
       }
-      return new LocalCopy(options, database, client, scheduler);
+      copy = new LocalCopy(options, database, client, scheduler);
+      return copy;
     } catch (error) {
       database.close();
       throw error;
@@ -173,6 +191,9 @@ export class LocalCopy {
     }
   }
 }
+
+/** The storage error while the browser lets the app store nothing (no OPFS, no IndexedDB: some private windows). */
+const NOWHERE_TO_SAVE = 'this browser lets this site store nothing here';
 
 class DamagedImageError extends Error {}
 

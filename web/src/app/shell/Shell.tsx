@@ -10,6 +10,7 @@ import { SessionContext, useMessenger } from '../messenger-context.ts';
 import { useRoute } from '../routing/use-route.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { MainNav } from './MainNav.tsx';
+import { StorageWarning } from './StorageWarning.tsx';
 import { TopBar } from './TopBar.tsx';
 import './shell.css';
 
@@ -53,6 +54,7 @@ export function Shell({ session, onLoginAgain, onLoggedOut }: ShellProps) {
           <MainNav route={route} />
         </TopBar>
         <ConnectionBanner onLoginAgain={onLoginAgain} />
+        <StorageWarning />
         <main ref={main} className="shell__main" tabIndex={-1}>
           {route.view === 'chats' || route.view === 'chat' ? (
             <ChatsLayout peer={route.view === 'chat' ? route.peer : null} />
