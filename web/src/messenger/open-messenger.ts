@@ -56,7 +56,7 @@ export async function openMessenger(): Promise<Messenger> {
     let copy: LocalCopy;
     try {
       store = await openImageStore();
-      const fromWorker = store?.kind === 'opfs' ? await takeImageFromServiceWorker() : null;
+      const fromWorker = store ? await takeImageFromServiceWorker() : null;
       copy = await openLocalCopy(store, newest(fromTab, fromWorker), (fresh) => {
         copy = fresh;
         messenger.use(fresh.messenger);
@@ -84,7 +84,7 @@ export async function openMessenger(): Promise<Messenger> {
         const final = copy.finalImage();
         if (final) {
           channel.postMessage({ v: TAB_PROTOCOL_VERSION, type: 'final-image', ...final } satisfies TabMessage);
-          if (store?.kind === 'opfs') handToServiceWorker(final);
+          if (store) handToServiceWorker(final, store.kind);
         }
         // Then save, stop syncing and let the next tab in, where the page lives long enough (a navigation, the
         // back/forward cache); the browser releases the lock anyway when the page is gone.
