@@ -20,6 +20,10 @@ const NAVIGATION_TIMEOUT_MS = 4_000;
 // is built alone, without imports.
 const OWNER_LOCK = 'mylife-owner';
 const IMAGE_NAME = 'mylife.sqlite';
+/** IndexedDB (indexeddb-image-store.ts, image-store.ts), for browsers without OPFS createWritable. */
+const IDB_DATABASE = 'mylife';
+const IDB_STORE = 'images';
+const SAVED_AT_NAME = 'mylife.sqlite.saved-at';
 const FINAL_IMAGE_MESSAGE = 'mylife-final-image';
 const TAKE_FINAL_IMAGE = 'mylife-take-final-image';
 /** How long the image waits for the lock: a tab that takes the copy over meanwhile had it handed over directly. */
@@ -65,7 +69,10 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname.startsWith('/assets/') || SHELL_URLS.has(key)) event.respondWith(cacheFirst(request, key));
 });
 
-/** The latest app from the node when it answers; the cached one when it does not (or not in time). */
+/**
+ * The latest app from the node when it answers; the cached one when it does not (or not in time), or when what answers
+ * is a server error: a reverse proxy in front of a node that is down says 502/503/504 rather than nothing.
+ */
 async function navigate(event: FetchEvent): Promise<Response> {
   const network = fetch(event.request);
   // The answer may come after the cached app was shown: still read it, so that the browser does not log a failure.
@@ -75,13 +82,16 @@ async function navigate(event: FetchEvent): Promise<Response> {
       () => undefined,
     ),
   );
+  let response: Response;
   try {
-    return await Promise.race([network, timeout(NAVIGATION_TIMEOUT_MS)]);
+    response = await Promise.race([network, timeout(NAVIGATION_TIMEOUT_MS)]);
   } catch (error) {
     const cached = await caches.match(INDEX_URL, { cacheName: CACHE });
     if (cached) return cached;
     throw error;
   }
+  if (response.status < 500) return response;
+  return (await caches.match(INDEX_URL, { cacheName: CACHE })) ?? response;
 }
 
 /** Files with hashed names never change: the cached one when there is one, else the network's. */
@@ -99,6 +109,8 @@ function timeout(ms: number): Promise<never> {
 interface FinalImage {
   image: Uint8Array<ArrayBuffer>;
   exportedAt: number;
+  /** Where the page saves its copy. */
+  store: 'opfs' | 'indexeddb';
 }
 
 /** The image of a closed owner page, while it waits for the lock; a tab that starts owning the copy takes it. */
@@ -107,14 +119,20 @@ let waitingImage: FinalImage | null = null;
 self.addEventListener('message', (event) => {
   const data: unknown = event.data;
   if (isFinalImage(data)) {
-    const final = { image: data.image, exportedAt: data.exportedAt };
+    const final: FinalImage = { image: data.image, exportedAt: data.exportedAt, store: data.store };
     waitingImage = final;
     event.waitUntil(
-      saveFinalImage(final).catch((error: unknown) => {
-        if (!(error instanceof DOMException && error.name === 'TimeoutError')) {
-          console.warn('MyLife: the last changes of a closed tab could not be saved.', error);
-        }
-      }),
+      saveFinalImage(final)
+        .catch((error: unknown) => {
+          if (!(error instanceof DOMException && error.name === 'TimeoutError')) {
+            console.warn('MyLife: the last changes of a closed tab could not be saved.', error);
+          }
+        })
+        .finally(() => {
+          // Not saved and not taken: a tab owned the copy all along and saves its own. Kept, the image would be
+          // handed to the next tab that starts owning the copy, over everything saved since.
+          if (waitingImage === final) waitingImage = null;
+        }),
     );
   } else if (isTakeRequest(data) && event.ports[0]) {
     // A tab starts owning the copy (a reload usually gets the lock before this worker): it starts from the image.
@@ -133,15 +151,49 @@ async function saveFinalImage(final: FinalImage): Promise<void> {
   await navigator.locks.request(OWNER_LOCK, { signal: AbortSignal.timeout(FINAL_IMAGE_WAIT_MS) }, async () => {
     if (waitingImage !== final) return;
     waitingImage = null;
-    const root = await navigator.storage.getDirectory();
-    const saved = await root.getFileHandle(IMAGE_NAME).then(
-      (handle) => handle.getFile(),
-      () => null,
-    );
-    if (saved && saved.lastModified > final.exportedAt) return;
-    const writable = await (await root.getFileHandle(IMAGE_NAME, { create: true })).createWritable();
-    await writable.write(final.image);
-    await writable.close();
+    await (final.store === 'indexeddb' ? saveToIndexedDb(final) : saveToOpfs(final));
+  });
+}
+
+async function saveToOpfs(final: FinalImage): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  const saved = await root.getFileHandle(IMAGE_NAME).then(
+    (handle) => handle.getFile(),
+    () => null,
+  );
+  if (saved && saved.lastModified > final.exportedAt) return;
+  const writable = await (await root.getFileHandle(IMAGE_NAME, { create: true })).createWritable();
+  await writable.write(final.image);
+  await writable.close();
+}
+
+/** In one transaction: the time of the last save read, and the image written only when it is newer. */
+async function saveToIndexedDb(final: FinalImage): Promise<void> {
+  const open = indexedDB.open(IDB_DATABASE, 1);
+  open.onupgradeneeded = () => open.result.createObjectStore(IDB_STORE);
+  const db = await requestDone(open);
+  try {
+    const transaction = db.transaction(IDB_STORE, 'readwrite', { durability: 'strict' });
+    const store = transaction.objectStore(IDB_STORE);
+    const done = new Promise<void>((resolve, reject) => {
+      transaction.oncomplete = () => resolve();
+      transaction.onabort = () => reject(transaction.error ?? new Error('the IndexedDB transaction was aborted'));
+    });
+    const savedAt: unknown = await requestDone(store.get(SAVED_AT_NAME));
+    if (!(typeof savedAt === 'number' && savedAt > final.exportedAt)) {
+      store.put(final.image.slice().buffer, IMAGE_NAME);
+      store.put(Date.now(), SAVED_AT_NAME);
+    }
+    await done;
+  } finally {
+    db.close();
+  }
+}
+
+function requestDone<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error ?? new Error('an IndexedDB request failed'));
   });
 }
 
@@ -151,7 +203,8 @@ function isFinalImage(data: unknown): data is FinalImage {
   return (
     message.type === FINAL_IMAGE_MESSAGE &&
     message.image instanceof Uint8Array &&
-    typeof message.exportedAt === 'number'
+    typeof message.exportedAt === 'number' &&
+    (message.store === 'opfs' || message.store === 'indexeddb')
   );
 }
 

@@ -7,8 +7,12 @@ import './app/app.css';
 
 if (import.meta.env.PROD) registerServiceWorker();
 
+const messenger = openMessenger();
+// App shows a failure once it renders; until then the rejection is not "unhandled".
+messenger.catch(() => undefined);
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App messenger={openMessenger()} />
+    <App messenger={messenger} />
   </StrictMode>,
 );

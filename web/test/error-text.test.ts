@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorText, loginErrorText, otherServerOf } from '../src/app/common/error-text.ts';
+import { strings } from '../src/i18n/strings.ts';
 import { MessengerError } from '../src/messenger/messenger.ts';
 
 describe('loginErrorText', () => {
@@ -53,6 +54,18 @@ describe('errorText', () => {
     expect(errorText({ kind: 'unreachable', message: 'offline', status: null }, 'node.example')).toMatch(
       /^Can't reach node\.example/,
     );
+  });
+});
+
+describe('errorText for the tabs’ own troubles', () => {
+  it('says what happened between the tabs, not that the node cannot be reached', () => {
+    for (const message of [strings.tabs.noOwner, strings.tabs.ownerClosed, strings.tabs.otherVersion]) {
+      // As RemoteMessenger makes them, and as they arrive from another tab as plain data.
+      const kind = message === strings.tabs.otherVersion ? 'refused' : 'unreachable';
+      expect(errorText(new MessengerError(kind, message), 'localhost:8787')).toBe(message);
+      expect(errorText({ kind, message, status: null, retryAfterSeconds: null }, 'localhost:8787')).toBe(message);
+      expect(loginErrorText(new MessengerError(kind, message), 'localhost:8787')).toBe(message);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { MyLifeClient } from '@mylife/client';
 import { SqlJsDatabase } from '@mylife/client/sql-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ImageStore } from '../src/platform/image-store.ts';
 import { LocalCopy, type LocalCopyOptions } from '../src/platform/local-copy.ts';
 
 const options: LocalCopyOptions = {
@@ -26,6 +27,30 @@ async function imageWithQueuedMessage(): Promise<Uint8Array> {
 
 afterEach(() => vi.restoreAllMocks());
 
+/** The store's contract kept in memory (the browser's OPFS and IndexedDB are not in Node): what was saved and set aside. */
+class MemoryImageStore implements ImageStore {
+  readonly kind = 'indexeddb';
+  readonly description = 'memory';
+  setAsideImage: Uint8Array | null = null;
+  /** What a save throws, as OPFS does when the origin's quota is used up; null: saves succeed. */
+  failing: Error | null = null;
+  constructor(public image: Uint8Array | null) {}
+  async load() {
+    return this.image;
+  }
+  async save(bytes: Uint8Array) {
+    if (this.failing) throw this.failing;
+    this.image = bytes.slice();
+  }
+  async setAside() {
+    this.setAsideImage = this.image;
+    this.image = null;
+  }
+  async erase() {
+    this.image = this.setAsideImage = null;
+  }
+}
+
 describe('LocalCopy', () => {
   it('starts from the image the closing owner handed over', async () => {
     const copy = await LocalCopy.open({
@@ -48,6 +73,62 @@ describe('LocalCopy', () => {
     const copy = await LocalCopy.open({ ...options, handedImage: { image: damaged, exportedAt: Date.now() } });
     expect(await copy.messenger.session()).toBeUndefined();
     expect(errors).toHaveBeenCalledWith(expect.stringMatching(/handed over .* could not be opened/), expect.anything());
+    await copy.close();
+  });
+
+  it('sets a damaged saved copy aside and starts a fresh one', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const damaged = (await imageWithQueuedMessage()).slice(0, 4096);
+    damaged.fill(0x5a, 100, 4096);
+    const store = new MemoryImageStore(damaged);
+    const copy = await LocalCopy.open({ ...options, store });
+    expect(await copy.messenger.session()).toBeUndefined();
+    expect(store.setAsideImage).toEqual(damaged);
+    await copy.close();
+  });
+
+  it('keeps a sound saved copy in place when it cannot be opened for another reason (out of memory)', async () => {
+    const image = await imageWithQueuedMessage();
+    const store = new MemoryImageStore(image);
+    const create = SqlJsDatabase.create.bind(SqlJsDatabase);
+    vi.spyOn(SqlJsDatabase, 'create').mockImplementation(async (config) => {
+      if (config?.bytes) throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+      return create(config);
+    });
+    await expect(LocalCopy.open({ ...options, store })).rejects.toThrow(/Maximum memory/);
+    expect(store.setAsideImage).toBeNull();
+    expect(store.image).toEqual(image);
+  });
+
+  it('tells the UI while its saves fail (storage full), and once they work again', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const store = new MemoryImageStore(null);
+    store.failing = new DOMException(
+      'The operation failed because it would exceed the storage quota.',
+      'QuotaExceededError',
+    );
+    const copy = await LocalCopy.open({
+      ...options,
+      store,
+      handedImage: { image: await imageWithQueuedMessage(), exportedAt: Date.now() },
+    });
+    const changes: string[] = [];
+    copy.messenger.subscribe((change) => changes.push(change));
+    expect(await copy.flush()).toBe(false);
+    expect(await copy.messenger.connection()).toMatchObject({
+      storageError: 'The operation failed because it would exceed the storage quota',
+    });
+    expect(changes).toContain('connection');
+
+    store.failing = null;
+    expect(await copy.flush()).toBe(true);
+    expect((await copy.messenger.connection()).storageError).toBeUndefined();
+    await copy.close();
+  });
+
+  it('says from the start that nothing can be saved when the browser gives it nowhere to save', async () => {
+    const copy = await LocalCopy.open(options);
+    expect((await copy.messenger.connection()).storageError).toMatch(/store nothing/);
     await copy.close();
   });
 });

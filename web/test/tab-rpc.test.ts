@@ -1,6 +1,6 @@
 import { MyLifeClient } from '@mylife/client';
 import { SqlJsDatabase } from '@mylife/client/sql-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { strings } from '../src/i18n/strings.ts';
 import { LocalMessenger } from '../src/messenger/local-messenger.ts';
 import { type MessengerChange, MessengerError } from '../src/messenger/messenger.ts';
@@ -14,6 +14,7 @@ import {
   toWireError,
 } from '../src/messenger/tab-protocol.ts';
 import { TabMessenger } from '../src/messenger/tab-messenger.ts';
+import { reloadUnlessRecent } from '../src/platform/page-lifecycle.ts';
 
 const CHANNEL = 'mylife-tabs-test';
 const opened: { close(): void }[] = [];
@@ -72,6 +73,24 @@ describe('the tabs protocol', () => {
     expect(page.messages.map((message) => message.content)).toEqual(['from the other tab']);
     await until(() => changes.includes('data'));
     follower.close();
+  });
+
+  it('tells the other tabs a burst of changes once per kind, not once per change', async () => {
+    const { messenger } = await ownerMessenger();
+    const tab = new TabMessenger();
+    tab.use(messenger);
+    const stop = serveMessenger(channel(), tab);
+    opened.push({ close: stop });
+    const heard = messages(channel());
+    // Each use() tells 'session', 'data' and 'connection': 300 changes in one go, as a sync page tells hundreds.
+    for (let i = 0; i < 100; i += 1) tab.use(messenger);
+    await until(() => heard.filter((message) => message.type === 'change').length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(heard.filter((message) => message.type === 'change')).toEqual([
+      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'session' },
+      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'data' },
+      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'connection' },
+    ]);
   });
 
   it('brings the owner’s errors back as MessengerErrors with their kind and message', async () => {
@@ -151,6 +170,34 @@ describe('the tabs protocol', () => {
     });
   });
 
+  it('an owner of an older version that can go does, and leaves the call for the next owner', async () => {
+    const { messenger } = await ownerMessenger();
+    let going = 0;
+    const stop = serveMessenger(channel(), messenger, { onNewerTab: () => (going += 1) === 1 });
+    opened.push({ close: stop });
+    const asker = channel();
+    const answers = messages(asker);
+    asker.postMessage({ v: TAB_PROTOCOL_VERSION + 1, type: 'request', id: 'new:1', method: 'session', args: [] });
+    await until(() => going === 1);
+    // Still there while the reload goes on: quiet to the newer tab's next calls too.
+    asker.postMessage({ v: TAB_PROTOCOL_VERSION + 1, type: 'request', id: 'new:2', method: 'session', args: [] });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(answers.filter((answer) => answer.type !== 'owner-ready')).toEqual([]);
+    expect(going).toBe(1);
+  });
+
+  it('a follower of an older version hears the newer owner and goes', async () => {
+    let going = 0;
+    const follower = new RemoteMessenger(channel(), { onNewerOwner: () => (going += 1) });
+    const newerOwner = channel();
+    newerOwner.postMessage({ v: TAB_PROTOCOL_VERSION + 1, type: 'owner-ready', shape: 'whatever it is now' });
+    await until(() => going === 1);
+    newerOwner.postMessage({ v: TAB_PROTOCOL_VERSION, type: 'owner-ready' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(going).toBe(1);
+    follower.close();
+  });
+
   it('ignores what is not a request of ours', async () => {
     expect(readTabMessage({ v: 1, type: 'request', id: 'a', method: 'constructor', args: [] })).toBeNull();
     expect(readTabMessage({ v: 1, type: 'request', id: 'a', method: 'toString', args: [] })).toBeNull();
@@ -223,5 +270,27 @@ describe('TabMessenger', () => {
     expect(changes).toEqual(['session', 'data', 'connection', 'data']);
     await tab.sendMessage('bob', 'now local');
     expect(changes).toHaveLength(5);
+  });
+});
+
+describe('reloading for a newer version, or after a failed take-over', () => {
+  it('reloads once, and not again within minutes (a reload that brings the old build back must not loop)', () => {
+    const reload = vi.fn();
+    vi.stubGlobal('location', { reload });
+    try {
+      const storage = new Map<string, string>();
+      const session = {
+        getItem: (key: string) => storage.get(key) ?? null,
+        setItem: (key: string, value: string) => void storage.set(key, value),
+      } as Storage;
+      expect(reloadUnlessRecent('newer-version', session, 1_000_000)).toBe(true);
+      expect(reloadUnlessRecent('newer-version', session, 1_000_000 + 60_000)).toBe(false);
+      expect(reload).toHaveBeenCalledTimes(1);
+      expect(reloadUnlessRecent('take-over-failed', session, 1_000_000 + 60_000)).toBe(true);
+      expect(reloadUnlessRecent('newer-version', session, 1_000_000 + 6 * 60_000)).toBe(true);
+      expect(reload).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -1,9 +1,11 @@
 // The shared styles go first, so that each view's own file (imported by its component) refines them.
 import './app.css';
 import type { Session } from '@mylife/client';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { strings } from '../i18n/strings.ts';
 import type { Messenger } from '../messenger/messenger.ts';
+import { asMessengerError } from './common/error-text.ts';
+import { clearDrafts } from './conversation/draft-store.ts';
 import { useLive } from './common/use-live.ts';
 import { LoginView } from './login/LoginView.tsx';
 import { MessengerContext, useMessenger } from './messenger-context.ts';
@@ -31,14 +33,7 @@ export function App({ messenger: opening }: { messenger: Promise<Messenger> }) {
     case 'opening':
       return <Splash />;
     case 'failed':
-      return (
-        <main className="splash">
-          <p role="alert">{strings.openFailed(opened.reason)}</p>
-          <button type="button" className="button button--primary" onClick={() => location.reload()}>
-            {strings.reload}
-          </button>
-        </main>
-      );
+      return <Failed text={strings.openFailed(opened.reason)} />;
     case 'open':
       return (
         <MessengerContext.Provider value={opened.messenger}>
@@ -46,6 +41,18 @@ export function App({ messenger: opening }: { messenger: Promise<Messenger> }) {
         </MessengerContext.Provider>
       );
   }
+}
+
+/** What kept the app from starting, and a new page as the way out. */
+function Failed({ text }: { text: string }) {
+  return (
+    <main className="splash">
+      <p role="alert">{text}</p>
+      <button type="button" className="button button--primary" onClick={() => location.reload()}>
+        {strings.reload}
+      </button>
+    </main>
+  );
 }
 
 function Splash() {
@@ -62,15 +69,24 @@ function SessionGate() {
   const messenger = useMessenger();
   // Wrapped, so that "no session" (undefined) is told apart from "not read yet".
   const readSession = useCallback(async (m: Messenger) => ({ session: await m.session() }), []);
-  const { value, reload } = useLive<{ session: Session | undefined }>(readSession, SESSION_CHANGES);
+  const { value, error, reload } = useLive<{ session: Session | undefined }>(readSession, SESSION_CHANGES);
   const [loggingInAgain, setLoggingInAgain] = useState(false);
 
   const loggedIn = useCallback(() => {
     setLoggingInAgain(false);
     reload();
   }, [reload]);
+  useForgetUserAfterLogout(
+    value === undefined ? undefined : value.session?.accessToken ? value.session.userAddress : null,
+  );
 
-  if (!value) return <Splash />;
+  // No answer about the session (the owner tab does not answer, or runs another version): say so, never spin.
+  if (!value)
+    return error === undefined ? (
+      <Splash />
+    ) : (
+      <Failed text={asMessengerError(error)?.message ?? strings.errors.unexpected} />
+    );
   const { session } = value;
   if (!session?.accessToken) return <LoginView messenger={messenger} onLogin={loggedIn} />;
   if (loggingInAgain) {
@@ -84,4 +100,22 @@ function SessionGate() {
     );
   }
   return <Shell session={session} onLoginAgain={() => setLoggingInAgain(true)} onLoggedOut={reload} />;
+}
+
+/**
+ * Every tab forgets what a user whose session ended (a logout in any tab, a login as someone else) leaves in it: their
+ * drafts, and the route (a conversation's address) the next person would otherwise open at. As an effect of the gate,
+ * it runs after the views of the session unmounted, so a composer's last save of its draft (on unmount) is removed
+ * too. `user`: undefined while unknown.
+ */
+function useForgetUserAfterLogout(user: string | null | undefined) {
+  const last = useRef<string | null>(null);
+  useEffect(() => {
+    if (user === undefined) return;
+    const previous = last.current;
+    last.current = user;
+    if (!previous || previous === user) return;
+    clearDrafts(localStorage, previous);
+    history.replaceState(null, '', '#/chats');
+  }, [user]);
 }

@@ -7,6 +7,10 @@ export const en = {
   appName: 'MyLife',
   loading: 'Opening your messages…',
   openFailed: (reason: string) => `MyLife could not open its storage in this browser: ${reason}`,
+  needsSecureContext: (origin: string) =>
+    `it needs a secure connection, and ${origin} is not one. Open MyLife over https:// (or at http://localhost on ` +
+    'the node’s own computer).',
+  browserTooOld: 'this browser is too old for MyLife (it lacks Web Locks). Update it, or use another browser.',
   reload: 'Reload',
   skipToContent: 'Skip to content',
   login: {
@@ -42,6 +46,11 @@ export const en = {
     ownerClosed:
       'The MyLife tab that keeps your messages closed before it answered, so this may not have been done. Check, and try again.',
     otherVersion: 'Another MyLife tab runs a different version of the app. Reload all MyLife tabs.',
+  },
+  storage: {
+    failing: (reason: string) =>
+      `Your messages cannot be saved on this device (${reason}). Keep this tab open until they are sent, and free ` +
+      'some space on this device, or allow this site to store data.',
   },
   connection: {
     offline: 'Offline. Messages you send are kept here and will be sent when the connection is back.',

@@ -18,6 +18,8 @@ export interface LocalMessengerOptions {
   deviceName: string;
   /** Erases the local copy (logout). */
   erase?: () => Promise<void>;
+  /** Why the copy cannot be saved now, or null (see `ConnectionStatus.storageError`); `storageChanged()` tells. */
+  storageError?: () => string | null;
 }
 
 /** The Messenger of the tab that owns the local copy: straight onto the client library. */
@@ -68,6 +70,9 @@ export class LocalMessenger implements Messenger {
   }
 
   async logout(): Promise<void> {
+    // The copy is erased below, its outbox with it: what is queued (a message waiting out a backoff, a read mark)
+    // goes to the node first, while the token still works. Offline, this fails at once and the logout goes on.
+    await this.client.flushOutbox({ force: true }).catch(() => undefined);
     await this.client.logout();
     await this.options.erase?.();
     this.notify('session');
@@ -149,7 +154,13 @@ export class LocalMessenger implements Messenger {
   }
 
   async connection(): Promise<ConnectionStatus> {
-    return this.client.connectionStatus();
+    const storageError = this.options.storageError?.();
+    return { ...this.client.connectionStatus(), ...(storageError ? { storageError } : {}) };
+  }
+
+  /** Saving the copy started or stopped failing: `connection()` says so. */
+  storageChanged(): void {
+    this.notify('connection');
   }
 
   subscribe(listener: (change: MessengerChange) => void): () => void {

@@ -34,6 +34,11 @@ export interface ConnectionStatus {
   reason?: string;
   /** True when the node refused the token: the UI asks for the password again. */
   loginNeeded: boolean;
+  /**
+   * Why the copy cannot be saved on this device now (storage full, access denied); absent while saves succeed. What
+   * changed since the last save lives in this tab's memory only: it is lost if the browser ends the tab.
+   */
+  storageError?: string;
 }
 
 /**

@@ -1,8 +1,14 @@
 import sqlWasmUrl from 'sql.js/dist/sql-wasm.wasm?url';
+import { strings } from '../i18n/strings.ts';
 import { browserDeviceName } from '../platform/device-name.ts';
 import { askForPersistentStorage, type ImageStore, openImageStore } from '../platform/image-store.ts';
 import { LocalCopy } from '../platform/local-copy.ts';
-import { reloadWhenRestoredFromCache, watchPageLifecycle } from '../platform/page-lifecycle.ts';
+import {
+  reloadForNewerVersion,
+  reloadUnlessRecent,
+  reloadWhenRestoredFromCache,
+  watchPageLifecycle,
+} from '../platform/page-lifecycle.ts';
 import { handToServiceWorker, takeImageFromServiceWorker } from '../platform/service-worker-registration.ts';
 import { claimOwnership } from '../platform/tab-ownership.ts';
 import type { Messenger } from './messenger.ts';
@@ -15,14 +21,30 @@ import { TabMessenger } from './tab-messenger.ts';
  * The Messenger for this tab. One tab of the browser owns the local copy (a Web Lock): it loads the saved image,
  * syncs, saves in batches, and answers the other tabs, whose Messenger sends every call to it. When the owner tab
  * goes, the next tab in line loads the copy and takes over; its UI keeps the same Messenger object.
+ *
+ * Rejects, with a reason fit to show, when this tab cannot open the copy as it starts (the WebAssembly engine cannot
+ * be loaded, the page is not a secure context): the app says so instead of waiting for ever. A tab that fails to
+ * take the copy over later reloads, which makes it a follower of a tab that could, or shows why it cannot.
  */
 export async function openMessenger(): Promise<Messenger> {
+  assertSupported();
   const messenger = new TabMessenger();
   const channel = new BroadcastChannel(TAB_CHANNEL);
   let remote: RemoteMessenger | null = null;
   let owner = false;
+  let settled = false;
   let opened!: () => void;
-  const ready = new Promise<void>((resolve) => (opened = resolve));
+  let failed!: (error: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    opened = () => {
+      settled = true;
+      resolve();
+    };
+    failed = (error) => {
+      settled = true;
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+  });
 
   const becomeOwner = async () => {
     owner = true;
@@ -34,21 +56,26 @@ export async function openMessenger(): Promise<Messenger> {
     let copy: LocalCopy;
     try {
       store = await openImageStore();
-      const fromWorker = store?.kind === 'opfs' ? await takeImageFromServiceWorker() : null;
+      const fromWorker = store ? await takeImageFromServiceWorker() : null;
       copy = await openLocalCopy(store, newest(fromTab, fromWorker), (fresh) => {
         copy = fresh;
         messenger.use(fresh.messenger);
       });
     } catch (error) {
-      // Without a copy this tab cannot own anything: it asks whichever tab can, and gives the lock up.
-      remote = new RemoteMessenger(channel);
-      messenger.use(remote, handedOver);
-      opened();
+      // Without a copy this tab cannot own anything, and gives the lock up (claimOwnership) to the next tab in line.
+      // As the app starts: it says why. Later (taking over from a closed owner): sql.js keeps a failed engine load for
+      // the page's life, so only a new page can try again; it follows the tab that owns the copy by then, if any.
+      // Failing again within minutes, it stays a follower (its calls wait for an owner) rather than reload in a loop.
+      if (!settled) failed(error);
+      else if (!reloadUnlessRecent('take-over-failed')) {
+        remote = new RemoteMessenger(channel, { onNewerOwner: reloadForNewerVersion });
+        messenger.use(remote, handedOver);
+      }
       throw error;
     }
     messenger.use(copy.messenger, handedOver);
     copy.start();
-    serveMessenger(channel, messenger);
+    serveMessenger(channel, messenger, { onNewerTab: reloadForNewerVersion });
     watchPageLifecycle({
       hidden: () => void copy.flush(),
       leaving: () => {
@@ -57,7 +84,7 @@ export async function openMessenger(): Promise<Messenger> {
         const final = copy.finalImage();
         if (final) {
           channel.postMessage({ v: TAB_PROTOCOL_VERSION, type: 'final-image', ...final } satisfies TabMessage);
-          if (store?.kind === 'opfs') handToServiceWorker(final);
+          if (store) handToServiceWorker(final, store.kind);
         }
         // Then save, stop syncing and let the next tab in, where the page lives long enough (a navigation, the
         // back/forward cache); the browser releases the lock anyway when the page is gone.
@@ -71,12 +98,24 @@ export async function openMessenger(): Promise<Messenger> {
 
   const ownership = claimOwnership(becomeOwner);
   if (!(await ownership.ownedAtOnce) && !owner) {
-    remote = new RemoteMessenger(channel);
+    remote = new RemoteMessenger(channel, { onNewerOwner: reloadForNewerVersion });
     messenger.use(remote);
     opened();
   }
   await ready;
   return messenger;
+}
+
+/**
+ * Web Locks (one owner tab), `crypto.randomUUID` (the ids of messages and invites) and the origin private file system
+ * exist only in secure contexts: on plain http to another computer every tab would own the copy and write over the
+ * others' saves, so the app refuses to start there and says how to open it.
+ */
+function assertSupported(): void {
+  if (!window.isSecureContext) throw new Error(strings.needsSecureContext(location.origin));
+  if (!navigator.locks || typeof crypto.randomUUID !== 'function' || typeof BroadcastChannel === 'undefined') {
+    throw new Error(strings.browserTooOld);
+  }
 }
 
 function openLocalCopy(

@@ -10,6 +10,7 @@ import { MessengerError, type MessengerChange } from './messenger.ts';
 import {
   type FinalImage,
   fromWireError,
+  isFromNewerVersion,
   readTabMessage,
   TAB_PROTOCOL_VERSION,
   type TabMessage,
@@ -28,6 +29,8 @@ export interface PendingCall {
 export interface RemoteMessengerOptions {
   /** How long a call waits for an owner tab to take it before it fails. */
   acceptTimeoutMs?: number;
+  /** The owner runs a newer protocol: this tab runs an old build (it reloads). Its calls fail with `otherVersion`. */
+  onNewerOwner?: () => void;
 }
 
 /**
@@ -42,11 +45,14 @@ export class RemoteMessenger extends ForwardingMessenger {
   private counter = 0;
   private closed = false;
   private finalImage: FinalImage | null = null;
-  private readonly onMessage = (event: MessageEvent) => this.receive(readTabMessage(event.data));
+  private readonly onMessage = (event: MessageEvent) => {
+    if (isFromNewerVersion(event.data)) this.options.onNewerOwner?.();
+    this.receive(readTabMessage(event.data));
+  };
 
   constructor(
     private readonly channel: BroadcastChannel,
-    options: RemoteMessengerOptions = {},
+    private readonly options: RemoteMessengerOptions = {},
   ) {
     super();
     this.acceptTimeoutMs = options.acceptTimeoutMs ?? 15_000;

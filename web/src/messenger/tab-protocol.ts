@@ -38,6 +38,17 @@ export type TabMessage = { v: number } & (
   | ({ type: 'final-image' } & FinalImage)
 );
 
+/**
+ * Whether `data` comes from a tab of a newer protocol than this one: then this tab runs an old build, and reloading it
+ * (the node, or the service worker, serves the newer one) is how the tabs come to agree. Read before the shape, which
+ * a newer version may have changed.
+ */
+export function isFromNewerVersion(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null) return false;
+  const { v } = data as Record<string, unknown>;
+  return typeof v === 'number' && v > TAB_PROTOCOL_VERSION;
+}
+
 /** Reads a message of another tab; null when it is not one of ours (or is malformed). */
 export function readTabMessage(data: unknown): TabMessage | null {
   if (typeof data !== 'object' || data === null) return null;

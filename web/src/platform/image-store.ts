@@ -3,6 +3,8 @@ import { OpfsImageStore } from './opfs-image-store.ts';
 
 /** The saved copy's file name in OPFS (and its key in IndexedDB). */
 export const IMAGE_NAME = 'mylife.sqlite';
+/** In IndexedDB, next to the image: when it was saved (`Date.now()`), as OPFS has a file's lastModified. */
+export const SAVED_AT_NAME = 'mylife.sqlite.saved-at';
 /** Where a copy that could not be opened is kept, for whoever wants to look into it; the latest one only. */
 export const SET_ASIDE_NAME = 'mylife.sqlite.unreadable';
 

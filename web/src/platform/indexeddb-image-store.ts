@@ -1,4 +1,4 @@
-import { IMAGE_NAME, type ImageStore, SET_ASIDE_NAME } from './image-store.ts';
+import { IMAGE_NAME, type ImageStore, SAVED_AT_NAME, SET_ASIDE_NAME } from './image-store.ts';
 
 const DATABASE = 'mylife';
 const STORE = 'images';
@@ -30,8 +30,13 @@ export class IndexedDbImageStore implements ImageStore {
   }
 
   async save(bytes: Uint8Array): Promise<void> {
-    // A copy of exactly the image's bytes: the array may be a view on a larger buffer.
-    await this.write((store) => store.put(bytes.slice().buffer, IMAGE_NAME));
+    // A copy of exactly the image's bytes: the array may be a view on a larger buffer. The time tells the service
+    // worker, holding a closed tab's last image, whether this save is newer than that image.
+    const savedAt = Date.now();
+    await this.write((store) => {
+      store.put(bytes.slice().buffer, IMAGE_NAME);
+      store.put(savedAt, SAVED_AT_NAME);
+    });
   }
 
   async setAside(): Promise<void> {
@@ -46,6 +51,7 @@ export class IndexedDbImageStore implements ImageStore {
   async erase(): Promise<void> {
     await this.write((store) => {
       store.delete(IMAGE_NAME);
+      store.delete(SAVED_AT_NAME);
       store.delete(SET_ASIDE_NAME);
     });
   }

@@ -26,6 +26,8 @@ export interface LocalCopyOptions {
 export class LocalCopy {
   readonly messenger: LocalMessenger;
   private closed = false;
+  /** Why the last save failed (null once one succeeds); from the start when there is nowhere to save. */
+  private saveError: string | null;
 
   private constructor(
     private readonly options: LocalCopyOptions,
@@ -33,12 +35,22 @@ export class LocalCopy {
     private readonly client: MyLifeClient,
     private readonly scheduler: SaveScheduler | null,
   ) {
+    this.saveError = options.store ? null : NOWHERE_TO_SAVE;
     this.messenger = new LocalMessenger({
       client,
       origin: options.origin,
       deviceName: options.deviceName,
       erase: () => this.eraseAndReplace(),
+      storageError: () => this.saveError,
     });
+  }
+
+  /** The scheduler's word on the last save: the UI warns while saves fail. */
+  private saved(error: unknown): void {
+    const reason = error === null ? null : (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+    if (reason === this.saveError) return;
+    this.saveError = reason;
+    this.messenger.storageChanged();
   }
 
   /**
@@ -47,6 +59,9 @@ export class LocalCopy {
    */
   static async open(options: LocalCopyOptions): Promise<LocalCopy> {
     const { store, handedImage } = options;
+    // The engine first: a WebAssembly file that cannot be fetched (offline, a new build deployed) is no fault of the
+    // saved copy, which must not be set aside for it. This rejects, and the app says why; the copy stays in place.
+    (await SqlJsDatabase.create({ sqlJsConfig: options.sqlJsConfig })).close();
     if (handedImage) {
       try {
         return await LocalCopy.build(options, handedImage.image, true);
@@ -67,6 +82,8 @@ export class LocalCopy {
       try {
         return await LocalCopy.build(options, bytes, false);
       } catch (error) {
+        // Only a copy SQLite calls damaged is set aside; anything else (out of memory, say) leaves it for next time.
+        if (!isDamaged(error)) throw error;
         await LocalCopy.setAside(store!, 'could not be opened', error);
       }
     }
@@ -128,6 +145,7 @@ export class LocalCopy {
     const database = await SqlJsDatabase.create({ bytes, sqlJsConfig: options.sqlJsConfig });
     let scheduler: SaveScheduler | null = null;
     let changedWhileOpening = false;
+    let copy: LocalCopy | null = null;
     try {
       if (bytes) assertIntact(database);
       const persistent = new PersistentDatabase(database, () => {
@@ -141,11 +159,16 @@ export class LocalCopy {
         scheduler = new SaveScheduler({
           save: () => store.save(database.export()),
           canSave: () => !persistent.inTransaction,
-          onError: (error) => console.error(`MyLife: saving your messages to ${store.description} failed.`, error),
+          onError: (error) => {
+            console.error(`MyLife: saving your messages to ${store.description} failed.`, error);
+            copy?.saved(error);
+          },
+          onSaved: () => copy?.saved(null),
         });
         if (changedWhileOpening || unsaved) scheduler.markDirty();
       }
-      return new LocalCopy(options, database, client, scheduler);
+      copy = new LocalCopy(options, database, client, scheduler);
+      return copy;
     } catch (error) {
       database.close();
       throw error;
@@ -169,9 +192,20 @@ export class LocalCopy {
   }
 }
 
+/** The storage error while the browser lets the app store nothing (no OPFS, no IndexedDB: some private windows). */
+const NOWHERE_TO_SAVE = 'this browser lets this site store nothing here';
+
+class DamagedImageError extends Error {}
+
 /** SQLite opens any bytes lazily: a check of the structure finds a damaged image before the app relies on it. */
 function assertIntact(database: SqlJsDatabase): void {
   const rows = database.all<{ quick_check: string }>('PRAGMA quick_check');
   const problems = rows.map((row) => row.quick_check).filter((result) => result !== 'ok');
-  if (problems.length > 0) throw new Error(`the database is damaged: ${problems.slice(0, 3).join('; ')}`);
+  if (problems.length > 0) throw new DamagedImageError(`the database is damaged: ${problems.slice(0, 3).join('; ')}`);
+}
+
+/** SQLite's words for bytes that are not a sound database (SQLITE_CORRUPT, SQLITE_NOTADB), or our own check's. */
+function isDamaged(error: unknown): boolean {
+  if (error instanceof DamagedImageError) return true;
+  return error instanceof Error && /malformed|not a database|corrupt/i.test(error.message);
 }

@@ -28,3 +28,29 @@ export function reloadWhenRestoredFromCache(): void {
     if (event.persisted) location.reload();
   });
 }
+
+const RELOADED_AT = 'mylife.reloaded-at.';
+/** A reload that brings the same trouble back (an old build offline, an engine that never loads) waits this long. */
+const RELOAD_AGAIN_AFTER_MS = 5 * 60_000;
+
+/**
+ * Reloads the page for `reason`, unless this tab did so for the same reason in the last few minutes: a reload that
+ * brings the same trouble back must not loop. Returns whether it reloads; the drafts are saved on `pagehide`, and the
+ * copy handed over as on any reload.
+ */
+export function reloadUnlessRecent(reason: string, storage: Storage = sessionStorage, now = Date.now()): boolean {
+  try {
+    const last = Number(storage.getItem(RELOADED_AT + reason));
+    if (Number.isFinite(last) && now - last < RELOAD_AGAIN_AFTER_MS) return false;
+    storage.setItem(RELOADED_AT + reason, String(now));
+  } catch {
+    return false;
+  }
+  location.reload();
+  return true;
+}
+
+/** Another tab runs a newer version of the app: the new page is the newer build (navigations go to the node first). */
+export function reloadForNewerVersion(): boolean {
+  return reloadUnlessRecent('newer-version');
+}

@@ -13,6 +13,8 @@ export interface SaveSchedulerOptions {
   /** After a failed save, the next try. */
   retryMs?: number;
   onError?: (error: unknown) => void;
+  /** After each save that succeeded. */
+  onSaved?: () => void;
 }
 
 /**
@@ -101,7 +103,10 @@ export class SaveScheduler {
       writing = Promise.reject(error);
     }
     const attempt = writing.then(
-      () => true,
+      () => {
+        this.options.onSaved?.();
+        return true;
+      },
       (error: unknown) => {
         this.dirty = true;
         this.options.onError?.(error);

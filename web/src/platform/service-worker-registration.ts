@@ -1,15 +1,16 @@
 import type { FinalImage } from '../messenger/tab-protocol.ts';
+import type { ImageStore } from './image-store.ts';
 
 /** The message the service worker saves (service-worker/service-worker.ts). */
 export const FINAL_IMAGE_MESSAGE = 'mylife-final-image';
 
 /**
- * Gives the closing page's last image to the service worker, which outlives the page: it saves it to OPFS once no
- * tab owns the copy, unless a save newer than the image got there first. The page itself cannot: the browser ends
- * it before an async write completes.
+ * Gives the closing page's last image to the service worker, which outlives the page: it saves it to `store` (OPFS
+ * or IndexedDB) once no tab owns the copy, unless a save newer than the image got there first. The page itself
+ * cannot: the browser ends it before an async write completes.
  */
-export function handToServiceWorker(final: FinalImage): void {
-  navigator.serviceWorker?.controller?.postMessage({ type: FINAL_IMAGE_MESSAGE, ...final });
+export function handToServiceWorker(final: FinalImage, store: ImageStore['kind']): void {
+  navigator.serviceWorker?.controller?.postMessage({ type: FINAL_IMAGE_MESSAGE, ...final, store });
 }
 
 /** What a tab that starts owning the copy asks the service worker for. */

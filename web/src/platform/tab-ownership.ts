@@ -11,7 +11,8 @@ export interface Ownership {
 /**
  * Asks for the owner lock. `becomeOwner` runs when this tab gets it — at once for the first tab, when the owner
  * tab goes for the others — and the lock is held from then until `release()` or the page is gone, which the
- * browser guarantees even when the page crashes: two tabs never own the copy at once.
+ * browser guarantees even when the page crashes: two tabs never own the copy at once. Needs Web Locks (secure
+ * contexts only): openMessenger refuses to start without them rather than let every tab own the copy.
  */
 export function claimOwnership(becomeOwner: () => Promise<void>): Ownership {
   let release!: () => void;
@@ -26,15 +27,6 @@ export function claimOwnership(becomeOwner: () => Promise<void>): Ownership {
     }
     await released;
   };
-
-  if (!navigator.locks) {
-    console.warn(
-      'MyLife: this browser cannot coordinate tabs (no Web Locks, e.g. the page is not on https or localhost): ' +
-        'keep MyLife open in one tab only.',
-    );
-    void hold();
-    return { ownedAtOnce: Promise.resolve(true), release };
-  }
 
   const ownedAtOnce = new Promise<boolean>((resolve, reject) => {
     navigator.locks

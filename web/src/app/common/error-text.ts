@@ -30,6 +30,9 @@ export function waitText(retryAfterSeconds: number | null, unknown: string): str
 export function errorText(error: unknown, host: string): string {
   const known = asMessengerError(error);
   if (!known) return strings.errors.unexpected;
+  // The tabs' own troubles (no owner answers, the owner closed mid-call, another version) are not the node's: their
+  // words say what happened, and whether the action may have been done after all ("Can't reach" invites a resend).
+  if (isTabTrouble(known)) return known.message;
   if (isGatewayFailure(known)) return strings.errors.unreachable(host);
   switch (known.kind) {
     case 'unreachable':
@@ -50,6 +53,7 @@ export function errorText(error: unknown, host: string): string {
 /** Why a login failed, as the login form says it. */
 export function loginErrorText(error: unknown, host: string): string {
   const known = asMessengerError(error);
+  if (known && isTabTrouble(known)) return known.message;
   if (known?.kind === 'unauthorized' || (known?.kind === 'refused' && known.status === 401)) {
     return strings.login.wrongPassword;
   }
@@ -58,6 +62,10 @@ export function loginErrorText(error: unknown, host: string): string {
     return strings.login.throttled(waitText(known.retryAfterSeconds, strings.login.throttledSoon));
   }
   return errorText(error, host);
+}
+
+function isTabTrouble(error: MessengerError): boolean {
+  return (Object.values(strings.tabs) as string[]).includes(error.message);
 }
 
 /** A proxy in front of the node answered for it (502, 504): the node itself cannot be reached. */

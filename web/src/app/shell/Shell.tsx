@@ -3,7 +3,6 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import type { Messenger } from '../../messenger/messenger.ts';
 import { ChatsLayout } from '../chats/ChatsLayout.tsx';
-import { clearDrafts } from '../conversation/draft-store.ts';
 import { DevicesView } from '../devices/DevicesView.tsx';
 import { FriendsView } from '../friends/FriendsView.tsx';
 import { useLive } from '../common/use-live.ts';
@@ -11,6 +10,7 @@ import { SessionContext, useMessenger } from '../messenger-context.ts';
 import { useRoute } from '../routing/use-route.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { MainNav } from './MainNav.tsx';
+import { StorageWarning } from './StorageWarning.tsx';
 import { TopBar } from './TopBar.tsx';
 import './shell.css';
 
@@ -33,12 +33,11 @@ export function Shell({ session, onLoginAgain, onLoggedOut }: ShellProps) {
     try {
       await messenger.logout();
     } finally {
-      clearDrafts(localStorage, session.userAddress);
-      history.replaceState(null, '', '#/chats');
+      // The drafts and the route go once the session has (App's SessionGate, in every tab).
       setLoggingOut(false);
       onLoggedOut();
     }
-  }, [messenger, session.userAddress, onLoggedOut]);
+  }, [messenger, onLoggedOut]);
 
   const skipToContent = () => {
     const target = main.current?.querySelector<HTMLElement>('[data-view-heading]') ?? main.current;
@@ -55,6 +54,7 @@ export function Shell({ session, onLoginAgain, onLoggedOut }: ShellProps) {
           <MainNav route={route} />
         </TopBar>
         <ConnectionBanner onLoginAgain={onLoginAgain} />
+        <StorageWarning />
         <main ref={main} className="shell__main" tabIndex={-1}>
           {route.view === 'chats' || route.view === 'chat' ? (
             <ChatsLayout peer={route.view === 'chat' ? route.peer : null} />
