@@ -1,6 +1,6 @@
 import type { LocalMessage, ThreadPage } from '@mylife/client';
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, ThreadWindow } from '../src/app/conversation/thread-window.ts';
+import { PAGE_SIZE, sharedWith, ThreadWindow } from '../src/app/conversation/thread-window.ts';
 
 /** A thread as the client library pages it: the newest `limit`, oldest first. */
 class Thread {
@@ -74,5 +74,69 @@ describe('ThreadWindow', () => {
     const second = await window.read();
     expect(second.messages).toHaveLength(PAGE_SIZE);
     expect(second.messages.at(-1)!.localId).toBe(60);
+  });
+});
+
+describe('ThreadWindow re-reads', () => {
+  /** A thread whose every page is made of new objects, as the local copy's reads are. */
+  const freshCopies = (thread: Thread) => async (limit: number) => {
+    const page = await thread.page(limit);
+    return { ...page, messages: page.messages.map((message) => ({ ...message })) };
+  };
+
+  it('gives back the same array when nothing changed, so that nothing re-renders', async () => {
+    const thread = new Thread();
+    thread.add(80);
+    const window = new ThreadWindow(freshCopies(thread));
+    const first = await window.read();
+    const second = await window.read();
+    expect(second.messages).toBe(first.messages);
+  });
+
+  it('keeps the objects of unchanged messages, and takes the changed and the new ones', async () => {
+    const thread = new Thread();
+    thread.add(80);
+    const window = new ThreadWindow(freshCopies(thread));
+    const first = await window.read();
+    thread.messages[70] = { ...thread.messages[70]!, content: 'edited' };
+    thread.add(1);
+    const second = await window.read();
+    expect(second.messages).not.toBe(first.messages);
+    const byId = new Map(first.messages.map((message) => [message.localId, message]));
+    for (const message of second.messages) {
+      if (message.localId === 71) {
+        expect(message).not.toBe(byId.get(71));
+        expect(message.content).toBe('edited');
+      } else if (message.localId === 81) {
+        expect(byId.has(81)).toBe(false);
+      } else {
+        expect(message).toBe(byId.get(message.localId));
+      }
+    }
+  });
+});
+
+describe('sharedWith', () => {
+  const message = (localId: number, fields: Partial<LocalMessage> = {}) =>
+    ({ localId, content: `m${localId}`, readAt: null, ...fields }) as LocalMessage;
+
+  it('treats a field that appeared or went as a change', () => {
+    const before = [message(1)];
+    const after = [{ localId: 1, content: 'm1' } as LocalMessage];
+    expect(sharedWith(before, after)[0]).toBe(after[0]);
+  });
+
+  it('sees a read mark as a change', () => {
+    const before = [message(1), message(2)];
+    const after = sharedWith(before, [message(1), message(2, { readAt: '2026-12-01T10:00:00.000Z' })]);
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+  });
+
+  it('is a new array when a message went, even if the rest is the same', () => {
+    const before = [message(1), message(2)];
+    const after = sharedWith(before, [message(2)]);
+    expect(after).not.toBe(before);
+    expect(after[0]).toBe(before[1]);
   });
 });

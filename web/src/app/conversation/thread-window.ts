@@ -23,6 +23,7 @@ export class ThreadWindow {
   private wanted = PAGE_SIZE;
   private oldestShown: number | null = null;
   private olderRequests = 0;
+  private shown: LocalMessage[] = [];
 
   constructor(private readonly thread: (limit: number) => Promise<ThreadPage>) {}
 
@@ -32,7 +33,8 @@ export class ThreadWindow {
     const anchor = this.oldestShown === null ? -1 : messages.findIndex((m) => m.localId === this.oldestShown);
     // The anchor is gone when it was discarded, or when more than MARGIN messages came at once: show `wanted`.
     const start = anchor >= 0 ? anchor : Math.max(0, messages.length - this.wanted);
-    const shown = messages.slice(start);
+    const shown = sharedWith(this.shown, messages.slice(start));
+    this.shown = shown;
     this.oldestShown = shown[0]?.localId ?? null;
     this.wanted = Math.max(this.wanted, shown.length);
     return { messages: shown, hasOlder: start > 0 || page.hasMore, olderRequests: this.olderRequests };
@@ -44,4 +46,26 @@ export class ThreadWindow {
     this.oldestShown = null;
     this.olderRequests++;
   }
+}
+
+/**
+ * `next` with each message that did not change since `previous` replaced by its previous object, and `previous`
+ * itself when nothing changed at all. Every read builds new objects; keeping the old ones lets a conversation of
+ * thousands of messages re-render only the bubbles that changed (memo compares by identity).
+ */
+export function sharedWith(previous: readonly LocalMessage[], next: LocalMessage[]): LocalMessage[] {
+  const before = new Map(previous.map((message) => [message.localId, message]));
+  let same = previous.length === next.length;
+  const shared = next.map((message, index) => {
+    const old = before.get(message.localId);
+    const kept = old && sameFields(old, message) ? old : message;
+    if (kept !== previous[index]) same = false;
+    return kept;
+  });
+  return same ? (previous as LocalMessage[]) : shared;
+}
+
+function sameFields(a: LocalMessage, b: LocalMessage): boolean {
+  const keys = Object.keys(b) as (keyof LocalMessage)[];
+  return keys.length === Object.keys(a).length && keys.every((key) => a[key] === b[key]);
 }
