@@ -1,14 +1,21 @@
 import type { LocalMessage, ThreadPage } from '@mylife/client';
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, sharedWith, ThreadWindow } from '../src/app/conversation/thread-window.ts';
+import {
+  CONTEXT_ABOVE_UNREAD,
+  isUnread,
+  PAGE_SIZE,
+  sharedWith,
+  ThreadWindow,
+  UNREAD_REACH,
+} from '../src/app/conversation/thread-window.ts';
 
 /** A thread as the client library pages it: the newest `limit`, oldest first. */
 class Thread {
   messages: LocalMessage[] = [];
-  add(count: number) {
+  add(count: number, fields: Partial<LocalMessage> = {}) {
     for (let index = 0; index < count; index++) {
       const localId = this.messages.length + 1;
-      this.messages.push({ localId, content: `m${localId}` } as LocalMessage);
+      this.messages.push({ localId, content: `m${localId}`, status: 'sent', readAt: null, ...fields } as LocalMessage);
     }
   }
   page = async (limit: number): Promise<ThreadPage> => ({
@@ -74,6 +81,61 @@ describe('ThreadWindow', () => {
     const second = await window.read();
     expect(second.messages).toHaveLength(PAGE_SIZE);
     expect(second.messages.at(-1)!.localId).toBe(60);
+  });
+});
+
+describe('ThreadWindow opening with unread messages', () => {
+  const unread: Partial<LocalMessage> = { status: 'received', readAt: null };
+  const read: Partial<LocalMessage> = { status: 'received', readAt: '2026-12-01T10:00:00.000Z' };
+
+  it('reaches back to the first unread message and a few before it when more than a page is unread', async () => {
+    const thread = new Thread();
+    thread.add(400, read);
+    thread.add(180, unread);
+    const view = await new ThreadWindow(thread.page).read();
+    expect(view.messages).toHaveLength(180 + CONTEXT_ABOVE_UNREAD);
+    expect(view.messages.findIndex(isUnread)).toBe(CONTEXT_ABOVE_UNREAD);
+    expect(view.messages.at(-1)!.localId).toBe(580);
+    expect(view.hasOlder).toBe(true);
+  });
+
+  it('keeps that reach on the next reads, with what arrives meanwhile', async () => {
+    const thread = new Thread();
+    thread.add(400, read);
+    thread.add(180, unread);
+    const window = new ThreadWindow(thread.page);
+    const first = await window.read();
+    thread.add(3, unread);
+    const second = await window.read();
+    expect(second.messages[0]!.localId).toBe(first.messages[0]!.localId);
+    expect(second.messages).toHaveLength(first.messages.length + 3);
+  });
+
+  it('opens on the newest page when the unread messages fit in it, or when none is unread', async () => {
+    const thread = new Thread();
+    thread.add(200, read);
+    thread.add(10, unread);
+    expect((await new ThreadWindow(thread.page).read()).messages).toHaveLength(PAGE_SIZE);
+    const all = new Thread();
+    all.add(200, read);
+    expect((await new ThreadWindow(all.page).read()).messages).toHaveLength(PAGE_SIZE);
+  });
+
+  it('reaches back no further than UNREAD_REACH', async () => {
+    const thread = new Thread();
+    thread.add(UNREAD_REACH + 500, unread);
+    const view = await new ThreadWindow(thread.page).read();
+    expect(view.messages).toHaveLength(UNREAD_REACH);
+    expect(view.messages.at(-1)!.localId).toBe(UNREAD_REACH + 500);
+    expect(view.hasOlder).toBe(true);
+  });
+
+  it('shows a whole thread that is all unread', async () => {
+    const thread = new Thread();
+    thread.add(130, unread);
+    const view = await new ThreadWindow(thread.page).read();
+    expect(view.messages).toHaveLength(130);
+    expect(view.hasOlder).toBe(false);
   });
 });
 

@@ -6,7 +6,7 @@ import { useNow } from '../common/use-now.ts';
 import { useMessenger } from '../messenger-context.ts';
 import { type ThreadItem, withDaySeparators } from './day-groups.ts';
 import { MessageBubble } from './MessageBubble.tsx';
-import type { ThreadView } from './thread-window.ts';
+import { isUnread, type ThreadView } from './thread-window.ts';
 import { useReadReceipts } from './use-read-receipts.ts';
 
 /** Within this many pixels of the end, the reader is "at the bottom" and new messages keep it there. */
@@ -204,8 +204,4 @@ function withContinuation(items: ThreadItem<LocalMessage>[]): LogItem[] {
     if (item.kind !== 'message') return item;
     return { ...item, continued: before?.kind === 'message' && before.message.fromUserId === item.message.fromUserId };
   });
-}
-
-function isUnread(message: LocalMessage): boolean {
-  return message.status === 'received' && !message.readAt;
 }
