@@ -1,10 +1,10 @@
 import type { LocalMessage } from '@mylife/client';
 import { useCallback, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
+import { BackToChats } from '../chats/BackToChats.tsx';
 import type { Messenger } from '../../messenger/messenger.ts';
 import { Avatar } from '../common/Avatar.tsx';
 import { errorText } from '../common/error-text.ts';
-import { BackIcon } from '../common/icons.tsx';
 import { nameOf } from '../common/names.ts';
 import { useHeadingFocus } from '../common/use-heading-focus.ts';
 import { useLive } from '../common/use-live.ts';
@@ -68,10 +68,7 @@ export function ConversationView({ peer }: { peer: string }) {
   return (
     <section className="conversation" aria-labelledby="conversation-heading">
       <div className="pane-header conversation__header">
-        <a className="button button--quiet conversation__back" href="#/chats">
-          <BackIcon />
-          <span>{strings.conversation.back}</span>
-        </a>
+        <BackToChats />
         <Avatar address={peer} name={name} />
         <h1 id="conversation-heading" ref={heading} tabIndex={-1} data-view-heading="" className="conversation__title">
           <span className="conversation__name">{name}</span>
