@@ -2,6 +2,7 @@ import type { LocalMessage } from '@mylife/client';
 import { useCallback, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import { BackToChats } from '../chats/BackToChats.tsx';
+import { shortText } from '../chats/preview.ts';
 import type { Messenger } from '../../messenger/messenger.ts';
 import { Avatar } from '../common/Avatar.tsx';
 import { errorText } from '../common/error-text.ts';
@@ -13,6 +14,9 @@ import { Composer } from './Composer.tsx';
 import { MessageLog } from './MessageLog.tsx';
 import { useThread } from './use-thread.ts';
 import './conversation.css';
+
+/** How much of a new message the screen reader reads: enough to know what it is about. */
+const ANNOUNCED_CHARACTERS = 200;
 
 interface Peer {
   displayName: string | null;
@@ -37,7 +41,8 @@ export function ConversationView({ peer }: { peer: string }) {
   );
   const { value: who } = useLive(readPeer);
   const [actionError, setActionError] = useState<string | null>(null);
-  const [announcement, setAnnouncement] = useState('');
+  // Counted, so that a message with the same text as the one before is announced too (a new node in the region).
+  const [announcement, setAnnouncement] = useState({ text: '', count: 0 });
   const name = nameOf(peer, who?.displayName);
 
   const act = useCallback(
@@ -61,7 +66,11 @@ export function ConversationView({ peer }: { peer: string }) {
     [act, messenger],
   );
   const onIncoming = useCallback(
-    (m: LocalMessage) => setAnnouncement(strings.conversation.announce(name, m.content)),
+    (m: LocalMessage) =>
+      setAnnouncement(({ count }) => ({
+        text: strings.conversation.announce(name, shortText(m.content, ANNOUNCED_CHARACTERS)),
+        count: count + 1,
+      })),
     [name],
   );
 
@@ -104,7 +113,7 @@ export function ConversationView({ peer }: { peer: string }) {
       )}
       <Composer peer={peer} />
       <p className="sr-only" aria-live="polite">
-        {announcement}
+        <span key={announcement.count}>{announcement.text}</span>
       </p>
     </section>
   );
