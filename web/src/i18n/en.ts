@@ -126,6 +126,21 @@ export const en = {
     cancel: 'Cancel',
     since: (date: string) => `Friends since ${date}`,
     invitedOn: (date: string) => `Sent ${date}`,
+    refusedList: 'Not done',
+    refused: {
+      invite: (address: string, reason: string) => `Your invite to ${address} was not sent: ${reason}.`,
+      accept: (address: string, reason: string) => `Accepting the invite from ${address} did not work: ${reason}.`,
+      decline: (address: string, reason: string) => `Declining the invite from ${address} did not work: ${reason}.`,
+      revoke: (address: string, reason: string) => `Revoking your invite to ${address} did not work: ${reason}.`,
+      unfriend: (address: string, reason: string) => `Removing ${address} from your friends did not work: ${reason}.`,
+    },
+    someone: 'someone',
+    dismiss: 'Dismiss',
+    dismissLabel: (text: string) => `Dismiss: ${text}`,
+    notAnAddress: (text: string) =>
+      `“${text}” is not an address. Write a username, or an address like bob@example.org.`,
+    yourself: 'That is your own address.',
+    alreadyFriends: (address: string) => `You and ${address} are already friends.`,
     receivedOn: (date: string) => `Received ${date}`,
   },
   devices: {
