@@ -1,4 +1,4 @@
-import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import { errorText } from '../common/error-text.ts';
 import { SendIcon } from '../common/icons.tsx';
@@ -19,6 +19,13 @@ export function Composer({ peer }: { peer: string }) {
   // A ref, not state: a second Enter in the same frame must see the first send under way.
   const sending = useRef(false);
   const field = useRef<HTMLTextAreaElement>(null);
+
+  // A draft given back after a reload or a switch goes on at its end when the composer is reached by the keyboard
+  // (a textarea's caret starts at 0, so typing went in front of the draft).
+  useEffect(() => {
+    const element = field.current;
+    if (element) element.setSelectionRange(element.value.length, element.value.length);
+  }, []);
   const hintId = useId();
   const errorId = useId();
 
