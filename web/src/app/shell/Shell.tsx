@@ -26,15 +26,20 @@ export function Shell({ session, onLoginAgain, onLoggedOut }: ShellProps) {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
   const [loggingOut, setLoggingOut] = useState(false);
+  // A ref too: a double click must not log out twice (the second one erased a closed copy: 'Database closed').
+  const leaving = useRef(false);
   useTabTitle(session.userAddress);
 
   const logout = useCallback(async () => {
+    if (leaving.current) return;
+    leaving.current = true;
     setLoggingOut(true);
     try {
       await messenger.logout();
     } finally {
       clearDrafts(localStorage, session.userAddress);
       history.replaceState(null, '', '#/chats');
+      leaving.current = false;
       setLoggingOut(false);
       onLoggedOut();
     }
