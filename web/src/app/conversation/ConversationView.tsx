@@ -80,7 +80,9 @@ export function ConversationView({ peer }: { peer: string }) {
         <BackToChats />
         <Avatar address={peer} name={name} />
         <h1 id="conversation-heading" ref={heading} tabIndex={-1} data-view-heading="" className="conversation__title">
-          <span className="conversation__name">{name}</span>
+          <span className="conversation__name" dir="auto">
+            {name}
+          </span>
           {name !== peer && <span className="conversation__address">{peer}</span>}
         </h1>
       </div>

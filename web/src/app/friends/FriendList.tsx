@@ -41,7 +41,9 @@ export function FriendList({ friends, onRemove }: FriendListProps) {
               <li key={friend.address} className="person" data-testid="friend" data-address={friend.address}>
                 <Avatar address={friend.address} name={name} />
                 <div className="person__body">
-                  <p className="person__name">{name}</p>
+                  <p className="person__name" dir="auto">
+                    {name}
+                  </p>
                   {name !== friend.address && <p className="person__address">{friend.address}</p>}
                   <p className="person__meta">{strings.friends.since(calendarDate(new Date(friend.since)))}</p>
                 </div>
