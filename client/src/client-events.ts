@@ -1,4 +1,4 @@
-import type { Invite, LocalMessage, MessageStatus } from './model.ts';
+import type { Invite, LocalMessage, MessageStatus, OutboxEntry } from './model.ts';
 
 export type ConnectionState = 'online' | 'offline' | 'syncing';
 
@@ -10,6 +10,12 @@ export interface ClientEventMap {
   'message-status': { message: LocalMessage; previousStatus: MessageStatus; previousReadAt: string | null };
   invite: { invite: Invite };
   friendship: { friendUserId: string; status: 'accepted' | 'removed' };
+  /**
+   * The server refused an operation other than a send for good (an invite to no one, an answer to an invite that was
+   * withdrawn, an unfriend): it stays in the outbox as `failed`, with the server's reason, until it is retried or
+   * discarded. A refused send is told by `message-status` (the message becomes `failed`).
+   */
+  'operation-refused': { entry: OutboxEntry };
   /** The display names of these friends changed (a refresh from the server, or a friendship event that names them). */
   'friend-names': { friendUserIds: string[] };
   /**

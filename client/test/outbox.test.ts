@@ -82,6 +82,60 @@ describe('the outbox', () => {
     ]);
   });
 
+  it('tells of a refused invite, answer or unfriend, and keeps it failed until it is discarded', async () => {
+    transport.answer = (method, path) => {
+      if (method === 'POST' && path === '/api/friends/invites') {
+        return { status: 404, json: { statusCode: 404, error: 'Not Found', message: 'no user nobody@node.test' } };
+      }
+      if (method === 'DELETE' && path === '/api/friends') {
+        return {
+          status: 400,
+          json: { statusCode: 400, error: 'Bad Request', message: 'friendUserId is not an address' },
+        };
+      }
+      return emptySync;
+    };
+    const refused: unknown[] = [];
+    const invites: unknown[] = [];
+    client.on('operation-refused', ({ entry }) => refused.push(entry));
+    client.on('invite', ({ invite }) => invites.push(invite));
+    const invite = client.invite('nobody');
+    client.removeFriend('bob');
+
+    await client.sync();
+    expect(refused).toEqual([
+      expect.objectContaining({
+        operation: expect.objectContaining({ kind: 'invite', inviteId: invite.id, toUserId: 'nobody@node.test' }),
+        state: 'failed',
+        lastError: 'no user nobody@node.test',
+      }),
+      expect.objectContaining({
+        operation: { kind: 'unfriend', friendUserId: BOB },
+        state: 'failed',
+        lastError: 'friendUserId is not an address',
+      }),
+    ]);
+    expect(invites).toEqual([]);
+    expect(client.invites()).toEqual([]);
+    expect(client.outbox().map((entry) => entry.state)).toEqual(['failed', 'failed']);
+    expect(client.discardOperation(client.outbox()[0]!.id)).toBe(true);
+    expect(client.outbox()).toHaveLength(1);
+  });
+
+  it('counts an unfriend answered "not friends" (404) as done: the friendship is over either way', async () => {
+    transport.answer = (method, path) =>
+      method === 'DELETE' && path === '/api/friends'
+        ? { status: 404, json: { statusCode: 404, error: 'Not Found', message: 'you and bob are not friends' } }
+        : emptySync;
+    const refused: unknown[] = [];
+    client.on('operation-refused', ({ entry }) => refused.push(entry));
+    client.removeFriend('bob');
+    const report = await client.sync();
+    expect(report.flush).toMatchObject({ applied: 1, failed: 0 });
+    expect(refused).toEqual([]);
+    expect(client.outbox()).toEqual([]);
+  });
+
   it('discards only a failed operation, and with a refused send its message, which the server never had', async () => {
     transport.answer = (method, path) =>
       method === 'POST' && path === '/api/messages'

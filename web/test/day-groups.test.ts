@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayLabel, localDayKey, shortWhen } from '../src/app/common/dates.ts';
+import { dateFormat, dayLabel, localDayKey, shortWhen, timeOfDay } from '../src/app/common/dates.ts';
 import { withDaySeparators } from '../src/app/conversation/day-groups.ts';
 
 // Local times, so that the tests hold in any time zone.
@@ -68,5 +68,16 @@ describe('shortWhen', () => {
     expect(shortWhen(new Date(2026, 10, 25, 9, 7), now, 'en-GB')).toBe('Wed');
     expect(shortWhen(new Date(2026, 9, 2, 9, 7), now, 'en-GB')).toBe('2 Oct');
     expect(shortWhen(new Date(2024, 9, 2, 9, 7), now, 'en-GB')).toBe('02/10/2024');
+  });
+});
+
+describe('dateFormat', () => {
+  it('makes one formatter per language and options, and formats as Intl does', () => {
+    const format = dateFormat('en-GB', { timeStyle: 'short' });
+    expect(dateFormat('en-GB', { timeStyle: 'short' })).toBe(format);
+    expect(dateFormat('en-US', { timeStyle: 'short' })).not.toBe(format);
+    expect(dateFormat('en-GB', { dateStyle: 'short' })).not.toBe(format);
+    const date = new Date(2026, 10, 30, 14, 5);
+    expect(timeOfDay(date, 'en-GB')).toBe(new Intl.DateTimeFormat('en-GB', { timeStyle: 'short' }).format(date));
   });
 });

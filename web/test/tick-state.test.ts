@@ -1,5 +1,6 @@
 import type { LocalMessage } from '@mylife/client';
 import { describe, expect, it } from 'vitest';
+import { failureText } from '../src/app/conversation/failure-text.ts';
 import { messageView } from '../src/app/conversation/tick-state.ts';
 
 type Fields = Pick<LocalMessage, 'status' | 'readAt' | 'deliveryStatus' | 'lastDeliveryError' | 'error'>;
@@ -54,5 +55,28 @@ describe('messageView', () => {
   it('shows incoming messages as received, read or not', () => {
     expect(messageView(outgoing({ status: 'received' })).state).toBe('received');
     expect(messageView(outgoing({ status: 'received', readAt: '2026-12-01T10:00:00.000Z' })).state).toBe('received');
+  });
+});
+
+describe('failureText', () => {
+  it('shows the home node refusal as it is', () => {
+    const view = messageView(outgoing({ status: 'failed', error: 'you and carol@a.example are not friends' }));
+    expect(failureText(view, 'carol@a.example')).toEqual({
+      text: 'Not sent: you and carol@a.example are not friends',
+      details: null,
+    });
+  });
+
+  it('says which server did not take an undelivered message, and keeps the federation account for Details', () => {
+    const lastDeliveryError = 'gave up after 8 attempts: bob.example: ECONNREFUSED connect ECONNREFUSED 10.0.0.2:443';
+    const view = messageView(outgoing({ deliveryStatus: 'failed', lastDeliveryError }));
+    expect(failureText(view, 'bob@bob.example')).toEqual({
+      text: 'Not delivered: bob.example could not be reached or did not accept it.',
+      details: lastDeliveryError,
+    });
+  });
+
+  it('says nothing for a message that did not fail', () => {
+    expect(failureText(messageView(outgoing({})), 'bob@bob.example')).toBeNull();
   });
 });

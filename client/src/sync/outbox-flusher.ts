@@ -190,12 +190,17 @@ export class OutboxFlusher {
       record = await this.perform(api, viewer, entry.operation);
     } catch (error) {
       if (!(error instanceof ApiError && error.isPermanent)) return this.failedAttempt(entry, error);
-      const onServer = await this.inviteOnServerAfterRefusal(api, entry.operation, error);
-      if (!onServer || !isAnswerApplied(entry.operation, onServer)) {
-        this.recordRefusedOperation(entry, error, onServer);
-        return { stop: null, applied: 0, failed: 1 };
+      if (isUnfriendOfNoFriend(entry.operation, error)) {
+        // Not friends on the server (the other person, or another device, ended it first): what was asked holds.
+        record = this.unfriended(entry.operation.friendUserId);
+      } else {
+        const onServer = await this.inviteOnServerAfterRefusal(api, entry.operation, error);
+        if (!onServer || !isAnswerApplied(entry.operation, onServer)) {
+          this.recordRefusedOperation(entry, error, onServer);
+          return { stop: null, applied: 0, failed: 1 };
+        }
+        record = () => this.storeInvite(onServer);
       }
-      record = () => this.storeInvite(onServer);
     }
     await this.hooks.afterServerAnswer?.(entry);
     this.emit(
@@ -232,10 +237,7 @@ export class OutboxFlusher {
       }
       case 'unfriend': {
         await api.unfriend(operation.friendUserId);
-        return () =>
-          this.store.social.removeFriend(operation.friendUserId)
-            ? [{ type: 'friendship', friendUserId: operation.friendUserId, status: 'removed' }]
-            : [];
+        return this.unfriended(operation.friendUserId);
       }
     }
   }
@@ -264,9 +266,15 @@ export class OutboxFlusher {
       this.store.transaction(() => {
         this.store.outbox.markFailed(entry.id, error.message);
         if (entry.operation.kind === 'invite') this.store.social.deleteInvite(entry.operation.inviteId);
-        return inviteOnServer ? this.storeInvite(inviteOnServer) : [];
+        const refused: ClientEvent = { type: 'operation-refused', entry: this.store.outbox.find(entry.id)! };
+        return [...(inviteOnServer ? this.storeInvite(inviteOnServer) : []), refused];
       }),
     );
+  }
+
+  private unfriended(friendUserId: string): () => ClientEvent[] {
+    return () =>
+      this.store.social.removeFriend(friendUserId) ? [{ type: 'friendship', friendUserId, status: 'removed' }] : [];
   }
 
   private storeInvite(invite: Invite): ClientEvent[] {
@@ -287,6 +295,13 @@ export class OutboxFlusher {
 
 function isInviteAnswer(operation: OutboxOperation): operation is Extract<OutboxOperation, { kind: InviteAnswer }> {
   return operation.kind === 'accept' || operation.kind === 'decline' || operation.kind === 'revoke';
+}
+
+function isUnfriendOfNoFriend(
+  operation: OutboxOperation,
+  error: ApiError,
+): operation is Extract<OutboxOperation, { kind: 'unfriend' }> {
+  return operation.kind === 'unfriend' && error.status === 404;
 }
 
 function isAnswerApplied(operation: OutboxOperation, invite: Invite): boolean {

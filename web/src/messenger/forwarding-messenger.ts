@@ -26,6 +26,8 @@ const READS: Record<MessengerMethod, boolean> = {
   declineInvite: false,
   revokeInvite: false,
   removeFriend: false,
+  refusedActions: true,
+  dismissRefusedAction: false,
   connection: true,
 };
 
@@ -125,6 +127,14 @@ export abstract class ForwardingMessenger implements Messenger {
 
   removeFriend(...args: MessengerArgs<'removeFriend'>) {
     return this.invoke('removeFriend', args);
+  }
+
+  refusedActions(...args: MessengerArgs<'refusedActions'>) {
+    return this.invoke('refusedActions', args);
+  }
+
+  dismissRefusedAction(...args: MessengerArgs<'dismissRefusedAction'>) {
+    return this.invoke('dismissRefusedAction', args);
   }
 
   connection(...args: MessengerArgs<'connection'>) {

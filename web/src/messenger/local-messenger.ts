@@ -1,13 +1,23 @@
 import {
   ApiError,
+  type Invite,
   LocalValidationError,
   type MyLifeClient,
+  type OutboxEntry,
   NotLoggedInError,
   ServerUnreachableError,
   type Session,
   serverOf,
 } from '@mylife/client';
-import type { ConnectionStatus, Contact, Conversation, Device, Messenger, MessengerChange } from './messenger.ts';
+import type {
+  ConnectionStatus,
+  Contact,
+  Conversation,
+  Device,
+  Messenger,
+  MessengerChange,
+  RefusedAction,
+} from './messenger.ts';
 import { MessengerError } from './messenger.ts';
 
 export interface LocalMessengerOptions {
@@ -35,6 +45,7 @@ export class LocalMessenger implements Messenger {
     this.client.on('invite', data);
     this.client.on('friendship', data);
     this.client.on('friend-names', data);
+    this.client.on('operation-refused', data);
     this.client.on('connection', () => this.notify('connection'));
   }
 
@@ -153,6 +164,19 @@ export class LocalMessenger implements Messenger {
     await this.changing(() => this.client.removeFriend(address));
   }
 
+  async refusedActions(): Promise<RefusedAction[]> {
+    const invites = new Map(this.client.invites().map((invite) => [invite.id, invite]));
+    return this.client.outbox().flatMap((entry) => {
+      if (entry.state !== 'failed') return [];
+      const refused = refusedActionOf(entry, invites, this.client.session()?.userAddress);
+      return refused ? [refused] : [];
+    });
+  }
+
+  async dismissRefusedAction(id: number): Promise<void> {
+    if (this.client.discardOperation(id)) this.notify('data');
+  }
+
   async connection(): Promise<ConnectionStatus> {
     const storageError = this.options.storageError?.();
     return { ...this.client.connectionStatus(), ...(storageError ? { storageError } : {}) };
@@ -180,6 +204,32 @@ export class LocalMessenger implements Messenger {
 
   private notify(change: MessengerChange): void {
     for (const listener of this.listeners) listener(change);
+  }
+}
+
+/** A failed outbox entry as the UI tells it; sends (shown on their message) and read receipts are not told. */
+export function refusedActionOf(
+  entry: OutboxEntry,
+  invites: ReadonlyMap<string, Invite>,
+  viewer: string | undefined,
+): RefusedAction | null {
+  const { operation } = entry;
+  const told = { id: entry.id, reason: entry.lastError ?? '', at: entry.createdAt };
+  switch (operation.kind) {
+    case 'send':
+    case 'read':
+      return null;
+    case 'invite':
+      return { ...told, kind: 'invite', address: operation.toUserId, inviteId: operation.inviteId };
+    case 'unfriend':
+      return { ...told, kind: 'unfriend', address: operation.friendUserId, inviteId: null };
+    case 'accept':
+    case 'decline':
+    case 'revoke': {
+      const invite = invites.get(operation.inviteId);
+      const other = invite && (invite.fromUserId === viewer ? invite.toUserId : invite.fromUserId);
+      return { ...told, kind: operation.kind, address: other ?? null, inviteId: operation.inviteId };
+    }
   }
 }
 

@@ -28,6 +28,25 @@ export interface Device {
   current: boolean;
 }
 
+/**
+ * Something the person did that the node refused for good, after it was accepted here (the app works offline, so an
+ * invite or an unfriend is checked by the node later): an invite to no one, an answer to a withdrawn invite.
+ * A refused message is not one of these: it shows as failed in its conversation.
+ */
+export interface RefusedAction {
+  /** Its place in the outbox. */
+  id: number;
+  kind: 'invite' | 'accept' | 'decline' | 'revoke' | 'unfriend';
+  /** Who it was about (the invitee, the inviter, the friend); null when this device no longer knows. */
+  address: string | null;
+  /** The invite it was, or answered; null for an unfriend. */
+  inviteId: string | null;
+  /** The node's reason, fit to show. */
+  reason: string;
+  /** When the person did it. */
+  at: string;
+}
+
 export interface ConnectionStatus {
   state: ConnectionState;
   /** Why the app is offline: the node cannot be reached, or the session needs a new login. */
@@ -98,6 +117,10 @@ export interface Messenger {
   declineInvite(id: string): Promise<Invite>;
   revokeInvite(id: string): Promise<Invite>;
   removeFriend(address: string): Promise<void>;
+  /** Invites, answers and unfriends the node refused, oldest first; they stay until dismissed. */
+  refusedActions(): Promise<RefusedAction[]>;
+  /** The person has read why: the refused action is forgotten (nothing is sent). */
+  dismissRefusedAction(id: number): Promise<void>;
 
   connection(): Promise<ConnectionStatus>;
   /** Called after every committed change; returns the unsubscribe function. */

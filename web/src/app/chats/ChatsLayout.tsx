@@ -1,7 +1,12 @@
+import { useEffect } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import { ChatIcon } from '../common/icons.tsx';
 import { ConversationView } from '../conversation/ConversationView.tsx';
+import { useSession } from '../messenger-context.ts';
+import { chatPeerOf } from '../routing/chat-peer.ts';
+import { chatHref } from '../routing/route.ts';
 import { Inbox } from './Inbox.tsx';
+import { NoSuchChat } from './NoSuchChat.tsx';
 import './chats.css';
 
 /**
@@ -9,12 +14,23 @@ import './chats.css';
  * `.chats--open`). Each conversation is its own component instance (key), so nothing of one leaks into another.
  */
 export function ChatsLayout({ peer }: { peer: string | null }) {
+  const { userAddress } = useSession();
+  const chat = peer === null ? null : chatPeerOf(peer, userAddress);
+  const address = chat?.valid ? chat.address : null;
+
+  // A link written another way (`#/chat/carol`) shows the same conversation; the address bar says it as it is.
+  useEffect(() => {
+    if (address !== null && address !== peer) history.replaceState(history.state, '', chatHref(address));
+  }, [address, peer]);
+
   return (
     <div className={`chats ${peer ? 'chats--open' : ''}`}>
-      <Inbox selected={peer} primary={!peer} />
+      <Inbox selected={address} primary={!peer} />
       <div className="chats__pane">
-        {peer ? (
-          <ConversationView key={peer} peer={peer} />
+        {address !== null ? (
+          <ConversationView key={address} peer={address} />
+        ) : peer !== null ? (
+          <NoSuchChat peer={peer} />
         ) : (
           <div className="chats__placeholder">
             <ChatIcon className="chats__placeholder-icon" />

@@ -29,14 +29,16 @@ export function ConversationItem({ conversation, viewer, selected, now }: Conver
         <Avatar address={peerUserId} name={name} />
         <span className="conversation-item__body">
           <span className="conversation-item__top">
-            <span className="conversation-item__name">{name}</span>
+            <span className="conversation-item__name" dir="auto">
+              {name}
+            </span>
             {name !== peerUserId && <span className="conversation-item__address">{peerUserId}</span>}
             <time className="conversation-item__time" dateTime={conversation.lastMessageAt}>
               {shortWhen(when, now)}
             </time>
           </span>
           <span className="conversation-item__bottom">
-            <span className="conversation-item__preview">
+            <span className="conversation-item__preview" dir="auto">
               {previewText(conversation.lastMessageContent, conversation.lastMessageFromUserId, viewer)}
             </span>
             {unreadCount > 0 && (

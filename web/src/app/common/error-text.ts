@@ -83,7 +83,7 @@ export function otherServerOf(identity: string, host: string): string | null {
 }
 
 /** A message from the node or the library as the end of a sentence: no trailing full stop, never empty. */
-function detail(message: string): string {
+export function detail(message: string): string {
   const trimmed = message.trim().replace(/[.\s]+$/, '');
   return trimmed || strings.conversation.unknownReason;
 }

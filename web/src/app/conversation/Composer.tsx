@@ -1,8 +1,9 @@
-import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import { errorText } from '../common/error-text.ts';
 import { SendIcon } from '../common/icons.tsx';
 import { useMessenger, useNodeHost, useSession } from '../messenger-context.ts';
+import { isSendKey } from './composer-text.ts';
 import { useDraft } from './use-draft.ts';
 
 /**
@@ -13,31 +14,40 @@ export function Composer({ peer }: { peer: string }) {
   const messenger = useMessenger();
   const host = useNodeHost();
   const { userAddress } = useSession();
-  const [text, setText, clear] = useDraft(userAddress, peer);
+  const [text, setText, sent] = useDraft(userAddress, peer);
   const [error, setError] = useState<string | null>(null);
-  const [sending, setSending] = useState(false);
+  // A ref, not state: a second Enter in the same frame must see the first send under way.
+  const sending = useRef(false);
   const field = useRef<HTMLTextAreaElement>(null);
+
+  // A draft given back after a reload or a switch goes on at its end when the composer is reached by the keyboard
+  // (a textarea's caret starts at 0, so typing went in front of the draft).
+  useEffect(() => {
+    const element = field.current;
+    if (element) element.setSelectionRange(element.value.length, element.value.length);
+  }, []);
   const hintId = useId();
   const errorId = useId();
 
   async function send() {
     const content = text.trim();
-    if (!content || sending) return;
-    setSending(true);
+    if (!content || sending.current) return;
+    sending.current = true;
     try {
       await messenger.sendMessage(peer, content);
-      clear();
+      sent(text);
       setError(null);
     } catch (caught) {
       setError(errorText(caught, host));
     } finally {
-      setSending(false);
+      sending.current = false;
       field.current?.focus();
     }
   }
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.altKey && !event.nativeEvent.isComposing) {
+    const { key, shiftKey, altKey, keyCode } = event;
+    if (isSendKey({ key, shiftKey, altKey, keyCode, isComposing: event.nativeEvent.isComposing })) {
       event.preventDefault();
       void send();
     }

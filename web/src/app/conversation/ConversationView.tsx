@@ -1,10 +1,11 @@
 import type { LocalMessage } from '@mylife/client';
 import { useCallback, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
+import { BackToChats } from '../chats/BackToChats.tsx';
+import { shortText } from '../chats/preview.ts';
 import type { Messenger } from '../../messenger/messenger.ts';
 import { Avatar } from '../common/Avatar.tsx';
 import { errorText } from '../common/error-text.ts';
-import { BackIcon } from '../common/icons.tsx';
 import { nameOf } from '../common/names.ts';
 import { useHeadingFocus } from '../common/use-heading-focus.ts';
 import { useLive } from '../common/use-live.ts';
@@ -13,6 +14,9 @@ import { Composer } from './Composer.tsx';
 import { MessageLog } from './MessageLog.tsx';
 import { useThread } from './use-thread.ts';
 import './conversation.css';
+
+/** How much of a new message the screen reader reads: enough to know what it is about. */
+const ANNOUNCED_CHARACTERS = 200;
 
 interface Peer {
   displayName: string | null;
@@ -37,7 +41,8 @@ export function ConversationView({ peer }: { peer: string }) {
   );
   const { value: who } = useLive(readPeer);
   const [actionError, setActionError] = useState<string | null>(null);
-  const [announcement, setAnnouncement] = useState('');
+  // Counted, so that a message with the same text as the one before is announced too (a new node in the region).
+  const [announcement, setAnnouncement] = useState({ text: '', count: 0 });
   const name = nameOf(peer, who?.displayName);
 
   const act = useCallback(
@@ -61,20 +66,23 @@ export function ConversationView({ peer }: { peer: string }) {
     [act, messenger],
   );
   const onIncoming = useCallback(
-    (m: LocalMessage) => setAnnouncement(strings.conversation.announce(name, m.content)),
+    (m: LocalMessage) =>
+      setAnnouncement(({ count }) => ({
+        text: strings.conversation.announce(name, shortText(m.content, ANNOUNCED_CHARACTERS)),
+        count: count + 1,
+      })),
     [name],
   );
 
   return (
     <section className="conversation" aria-labelledby="conversation-heading">
       <div className="pane-header conversation__header">
-        <a className="button button--quiet conversation__back" href="#/chats">
-          <BackIcon />
-          <span>{strings.conversation.back}</span>
-        </a>
+        <BackToChats />
         <Avatar address={peer} name={name} />
         <h1 id="conversation-heading" ref={heading} tabIndex={-1} data-view-heading="" className="conversation__title">
-          <span className="conversation__name">{name}</span>
+          <span className="conversation__name" dir="auto">
+            {name}
+          </span>
           {name !== peer && <span className="conversation__address">{peer}</span>}
         </h1>
       </div>
@@ -107,7 +115,7 @@ export function ConversationView({ peer }: { peer: string }) {
       )}
       <Composer peer={peer} />
       <p className="sr-only" aria-live="polite">
-        {announcement}
+        <span key={announcement.count}>{announcement.text}</span>
       </p>
     </section>
   );

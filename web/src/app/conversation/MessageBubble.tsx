@@ -2,6 +2,7 @@ import type { LocalMessage } from '@mylife/client';
 import { memo } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import { timeOfDay } from '../common/dates.ts';
+import { failureText } from './failure-text.ts';
 import { Tick } from './Tick.tsx';
 import { messageView } from './tick-state.ts';
 
@@ -25,7 +26,7 @@ export const MessageBubble = memo(function MessageBubble({
   const view = messageView(message);
   const direction = view.state === 'received' ? 'in' : 'out';
   const unreadIncoming = direction === 'in' && !message.readAt && message.id ? message.id : undefined;
-  const reason = view.reason?.trim() || strings.conversation.unknownReason;
+  const failure = failureText(view, message.peerUserId);
   return (
     <div
       className={`message message--${direction} message--${view.state} ${continued ? 'message--continued' : ''}`}
@@ -44,13 +45,15 @@ export const MessageBubble = memo(function MessageBubble({
           {view.state !== 'received' && <Tick state={view.state} />}
         </p>
       </div>
-      {view.failure && (
+      {failure && (
         <div className="message__failure">
-          <p className="message__reason">
-            {view.failure === 'refused'
-              ? strings.conversation.failed(reason)
-              : strings.conversation.deliveryFailed(reason)}
-          </p>
+          <p className="message__reason">{failure.text}</p>
+          {failure.details && (
+            <details className="message__details">
+              <summary>{strings.conversation.details}</summary>
+              <p>{failure.details}</p>
+            </details>
+          )}
           <div className="message__actions">
             {view.failure === 'refused' ? (
               <>

@@ -6,7 +6,7 @@ import { useNow } from '../common/use-now.ts';
 import { useMessenger } from '../messenger-context.ts';
 import { type ThreadItem, withDaySeparators } from './day-groups.ts';
 import { MessageBubble } from './MessageBubble.tsx';
-import type { ThreadView } from './thread-window.ts';
+import { isUnread, type ThreadView } from './thread-window.ts';
 import { useReadReceipts } from './use-read-receipts.ts';
 
 /** Within this many pixels of the end, the reader is "at the bottom" and new messages keep it there. */
@@ -36,10 +36,11 @@ export function MessageLog(props: MessageLogProps) {
   const log = useRef<HTMLDivElement>(null);
   const loadOlderButton = useRef<HTMLButtonElement>(null);
   const atBottom = useRef(true);
-  const previous = useRef<{ first: number | null; last: number | null; scrollHeight: number }>({
+  // The first and last messages of the last render, and where the first one stood in the log (its offsetTop).
+  const previous = useRef<{ first: number | null; last: number | null; firstTop: number | null }>({
     first: null,
     last: null,
-    scrollHeight: 0,
+    firstTop: null,
   });
   const [newBelow, setNewBelow] = useState(false);
   // Where the unread messages started when the conversation opened: the divider stays there while they are read.
@@ -61,8 +62,10 @@ export function MessageLog(props: MessageLogProps) {
     const messages = thread.messages;
     const first = messages[0]?.localId ?? null;
     const last = messages.at(-1)?.localId ?? null;
+    const offsetOf = (localId: number | null) =>
+      localId === null ? null : (element.querySelector<HTMLElement>(`[data-local-id="${localId}"]`)?.offsetTop ?? null);
     const before = previous.current;
-    previous.current = { first, last, scrollHeight: element.scrollHeight };
+    previous.current = { first, last, firstTop: offsetOf(first) };
     if (before.last === null) {
       // Opening: at the first unread message when there is one (the reader goes on from there), else the end.
       const divider = element.querySelector<HTMLElement>('.unread-divider');
@@ -75,10 +78,12 @@ export function MessageLog(props: MessageLogProps) {
       }
       return;
     }
-    if (first !== before.first && last === before.last) {
-      // Older messages went on top: the same messages stay under the reader's eyes.
-      element.scrollTop += element.scrollHeight - before.scrollHeight;
-      return;
+    if (first !== before.first) {
+      // Older messages went on top (new ones may have come below in the same read): the message that was first
+      // moved down by what was put above it, and the reader's place moves with it.
+      const top = offsetOf(before.first);
+      if (top !== null && before.firstTop !== null) element.scrollTop += top - before.firstTop;
+      if (last === before.last) return;
     }
     if (last === before.last) {
       // Ticks, read marks, a failure's buttons: same messages, maybe taller; the bottom stays the bottom.
@@ -204,8 +209,4 @@ function withContinuation(items: ThreadItem<LocalMessage>[]): LogItem[] {
     if (item.kind !== 'message') return item;
     return { ...item, continued: before?.kind === 'message' && before.message.fromUserId === item.message.fromUserId };
   });
-}
-
-function isUnread(message: LocalMessage): boolean {
-  return message.status === 'received' && !message.readAt;
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { textAfterSend } from './composer-text.ts';
 import { loadDraft, saveDraft } from './draft-store.ts';
 
 const SAVE_AFTER_MS = 300;
@@ -7,8 +8,10 @@ const SAVE_AFTER_MS = 300;
  * The composer's text for one conversation, kept in localStorage as it is typed (debounced, and at once when the
  * page is hidden or closed) so that a reload or a browser restart gives it back.
  */
-export function useDraft(user: string, peer: string): [string, (text: string) => void, () => void] {
+export function useDraft(user: string, peer: string): [string, (text: string) => void, (sent: string) => void] {
   const [text, setText] = useState(() => loadDraft(localStorage, user, peer));
+  // The text as last typed, for a send that finishes after more was typed (see `sent`).
+  const latest = useRef(text);
   const pending = useRef<{ timer: ReturnType<typeof setTimeout>; text: string } | null>(null);
 
   const flush = useCallback(() => {
@@ -20,6 +23,7 @@ export function useDraft(user: string, peer: string): [string, (text: string) =>
 
   const change = useCallback(
     (next: string) => {
+      latest.current = next;
       setText(next);
       if (pending.current) clearTimeout(pending.current.timer);
       pending.current = { text: next, timer: setTimeout(flush, SAVE_AFTER_MS) };
@@ -27,13 +31,18 @@ export function useDraft(user: string, peer: string): [string, (text: string) =>
     [flush],
   );
 
-  /** After a send: the draft is gone, here and in storage. */
-  const clear = useCallback(() => {
-    if (pending.current) clearTimeout(pending.current.timer);
-    pending.current = null;
-    setText('');
-    saveDraft(localStorage, user, peer, '');
-  }, [user, peer]);
+  /** After a send of `text` (as it was when the send started): that text is gone, here and in storage. */
+  const sent = useCallback(
+    (text: string) => {
+      if (pending.current) clearTimeout(pending.current.timer);
+      pending.current = null;
+      const rest = textAfterSend(latest.current, text);
+      latest.current = rest;
+      setText(rest);
+      saveDraft(localStorage, user, peer, rest);
+    },
+    [user, peer],
+  );
 
   useEffect(() => {
     const onHide = () => {
@@ -48,5 +57,5 @@ export function useDraft(user: string, peer: string): [string, (text: string) =>
     };
   }, [flush]);
 
-  return [text, change, clear];
+  return [text, change, sent];
 }

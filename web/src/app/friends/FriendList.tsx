@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import type { Contact } from '../../messenger/messenger.ts';
 import { Avatar } from '../common/Avatar.tsx';
@@ -14,10 +14,20 @@ interface FriendListProps {
 
 export function FriendList({ friends, onRemove }: FriendListProps) {
   const [removing, setRemoving] = useState<Contact | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const removed = useRef<string | null>(null);
+
+  // The removed friend's row took the focus with it (the dialog gave it back to its Remove button): the list's
+  // heading takes it, so that a keyboard user goes on from the list rather than from the top of the page.
+  useEffect(() => {
+    if (removed.current === null || friends.some((friend) => friend.address === removed.current)) return;
+    removed.current = null;
+    if (document.activeElement === document.body) heading.current?.focus();
+  }, [friends]);
 
   return (
     <section className="card" aria-labelledby="friends-heading">
-      <h2 id="friends-heading" className="card__title">
+      <h2 id="friends-heading" ref={heading} tabIndex={-1} className="card__title">
         {strings.friends.listHeading}
         {friends.length > 0 && <span className="card__count"> {friends.length}</span>}
       </h2>
@@ -31,7 +41,9 @@ export function FriendList({ friends, onRemove }: FriendListProps) {
               <li key={friend.address} className="person" data-testid="friend" data-address={friend.address}>
                 <Avatar address={friend.address} name={name} />
                 <div className="person__body">
-                  <p className="person__name">{name}</p>
+                  <p className="person__name" dir="auto">
+                    {name}
+                  </p>
                   {name !== friend.address && <p className="person__address">{friend.address}</p>}
                   <p className="person__meta">{strings.friends.since(calendarDate(new Date(friend.since)))}</p>
                 </div>
@@ -65,6 +77,7 @@ export function FriendList({ friends, onRemove }: FriendListProps) {
           onCancel={() => setRemoving(null)}
           onConfirm={() => {
             const address = removing.address;
+            removed.current = address;
             setRemoving(null);
             void onRemove(address);
           }}

@@ -1,7 +1,7 @@
 import type { Invite } from '@mylife/client';
 import { useCallback, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
-import type { Contact, Messenger } from '../../messenger/messenger.ts';
+import type { Contact, Messenger, RefusedAction } from '../../messenger/messenger.ts';
 import { errorText } from '../common/error-text.ts';
 import { useHeadingFocus } from '../common/use-heading-focus.ts';
 import { useLive } from '../common/use-live.ts';
@@ -9,12 +9,14 @@ import { useMessenger, useNodeHost, useSession } from '../messenger-context.ts';
 import { FriendList } from './FriendList.tsx';
 import { InviteForm } from './InviteForm.tsx';
 import { InviteList } from './InviteList.tsx';
+import { RefusedActions } from './RefusedActions.tsx';
 import './friends.css';
 
 interface FriendsData {
   incoming: Invite[];
   outgoing: Invite[];
   friends: Contact[];
+  refused: RefusedAction[];
 }
 
 /** Invite someone, answer invites, see and remove friends. */
@@ -26,12 +28,13 @@ export function FriendsView() {
   useHeadingFocus(heading, true);
   const read = useCallback(
     async (m: Messenger): Promise<FriendsData> => {
-      const [invites, contacts] = await Promise.all([m.invites(), m.contacts()]);
+      const [invites, contacts, refused] = await Promise.all([m.invites(), m.contacts(), m.refusedActions()]);
       const pending = invites.filter((invite) => invite.status === 'pending');
       return {
         incoming: pending.filter((invite) => invite.toUserId === userAddress),
         outgoing: pending.filter((invite) => invite.fromUserId === userAddress),
         friends: contacts.toSorted((a, b) => (a.displayName ?? a.address).localeCompare(b.displayName ?? b.address)),
+        refused,
       };
     },
     [userAddress],
@@ -70,6 +73,10 @@ export function FriendsView() {
           {actionError}
         </p>
       )}
+      <RefusedActions
+        actions={value?.refused ?? []}
+        onDismiss={(action) => void act(() => messenger.dismissRefusedAction(action.id))}
+      />
       {value && value.incoming.length > 0 && (
         <InviteList
           title={strings.friends.incoming}
@@ -90,7 +97,7 @@ export function FriendsView() {
           ]}
         />
       )}
-      <InviteForm messenger={messenger} />
+      <InviteForm messenger={messenger} friends={value?.friends ?? []} refused={value?.refused ?? []} />
       {value && value.outgoing.length > 0 && (
         <InviteList
           title={strings.friends.outgoing}

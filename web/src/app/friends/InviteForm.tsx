@@ -1,24 +1,35 @@
 import { type FormEvent, useId, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
-import type { Messenger } from '../../messenger/messenger.ts';
+import type { Contact, Messenger, RefusedAction } from '../../messenger/messenger.ts';
 import { errorText } from '../common/error-text.ts';
-import { useNodeHost } from '../messenger-context.ts';
+import { useNodeHost, useSession } from '../messenger-context.ts';
+import { inviteProblem } from './invite-check.ts';
+
+interface InviteFormProps {
+  messenger: Messenger;
+  friends: readonly Contact[];
+  /** Refused invites: the "sent" note of one of them gives way to the refusal above the form. */
+  refused: readonly RefusedAction[];
+}
 
 /** "Invite a friend": an address here or on another server, and an optional note. */
-export function InviteForm({ messenger }: { messenger: Messenger }) {
+export function InviteForm({ messenger, friends, refused }: InviteFormProps) {
   const host = useNodeHost();
+  const { userAddress } = useSession();
   const [address, setAddress] = useState('');
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const [result, setResult] = useState<{ ok: boolean; text: string; inviteId?: string } | null>(null);
   const hintId = useId();
   const resultId = useId();
+  const shown = result?.ok && refused.some((action) => action.inviteId === result.inviteId) ? null : result;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (busy) return;
-    if (!address.trim()) {
-      setResult({ ok: false, text: strings.friends.addressNeeded });
+    const problem = inviteProblem(address, userAddress, friends);
+    if (problem) {
+      setResult({ ok: false, text: problem });
       return;
     }
     setBusy(true);
@@ -27,7 +38,7 @@ export function InviteForm({ messenger }: { messenger: Messenger }) {
       const invite = await messenger.invite(address.trim(), note);
       setAddress('');
       setNote('');
-      setResult({ ok: true, text: strings.friends.sent(invite.toUserId) });
+      setResult({ ok: true, text: strings.friends.sent(invite.toUserId), inviteId: invite.id });
     } catch (caught) {
       setResult({ ok: false, text: errorText(caught, host) });
     } finally {
@@ -51,8 +62,8 @@ export function InviteForm({ messenger }: { messenger: Messenger }) {
             autoCorrect="off"
             autoComplete="off"
             spellCheck={false}
-            aria-describedby={result ? `${hintId} ${resultId}` : hintId}
-            aria-invalid={result && !result.ok ? true : undefined}
+            aria-describedby={shown ? `${hintId} ${resultId}` : hintId}
+            aria-invalid={shown && !shown.ok ? true : undefined}
           />
           <p id={hintId} className="field__hint">
             {strings.friends.addressHint}
@@ -68,15 +79,15 @@ export function InviteForm({ messenger }: { messenger: Messenger }) {
           </button>
         </div>
         <div aria-live="polite">
-          {result?.ok && (
+          {shown?.ok && (
             <p id={resultId} className="notice notice--ok">
-              {result.text}
+              {shown.text}
             </p>
           )}
         </div>
-        {result && !result.ok && (
+        {shown && !shown.ok && (
           <p id={resultId} role="alert" className="notice notice--error">
-            {result.text}
+            {shown.text}
           </p>
         )}
       </form>

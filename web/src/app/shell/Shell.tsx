@@ -26,14 +26,19 @@ export function Shell({ session, onLoginAgain, onLoggedOut }: ShellProps) {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
   const [loggingOut, setLoggingOut] = useState(false);
+  // A ref too: a double click must not log out twice (the second one erased a closed copy: 'Database closed').
+  const leaving = useRef(false);
   useTabTitle(session.userAddress);
 
   const logout = useCallback(async () => {
+    if (leaving.current) return;
+    leaving.current = true;
     setLoggingOut(true);
     try {
       await messenger.logout();
     } finally {
       // The drafts and the route go once the session has (App's SessionGate, in every tab).
+      leaving.current = false;
       setLoggingOut(false);
       onLoggedOut();
     }

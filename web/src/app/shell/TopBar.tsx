@@ -26,7 +26,11 @@ export function TopBar({ session, loggingOut, onLogout, children }: TopBarProps)
         <Avatar address={session.userAddress} name={name} size="small" />
         <p className="topbar__who">
           <span className="sr-only">{strings.shell.signedInAs} </span>
-          {session.displayName && <span className="topbar__name">{session.displayName}</span>}
+          {session.displayName && (
+            <span className="topbar__name" dir="auto">
+              {session.displayName}
+            </span>
+          )}
           <span className="topbar__address" data-testid="user-address">
             {session.userAddress}
           </span>
