@@ -7,6 +7,7 @@ import {
   messages,
   browserSuite,
   connectionBanner,
+  conversationItem,
   conversationList,
   expectMessageState,
   incoming,
@@ -87,8 +88,9 @@ describe("web app: a message written while alice's node is down", () => {
   it(
     'a long history: the newest messages first, older ones when scrolled to the top or asked for with the button',
     async () => {
-      // From carol, alice's friend on her own node: one batch, numbered in the order written (see the known bug below
-      // for a batch that crosses nodes).
+      // From carol, alice's friend on her own node: one batch, numbered in the order written. Alice has read it on
+      // another device, so the conversation opens at its newest page (with unread messages it opens at the first
+      // unread one, however far back).
       const carol = await resident(nodeA, 'carol');
       await befriend(nodeA, carol, alice);
       const total = 150;
@@ -103,7 +105,20 @@ describe("web app: a message written while alice's node is down", () => {
         .send({ messages: history })
         .expect(200);
       expect(batch.body.results.every((result: { status: number }) => result.status === 201)).toBe(true);
+      for (const result of batch.body.results as { message: { id: string } }[]) {
+        await request(nodeA.url)
+          .post(`/api/messages/${result.message.id}/read`)
+          .set(bearer(alice))
+          .send({})
+          .expect(200);
+      }
       await goTo(alicePage, 'Chats');
+      await conversationItem(alicePage, carol.address).waitFor();
+      await until(
+        alicePage,
+        async () => (await conversationItem(alicePage, carol.address).getByTestId('unread-count').count()) === 0,
+        'the history read on the other device',
+      );
       await openChat(alicePage, carol.address);
       await incoming(alicePage, 'History line 149').waitFor();
 
