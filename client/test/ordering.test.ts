@@ -91,6 +91,59 @@ describe('thread order', () => {
     expect(client.inbox()[0]).toMatchObject({ lastMessageContent: 'mine, queued' });
   });
 
+  it("keeps this device's burst in the order it was written while the node numbers it one by one", async () => {
+    transport.answer = () => page(fromBob('known', { seq: 1, createdAt: '2026-03-01T12:00:00.000Z' }));
+    await client.sync();
+    transport.answer = () => 'unreachable';
+    for (const text of ['one', 'two', 'three', 'four']) client.sendMessage('bob', text);
+    expect(contents(client)).toEqual(['known', 'one', 'two', 'three', 'four']);
+
+    // The node stores "one" and "two", then goes away: "three" and "four" are still queued.
+    let seq = 1;
+    transport.answer = (method, path, body) => {
+      if (method !== 'POST' || path !== '/api/messages' || seq === 3) return 'unreachable';
+      seq += 1;
+      const stored = { ...body, id: `srv-mine-${seq}`, fromUserId: ALICE, seq, createdAt: '2026-03-01T12:01:00.000Z' };
+      return { status: 201, json: { ...stored, readAt: null } };
+    };
+    await client.flushOutbox({ force: true });
+    expect(client.thread('bob').messages.map((m) => [m.content, m.status])).toEqual([
+      ['known', 'received'],
+      ['one', 'sent'],
+      ['two', 'sent'],
+      ['three', 'queued'],
+      ['four', 'queued'],
+    ]);
+    // Written after them, it goes after them, as before.
+    client.sendMessage('bob', 'five');
+    expect(contents(client)).toEqual(['known', 'one', 'two', 'three', 'four', 'five']);
+  });
+
+  it("keeps this device's unsent messages after its own the sync stream numbered (the answer to the send was lost)", async () => {
+    transport.answer = () => 'unreachable';
+    const first = client.sendMessage('bob', 'first');
+    client.sendMessage('bob', 'second');
+    const echo = {
+      id: 'srv-first',
+      seq: 7,
+      clientMessageId: first.clientMessageId,
+      fromUserId: ALICE,
+      toUserId: BOB,
+      contentType: 'text/plain',
+      content: 'first',
+      createdAt: '2026-03-01T12:00:00.000Z',
+      readAt: null,
+    };
+    // The node stored "first" but its answer never came (a 503 from a proxy now); the sync stream brings it.
+    transport.answer = (_method, path) =>
+      path.startsWith('/api/sync') ? page(echo) : { status: 503, json: { message: 'try later' } };
+    await client.sync();
+    expect(client.thread('bob').messages.map((m) => [m.content, m.status])).toEqual([
+      ['first', 'sent'],
+      ['second', 'queued'],
+    ]);
+  });
+
   it('falls back to the time when the server sends no seq', async () => {
     transport.answer = () =>
       page(

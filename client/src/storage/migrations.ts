@@ -112,6 +112,15 @@ ALTER TABLE friends ADD COLUMN display_name TEXT;
 ALTER TABLE sync_state ADD COLUMN friends_refreshed_at INTEGER;
 `,
   },
+  {
+    version: 5,
+    name: "this device's unsent messages by thread",
+    // When the node numbers one of this device's messages, the ones written after it and still unsent move after it:
+    // found by this index without walking the thread's numbered messages.
+    sql: `
+CREATE INDEX messages_unsent ON messages (peer_user_id, local_id) WHERE id IS NULL;
+`,
+  },
 ];
 
 /** Brings the local schema up to date; each migration commits with its version, so an interrupted run resumes. */

@@ -38,6 +38,9 @@ type Delivery = Pick<LocalMessage, 'deliveryStatus' | 'deliveryAttempts' | 'last
 const PLACE_AFTER_LATEST = `COALESCE((SELECT seq FROM messages WHERE peer_user_id = ? AND seq IS NOT NULL
   ORDER BY sort_seq DESC, created_at DESC, local_id DESC LIMIT 1), 0) + 0.5`;
 
+/** The statuses of a message the node does not have: only this device's own messages are ever in them. */
+const UNSENT: ReadonlySet<MessageStatus> = new Set(['draft', 'queued', 'failed']);
+
 export interface NewLocalMessage {
   clientMessageId: string;
   fromUserId: string;
@@ -139,6 +142,37 @@ export class MessageStore {
       previousStatus: existing.status,
       previousReadAt: existing.readAt,
     };
+  }
+
+  /**
+   * The node numbered some of this device's messages (the changes of one run of answers or sync events): this
+   * device's messages written after one of them and not on the server yet go just after it, so that they keep the
+   * order in which they were written. A burst queued together sits at one place until the node numbers it; without
+   * this, the messages still queued would sort before the one just numbered ("198, 200, 199" for a moment). Per run,
+   * not per message: a run of 500 answers moves each message still queued once, not 500 times.
+   */
+  keepUnsentAfterNumbered(changes: readonly StoredMessageChange[]): void {
+    const numberedByPeer = new Map<string, LocalMessage[]>();
+    for (const change of changes) {
+      if (change.kind !== 'updated' || !UNSENT.has(change.previousStatus) || change.message.seq === null) continue;
+      const peer = change.message.peerUserId;
+      if (!numberedByPeer.has(peer)) numberedByPeer.set(peer, []);
+      numberedByPeer.get(peer)!.push(change.message);
+    }
+    for (const [peer, numbered] of numberedByPeer) {
+      numbered.sort((a, b) => a.localId - b.localId);
+      let floor = -Infinity;
+      for (const [index, message] of numbered.entries()) {
+        floor = Math.max(floor, message.seq! + 0.5);
+        // The unsent messages written after this one and before the next one numbered in this run.
+        const until = numbered[index + 1]?.localId ?? Number.MAX_SAFE_INTEGER;
+        this.db.run(
+          `UPDATE messages SET sort_seq = ? WHERE peer_user_id = ? AND id IS NULL AND local_id > ? AND local_id < ?
+             AND sort_seq < ?`,
+          [floor, peer, message.localId, until, floor],
+        );
+      }
+    }
   }
 
   markFailed(localId: number, error: string): void {

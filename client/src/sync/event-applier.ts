@@ -17,17 +17,29 @@ export function applySyncEvents(
   now: string,
 ): ClientEvent[] {
   return store.transaction(() => {
-    const notices = events.flatMap((event) => applyOne(store, viewer, event, now));
+    const messages: StoredMessageChange[] = [];
+    const notices = events.flatMap((event) => applyOne(store, viewer, event, now, messages));
+    store.messages.keepUnsentAfterNumbered(messages);
     store.session.saveCursor(cursor, now);
     return notices;
   });
 }
 
-function applyOne(store: LocalStore, viewer: string, event: SyncEvent, now: string): ClientEvent[] {
+/** `messages` collects what storing message events changed. */
+function applyOne(
+  store: LocalStore,
+  viewer: string,
+  event: SyncEvent,
+  now: string,
+  messages: StoredMessageChange[],
+): ClientEvent[] {
   const data = event.data;
   switch (event.type) {
-    case 'message':
-      return noticesFor(store.messages.storeFromServer(data as unknown as ServerMessage, viewer));
+    case 'message': {
+      const change = store.messages.storeFromServer(data as unknown as ServerMessage, viewer);
+      messages.push(change);
+      return noticesFor(change);
+    }
     case 'message.read':
       return applyRead(store, String(data.messageId), String(data.readAt));
     case 'message.delivery':

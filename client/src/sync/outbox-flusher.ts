@@ -4,6 +4,7 @@ import type { MyLifeApi, SendMessageRequest } from '../api/mylife-api.ts';
 import type { ClientEvent } from '../client-events.ts';
 import type { Invite, InviteAnswer, InviteStatus, OutboxEntry, OutboxOperation, ServerMessage } from '../model.ts';
 import type { LocalStore } from '../store/local-store.ts';
+import type { StoredMessageChange } from '../store/message-store.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
 import { noticesFor } from './event-applier.ts';
 import type { MessageSender, SendOutcome } from './message-sender.ts';
@@ -142,9 +143,11 @@ export class OutboxFlusher {
       const run = stored;
       stored = [];
       this.emit(
-        this.store.transaction(() =>
-          run.flatMap(({ entry, message }) => this.recordStoredSend(entry, message, viewer)),
-        ),
+        this.store.transaction(() => {
+          const changes = run.map(({ entry, message }) => this.recordStoredSend(entry, message, viewer));
+          this.store.messages.keepUnsentAfterNumbered(changes);
+          return changes.flatMap(noticesFor);
+        }),
       );
       result.applied += run.length;
     };
@@ -166,9 +169,9 @@ export class OutboxFlusher {
   }
 
   /** In the caller's transaction. */
-  private recordStoredSend(entry: OutboxEntry, message: ServerMessage, viewer: string): ClientEvent[] {
+  private recordStoredSend(entry: OutboxEntry, message: ServerMessage, viewer: string): StoredMessageChange {
     this.store.outbox.remove(entry.id);
-    return noticesFor(this.store.messages.storeFromServer(message, viewer));
+    return this.store.messages.storeFromServer(message, viewer);
   }
 
   private recordRefusedSend(entry: OutboxEntry, viewer: string, clientMessageId: string, error: ApiError): void {
