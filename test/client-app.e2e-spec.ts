@@ -1,9 +1,18 @@
+import { join } from 'node:path';
 import request from 'supertest';
+import { ApiError } from '../client/src/api/api-error.ts';
 import { FetchTransport } from '../client/src/api/http-transport.ts';
 import { BetterSqlite3Database } from '../client/src/storage/better-sqlite3-database.ts';
 import type { MyLifeClient } from '../client/src/mylife-client.ts';
 import { bearer, befriend, sendMessage, signUp, TestUser } from './support/factories';
-import { loggedInClient, removeTempDirs, RestartableNode, serverThread } from './support/client-harness';
+import {
+  loggedInClient,
+  openClient,
+  removeTempDirs,
+  RestartableNode,
+  serverThread,
+  tempDir,
+} from './support/client-harness';
 import { eventually } from './support/federation';
 
 const FAST_LIVE_TIMING = { pollIntervalMs: 200, reconnectDelayMs: 100 };
@@ -172,5 +181,20 @@ describe('client library: names, devices, refused sends and bulk reads against a
     expect(onServer.map((m) => m.readAt)).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
     await erinsPhone.sync();
     expect(erinsPhone.thread('alice').messages.map((m) => m.readAt)).toEqual(onServer.map((m) => m.readAt));
+  });
+
+  it("says how long a lock-out lasts: the node's Retry-After reaches the error", async () => {
+    const frank = await signUp(node.node, 'frank');
+    const device = openClient(join(tempDir(), 'frank.sqlite'));
+    const attempt = () =>
+      device.login({ serverUrl: node.url, username: frank.username, password: 'a wrong guess', deviceName: 'f' });
+    // The node's default: 10 wrong passwords per account and address in 15 minutes.
+    for (let guess = 0; guess < 10; guess++) await expect(attempt()).rejects.toMatchObject({ status: 401 });
+    const refusal = await attempt().catch((error: unknown) => error);
+    await device.close();
+    expect(refusal).toBeInstanceOf(ApiError);
+    expect(refusal).toMatchObject({ status: 429, retryAfterSeconds: expect.any(Number) });
+    expect((refusal as ApiError).retryAfterSeconds).toBeGreaterThan(14 * 60);
+    expect((refusal as ApiError).retryAfterSeconds).toBeLessThanOrEqual(15 * 60);
   });
 });

@@ -24,9 +24,10 @@ import {
   tickLabel,
   until,
   WebUser,
+  withPassword,
 } from './support/browser';
 import { bearer } from './support/factories';
-import { eventually } from './support/federation';
+import { eventually, resident } from './support/federation';
 import { TestNode } from './support/test-node';
 
 describe('web app: what went wrong is said in words', () => {
@@ -51,6 +52,30 @@ describe('web app: what went wrong is said in words', () => {
       expect(await mainNavigation(page).count()).toBe(0);
 
       await logIn(page, alice);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a lock-out after too many wrong passwords says how long to wait, from the node's Retry-After",
+    async () => {
+      const locked = withPassword(await resident(nodeA, 'locked'));
+      // The node's default: 10 wrong passwords per account and address in 15 minutes; the browser is on loopback too.
+      for (let guess = 0; guess < 10; guess++) {
+        await request(nodeA.url)
+          .post('/api/auth/session')
+          .send({ username: locked.username, password: 'a wrong guess' })
+          .expect(401);
+      }
+      const page = await web.page(browser, 'locked out');
+      await openApp(page, nodeA);
+      await fillLogin(page, locked.username, locked.password);
+      await until(
+        page,
+        async () => /Too many attempts/.test((await loginAlert(page).textContent()) ?? ''),
+        'the login says there were too many attempts',
+      );
+      expect(await loginAlert(page).textContent()).toMatch(/Try again in 1[45] minutes\./);
     },
     BROWSER_TEST_TIMEOUT_MS,
   );

@@ -7,6 +7,7 @@ export type {
   HttpTransport,
   HttpRequest,
   HttpResponse,
+  HttpHeaders,
   HttpStream,
   FetchTransportOptions,
 } from './api/http-transport.ts';

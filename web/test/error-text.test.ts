@@ -1,6 +1,8 @@
+import { ApiError } from '@mylife/client';
 import { describe, expect, it } from 'vitest';
 import { errorText, loginErrorText, otherServerOf } from '../src/app/common/error-text.ts';
 import { strings } from '../src/i18n/strings.ts';
+import { toMessengerError } from '../src/messenger/local-messenger.ts';
 import { MessengerError } from '../src/messenger/messenger.ts';
 
 describe('loginErrorText', () => {
@@ -28,6 +30,15 @@ describe('loginErrorText', () => {
     );
     expect(loginErrorText(new MessengerError('refused', 'too many', 429), 'n')).toBe(
       'Too many attempts. Try again in a few minutes.',
+    );
+  });
+
+  it("takes the wait from the node's Retry-After, as the client library's error carries it", () => {
+    const refusal = toMessengerError(new ApiError(429, 'too many login attempts', 'r1', 840));
+    expect(refusal).toMatchObject({ kind: 'refused', status: 429, retryAfterSeconds: 840 });
+    expect(loginErrorText(refusal, 'n')).toBe('Too many attempts. Try again in 14 minutes.');
+    expect(loginErrorText(toMessengerError(new ApiError(429, 'too many', null, 45)), 'n')).toBe(
+      'Too many attempts. Try again in 45 seconds.',
     );
   });
 });

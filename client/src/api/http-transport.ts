@@ -6,13 +6,19 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+/** Response headers by lower-case name; a transport may leave out those the client does not read. */
+export type HttpHeaders = Record<string, string>;
+
 export interface HttpResponse {
   status: number;
   body: string;
+  /** At least `retry-after` when the server sent it (how long a 429 or 503 asks to wait). */
+  headers?: HttpHeaders;
 }
 
 export interface HttpStream {
   status: number;
+  headers?: HttpHeaders;
   /** The body as text chunks, as they arrive. */
   chunks: AsyncIterable<string>;
   /** The whole body, for a response that is not a stream (an error). */
@@ -69,7 +75,7 @@ export class FetchTransport implements HttpTransport {
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     try {
       const response = await this.fetchImpl(request.url, { ...toInit(request), signal });
-      return { status: response.status, body: await response.text() };
+      return { status: response.status, body: await response.text(), headers: headersOf(response) };
     } catch (error) {
       if (request.signal?.aborted) throw error;
       throw new ServerUnreachableError(request.url, error);
@@ -87,6 +93,7 @@ export class FetchTransport implements HttpTransport {
     const url = request.url;
     return {
       status: response.status,
+      headers: headersOf(response),
       text: () => response.text(),
       chunks: (async function* () {
         if (!response.body) return;
@@ -107,6 +114,11 @@ export class FetchTransport implements HttpTransport {
       })(),
     };
   }
+}
+
+/** `Headers` iterates with lower-case names. */
+function headersOf(response: Response): HttpHeaders {
+  return Object.fromEntries(response.headers);
 }
 
 function toInit(request: HttpRequest): RequestInit {

@@ -153,7 +153,7 @@ export class MyLifeApi {
     const headers: Record<string, string> = { ...this.authHeaders(), Accept: 'text/event-stream' };
     if (since) headers['Last-Event-ID'] = since;
     const stream = await this.transport.stream({ method: 'GET', url: `${this.baseUrl}/api/events`, headers, signal });
-    if (stream.status !== 200) throw ApiError.fromResponse(stream.status, await stream.text());
+    if (stream.status !== 200) throw ApiError.fromResponse(stream.status, await stream.text(), stream.headers);
     return stream;
   }
 
@@ -166,7 +166,7 @@ export class MyLifeApi {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (response.status >= 400) throw ApiError.fromResponse(response.status, response.body);
+    if (response.status >= 400) throw ApiError.fromResponse(response.status, response.body, response.headers);
     return (response.body ? JSON.parse(response.body) : undefined) as T;
   }
 

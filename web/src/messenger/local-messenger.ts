@@ -248,7 +248,12 @@ export function toMessengerError(error: unknown): MessengerError {
   if (error instanceof LocalValidationError) return new MessengerError('invalid', error.message);
   if (error instanceof NotLoggedInError) return new MessengerError('unauthorized', error.message);
   if (error instanceof ApiError) {
-    return new MessengerError(error.isUnauthorized ? 'unauthorized' : 'refused', error.message, error.status);
+    return new MessengerError(
+      error.isUnauthorized ? 'unauthorized' : 'refused',
+      error.message,
+      error.status,
+      error.retryAfterSeconds,
+    );
   }
   throw error;
 }
