@@ -5,6 +5,7 @@ import {
   BROWSER_TEST_TIMEOUT_MS,
   browserSuite,
   connectionBanner,
+  conversationItem,
   dropNetwork,
   expectMessageState,
   fillLogin,
@@ -26,7 +27,7 @@ import {
   WebUser,
   withPassword,
 } from './support/browser';
-import { bearer } from './support/factories';
+import { bearer, befriend, sendMessage } from './support/factories';
 import { eventually, resident } from './support/federation';
 import { TestNode } from './support/test-node';
 
@@ -202,6 +203,16 @@ describe('web app: what went wrong is said in words', () => {
       await banner.getByRole('button', { name: 'Log in again' }).click();
       await logIn(laptop, alice);
       await banner.waitFor({ state: 'detached' });
+
+      // Logged in again, the laptop syncs at once: a message to alice shows within seconds, not after the 30-s poll
+      // interval that followed the refused token.
+      const carol = await resident(nodeA, 'carol');
+      await befriend(nodeA, carol, alice);
+      await sendMessage(nodeA, carol, alice, 'Welcome back, laptop');
+      await goTo(laptop, 'Chats');
+      await conversationItem(laptop, carol.address)
+        .filter({ hasText: 'Welcome back, laptop' })
+        .waitFor({ timeout: 8_000 });
     },
     BROWSER_TEST_TIMEOUT_MS,
   );

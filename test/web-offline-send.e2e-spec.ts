@@ -187,4 +187,25 @@ describe("web app: a message written while alice's node is down", () => {
     },
     BROWSER_TEST_TIMEOUT_MS,
   );
+
+  it(
+    'with nothing queued, the app notices within seconds that the node is back (it tries again with backoff)',
+    async () => {
+      const page = await web.page(browser, 'alice at home');
+      await openApp(page, nodeA);
+      await logIn(page, alice);
+      const banner = connectionBanner(page);
+      await stopNode(nodeA);
+      await until(page, async () => (await banner.textContent())?.startsWith('Offline'), 'Offline');
+      await page.waitForTimeout(3_000); // a short outage
+      await nodeA.restart();
+      const back = Date.now();
+      await banner.waitFor({ state: 'detached', timeout: RECONNECT_TIMEOUT_MS });
+      const noticedAfterMs = Date.now() - back;
+      console.log(`the app noticed the node was back ${noticedAfterMs} ms after it was`);
+      // Tries at about 1–2, 3–6, 7–14 s into the outage; a flat poll would take up to 30 s.
+      expect(noticedAfterMs).toBeLessThan(15_000);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
 });

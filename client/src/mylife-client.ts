@@ -86,7 +86,7 @@ export class MyLifeClient {
       hooks: options.hooks,
     });
     const timing = { ...DEFAULT_SYNC_TIMING, ...options.timing };
-    this.engine = new SyncEngine(this.store, this.transport, flusher, this.emitter, timing, this.now);
+    this.engine = new SyncEngine(this.store, this.transport, flusher, this.emitter, timing, this.now, options.random);
   }
 
   on<K extends keyof ClientEventMap>(type: K, listener: (event: ClientEventMap[K]) => void): () => void {

@@ -3,6 +3,7 @@ import { type HttpTransport, ServerUnreachableError } from '../api/http-transpor
 import { MyLifeApi, type SyncEvent } from '../api/mylife-api.ts';
 import type { ClientEventEmitter, ConnectionState } from '../client-events.ts';
 import type { LocalStore } from '../store/local-store.ts';
+import { retryDelayMs } from './backoff.ts';
 import { applySyncEvents } from './event-applier.ts';
 import { FriendNames } from './friend-names.ts';
 import { type FlushOptions, type FlushReport, OutboxFlusher } from './outbox-flusher.ts';
@@ -24,8 +25,13 @@ export interface SyncReport {
 export interface SyncEngineTiming {
   /** Largest page asked of `/api/sync` (the server allows 1–1000). */
   pageSize: number;
-  /** How often to pull when the live stream is not available. */
+  /** How often to pull when the live stream is not available, and the longest wait for a node that cannot be reached. */
   pollIntervalMs: number;
+  /**
+   * The first wait before trying again a node that could not be reached: then doubling up to `pollIntervalMs`, each
+   * with jitter (half fixed, half random), so that a short outage is over for the person soon after it is over.
+   */
+  offlineRetryBaseMs: number;
   /** The server sends a heartbeat every 15 s: this much silence means the stream is dead. */
   streamIdleTimeoutMs: number;
   /** Wait before reconnecting a stream that ended. */
@@ -37,6 +43,7 @@ export interface SyncEngineTiming {
 export const DEFAULT_SYNC_TIMING: SyncEngineTiming = {
   pageSize: 1000,
   pollIntervalMs: 30_000,
+  offlineRetryBaseMs: 2_000,
   streamIdleTimeoutMs: 45_000,
   reconnectDelayMs: 1_000,
   friendNamesRefreshMs: 5 * 60_000,
@@ -73,6 +80,7 @@ export class SyncEngine {
     private readonly events: ClientEventEmitter,
     private readonly timing: SyncEngineTiming = DEFAULT_SYNC_TIMING,
     private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
   ) {
     this.friendNames = new FriendNames(
       store,
@@ -123,9 +131,15 @@ export class SyncEngine {
     await this.liveLoop;
   }
 
-  /** A new login: the refusal of the old token is no longer news. */
+  /**
+   * A new login: the refusal of the old token is no longer news, and the live loop (waiting out a poll interval after
+   * the refusal, or following a stream with the old token) syncs with the new one at once.
+   */
   loggedIn(): void {
     this.setState(this.state);
+    if (!this.liveLoop) return;
+    this.streamAbort?.abort();
+    this.waker.wake();
   }
 
   /** The server refused the token on a call outside the sync (the device list, say): the same as a refused sync. */
@@ -143,25 +157,38 @@ export class SyncEngine {
 
   private async runLive(): Promise<void> {
     let streamAvailable = true;
+    let failedRounds = 0;
     while (!this.stopped) {
       const report = await this.syncOnce().catch((error: unknown) => this.offlineReport(error));
       if (this.stopped) break;
+      failedRounds = report.online ? 0 : failedRounds + 1;
       if (report.online && streamAvailable) {
         streamAvailable = await this.followStream(this.connect());
         if (!this.stopped) await this.waker.sleep(this.timing.reconnectDelayMs);
         continue;
       }
-      await this.waker.sleep(this.nextPollDelay(report));
+      await this.waker.sleep(this.nextPollDelay(report, failedRounds));
     }
     this.setState('offline', 'stopped', this.loginNeeded);
   }
 
-  private nextPollDelay(report: SyncReport): number {
+  /**
+   * A poll interval when the node answers without a stream, or refused the token (only a login helps, and it wakes
+   * the loop); while it cannot be reached, a backoff from `offlineRetryBaseMs` up to the poll interval. Sooner when
+   * an outbox retry is due.
+   */
+  private nextPollDelay(report: SyncReport, failedRounds: number): number {
+    const delay =
+      report.online || report.needsLogin
+        ? this.timing.pollIntervalMs
+        : retryDelayMs(
+            failedRounds,
+            { baseDelayMs: this.timing.offlineRetryBaseMs, maxDelayMs: this.timing.pollIntervalMs },
+            this.random,
+          );
     const stop = report.flush.stoppedBy;
-    if (stop && 'nextAttemptAt' in stop) {
-      return Math.min(this.timing.pollIntervalMs, Math.max(0, stop.nextAttemptAt - this.now()));
-    }
-    return this.timing.pollIntervalMs;
+    if (stop && 'nextAttemptAt' in stop) return Math.min(delay, Math.max(0, stop.nextAttemptAt - this.now()));
+    return delay;
   }
 
   /**
