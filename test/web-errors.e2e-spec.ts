@@ -82,18 +82,27 @@ describe('web app: what went wrong is said in words', () => {
   );
 
   /*
-   * KNOWN BUG (it.failing until fixed; then make it a plain `it`): the app takes the page's host for the node's server
-   * name. Opened at an address other than that name (here 127.0.0.1:<port> for a node named localhost:<port>; in a
-   * home, the LAN address of a node named home.example), it refuses the person's own address as another server's,
-   * and its hint suggests alice@<page host>, which the node answers with "wrong username or password". The node
-   * publishes its name at /.well-known/mylife-federation.
+   * The page's host need not be the node's server name: here 127.0.0.1:<port> for a node named localhost:<port> (in a
+   * home, the LAN address of a node named home.example). The app takes the name the node publishes at
+   * /.well-known/mylife-federation, for the hint and to tell the person's own address from another server's.
    */
-  it.failing(
+  it(
     'her full address logs her in also when the page was opened at another name of the node',
     async () => {
       const page = await web.page(browser, 'alice by address');
       await openApp(page, nodeA);
       expect(new URL(appUrl(nodeA)).host).not.toBe(nodeA.server);
+      await until(
+        page,
+        async () => (await page.getByText(`For example alice or alice@${nodeA.server}`).count()) === 1,
+        "the hint names the node's server, not the page's host",
+      );
+      await fillLogin(page, `bob@${new URL(appUrl(nodeA)).host}`, 'any password');
+      await until(
+        page,
+        async () => (await loginAlert(page).textContent())?.includes(`belongs to ${new URL(appUrl(nodeA)).host}`),
+        "an address at the page's host is another server's",
+      );
       await fillLogin(page, alice.address, alice.password);
       await mainNavigation(page).or(loginAlert(page)).first().waitFor();
       expect(await loginAlert(page).count()).toBe(0);
@@ -108,7 +117,7 @@ describe('web app: what went wrong is said in words', () => {
       await openApp(page, nodeA);
       await stopNode(nodeA);
       try {
-        await fillLogin(page, alice.username, alice.password);
+        await fillLogin(page, alice.address, alice.password);
         await loginAlert(page).waitFor();
         const host = new URL(appUrl(nodeA)).host;
         expect(await loginAlert(page).textContent()).toMatch(

@@ -106,10 +106,7 @@ export class MyLifeClient {
 
   /** Needs the server. Logging in as someone else than the copy's owner starts a fresh copy. */
   async login(options: LoginOptions): Promise<Session> {
-    const serverUrl = options.serverUrl.replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/]/i.test(serverUrl) || !URL.canParse(serverUrl)) {
-      throw new LocalValidationError(`the server is its http:// or https:// URL (got "${options.serverUrl}")`);
-    }
+    const serverUrl = checkedServerUrl(options.serverUrl);
     const response = await new MyLifeApi(this.transport, serverUrl).login(
       options.username,
       options.password,
@@ -132,6 +129,23 @@ export class MyLifeClient {
     });
     this.engine.loggedIn();
     return session;
+  }
+
+  /**
+   * Needs the server at `serverUrl`: the name of its addresses (`alice@<name>`), as it publishes it at
+   * `/.well-known/mylife-federation`. It need not be the URL's host (a node reached by its LAN address, or behind a
+   * proxy); null when the node does not publish one.
+   */
+  async serverName(serverUrl: string): Promise<string | null> {
+    let document: { server?: unknown } | undefined;
+    try {
+      document = await new MyLifeApi(this.transport, checkedServerUrl(serverUrl)).federationDocument();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+    const server = document?.server;
+    return typeof server === 'string' && server ? server.toLowerCase() : null;
   }
 
   /** Revokes the token on the server when it can be reached, and forgets it here either way. */
@@ -451,6 +465,15 @@ export class MyLifeClient {
   private isoNow(): string {
     return new Date(this.now()).toISOString();
   }
+}
+
+/** The URL without a trailing slash; refused on the device unless it is http(s). */
+function checkedServerUrl(input: string): string {
+  const serverUrl = input.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/i.test(serverUrl) || !URL.canParse(serverUrl)) {
+    throw new LocalValidationError(`the server is its http:// or https:// URL (got "${input}")`);
+  }
+  return serverUrl;
 }
 
 const ANSWER_STATUS: Record<InviteAnswer, InviteStatus> = {

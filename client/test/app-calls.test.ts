@@ -168,6 +168,25 @@ describe('the calls the web app makes', () => {
     });
   });
 
+  describe('serverName', () => {
+    it("is the name the node publishes for its addresses, which need not be the URL's host", async () => {
+      transport.answer = (_method, path) =>
+        path === '/.well-known/mylife-federation'
+          ? { status: 200, json: { server: 'Family.Example', keys: [], capabilities: [] } }
+          : 'unreachable';
+      expect(await client.serverName('http://192.168.1.20:8787/')).toBe('family.example');
+      expect(transport.requests.at(-1)).toMatchObject({ method: 'GET', path: '/.well-known/mylife-federation' });
+    });
+
+    it('is null for a node that publishes none, and fails like any call when the node cannot be reached', async () => {
+      transport.answer = () => ({ status: 404, json: { statusCode: 404, message: 'Cannot GET' } });
+      expect(await client.serverName('http://node.test')).toBeNull();
+      transport.answer = () => 'unreachable';
+      await expect(client.serverName('http://node.test')).rejects.toThrow(/cannot reach http:\/\/node\.test/);
+      await expect(client.serverName('ftp://node.test')).rejects.toThrow(/http:\/\/ or https:\/\//);
+    });
+  });
+
   describe('connectionStatus', () => {
     it('says why it is offline, and needs no login while the node cannot be reached', async () => {
       transport.answer = () => 'unreachable';

@@ -86,4 +86,8 @@ describe('otherServerOf', () => {
     expect(otherServerOf('alice@LOCALHOST:8787', 'localhost:8787')).toBeNull();
     expect(otherServerOf('alice', 'localhost:8787')).toBeNull();
   });
+
+  it("judges nothing while the node's name is unknown: the node judges the address itself", () => {
+    expect(otherServerOf('alice@localhost:8787', null)).toBeNull();
+  });
 });

@@ -84,6 +84,11 @@ export class MyLifeApi {
     return new MyLifeApi(this.transport, this.baseUrl, accessToken);
   }
 
+  /** What the node publishes about itself; `server` is the name of its addresses (`alice@<server>`). */
+  federationDocument(): Promise<{ server: string }> {
+    return this.call('GET', '/.well-known/mylife-federation');
+  }
+
   login(username: string, password: string, deviceName: string): Promise<LoginResponse> {
     return this.call('POST', '/api/auth/session', { username, password, deviceName });
   }

@@ -9,6 +9,7 @@ export type MessengerResult<M extends MessengerMethod> = Awaited<ReturnType<Mess
 /** Whether a call only reads: one that may have been lost with a closing tab can be asked again without harm. */
 const READS: Record<MessengerMethod, boolean> = {
   session: true,
+  serverName: true,
   login: false,
   logout: false,
   devices: true,
@@ -59,6 +60,10 @@ export abstract class ForwardingMessenger implements Messenger {
 
   session(...args: MessengerArgs<'session'>) {
     return this.invoke('session', args);
+  }
+
+  serverName(...args: MessengerArgs<'serverName'>) {
+    return this.invoke('serverName', args);
   }
 
   login(...args: MessengerArgs<'login'>) {

@@ -36,6 +36,8 @@ export interface LocalMessengerOptions {
 export class LocalMessenger implements Messenger {
   private readonly listeners = new Set<(change: MessengerChange) => void>();
   private readonly client: MyLifeClient;
+  /** The node's name once it told it (it does not change while the app runs). */
+  private knownServerName: string | null = null;
 
   constructor(private readonly options: LocalMessengerOptions) {
     this.client = options.client;
@@ -58,10 +60,18 @@ export class LocalMessenger implements Messenger {
     return this.client.session();
   }
 
+  async serverName(): Promise<string | null> {
+    const session = this.client.session();
+    if (session) return serverOf(session.userAddress);
+    this.knownServerName ??= await this.client.serverName(this.options.origin).catch(() => null);
+    return this.knownServerName;
+  }
+
   async login(identity: string, password: string): Promise<Session> {
     const trimmed = identity.trim();
-    const host = new URL(this.options.origin).host;
-    if (trimmed.includes('@') && serverOf(trimmed).toLowerCase() !== host) {
+    // Unknown when the node cannot be reached: the login itself then says so.
+    const name = trimmed.includes('@') ? await this.serverName() : null;
+    if (name && serverOf(trimmed).toLowerCase() !== name) {
       throw new MessengerError(
         'invalid',
         `${trimmed} lives on ${serverOf(trimmed)}: open its own web app to log in there.`,

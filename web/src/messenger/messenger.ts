@@ -91,6 +91,11 @@ export type MessengerChange = 'data' | 'connection' | 'session';
 export interface Messenger {
   /** The session this browser has, also when offline; undefined before the first login. */
   session(): Promise<Session | undefined>;
+  /**
+   * The name of this node's addresses (`alice@<name>`), as the node publishes it: not always the page's host (a node
+   * opened by its LAN address or another name). Asked of the node once, then kept; null while it cannot be reached.
+   */
+  serverName(): Promise<string | null>;
   /** `identity` is a username or an address of this node (`alice` or `alice@node.example`). */
   login(identity: string, password: string): Promise<Session>;
   /** Revokes this browser's token when the node can be reached; the local copy is erased. */

@@ -73,13 +73,16 @@ function isGatewayFailure(error: MessengerError): boolean {
   return error.kind === 'refused' && (error.status === 502 || error.status === 504);
 }
 
-/** The server of an address typed at login when it is not this node's (`host`), else null. */
-export function otherServerOf(identity: string, host: string): string | null {
+/**
+ * The server of an address typed at login when it is not this node's (`serverName`, as the node publishes it), else
+ * null; null too while the node's name is unknown (the node will judge the address itself).
+ */
+export function otherServerOf(identity: string, serverName: string | null): string | null {
   const trimmed = identity.trim();
   const at = trimmed.lastIndexOf('@');
-  if (at < 0) return null;
+  if (at < 0 || !serverName) return null;
   const server = trimmed.slice(at + 1).toLowerCase();
-  return server && server !== host.toLowerCase() ? server : null;
+  return server && server !== serverName.toLowerCase() ? server : null;
 }
 
 /** A message from the node or the library as the end of a sentence: no trailing full stop, never empty. */

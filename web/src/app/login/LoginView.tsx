@@ -1,5 +1,5 @@
 import type { Session } from '@mylife/client';
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import type { Messenger } from '../../messenger/messenger.ts';
 import { asMessengerError, loginErrorText, otherServerOf } from '../common/error-text.ts';
@@ -17,6 +17,8 @@ interface LoginViewProps {
 
 export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProps) {
   const host = location.host;
+  // The name of the node's addresses, which need not be the page's host (a LAN address, a proxy in front).
+  const serverName = useServerName(messenger, again);
   // The username alone: the app's host need not be the server name of the addresses (a proxy in front).
   const [identity, setIdentity] = useState(again ? again.slice(0, again.lastIndexOf('@')) : '');
   const [password, setPassword] = useState('');
@@ -36,14 +38,16 @@ export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProp
       setError({ text: strings.login.empty, blame: true });
       return;
     }
-    const server = otherServerOf(identity, host);
-    if (server) {
-      setError({ text: strings.login.otherServer(server), blame: true });
-      return;
-    }
     setBusy(true);
     setError(null);
     try {
+      // Unknown while the node cannot be reached: the login itself then says so.
+      const name = identity.includes('@') ? (serverName ?? (await messenger.serverName())) : null;
+      const server = otherServerOf(identity, name);
+      if (server) {
+        setError({ text: strings.login.otherServer(server), blame: true });
+        return;
+      }
       onLogin(await messenger.login(identity, password));
     } catch (caught) {
       const wrongPassword = asMessengerError(caught)?.kind === 'unauthorized';
@@ -80,7 +84,7 @@ export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProp
               aria-invalid={error?.blame ? true : undefined}
             />
             <p id={hintId} className="field__hint">
-              {strings.login.identityHint(host)}
+              {serverName ? strings.login.identityHint(serverName) : strings.login.identityHintUsername}
             </p>
           </div>
           <div className="field">
@@ -113,4 +117,21 @@ export function LoginView({ messenger, onLogin, again, onCancel }: LoginViewProp
       </div>
     </main>
   );
+}
+
+/** The node's server name: from the address logging in again, else asked of the node (null until it answers). */
+function useServerName(messenger: Messenger, again: string | undefined): string | null {
+  const [asked, setAsked] = useState<string | null>(null);
+  useEffect(() => {
+    if (again) return;
+    let current = true;
+    messenger.serverName().then(
+      (name) => current && setAsked(name),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [messenger, again]);
+  return again ? again.slice(again.lastIndexOf('@') + 1) : asked;
 }
