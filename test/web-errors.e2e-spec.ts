@@ -226,12 +226,7 @@ describe('web app: what went wrong is said in words', () => {
     BROWSER_TEST_TIMEOUT_MS,
   );
 
-  /*
-   * KNOWN BUG (it.failing until fixed; then make it a plain `it`): an invite the node refuses (404 no such user,
-   * 409 already friends) is announced as "Invite to … sent. They will see it the next time they open MyLife." and
-   * stays under "Sent invites" (seen for 8 s and more; the node has no such invite), with no word of the refusal.
-   */
-  it.failing(
+  it(
     'an invite the node refuses (no such user) says so instead of showing it as sent',
     async () => {
       const page = await web.page(browser, 'alice inviting');
@@ -243,10 +238,12 @@ describe('web app: what went wrong is said in words', () => {
       await page.getByRole('button', { name: 'Send invite' }).click();
       await until(
         page,
-        async () => (await page.getByRole('alert').allTextContents()).some((text) => text.includes(nobody)),
-        'an alert names the refused invite',
+        async () => (await page.getByTestId('refused-action').filter({ hasText: nobody }).count()) === 1,
+        "a note names the refused invite, with the node's reason",
         10_000,
       );
+      const note = await page.getByTestId('refused-action').filter({ hasText: nobody }).textContent();
+      expect(note).toMatch(/not sent: .*no user/i);
       expect(
         await list(page, 'Sent invites')
           .getByRole('button', { name: `Revoke invite to ${nobody}` })
