@@ -76,7 +76,10 @@ function ensureFreshBuild(target, name) {
       ? `building the ${name} (no build yet)…\n`
       : `building the ${name} (its sources changed since the last build)…\n`,
   );
-  const build = spawnSync(command, args, { cwd: target.dir, stdio: 'inherit' });
+  // A bundle is built for production whoever asks: Jest sets NODE_ENV=test, under which Vite builds React's development
+  // build without the service worker (import.meta.env.PROD is false), and the browser tests then test another app.
+  const env = target.npmScript ? { ...process.env, NODE_ENV: 'production' } : process.env;
+  const build = spawnSync(command, args, { cwd: target.dir, stdio: 'inherit', env });
   if (build.error) throw new LaunchError(`could not run ${command} to build the ${name}: ${build.error.message}`);
   if (build.status !== 0) {
     throw new LaunchError(`the ${name} did not build (see above); \`npm run build\` in ${ROOT} builds every package`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { type BuildTarget, ensureFreshBuild, LaunchError, TARGETS } from '../bin/fresh-build.cjs';
@@ -90,6 +90,27 @@ describe('the launchers build only when the sources are newer than the build', (
     utimesSync(join(bundled, 'src/lib.ts'), later, later);
     quietly(() => ensureFreshBuild(web, 'fake'));
     expect(builtAt(web)).toBeGreaterThan(first);
+  });
+
+  it('builds an npm-script package for production also when called under NODE_ENV=test (Jest)', () => {
+    const target = fakePackage(resolve(__dirname, '../node_modules/.fresh-build-test'));
+    const build =
+      "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/index.html',process.env.NODE_ENV)";
+    writeFileSync(
+      join(target.dir, 'package.json'),
+      JSON.stringify({ name: 'fake', scripts: { build: `node -e "${build}"` } }),
+    );
+    const web: BuildTarget = {
+      dir: target.dir,
+      npmScript: 'build',
+      tool: 'typescript',
+      sources: ['src'],
+      output: 'dist/index.html',
+    };
+    expect(process.env.NODE_ENV).toBe('test');
+    quietly(() => ensureFreshBuild(web, 'fake'));
+    expect(readFileSync(join(target.dir, web.output), 'utf8')).toBe('production');
+    expect(process.env.NODE_ENV).toBe('test');
   });
 
   it('says that the build tool of an npm-script package is missing, in one sentence', () => {
