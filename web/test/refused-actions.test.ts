@@ -26,6 +26,7 @@ describe('refusedActionOf', () => {
       kind: 'invite',
       address: 'nobody@node.example',
       inviteId: 'i1',
+      inviteStatus: null,
       reason: 'no user nobody@node.example',
       at: '2026-12-07T08:00:00Z',
     });
@@ -37,10 +38,13 @@ describe('refusedActionOf', () => {
   });
 
   it('finds the other person of an answered invite, or says it does not know', () => {
-    const invites = new Map([['i2', { id: 'i2', fromUserId: 'dave@node.example', toUserId: viewer } as Invite]]);
+    const invites = new Map([
+      ['i2', { id: 'i2', fromUserId: 'dave@node.example', toUserId: viewer, status: 'revoked' } as Invite],
+    ]);
     expect(refusedActionOf(failed({ kind: 'accept', inviteId: 'i2' }), invites, viewer)).toMatchObject({
       kind: 'accept',
       address: 'dave@node.example',
+      inviteStatus: 'revoked',
     });
     expect(refusedActionOf(failed({ kind: 'revoke', inviteId: 'gone' }), invites, viewer)).toMatchObject({
       kind: 'revoke',
@@ -56,12 +60,37 @@ describe('refusedActionOf', () => {
 
 describe('refusedText', () => {
   it('says what was refused, with whom and why, in one sentence', () => {
-    const action = { id: 1, inviteId: 'i1', at: '', reason: 'no user nobody@node.example.' };
+    const action = { id: 1, inviteId: 'i1', inviteStatus: null, at: '', reason: 'no user nobody@node.example.' };
     expect(refusedText({ ...action, kind: 'invite', address: 'nobody@node.example' })).toBe(
       'Your invite to nobody@node.example was not sent: no user nobody@node.example.',
     );
     expect(refusedText({ ...action, kind: 'accept', address: null, reason: '' })).toBe(
       'Accepting the invite from someone did not work: the server refused it.',
+    );
+  });
+});
+
+describe('refusedText of answers that crossed', () => {
+  const action = { id: 1, inviteId: 'i1', at: '', reason: 'no pending invite i1 addressed to you', address: 'dave@x' };
+
+  it('says the other person withdrew or answered first, rather than the node words', () => {
+    expect(refusedText({ ...action, kind: 'accept', inviteStatus: 'revoked' })).toBe(
+      'dave@x withdrew the invite before your answer reached them.',
+    );
+    expect(refusedText({ ...action, kind: 'decline', inviteStatus: 'revoked' })).toBe(
+      'dave@x withdrew the invite before your answer reached them.',
+    );
+    expect(refusedText({ ...action, kind: 'revoke', inviteStatus: 'accepted' })).toBe(
+      'dave@x had already accepted your invite, so it could not be revoked.',
+    );
+    expect(refusedText({ ...action, kind: 'revoke', inviteStatus: 'declined' })).toBe(
+      'dave@x had already declined your invite.',
+    );
+  });
+
+  it('falls back to the node reason when the invite state says nothing', () => {
+    expect(refusedText({ ...action, kind: 'accept', inviteStatus: 'pending' })).toBe(
+      'Accepting the invite from dave@x did not work: no pending invite i1 addressed to you.',
     );
   });
 });

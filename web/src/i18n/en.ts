@@ -145,6 +145,11 @@ export const en = {
       revoke: (address: string, reason: string) => `Revoking your invite to ${address} did not work: ${reason}.`,
       unfriend: (address: string, reason: string) => `Removing ${address} from your friends did not work: ${reason}.`,
     },
+    answeredFirst: {
+      withdrawn: (address: string) => `${address} withdrew the invite before your answer reached them.`,
+      accepted: (address: string) => `${address} had already accepted your invite, so it could not be revoked.`,
+      declined: (address: string) => `${address} had already declined your invite.`,
+    },
     someone: 'someone',
     dismiss: 'Dismiss',
     dismissLabel: (text: string) => `Dismiss: ${text}`,

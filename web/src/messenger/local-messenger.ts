@@ -230,15 +230,21 @@ export function refusedActionOf(
     case 'read':
       return null;
     case 'invite':
-      return { ...told, kind: 'invite', address: operation.toUserId, inviteId: operation.inviteId };
+      return { ...told, kind: 'invite', address: operation.toUserId, inviteId: operation.inviteId, inviteStatus: null };
     case 'unfriend':
-      return { ...told, kind: 'unfriend', address: operation.friendUserId, inviteId: null };
+      return { ...told, kind: 'unfriend', address: operation.friendUserId, inviteId: null, inviteStatus: null };
     case 'accept':
     case 'decline':
     case 'revoke': {
       const invite = invites.get(operation.inviteId);
       const other = invite && (invite.fromUserId === viewer ? invite.toUserId : invite.fromUserId);
-      return { ...told, kind: operation.kind, address: other ?? null, inviteId: operation.inviteId };
+      return {
+        ...told,
+        kind: operation.kind,
+        address: other ?? null,
+        inviteId: operation.inviteId,
+        inviteStatus: invite?.status ?? null,
+      };
     }
   }
 }

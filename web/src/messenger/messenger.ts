@@ -1,4 +1,4 @@
-import type { ConnectionState, Invite, LocalMessage, Session, ThreadPage } from '@mylife/client';
+import type { ConnectionState, Invite, InviteStatus, LocalMessage, Session, ThreadPage } from '@mylife/client';
 
 /** A conversation in the inbox: the client library's summary and how to name the other person. */
 export interface Conversation {
@@ -41,6 +41,8 @@ export interface RefusedAction {
   address: string | null;
   /** The invite it was, or answered; null for an unfriend. */
   inviteId: string | null;
+  /** That invite's status as this device now knows it (the node's, after the refusal); null when unknown. */
+  inviteStatus: InviteStatus | null;
   /** The node's reason, fit to show. */
   reason: string;
   /** When the person did it. */

@@ -1,16 +1,19 @@
 import { type RefObject, useEffect, useRef } from 'react';
 import type { Messenger } from '../../messenger/messenger.ts';
+import { isSeen } from './seen.ts';
 
 const SEND_AFTER_MS = 150;
 
 /**
- * Marks incoming messages read once they are on screen (half of the bubble inside the log) while the page is
- * visible: a message that scrolled by in a hidden tab, or that sits below the fold, is not read. Bubbles carry
- * `data-unread-id` (their server id) while unread; `version` changes whenever the bubbles may have changed.
+ * Marks incoming messages read once they are seen (half of the bubble inside the log, or half of the log filled by a
+ * bubble taller than it) while the page is visible: a message that scrolled by in a hidden tab, or that sits below the
+ * fold, is not read. Bubbles carry `data-unread-id` (their server id) while unread; `version` changes whenever the
+ * bubbles may have changed.
  */
 export function useReadReceipts(log: RefObject<HTMLElement | null>, messenger: Messenger, version: unknown): void {
   const observer = useRef<IntersectionObserver | null>(null);
-  const visible = useRef(new Set<string>());
+  // Unread bubbles at least partly in the log; whether they are seen is measured when the receipts go.
+  const inView = useRef(new Set<HTMLElement>());
   const sent = useRef(new Set<string>());
 
   useEffect(() => {
@@ -20,7 +23,12 @@ export function useReadReceipts(log: RefObject<HTMLElement | null>, messenger: M
     const flush = () => {
       timer = undefined;
       if (document.visibilityState !== 'visible') return;
-      const ids = [...visible.current].filter((id) => !sent.current.has(id));
+      const bounds = root.getBoundingClientRect();
+      const ids: string[] = [];
+      for (const element of inView.current) {
+        const id = element.dataset.unreadId;
+        if (id && !sent.current.has(id) && isSeen(element.getBoundingClientRect(), bounds)) ids.push(id);
+      }
       if (ids.length === 0) return;
       for (const id of ids) sent.current.add(id);
       messenger.markRead(ids).catch(() => {
@@ -34,22 +42,27 @@ export function useReadReceipts(log: RefObject<HTMLElement | null>, messenger: M
     const seen = new IntersectionObserver(
       (entries) => {
         for (const entry of entries) {
-          const id = (entry.target as HTMLElement).dataset.unreadId;
-          if (!id) continue;
-          if (entry.isIntersecting) visible.current.add(id);
-          else visible.current.delete(id);
+          const element = entry.target as HTMLElement;
+          if (entry.isIntersecting) inView.current.add(element);
+          else inView.current.delete(element);
         }
         schedule();
       },
-      { root, threshold: 0.5 },
+      { root, threshold: [0, 0.5] },
     );
     observer.current = seen;
+    // Scrolling within a bubble taller than the log crosses no threshold: the scroll itself asks again.
+    const onScroll = () => {
+      if (inView.current.size > 0) schedule();
+    };
     const onVisibility = () => schedule();
+    root.addEventListener('scroll', onScroll, { passive: true });
     document.addEventListener('visibilitychange', onVisibility);
     return () => {
       seen.disconnect();
       observer.current = null;
       clearTimeout(timer);
+      root.removeEventListener('scroll', onScroll);
       document.removeEventListener('visibilitychange', onVisibility);
     };
   }, [log, messenger]);
@@ -60,11 +73,8 @@ export function useReadReceipts(log: RefObject<HTMLElement | null>, messenger: M
     const seen = observer.current;
     if (!root || !seen) return;
     seen.disconnect();
-    const stillUnread = new Set<string>();
-    for (const element of root.querySelectorAll<HTMLElement>('[data-unread-id]')) {
-      seen.observe(element);
-      stillUnread.add(element.dataset.unreadId!);
-    }
-    for (const id of visible.current) if (!stillUnread.has(id)) visible.current.delete(id);
+    const stillUnread = new Set<HTMLElement>(root.querySelectorAll<HTMLElement>('[data-unread-id]'));
+    for (const element of stillUnread) seen.observe(element);
+    for (const element of inView.current) if (!stillUnread.has(element)) inView.current.delete(element);
   }, [log, version]);
 }
