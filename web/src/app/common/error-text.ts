@@ -1,3 +1,4 @@
+import { serverOf } from '@mylife/client';
 import { strings } from '../../i18n/strings.ts';
 import { MessengerError } from '../../messenger/messenger.ts';
 
@@ -79,9 +80,8 @@ function isGatewayFailure(error: MessengerError): boolean {
  */
 export function otherServerOf(identity: string, serverName: string | null): string | null {
   const trimmed = identity.trim();
-  const at = trimmed.lastIndexOf('@');
-  if (at < 0 || !serverName) return null;
-  const server = trimmed.slice(at + 1).toLowerCase();
+  if (!trimmed.includes('@') || !serverName) return null;
+  const server = serverOf(trimmed).toLowerCase();
   return server && server !== serverName.toLowerCase() ? server : null;
 }
 

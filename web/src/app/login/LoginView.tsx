@@ -1,4 +1,4 @@
-import type { Session } from '@mylife/client';
+import { serverOf, type Session } from '@mylife/client';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import type { Messenger } from '../../messenger/messenger.ts';
@@ -133,5 +133,5 @@ function useServerName(messenger: Messenger, again: string | undefined): string 
       current = false;
     };
   }, [messenger, again]);
-  return again ? again.slice(again.lastIndexOf('@') + 1) : asked;
+  return again ? serverOf(again) : asked;
 }
