@@ -1,3 +1,4 @@
+import type { ConversationSecurity, OwnKeys, SafetyNumber } from '../e2ee/index.ts';
 import type { ConversationSummary, Friend, Invite, LocalMessage, OutboxEntry, OutboxOperation } from '../model.ts';
 
 export interface Writer {
@@ -37,7 +38,55 @@ export function formatMessage(message: LocalMessage, viewer: string): string {
   ];
   const state = remarks.filter(Boolean).join(', ');
   const id = message.id ?? `local #${message.localId}`;
-  return `${shortTime(message.createdAt)}  ${who}: ${message.content}${state ? `  [${state}]` : ''}  (${id})`;
+  return `${shortTime(message.createdAt)}  ${who}: ${readableContent(message)}${state ? `  [${state}]` : ''}  (${id})`;
+}
+
+/** An undecryptable message's ciphertext is never printed as if it were text. */
+function readableContent(message: LocalMessage): string {
+  switch (message.encryption) {
+    case 'undecryptable':
+      return message.undecryptableReason === 'before-this-device'
+        ? '(encrypted before this device joined: not readable here)'
+        : `(could not be decrypted: ${message.undecryptableReason ?? 'unknown reason'})`;
+    case 'pending':
+      return '(encrypted: waiting for keys)';
+    default:
+      return message.content;
+  }
+}
+
+/** `🔒 end-to-end encrypted, verified` or `not encrypted: bob@b.example's server has no encryption`. */
+export function formatSecurity(security: ConversationSecurity): string {
+  if (security.state === 'unknown') return `encryption with ${security.peer} not known yet (sync to look up their keys)`;
+  if (security.state === 'not-encrypted') {
+    const why =
+      security.reason === 'peer-server-has-no-key-directory'
+        ? `${security.peer}'s server has no end-to-end encryption`
+        : `${security.peer} has no encryption keys yet`;
+    return `not encrypted: ${why}`;
+  }
+  const changed = security.keyChanged ? ', KEYS CHANGED: sending blocked until acknowledged' : '';
+  return `🔒 end-to-end encrypted${security.verified ? ', verified' : ', not verified'}${changed}`;
+}
+
+export function formatSafetyNumber(safetyNumber: SafetyNumber, security: ConversationSecurity): string {
+  const groups = safetyNumber.digits.split(' ');
+  const rows = [0, 4, 8].map((start) => `  ${groups.slice(start, start + 4).join(' ')}`);
+  return [
+    formatSecurity(security),
+    `safety number with ${safetyNumber.peer} (the same on both sides):`,
+    ...rows,
+    `QR payload: ${safetyNumber.qrPayload}`,
+  ].join('\n');
+}
+
+export function formatOwnKeys(keys: OwnKeys): string {
+  return [
+    `this device: ${keys.deviceId}`,
+    `fingerprint: ${keys.fingerprint}`,
+    'devices with keys:',
+    ...keys.devices.map((device) => `  ${device.deviceId}  ${device.fingerprint}${device.current ? '  (this one)' : ''}`),
+  ].join('\n');
 }
 
 /** Only for messages to another server: `delivery: acked`, or `delivery: pending, 3 attempts, last error: …`. */
