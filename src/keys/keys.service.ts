@@ -59,28 +59,12 @@ export class KeysService {
     await this.liveDevices(user.address);
     return this.inTransaction(async (manager, changes) => {
       await this.keys.lockUser(manager, user.address);
-      const devices = await this.keys.devices(user.address, manager);
-      const existing = this.assertPublishable(devices, user, input.deviceId);
-      let held = 0;
-      let hasLastResort = false;
-      if (!existing) {
-        await this.keys.insertDevice(manager, {
-          userId: user.address,
-          deviceId: input.deviceId,
-          tokenId: user.tokenId,
-          identityKey,
-        });
-        changes.push({ address: user.address, reason: 'device-added' });
-      } else if (!existing.identityKey.equals(identityKey)) {
-        await this.keys.resetIdentity(manager, user.address, input.deviceId, identityKey);
-        changes.push({ address: user.address, reason: 'identity-reset' });
-      } else {
-        held = await this.keys.countPackages(manager, user.address, input.deviceId);
-        hasLastResort = existing.lastResortKeyPackage !== null;
-      }
-      if (held + packages.length > MAX_UNCLAIMED_KEY_PACKAGES) {
+      const existing = this.assertPublishable(await this.keys.devices(user.address, manager), user, input.deviceId);
+      const kept = await this.setIdentity(manager, user, input.deviceId, identityKey, existing, changes);
+      if (kept.packages + packages.length > MAX_UNCLAIMED_KEY_PACKAGES) {
         throw new BadRequestException(
-          `device ${input.deviceId} holds ${held} unclaimed key packages and may hold at most ${MAX_UNCLAIMED_KEY_PACKAGES}: send at most ${MAX_UNCLAIMED_KEY_PACKAGES - held} more`,
+          `device ${input.deviceId} holds ${kept.packages} unclaimed key packages and may hold at most ` +
+            `${MAX_UNCLAIMED_KEY_PACKAGES}: send at most ${MAX_UNCLAIMED_KEY_PACKAGES - kept.packages} more`,
         );
       }
       await this.keys.addPackages(manager, user.address, input.deviceId, packages);
@@ -88,10 +72,36 @@ export class KeysService {
       return {
         deviceId: input.deviceId,
         identityKey: input.identityKey,
-        keyPackagesAvailable: held + packages.length,
-        lastResort: hasLastResort || lastResort !== null,
+        keyPackagesAvailable: kept.packages + packages.length,
+        lastResort: kept.lastResort || lastResort !== null,
       };
     });
+  }
+
+  /**
+   * Makes `identityKey` the device's: a new device, or a new identity of an existing one (an identity reset, whose old
+   * packages are no use to anyone), both key changes. Answers what the device keeps of its supply.
+   */
+  private async setIdentity(
+    manager: EntityManager,
+    user: AuthenticatedUser,
+    deviceId: string,
+    identityKey: Buffer,
+    existing: DeviceKeyEntity | undefined,
+    changes: KeyChange[],
+  ): Promise<{ packages: number; lastResort: boolean }> {
+    if (!existing) {
+      await this.keys.insertDevice(manager, { userId: user.address, deviceId, tokenId: user.tokenId, identityKey });
+      changes.push({ address: user.address, reason: 'device-added' });
+      return { packages: 0, lastResort: false };
+    }
+    if (!existing.identityKey.equals(identityKey)) {
+      await this.keys.resetIdentity(manager, user.address, deviceId, identityKey);
+      changes.push({ address: user.address, reason: 'identity-reset' });
+      return { packages: 0, lastResort: false };
+    }
+    const packages = await this.keys.countPackages(manager, user.address, deviceId);
+    return { packages, lastResort: existing.lastResortKeyPackage !== null };
   }
 
   /** The devices of `addressInput` (the caller, or a friend of any server), sorted by device id. */
@@ -152,7 +162,11 @@ export class KeysService {
     return { address, devices: (await this.liveDevices(address)).map(toDirectoryDevice) };
   }
 
-  private async claimLocal(address: string, deviceIds: string[] | undefined, exceptTokenId: string | null) {
+  private async claimLocal(
+    address: string,
+    deviceIds: string[] | undefined,
+    exceptTokenId: string | null,
+  ): Promise<ClaimResponse> {
     await this.liveDevices(address);
     const rows = await this.keys.claim(address, deviceIds ?? null, exceptTokenId);
     return { address, devices: rows.map(toClaimedDevice) };
