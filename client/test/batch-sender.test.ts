@@ -89,10 +89,14 @@ describe('the batch sender in a client', () => {
 
   async function login(target: MyLifeClient, token: string) {
     const previous = transport.answer;
-    transport.answer = () => ({
-      status: 200,
-      json: { accessToken: token, expiresAt: '2027-01-01T00:00:00.000Z', user: { id: '1', address: ALICE } },
-    });
+    // A node without a key directory: these tests are about batches of plaintext.
+    transport.answer = (_method, path) =>
+      path === '/api/keys'
+        ? { status: 404, json: { statusCode: 404, message: 'Cannot PUT /api/keys' } }
+        : {
+            status: 200,
+            json: { accessToken: token, expiresAt: '2027-01-01T00:00:00.000Z', user: { id: '1', address: ALICE } },
+          };
     await target.login({ serverUrl: 'http://node.test', username: 'alice', password: 'pw', deviceName: 'unit' });
     transport.answer = previous;
     transport.requests.length = 0;

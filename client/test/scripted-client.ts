@@ -17,14 +17,18 @@ export async function loggedIn(
     ...options,
     transport,
   });
-  transport.answer = () => ({
-    status: 200,
-    json: {
-      accessToken: 'mlt_x',
-      expiresAt: '2027-01-01T00:00:00.000Z',
-      user: { id: '1', address: ALICE, displayName: 'Alice' },
-    },
-  });
+  // A node without a key directory (a plain MyLife node): the tests of the client's other rules see plaintext.
+  transport.answer = (_method, path) =>
+    path === '/api/keys'
+      ? { status: 404, json: { statusCode: 404, message: 'Cannot PUT /api/keys' } }
+      : {
+          status: 200,
+          json: {
+            accessToken: 'mlt_x',
+            expiresAt: '2027-01-01T00:00:00.000Z',
+            user: { id: '1', address: ALICE, displayName: 'Alice' },
+          },
+        };
   await client.login({ serverUrl: 'http://node.test', username: 'alice', password: 'pw', deviceName: 'unit' });
   transport.requests.length = 0;
   return client;
