@@ -1,5 +1,8 @@
+import { createApplicationMessage, decodeGroupState, encodeMlsMessage } from 'ts-mls';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { toBase64Url } from '../src/e2ee/base64url.ts';
 import { decodeEnvelope, encodeEnvelope } from '../src/e2ee/envelope.ts';
+import { cipherSuite, clientConfigFor } from '../src/e2ee/mls-suite.ts';
 import { MlsWorkspace } from '../src/e2ee/mls-workspace.ts';
 import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
 import { delivered, InMemoryDevice, InMemoryKeyDirectory } from './support/in-memory-devices.ts';
@@ -117,6 +120,52 @@ describe('the MLS engine between in-memory devices', () => {
     expect(result).toEqual({ kind: 'opened', text: 'two (adds the phone)' });
     expect(settled.get(later.messageId)).toEqual({ kind: 'opened', text: 'three' });
     expect(bob.store.groups.isPending(later.messageId)).toBe(false);
+  });
+
+  it('holds a message of a group it has not joined yet, and opens it once the Welcome comes', async () => {
+    const first = delivered(ALICE, BOB, await alice.seal(BOB, 'with the welcome'));
+    const second = delivered(ALICE, BOB, await alice.seal(BOB, 'overtook the first'));
+    expect(await bob.open(second)).toEqual({ kind: 'pending' });
+    const { result, settled } = await bob.openSettling(first);
+    expect(result).toEqual({ kind: 'opened', text: 'with the welcome' });
+    expect(settled.get(second.messageId)).toEqual({ kind: 'opened', text: 'overtook the first' });
+  });
+
+  it("refuses a message that another member sealed in the sender's group as if it were the sender", async () => {
+    const aliceTablet = await InMemoryDevice.create(ALICE, directory);
+    const genuine = delivered(ALICE, BOB, await alice.seal(BOB, 'from the laptop'));
+    expect(await bob.open(genuine)).toMatchObject({ kind: 'opened' });
+    expect(await aliceTablet.open(genuine)).toMatchObject({ kind: 'opened' });
+
+    // The tablet is a member of the laptop's group: it can seal in it, but only the laptop may send there.
+    const envelope = decodeEnvelope(genuine.content)!;
+    const tabletState = aliceTablet.store.groups.group(toBase64Url(envelope.groupId))!.state;
+    const state = decodeGroupState(tabletState, 0)![0];
+    const forged = await createApplicationMessage(
+      { ...state, clientConfig: clientConfigFor({ validateCredential: async () => true }) },
+      new TextEncoder().encode('the laptop did not say this'),
+      await cipherSuite(),
+    );
+    const content = encodeEnvelope({
+      ...envelope,
+      welcome: undefined,
+      message: encodeMlsMessage({
+        version: 'mls10',
+        wireformat: 'mls_private_message',
+        privateMessage: forged.privateMessage,
+      }),
+    });
+    expect(await bob.open(delivered(ALICE, BOB, content))).toEqual({ kind: 'undecryptable', reason: 'not-a-member' });
+  });
+
+  it('adds a device again after its identity was reset; its old identity reads nothing more', async () => {
+    expect(await bob.open(delivered(ALICE, BOB, await alice.seal(BOB, 'before the reset')))).toMatchObject({
+      kind: 'opened',
+    });
+    const bobReset = await InMemoryDevice.create(BOB, directory, { deviceId: bob.self.deviceId });
+    const after = delivered(ALICE, BOB, await alice.seal(BOB, 'after the reset'));
+    expect(await bobReset.open(after)).toEqual({ kind: 'opened', text: 'after the reset' });
+    expect(await bob.open(after)).toEqual({ kind: 'undecryptable', reason: 'not-a-member' });
   });
 
   it('keeps its state across a reopened database: the client config is built again on load', async () => {

@@ -355,14 +355,33 @@ export class MlsWorkspace {
     if (commit.epoch < epoch) return { group, processed: false };
     if (commit.epoch > epoch) return { group, processed: false, result: PENDING };
     const ownerLeaf = leafOf(group.state, owner);
+    const ownLeaf = group.state.privatePath.leafIndex;
+    const seen = { verdict: 'not-the-owner' as 'accept' | 'not-the-owner' | 'removes-this-device' };
     const processed = await processPrivateMessage(
       group.state,
       commit,
       emptyPskIndex,
       await cipherSuite(),
-      (incoming) => (incoming.kind === 'commit' && incoming.senderLeafIndex === ownerLeaf ? 'accept' : 'reject'),
+      (incoming) => {
+        if (incoming.kind !== 'commit' || incoming.senderLeafIndex !== ownerLeaf) return 'reject';
+        const removesThisDevice = incoming.proposals.some(
+          ({ proposal }) => proposal.proposalType === 'remove' && proposal.remove.removed === ownLeaf,
+        );
+        seen.verdict = removesThisDevice ? 'removes-this-device' : 'accept';
+        return seen.verdict === 'accept' ? 'accept' : 'reject';
+      },
     );
-    if (processed.kind !== 'newState' || processed.actionTaken !== 'accept') {
+    // ts-mls misses its own removal when the same commit adds a device into the leaf it frees (an identity reset of
+    // this very device): the removal is noted here instead of being processed.
+    if (seen.verdict === 'removes-this-device') {
+      const removed: LoadedGroup = {
+        record: group.record,
+        state: { ...group.state, groupActiveState: { kind: 'removedFromGroup' } },
+      };
+      this.update(removed, []);
+      return { group: removed, processed: true };
+    }
+    if (processed.kind !== 'newState' || seen.verdict !== 'accept' || processed.actionTaken !== 'accept') {
       return { group, processed: false, result: undecryptable('not-a-member').result };
     }
     const updated = { record: group.record, state: processed.newState };

@@ -91,10 +91,11 @@ export class InMemoryDevice {
   static async create(
     address: string,
     directory: InMemoryKeyDirectory,
-    options: { database?: LocalDatabase; keyPackages?: number } = {},
+    options: { database?: LocalDatabase; keyPackages?: number; deviceId?: string } = {},
   ): Promise<InMemoryDevice> {
     const identity = newIdentityKeyPair();
-    const self: OwnDevice = { address, deviceId: newDeviceId(), ...identity, canJoin: true, joinedAt: NOW };
+    const deviceId = options.deviceId ?? newDeviceId();
+    const self: OwnDevice = { address, deviceId, ...identity, canJoin: true, joinedAt: NOW };
     const device = new InMemoryDevice(self, directory, options.database ?? new BetterSqlite3Database(':memory:'));
     const packages = [
       ...(await generateKeyPackages(self, identity, options.keyPackages ?? 3)),
