@@ -98,10 +98,10 @@ export class EndToEndEncryption implements SyncEncryption {
     return this.conversationSecurity(peer);
   }
 
-  /** Both key sets are looked up again when the server can be reached; otherwise the last ones known are used. */
+  /** Both key sets as the server lists them now, or the last ones known when it cannot answer. */
   async safetyNumber(api: MyLifeApi, viewer: string, peer: string): Promise<SafetyNumber> {
     const directory = this.directory(api, viewer);
-    const [own, theirs] = [await this.freshOrKnown(directory, viewer), await this.freshOrKnown(directory, peer)];
+    const [own, theirs] = [await directory.current(viewer), await directory.current(peer)];
     this.announce(directory.changed);
     return safetyNumberFrom(own, theirs);
   }
@@ -127,7 +127,12 @@ export class EndToEndEncryption implements SyncEncryption {
   async ownKeys(api: MyLifeApi, viewer: string): Promise<OwnKeys> {
     const identity = this.keys.identity();
     if (!identity) throw new LocalValidationError('this device has no keys yet: log in first');
-    const listed = (await this.freshOrKnown(this.directory(api, viewer), viewer).catch(() => undefined))?.devices ?? [];
+    const listed =
+      (
+        await this.directory(api, viewer)
+          .current(viewer)
+          .catch(() => undefined)
+      )?.devices ?? [];
     const devices = listed.map((device) => ({
       deviceId: device.deviceId,
       fingerprint: deviceFingerprint(fromBase64Url(device.identityKey)),
@@ -176,18 +181,6 @@ export class EndToEndEncryption implements SyncEncryption {
     const own = await directory.refresh(viewer);
     const listed = own.devices.find((device) => device.deviceId === identity.deviceId);
     if (listed) this.store.deviceKeys.saveJoinedAt(listed.updatedAt);
-  }
-
-  private async freshOrKnown(directory: ServerKeyDirectory, address: string): Promise<DirectoryEntry> {
-    try {
-      return await directory.refresh(address);
-    } catch (error) {
-      const known = this.store.directory.entry(address);
-      if (known && (error instanceof ServerUnreachableError || (error instanceof ApiError && !error.isPermanent))) {
-        return known;
-      }
-      throw error;
-    }
   }
 
   private changeEntry(peer: string, change: (entry: DirectoryEntry) => DirectoryEntry): ConversationSecurity {

@@ -1,5 +1,6 @@
 import { decodeMlsMessage } from 'ts-mls';
 import { ApiError } from '../api/api-error.ts';
+import { ServerUnreachableError } from '../api/http-transport.ts';
 import { type MyLifeApi, NO_KEY_DIRECTORY } from '../api/mylife-api.ts';
 import type { DirectoryEntry, DirectoryStatus } from '../store/key-directory-store.ts';
 import type { LocalStore } from '../store/local-store.ts';
@@ -8,9 +9,6 @@ import { DEVICE_ID_PATTERN } from './credential.ts';
 import { DirectoryUnavailableError } from './directory-authentication-service.ts';
 import { type DirectoryDevice, keyChangeAfterLookup, keySetOf } from './key-set.ts';
 import type { ClaimedKeyPackage, KeyDirectory } from './mls-workspace.ts';
-
-/** How long a key set looked up is relied on before a send; a `keys` sync event makes it stale sooner. */
-export const DIRECTORY_MAX_AGE_MS = 5 * 60_000;
 
 const IDENTITY_KEY_BYTES = 32;
 
@@ -30,11 +28,20 @@ export class ServerKeyDirectory implements KeyDirectory {
     private readonly now: () => number,
   ) {}
 
-  /** The saved entry, looked up again when there is none, or it is stale or older than `DIRECTORY_MAX_AGE_MS`. */
+  /**
+   * The key set as the server lists it now, looked up once per unit of work: a device that joined a moment ago (its
+   * `keys` event not pulled yet) is in the group of the next message. When the server cannot answer now, the saved
+   * entry serves (a friend's server that is down does not hold the outbox); without one, the error is thrown.
+   */
   async current(address: string): Promise<DirectoryEntry> {
-    const entry = this.store.directory.entry(address);
-    if (entry && !entry.stale && this.now() - entry.fetchedAt < DIRECTORY_MAX_AGE_MS) return entry;
-    return this.refresh(address);
+    const saved = this.store.directory.entry(address);
+    if (saved && this.refreshed.has(address)) return saved;
+    try {
+      return await this.refresh(address);
+    } catch (error) {
+      if (saved && isUnavailable(error)) return saved;
+      throw error;
+    }
   }
 
   /** Throws the server's refusal (ApiError) or `ServerUnreachableError`; a directory-less peer is an answer. */
@@ -110,6 +117,14 @@ export class ServerKeyDirectory implements KeyDirectory {
       verified: (before?.verified ?? false) && !keyChanged,
     };
   }
+}
+
+/** The server could not answer now (the network, a peer that is down, a rate limit): not a refusal. */
+function isUnavailable(error: unknown): boolean {
+  return (
+    error instanceof ServerUnreachableError ||
+    (error instanceof ApiError && !error.isPermanent && !error.isUnauthorized)
+  );
 }
 
 function securityChanged(before: DirectoryEntry, after: DirectoryEntry): boolean {
