@@ -5,7 +5,7 @@ import { decodeEnvelope, encodeEnvelope } from '../src/e2ee/envelope.ts';
 import { cipherSuite, clientConfigFor } from '../src/e2ee/mls-suite.ts';
 import { MlsWorkspace } from '../src/e2ee/mls-workspace.ts';
 import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
-import { delivered, InMemoryDevice, InMemoryKeyDirectory } from './support/in-memory-devices.ts';
+import { delivered, InMemoryDevice, InMemoryKeyDirectory } from '../src/bench/in-memory-devices.ts';
 
 const ALICE = 'alice@a.test';
 const BOB = 'bob@b.test';

@@ -1,7 +1,7 @@
 import { decodeMlsMessage } from 'ts-mls';
-import { fromBase64Url, toBase64Url } from '../../src/e2ee/base64url.ts';
-import { generateKeyPackages, newDeviceId, newIdentityKeyPair } from '../../src/e2ee/device-identity.ts';
-import type { MemberDevice } from '../../src/e2ee/group-members.ts';
+import { fromBase64Url, toBase64Url } from '../e2ee/base64url.ts';
+import { generateKeyPackages, newDeviceId, newIdentityKeyPair } from '../e2ee/device-identity.ts';
+import type { MemberDevice } from '../e2ee/group-members.ts';
 import {
   type ClaimedKeyPackage,
   type IncomingEnvelope,
@@ -9,11 +9,11 @@ import {
   MlsWorkspace,
   type OpenResult,
   type OwnDevice,
-} from '../../src/e2ee/mls-workspace.ts';
-import { BetterSqlite3Database } from '../../src/storage/better-sqlite3-database.ts';
-import type { LocalDatabase } from '../../src/storage/local-database.ts';
-import type { StoredKeyPackage } from '../../src/store/device-key-store.ts';
-import { LocalStore } from '../../src/store/local-store.ts';
+} from '../e2ee/mls-workspace.ts';
+import { BetterSqlite3Database } from '../storage/better-sqlite3-database.ts';
+import type { LocalDatabase } from '../storage/local-database.ts';
+import type { StoredKeyPackage } from '../store/device-key-store.ts';
+import { LocalStore } from '../store/local-store.ts';
 
 interface PublishedDevice {
   identityKey: string;
@@ -21,7 +21,10 @@ interface PublishedDevice {
   lastResort: string | undefined;
 }
 
-/** What the servers' key directories do for the MLS engine, in memory: publish, look up, claim each package once. */
+/**
+ * What the servers' key directories do for the MLS engine, in memory: publish, look up, claim each package once. For
+ * the engine's unit tests and the e2ee benchmark, which need devices but no server.
+ */
 export class InMemoryKeyDirectory implements KeyDirectory {
   readonly devices = new Map<string, Map<string, PublishedDevice>>();
   private readonly everPublished = new Set<string>();
