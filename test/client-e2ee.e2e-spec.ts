@@ -7,7 +7,14 @@ import type { LocalMessage } from '../client/src/model.ts';
 import type { MyLifeClient } from '../client/src/mylife-client.ts';
 import { bearer } from './support/factories';
 import { loggedInClient, openClient, removeTempDirs, serverThread, tempDir } from './support/client-harness';
-import { eventually, friendsAcross, Resident, resident, startFederatedNode } from './support/federation';
+import {
+  befriendAcross,
+  eventually,
+  friendsAcross,
+  Resident,
+  resident,
+  startFederatedNode,
+} from './support/federation';
 import { PlainPeer } from './support/plain-peer';
 import { queryDatabase } from './support/services';
 import { TestNode } from './support/test-node';
@@ -191,6 +198,30 @@ describeWithKeyDirectory('end-to-end encryption between clients of two nodes', (
       encryption: 'e2ee',
       fromUserId: alice.address,
     });
+  });
+
+  it('opens a burst queued offline for a new conversation, and a message pushed on the live stream', async () => {
+    const carol = await resident(nodeA, 'carol');
+    await befriendAcross(carol, bob);
+    const { client: carolsPhone } = await device(carol, 'carol-phone');
+    const burst = Array.from({ length: 5 }, (_, index) => `burst ${index} ${randomUUID()}`);
+    for (const text of burst) carolsPhone.sendMessage(bob.address, text);
+    expect((await carolsPhone.sync()).flush).toMatchObject({ applied: 5, failed: 0 });
+    await syncUntil(desktop, () => burst.every((text) => findText(desktop, text)), 'bob reads the burst');
+
+    const pushed: LocalMessage[] = [];
+    desktop.on('message-received', ({ message }) => pushed.push(message));
+    desktop.startLive();
+    try {
+      await eventually(async () => desktop.connectionState === 'online', WAIT_MS, 'bob is live');
+      const live = `pushed live ${randomUUID()}`;
+      carolsPhone.sendMessage(bob.address, live);
+      await carolsPhone.sync();
+      const arrived = await eventually(async () => pushed.find((m) => m.content === live), WAIT_MS, 'pushed');
+      expect(arrived).toMatchObject({ encryption: 'e2ee', fromUserId: carol.address });
+    } finally {
+      await desktop.stopLive();
+    }
   });
 
   it('never shows a ciphertext that does not open as text', async () => {

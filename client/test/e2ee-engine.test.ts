@@ -34,6 +34,19 @@ describe('the MLS engine between in-memory devices', () => {
     expect(decodeEnvelope(second.content)!.commit).toBeUndefined();
   });
 
+  it('seals a run of messages to a new conversation in one group, the first one carrying the Welcome', async () => {
+    const envelopes = await alice.sealRun(BOB, ['one', 'two', 'three']);
+    expect(new Set(envelopes.map((content) => toBase64Url(decodeEnvelope(content)!.groupId))).size).toBe(1);
+    expect(envelopes.map((content) => decodeEnvelope(content)!.welcome !== undefined)).toEqual([true, false, false]);
+    for (const [index, text] of ['one', 'two', 'three'].entries()) {
+      expect(await bob.open(delivered(ALICE, BOB, envelopes[index]!))).toEqual({ kind: 'opened', text });
+    }
+    expect(await bob.open(delivered(ALICE, BOB, await alice.seal(BOB, 'four')))).toEqual({
+      kind: 'opened',
+      text: 'four',
+    });
+  });
+
   it('adds a new device of the peer by a commit, and the new device reads from then on only', async () => {
     expect(await bob.open(delivered(ALICE, BOB, await alice.seal(BOB, 'before')))).toMatchObject({ kind: 'opened' });
     const beforePhone = delivered(ALICE, BOB, await alice.seal(BOB, 'still before'));

@@ -126,6 +126,15 @@ export class InMemoryDevice {
     return this.work((workspace) => workspace.seal(peer, members, text));
   }
 
+  /** Several messages sealed in one unit of work, as the outbox seals a run. */
+  async sealRun(peer: string, texts: readonly string[], members = this.membersFor(peer)): Promise<string[]> {
+    return this.work(async (workspace) => {
+      const envelopes: string[] = [];
+      for (const text of texts) envelopes.push(await workspace.seal(peer, members, text));
+      return envelopes;
+    });
+  }
+
   async open(incoming: IncomingEnvelope): Promise<OpenResult> {
     return this.work((workspace) => workspace.open(incoming));
   }

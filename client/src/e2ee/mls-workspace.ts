@@ -139,7 +139,7 @@ export class MlsWorkspace {
    */
   async seal(peer: string, members: readonly MemberDevice[], text: string): Promise<string> {
     const suite = await cipherSuite();
-    const group = this.load(this.store.groups.outgoingGroup(peer)?.groupId) ?? (await this.newOutgoingGroup(peer));
+    const group = this.load(this.outgoingGroupId(peer)) ?? (await this.newOutgoingGroup(peer));
     const created = group.state.groupContext.epoch === 0n;
     const consumed: Uint8Array[] = [];
     const handshake = await this.commitMembers(group.state, members);
@@ -162,6 +162,15 @@ export class MlsWorkspace {
         privateMessage: sealed.privateMessage,
       }),
     });
+  }
+
+  /** A group made earlier in this work is not in the copy yet. */
+  private outgoingGroupId(peer: string): string | undefined {
+    for (const groupId of this.changedGroups) {
+      const record = this.groups.get(groupId)?.record;
+      if (record?.outgoing && record.peerAddress === peer) return groupId;
+    }
+    return this.store.groups.outgoingGroup(peer)?.groupId;
   }
 
   private async newOutgoingGroup(peer: string): Promise<LoadedGroup> {
