@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../src/e2ee/base64url.ts';
 import { decodeEnvelope, encodeEnvelope } from '../src/e2ee/envelope.ts';
 import { cipherSuite, clientConfigFor } from '../src/e2ee/mls-suite.ts';
-import { MlsWorkspace } from '../src/e2ee/mls-workspace.ts';
+import { ConcurrentGroupChangeError, MlsWorkspace } from '../src/e2ee/mls-workspace.ts';
 import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
 import { delivered, InMemoryDevice, InMemoryKeyDirectory } from '../src/bench/in-memory-devices.ts';
 
@@ -179,6 +179,26 @@ describe('the MLS engine between in-memory devices', () => {
     const after = delivered(ALICE, BOB, await alice.seal(BOB, 'after the reset'));
     expect(await bobReset.open(after)).toEqual({ kind: 'opened', text: 'after the reset' });
     expect(await bob.open(after)).toEqual({ kind: 'undecryptable', reason: 'not-a-member' });
+  });
+
+  it('writes nothing sealed from a state that another process on the copy changed meanwhile', async () => {
+    expect(await bob.open(delivered(ALICE, BOB, await alice.seal(BOB, 'first')))).toMatchObject({ kind: 'opened' });
+    const members = alice.membersFor(BOB);
+    const [thisProcess, otherProcess] = [1, 2].map(() => new MlsWorkspace(alice.store, directory, alice.self));
+    await thisProcess!.seal(BOB, members, 'sealed here');
+    const other = await otherProcess!.seal(BOB, members, 'sealed in the other process');
+    alice.store.transaction(() => otherProcess!.persist('2026-12-07T09:00:00.000Z'));
+    expect(() => alice.store.transaction(() => thisProcess!.persist('2026-12-07T09:00:00.000Z'))).toThrow(
+      ConcurrentGroupChangeError,
+    );
+    expect(await bob.open(delivered(ALICE, BOB, other))).toEqual({
+      kind: 'opened',
+      text: 'sealed in the other process',
+    });
+    expect(await bob.open(delivered(ALICE, BOB, await alice.seal(BOB, 'next')))).toEqual({
+      kind: 'opened',
+      text: 'next',
+    });
   });
 
   it('keeps its state across a reopened database: the client config is built again on load', async () => {

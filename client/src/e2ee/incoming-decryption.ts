@@ -2,7 +2,7 @@ import type { MyLifeApi, SyncEvent } from '../api/mylife-api.ts';
 import type { ClientEvent } from '../client-events.ts';
 import type { ServerMessage } from '../model.ts';
 import type { MessageReading } from '../store/message-store.ts';
-import { applySettled, NO_READINGS, type PageReadings } from '../sync/event-applier.ts';
+import { applySettled, NO_READINGS, OutdatedReadingsError, type PageReadings } from '../sync/event-applier.ts';
 import { E2EE_CONTENT_TYPE } from './envelope.ts';
 import { type IncomingEnvelope, MlsWorkspace, type OpenResult } from './mls-workspace.ts';
 import type { EncryptionContext } from './outgoing-encryption.ts';
@@ -60,10 +60,17 @@ export class IncomingDecryption {
     const workspace = new MlsWorkspace(store, directory, self);
     await workspace.retryAllPending();
     const settled = new Map([...workspace.settled].map(([messageId, result]) => [messageId, readingOf(result)]));
-    const notices = store.transaction(() => {
-      workspace.persist(new Date(now()).toISOString());
-      return applySettled(store, settled);
-    });
+    let notices: ClientEvent[];
+    try {
+      notices = store.transaction(() => {
+        workspace.persist(new Date(now()).toISOString());
+        return applySettled(store, settled);
+      });
+    } catch (error) {
+      // Another process on the copy changed these groups meanwhile: the next retry starts from its states.
+      if (error instanceof OutdatedReadingsError) return [];
+      throw error;
+    }
     workspace.forgetConsumedSecrets();
     this.context.announce(directory.changed);
     return notices;

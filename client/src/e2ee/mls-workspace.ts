@@ -28,7 +28,8 @@ import {
 import type { UndecryptableReason } from '../model.ts';
 import type { PendingEnvelope, StoredGroup } from '../store/group-store.ts';
 import type { LocalStore } from '../store/local-store.ts';
-import { toBase64Url } from './base64url.ts';
+import { OutdatedReadingsError } from '../sync/event-applier.ts';
+import { sameBytes, toBase64Url } from './base64url.ts';
 import { credentialOf, type DeviceAddress, sameDevice } from './credential.ts';
 import {
   DirectoryAuthenticationService,
@@ -71,6 +72,17 @@ export interface IncomingEnvelope {
 export type OpenResult =
   { kind: 'opened'; text: string } | { kind: 'pending' } | { kind: 'undecryptable'; reason: UndecryptableReason };
 
+/**
+ * Another process changed a group meanwhile (the CLI and `mylife sync --watch` may share a copy): nothing of this work
+ * is written, since a state both sealed from would reuse its keys. The work is done again from the new state.
+ */
+export class ConcurrentGroupChangeError extends OutdatedReadingsError {
+  constructor(groupId: string) {
+    super(`group ${groupId} changed in another process meanwhile: try again`);
+    this.name = 'ConcurrentGroupChangeError';
+  }
+}
+
 /** A device the directory lists has no key package to add it with: look the directory up again, then retry. */
 export class MissingKeyPackageError extends Error {
   constructor(readonly device: DeviceAddress) {
@@ -107,6 +119,8 @@ export class MlsWorkspace {
   /** Pending messages (from earlier work or from this one) that opened, or turned out never to open, meanwhile. */
   readonly settled = new Map<string, OpenResult>();
   private readonly groups = new Map<string, LoadedGroup | null>();
+  /** The encoded state each group had in the copy when this work first read it (null: none). */
+  private readonly statesRead = new Map<string, Uint8Array | null>();
   private readonly changedGroups = new Set<string>();
   private readonly consumed: Uint8Array[] = [];
   private readonly usedKeyPackages = new Set<string>();
@@ -485,7 +499,11 @@ export class MlsWorkspace {
 
   private load(groupId: string | undefined): LoadedGroup | undefined {
     if (groupId === undefined) return undefined;
-    if (!this.groups.has(groupId)) this.groups.set(groupId, this.decode(this.store.groups.group(groupId)) ?? null);
+    if (!this.groups.has(groupId)) {
+      const stored = this.store.groups.group(groupId);
+      this.statesRead.set(groupId, stored?.state ?? null);
+      this.groups.set(groupId, this.decode(stored) ?? null);
+    }
     return this.groups.get(groupId) ?? undefined;
   }
 
@@ -499,13 +517,18 @@ export class MlsWorkspace {
   }
 
   private update(group: LoadedGroup, consumed: readonly Uint8Array[]): void {
+    if (!this.statesRead.has(group.record.groupId)) this.statesRead.set(group.record.groupId, null);
     this.groups.set(group.record.groupId, group);
     this.changedGroups.add(group.record.groupId);
     this.consumed.push(...consumed);
   }
 
-  /** Writes every change; run it in the transaction that stores what this work produced. */
+  /**
+   * Writes every change; run it in the transaction that stores what this work produced. Throws
+   * `ConcurrentGroupChangeError` when a group is no longer as this work read it.
+   */
   persist(updatedAt: string): void {
+    for (const groupId of this.changedGroups) this.checkUnchangedElsewhere(groupId);
     for (const groupId of this.changedGroups) {
       const group = this.groups.get(groupId);
       if (group) this.store.groups.save({ ...group.record, state: encodeGroupState(group.state) }, updatedAt);
@@ -513,6 +536,16 @@ export class MlsWorkspace {
     for (const ref of this.usedKeyPackages) this.store.deviceKeys.consumeKeyPackage(ref);
     for (const messageId of this.pendingRemoved) this.store.groups.removePending(messageId);
     for (const pending of this.pendingAdded.values()) this.store.groups.addPending(pending);
+  }
+
+  private checkUnchangedElsewhere(groupId: string): void {
+    const read = this.statesRead.get(groupId) ?? null;
+    const now = this.store.groups.group(groupId)?.state ?? null;
+    const record = this.groups.get(groupId)?.record;
+    const otherOutgoing = record?.outgoing && this.store.groups.outgoingGroup(record.peerAddress);
+    const unchanged = read === null || now === null ? read === now : sameBytes(read, now);
+    if (!unchanged || (otherOutgoing && otherOutgoing.groupId !== groupId))
+      throw new ConcurrentGroupChangeError(groupId);
   }
 
   /** After the transaction committed: the secrets that are no longer needed are overwritten in memory. */

@@ -6,7 +6,7 @@ import { fromBase64Url } from './base64url.ts';
 import type { DeviceKeys } from './device-keys.ts';
 import { E2EE_CONTENT_TYPE } from './envelope.ts';
 import type { MemberDevice } from './group-members.ts';
-import { MissingKeyPackageError, MlsWorkspace } from './mls-workspace.ts';
+import { ConcurrentGroupChangeError, MissingKeyPackageError, MlsWorkspace } from './mls-workspace.ts';
 import { ServerKeyDirectory } from './server-key-directory.ts';
 import type { DirectoryEntry } from '../store/key-directory-store.ts';
 
@@ -58,7 +58,16 @@ export class OutgoingEncryption implements SendPreparation {
       if (seal) sealed.push(seal);
       if (outcome.kind === 'retry') break;
     }
-    if (workspace) this.storeSealed(workspace, sealed);
+    if (workspace) {
+      try {
+        this.storeSealed(workspace, sealed);
+      } catch (error) {
+        if (!(error instanceof ConcurrentGroupChangeError)) throw error;
+        // Nothing sealed in this work may leave the device: from the first of it on, the run is tried again.
+        const firstSealed = sends.findIndex((send) => send.entry.id === sealed[0]?.entryId);
+        return [...prepared.slice(0, firstSealed), { kind: 'retry', error }];
+      }
+    }
     this.context.announce(directory.changed);
     return prepared;
   }

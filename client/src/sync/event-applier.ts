@@ -4,13 +4,16 @@ import type { SyncEvent } from '../api/mylife-api.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import type { MessageReading, StoredMessageChange } from '../store/message-store.ts';
 
+/** The readings were made from state that another process changed meanwhile: the page is opened again. */
+export class OutdatedReadingsError extends Error {}
+
 /** What this device read in a page's encrypted messages, opened before the page is applied. */
 export interface PageReadings {
   /** The page's encrypted messages, by server id. */
   readings: ReadonlyMap<string, MessageReading>;
   /** Messages stored earlier that waited for a handshake and opened (or turned out never to open) meanwhile. */
   settled: ReadonlyMap<string, MessageReading>;
-  /** The group states the opening changed: written in the page's transaction. */
+  /** The group states the opening changed: written in the page's transaction; may throw `OutdatedReadingsError`. */
   persist(now: string): void;
   /** After that transaction committed. */
   committed(): void;

@@ -4,7 +4,7 @@ import { MyLifeApi, type SyncEvent } from '../api/mylife-api.ts';
 import type { ClientEvent, ClientEventEmitter, ConnectionState } from '../client-events.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { retryDelayMs } from './backoff.ts';
-import { applySyncEvents, type PageReadings } from './event-applier.ts';
+import { applySyncEvents, OutdatedReadingsError, type PageReadings } from './event-applier.ts';
 import { FriendNames } from './friend-names.ts';
 import { type FlushOptions, type FlushReport, OutboxFlusher } from './outbox-flusher.ts';
 import { parseServerSentEvents } from './server-sent-events.ts';
@@ -58,6 +58,9 @@ export interface SyncEncryption {
   /** After events were applied: key sets that `keys` events made stale are looked up, what waited is tried again. */
   afterApply(api: MyLifeApi, viewer: string): Promise<ClientEvent[]>;
 }
+
+/** A page opened while another process on the copy changed its groups is opened again, a few times at most. */
+const MAX_PAGE_OPENINGS = 3;
 
 export class NotLoggedInError extends Error {
   constructor() {
@@ -298,13 +301,22 @@ export class SyncEngine {
     }
   }
 
-  /** Encrypted messages are opened first (async), then the events are written in one local transaction. */
+  /**
+   * Encrypted messages are opened first (async), then the events are written in one local transaction. Another process
+   * on the same copy may have opened the page meanwhile: then it is opened again (what it wrote is not opened twice).
+   */
   private async apply(connection: Connection, events: readonly SyncEvent[], cursor: string): Promise<void> {
     const { api, viewer } = connection;
-    const readings = await this.encryption.open(api, viewer, events);
-    this.events.emitAll(
-      applySyncEvents(this.store, viewer, events, cursor, new Date(this.now()).toISOString(), readings),
-    );
+    for (let attempt = 1; ; attempt++) {
+      const readings = await this.encryption.open(api, viewer, events);
+      try {
+        const now = new Date(this.now()).toISOString();
+        this.events.emitAll(applySyncEvents(this.store, viewer, events, cursor, now, readings));
+        break;
+      } catch (error) {
+        if (!(error instanceof OutdatedReadingsError) || attempt >= MAX_PAGE_OPENINGS) throw error;
+      }
+    }
     this.events.emitAll(await this.encryption.afterApply(api, viewer));
   }
 
