@@ -52,10 +52,12 @@ export class DeviceKeys {
     });
   }
 
+  /** Logging out: what still waited for this device's groups can never open. */
   erase(): void {
     this.store.transaction(() => {
       this.store.deviceKeys.erase();
       this.store.groups.eraseAll();
+      this.store.messages.markPendingUndecryptable('before-this-device');
     });
   }
 
