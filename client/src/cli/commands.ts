@@ -240,7 +240,13 @@ async function thread(context: CommandContext): Promise<number> {
   const page = context.client.thread(context.args[0]!, { limit });
   const security = context.client.conversationSecurity(context.args[0]!);
   context.out.result({ online, security, ...page }, () =>
-    [formatSecurity(security), lines(page.messages.map((m) => formatMessage(m, viewer)), 'no messages')].join('\n'),
+    [
+      formatSecurity(security),
+      lines(
+        page.messages.map((m) => formatMessage(m, viewer)),
+        'no messages',
+      ),
+    ].join('\n'),
   );
   return 0;
 }

@@ -1,5 +1,15 @@
-import type { ConversationSecurity, OwnKeys, SafetyNumber } from '../e2ee/index.ts';
-import type { ConversationSummary, Friend, Invite, LocalMessage, OutboxEntry, OutboxOperation } from '../model.ts';
+import type {
+  ConversationSecurity,
+  ConversationSummary,
+  Friend,
+  Invite,
+  LocalMessage,
+  OutboxEntry,
+  OutboxOperation,
+  OwnKeys,
+  SafetyNumber,
+  UndecryptableReason,
+} from '../model.ts';
 
 export interface Writer {
   write(text: string): unknown;
@@ -45,28 +55,45 @@ export function formatMessage(message: LocalMessage, viewer: string): string {
 function readableContent(message: LocalMessage): string {
   switch (message.encryption) {
     case 'undecryptable':
-      return message.undecryptableReason === 'before-this-device'
-        ? '(encrypted before this device joined: not readable here)'
-        : `(could not be decrypted: ${message.undecryptableReason ?? 'unknown reason'})`;
+      return `(could not be decrypted: ${UNDECRYPTABLE_TEXT[message.undecryptableReason ?? 'tampered']})`;
     case 'pending':
       return '(encrypted: waiting for keys)';
-    default:
+    case 'e2ee':
+    case 'plain':
       return message.content;
   }
 }
 
+const UNDECRYPTABLE_TEXT: Record<UndecryptableReason, string> = {
+  'before-this-device': 'sent before this device joined',
+  tampered: 'altered or damaged on the way',
+  replayed: 'a copy of a message already opened',
+  'not-a-member': 'not sealed by the device it names',
+  'unknown-group': 'sealed for keys this device does not have',
+  expired: 'its keys were deleted before it arrived',
+};
+
 /** `🔒 end-to-end encrypted, verified` or `not encrypted: bob@b.example's server has no encryption`. */
 export function formatSecurity(security: ConversationSecurity): string {
-  if (security.state === 'unknown') return `encryption with ${security.peer} not known yet (sync to look up their keys)`;
+  if (security.state === 'unknown')
+    return `encryption with ${security.peer} not known yet (sync to look up their keys)`;
   if (security.state === 'not-encrypted') {
-    const why =
-      security.reason === 'peer-server-has-no-key-directory'
-        ? `${security.peer}'s server has no end-to-end encryption`
-        : `${security.peer} has no encryption keys yet`;
-    return `not encrypted: ${why}`;
+    return `not encrypted: ${notEncryptedText(security)}`;
   }
   const changed = security.keyChanged ? ', KEYS CHANGED: sending blocked until acknowledged' : '';
   return `🔒 end-to-end encrypted${security.verified ? ', verified' : ', not verified'}${changed}`;
+}
+
+function notEncryptedText({ peer, reason }: ConversationSecurity): string {
+  switch (reason) {
+    case 'peer-server-has-no-key-directory':
+      return `${peer}'s server has no end-to-end encryption`;
+    case 'own-server-has-no-key-directory':
+      return 'your server has no end-to-end encryption';
+    case 'peer-has-no-keys':
+    case null:
+      return `${peer} has no encryption keys yet`;
+  }
 }
 
 export function formatSafetyNumber(safetyNumber: SafetyNumber, security: ConversationSecurity): string {
@@ -85,7 +112,9 @@ export function formatOwnKeys(keys: OwnKeys): string {
     `this device: ${keys.deviceId}`,
     `fingerprint: ${keys.fingerprint}`,
     'devices with keys:',
-    ...keys.devices.map((device) => `  ${device.deviceId}  ${device.fingerprint}${device.current ? '  (this one)' : ''}`),
+    ...keys.devices.map(
+      (device) => `  ${device.deviceId}  ${device.fingerprint}${device.current ? '  (this one)' : ''}`,
+    ),
   ].join('\n');
 }
 

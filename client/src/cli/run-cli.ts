@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { LocalValidationError } from '../address.ts';
 import { ApiError } from '../api/api-error.ts';
 import { type HttpTransport, ServerUnreachableError } from '../api/http-transport.ts';
-import { KeyChangeBlockedError, MyLifeClient } from '../mylife-client.ts';
+import { KeyChangeBlockedError } from '../e2ee/conversation-security.ts';
+import { MyLifeClient } from '../mylife-client.ts';
 import { BetterSqlite3Database } from '../storage/better-sqlite3-database.ts';
 import type { LocalDatabase } from '../storage/local-database.ts';
 import { NotLoggedInError } from '../sync/sync-engine.ts';
@@ -101,13 +102,13 @@ function reportError(error: unknown, out: Output, env: NodeJS.ProcessEnv): numbe
   else if (error instanceof ApiError) out.error(`${error.message} (HTTP ${error.status})`, 'server');
   else if (error instanceof LocalValidationError) out.error(error.message, 'invalid');
   else if (error instanceof KeyChangeBlockedError) {
+    const { peer } = error;
     out.error(
-      `${error.message}: compare the safety number (mylife verify ${error.peer}), then accept the change with ` +
-        `mylife verify ${error.peer} --acknowledge`,
+      `the keys of ${peer} changed: compare the safety number (mylife verify ${peer}), then accept the change with ` +
+        `mylife verify ${peer} --acknowledge`,
       'key-change',
     );
-  }
-  else {
+  } else {
     out.error(error instanceof Error ? error.message : String(error), 'internal');
     if (env.MYLIFE_DEBUG) out.note(error instanceof Error ? (error.stack ?? '') : '');
   }
