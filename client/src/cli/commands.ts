@@ -9,6 +9,9 @@ import {
   formatInvite,
   formatMessage,
   formatOutboxEntry,
+  formatOwnKeys,
+  formatSafetyNumber,
+  formatSecurity,
   type Output,
 } from './output.ts';
 import { readPassword } from './password.ts';
@@ -24,6 +27,9 @@ export interface CommandValues {
   limit?: string;
   watch?: boolean;
   offline?: boolean;
+  reset?: boolean;
+  mark?: boolean;
+  acknowledge?: boolean;
 }
 
 export interface CommandContext {
@@ -107,6 +113,20 @@ export const COMMANDS: Record<string, Command> = {
     arity: 1,
     options: [],
     run: retry,
+  },
+  keys: {
+    usage: 'keys [--reset]',
+    summary: 'this device’s encryption key fingerprint and your devices; --reset makes new keys',
+    arity: 0,
+    options: ['reset'],
+    run: keys,
+  },
+  verify: {
+    usage: 'verify ADDRESS [--mark | --acknowledge]',
+    summary: 'the safety number to compare with a friend; --mark: verified; --acknowledge: accept a key change',
+    arity: 1,
+    options: ['mark', 'acknowledge'],
+    run: verify,
   },
   discard: {
     usage: 'discard OUTBOX_ID',
@@ -218,11 +238,15 @@ async function thread(context: CommandContext): Promise<number> {
   const online = await refresh(context);
   const viewer = viewerOf(context.client);
   const page = context.client.thread(context.args[0]!, { limit });
-  context.out.result({ online, ...page }, () =>
-    lines(
-      page.messages.map((m) => formatMessage(m, viewer)),
-      'no messages',
-    ),
+  const security = context.client.conversationSecurity(context.args[0]!);
+  context.out.result({ online, security, ...page }, () =>
+    [
+      formatSecurity(security),
+      lines(
+        page.messages.map((m) => formatMessage(m, viewer)),
+        'no messages',
+      ),
+    ].join('\n'),
   );
   return 0;
 }
@@ -278,11 +302,64 @@ async function unfriend(context: CommandContext): Promise<number> {
 
 async function send(context: CommandContext): Promise<number> {
   const queued = context.client.sendMessage(context.args[0]!, context.args[1]!);
-  return deliver(
+  const code = await deliver(
     context,
     (client) => ({ message: client.allMessages().find((m) => m.localId === queued.localId) ?? null }),
     `sent to ${queued.toUserId}`,
   );
+  warnUnlessEncrypted(context, queued.toUserId);
+  return code;
+}
+
+/** Said after a send, once the friend's keys were looked up: a message that travels readable is never a surprise. */
+function warnUnlessEncrypted({ client, out }: CommandContext, peer: string): void {
+  const security = client.conversationSecurity(peer);
+  if (security.keyChanged) out.note(keyChangeWarning(peer));
+  else if (security.state === 'not-encrypted') out.note(`note: ${formatSecurity(security)}`);
+}
+
+function keyChangeWarning(peer: string): string {
+  return (
+    `warning: ${peer}'s safety number changed (a new device or new keys). Compare it with ${peer} ` +
+    `(mylife verify ${peer}), then accept the change with mylife verify ${peer} --acknowledge; ` +
+    'until then, messages to them wait on this device.'
+  );
+}
+
+async function keys(context: CommandContext): Promise<number> {
+  const { client, out, values } = context;
+  const own = values.reset ? await client.resetKeys() : await client.ownKeys();
+  out.result(own, () => (values.reset ? `new keys made for this device\n` : '') + formatOwnKeys(own));
+  return 0;
+}
+
+async function verify(context: CommandContext): Promise<number> {
+  const { client, out, values, args } = context;
+  if (values.mark && values.acknowledge) throw new UsageError('give --mark or --acknowledge, not both');
+  const peer = args[0]!;
+  await refresh(context);
+  const before = await client.refreshSecurity(peer);
+  if (values.acknowledge) client.acknowledgeKeyChange(peer);
+  if (values.mark) {
+    if (before.state !== 'encrypted') {
+      throw new LocalValidationError(`${peer}: ${formatSecurity(before)}; there is no safety number to verify`);
+    }
+    if (before.keyChanged) {
+      throw new LocalValidationError(
+        `${peer}'s keys changed: compare the new safety number, then run mylife verify ${peer} --acknowledge first`,
+      );
+    }
+    client.markVerified(peer);
+  }
+  const security = client.conversationSecurity(peer);
+  if (security.state !== 'encrypted') {
+    out.result({ security, safetyNumber: null }, () => formatSecurity(security));
+    return 0;
+  }
+  const safetyNumber = await client.safetyNumber(peer);
+  out.result({ security, safetyNumber }, () => formatSafetyNumber(safetyNumber, security));
+  if (security.keyChanged && !values.acknowledge) out.note(keyChangeWarning(peer));
+  return 0;
 }
 
 async function read(context: CommandContext): Promise<number> {

@@ -1,4 +1,15 @@
-import type { ConversationSummary, Friend, Invite, LocalMessage, OutboxEntry, OutboxOperation } from '../model.ts';
+import type {
+  ConversationSecurity,
+  ConversationSummary,
+  Friend,
+  Invite,
+  LocalMessage,
+  OutboxEntry,
+  OutboxOperation,
+  OwnKeys,
+  SafetyNumber,
+  UndecryptableReason,
+} from '../model.ts';
 
 export interface Writer {
   write(text: string): unknown;
@@ -37,7 +48,74 @@ export function formatMessage(message: LocalMessage, viewer: string): string {
   ];
   const state = remarks.filter(Boolean).join(', ');
   const id = message.id ?? `local #${message.localId}`;
-  return `${shortTime(message.createdAt)}  ${who}: ${message.content}${state ? `  [${state}]` : ''}  (${id})`;
+  return `${shortTime(message.createdAt)}  ${who}: ${readableContent(message)}${state ? `  [${state}]` : ''}  (${id})`;
+}
+
+/** An undecryptable message's ciphertext is never printed as if it were text. */
+function readableContent(message: LocalMessage): string {
+  switch (message.encryption) {
+    case 'undecryptable':
+      return `(could not be decrypted: ${UNDECRYPTABLE_TEXT[message.undecryptableReason ?? 'tampered']})`;
+    case 'pending':
+      return '(encrypted: waiting for keys)';
+    case 'e2ee':
+    case 'plain':
+      return message.content;
+  }
+}
+
+const UNDECRYPTABLE_TEXT: Record<UndecryptableReason, string> = {
+  'before-this-device': 'sent before this device joined',
+  tampered: 'altered or damaged on the way',
+  replayed: 'a copy of a message already opened',
+  'not-a-member': 'not sealed by the device it names',
+  'unknown-group': 'sealed for keys this device does not have',
+  expired: 'its keys were deleted before it arrived',
+};
+
+/** `🔒 end-to-end encrypted, verified` or `not encrypted: bob@b.example's server has no encryption`. */
+export function formatSecurity(security: ConversationSecurity): string {
+  if (security.state === 'unknown')
+    return `encryption with ${security.peer} not known yet (sync to look up their keys)`;
+  if (security.state === 'not-encrypted') {
+    return `not encrypted: ${notEncryptedText(security)}`;
+  }
+  const changed = security.keyChanged ? ', KEYS CHANGED: sending blocked until acknowledged' : '';
+  return `🔒 end-to-end encrypted${security.verified ? ', verified' : ', not verified'}${changed}`;
+}
+
+function notEncryptedText({ peer, reason }: ConversationSecurity): string {
+  switch (reason) {
+    case 'peer-server-has-no-key-directory':
+      return `${peer}'s server has no end-to-end encryption`;
+    case 'own-server-has-no-key-directory':
+      return 'your server has no end-to-end encryption';
+    case 'peer-has-no-keys':
+    case null:
+      return `${peer} has no encryption keys yet`;
+  }
+}
+
+export function formatSafetyNumber(safetyNumber: SafetyNumber, security: ConversationSecurity): string {
+  const groups = safetyNumber.digits.split(' ');
+  const rows = [0, 4, 8].map((start) => `  ${groups.slice(start, start + 4).join(' ')}`);
+  return [
+    formatSecurity(security),
+    `safety number with ${safetyNumber.peer} (the same on both sides):`,
+    ...rows,
+    `QR payload: ${safetyNumber.qrPayload}`,
+  ].join('\n');
+}
+
+export function formatOwnKeys(keys: OwnKeys): string {
+  return [
+    `this device: ${keys.deviceId}`,
+    `fingerprint: ${keys.fingerprint}`,
+    'devices with keys:',
+    ...keys.devices.map(
+      (device) => `  ${device.deviceId}  ${device.fingerprint}${device.current ? '  (this one)' : ''}`,
+    ),
+  ].join('\n');
 }
 
 /** Only for messages to another server: `delivery: acked`, or `delivery: pending, 3 attempts, last error: …`. */

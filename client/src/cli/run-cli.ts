@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { LocalValidationError } from '../address.ts';
 import { ApiError } from '../api/api-error.ts';
 import { type HttpTransport, ServerUnreachableError } from '../api/http-transport.ts';
+import { KeyChangeBlockedError } from '../e2ee/conversation-security.ts';
 import { MyLifeClient } from '../mylife-client.ts';
 import { BetterSqlite3Database } from '../storage/better-sqlite3-database.ts';
 import type { LocalDatabase } from '../storage/local-database.ts';
@@ -38,6 +39,9 @@ const OPTIONS = {
   message: { type: 'string', short: 'm' },
   limit: { type: 'string' },
   watch: { type: 'boolean' },
+  reset: { type: 'boolean' },
+  mark: { type: 'boolean' },
+  acknowledge: { type: 'boolean' },
 } as const;
 
 const GLOBAL_OPTIONS = new Set(['json', 'profile', 'db', 'help']);
@@ -97,7 +101,14 @@ function reportError(error: unknown, out: Output, env: NodeJS.ProcessEnv): numbe
   else if (error instanceof ServerUnreachableError) out.error(error.message, 'unreachable');
   else if (error instanceof ApiError) out.error(`${error.message} (HTTP ${error.status})`, 'server');
   else if (error instanceof LocalValidationError) out.error(error.message, 'invalid');
-  else {
+  else if (error instanceof KeyChangeBlockedError) {
+    const { peer } = error;
+    out.error(
+      `the keys of ${peer} changed: compare the safety number (mylife verify ${peer}), then accept the change with ` +
+        `mylife verify ${peer} --acknowledge`,
+      'key-change',
+    );
+  } else {
     out.error(error instanceof Error ? error.message : String(error), 'internal');
     if (env.MYLIFE_DEBUG) out.note(error instanceof Error ? (error.stack ?? '') : '');
   }

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { CapturingProxy } from './support/capturing-proxy';
+import { removeTempDirs, tempDir } from './support/client-harness';
+import { tablesHolding } from './support/database-scan';
+import { DEFAULT_PASSWORD } from './support/factories';
+import { befriendAcross, eventually, Resident, resident, startFederatedNode } from './support/federation';
+import { runMylife } from './support/mylife-cli';
+import { TestNode } from './support/test-node';
+
+const WAIT_MS = 20_000;
+
+describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
+  let home: string;
+  let proxyA: CapturingProxy;
+  let proxyB: CapturingProxy;
+  let nodeA: TestNode;
+  let nodeB: TestNode;
+  let alice: Resident;
+  let bob: Resident;
+  const asAlice = (...args: string[]) => runMylife(home, ['--profile', 'alice', ...args]);
+  const asBob = (...args: string[]) => runMylife(home, ['--profile', 'bob', ...args]);
+
+  /** Syncs `who` until the conversation with `peer` holds a message with `text`. */
+  function untilReceived(who: typeof asAlice, peer: string, text: string): Promise<any> {
+    return eventually(
+      async () => {
+        await who('sync');
+        const thread = await who('thread', peer, '--offline', '--json');
+        return thread.json.messages.find((m: any) => m.content === text);
+      },
+      WAIT_MS,
+      `"${text}" reached the other side`,
+    );
+  }
+
+  beforeAll(async () => {
+    home = tempDir();
+    // Each node is reached by its peer through a proxy that keeps every server-to-server request.
+    [proxyA, proxyB] = await Promise.all([CapturingProxy.start(), CapturingProxy.start()]);
+    [nodeA, nodeB] = await Promise.all([
+      startFederatedNode({ MYLIFE_FEDERATION_SERVER: proxyA.serverName }),
+      startFederatedNode({ MYLIFE_FEDERATION_SERVER: proxyB.serverName }),
+    ]);
+    proxyA.forwardTo(nodeA.url);
+    proxyB.forwardTo(nodeB.url);
+    [alice, bob] = await Promise.all([resident(nodeA, 'alice'), resident(nodeB, 'bob')]);
+    await befriendAcross(alice, bob);
+    const env = { MYLIFE_PASSWORD: DEFAULT_PASSWORD };
+    for (const [profile, user] of [
+      ['alice', alice],
+      ['bob', bob],
+    ] as const) {
+      const login = await runMylife(
+        home,
+        ['--profile', profile, 'login', '--server', user.node.url, '--username', user.username],
+        { env },
+      );
+      expect(login.code).toBe(0);
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
+    await Promise.all([proxyA?.close(), proxyB?.close()]);
+    removeTempDirs();
+  });
+
+  it('encrypts by default: the text never reaches a database or a server-to-server request', async () => {
+    const marker = `marker-${randomUUID()}`;
+    const sent = await asAlice('send', bob.address, `hello bob ${marker}`, '--json');
+    expect(sent).toMatchObject({ code: 0, stderr: '' });
+    expect(sent.json).toMatchObject({ state: 'done', message: { encryption: 'e2ee', content: `hello bob ${marker}` } });
+
+    const received = await untilReceived(asBob, alice.address, `hello bob ${marker}`);
+    expect(received).toMatchObject({ encryption: 'e2ee', fromUserId: alice.address });
+    const thread = (await asBob('thread', alice.address, '--offline')).stdout.split('\n');
+    expect(thread[0]).toBe('🔒 end-to-end encrypted, not verified');
+    expect(thread[1]).toContain(`${alice.address}: hello bob ${marker}`);
+
+    expect((await asBob('send', alice.address, `hello alice ${marker}`)).code).toBe(0);
+    await untilReceived(asAlice, bob.address, `hello alice ${marker}`);
+
+    expect(await tablesHolding(nodeA, marker)).toEqual([]);
+    expect(await tablesHolding(nodeB, marker)).toEqual([]);
+    const serverToServer = [...proxyA.captured, ...proxyB.captured];
+    expect(serverToServer.filter((r) => r.path.startsWith('/api/federation/inbox')).length).toBeGreaterThan(0);
+    expect(serverToServer.filter((r) => r.body.includes(marker))).toEqual([]);
+    expect(serverToServer.some((r) => r.body.includes('application/e2ee+ciphertext'))).toBe(true);
+  });
+
+  it('shows its own fingerprint and devices', async () => {
+    const keys = await asAlice('keys', '--json');
+    expect(keys.json).toMatchObject({
+      deviceId: expect.any(String),
+      fingerprint: expect.stringMatching(/^[0-9a-f]{4}( [0-9a-f]{4})+$/),
+      devices: [expect.objectContaining({ current: true })],
+    });
+    const text = await asAlice('keys');
+    expect(text.stdout).toContain(`fingerprint: ${keys.json.fingerprint}`);
+    expect(text.stdout).toContain('(this one)');
+  });
+
+  it('prints the same safety number on both sides, and remembers that it was verified', async () => {
+    const seenByAlice = await asAlice('verify', bob.address, '--json');
+    const seenByBob = await asBob('verify', alice.address, '--json');
+    expect(seenByAlice.json.safetyNumber.digits).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(seenByAlice.json.safetyNumber.digits).toBe(seenByBob.json.safetyNumber.digits);
+    expect(seenByAlice.json.safetyNumber.qrPayload).toBe(seenByBob.json.safetyNumber.qrPayload);
+    const groups = seenByAlice.json.safetyNumber.digits.split(' ');
+    expect((await asAlice('verify', bob.address)).stdout).toContain(`  ${groups.slice(0, 4).join(' ')}\n`);
+
+    expect((await asAlice('verify', bob.address, '--mark', '--json')).json.security).toMatchObject({ verified: true });
+    expect((await asAlice('thread', bob.address, '--offline')).stdout).toMatch(/^🔒 end-to-end encrypted, verified\n/);
+  });
+
+  it('warns after bob resets his keys, blocks sending until alice acknowledges, and then sends encrypted again', async () => {
+    const before = (await asAlice('verify', bob.address, '--json')).json.safetyNumber.digits;
+    const reset = await asBob('keys', '--reset');
+    expect(reset).toMatchObject({ code: 0 });
+    expect(reset.stdout).toMatch(/^new keys made for this device\n/);
+
+    // The key change reaches alice's node as a notice from bob's, then her copy on the next sync.
+    await eventually(
+      async () => {
+        await asAlice('sync');
+        return (await asAlice('verify', bob.address, '--json')).json.security.keyChanged;
+      },
+      WAIT_MS,
+      "alice's copy sees bob's key change",
+    );
+    const warned = await asAlice('verify', bob.address, '--json');
+    expect(warned.json.security).toMatchObject({
+      state: 'encrypted',
+      verified: false,
+      keyChanged: true,
+      canSend: false,
+    });
+    expect(warned.json.safetyNumber.digits).not.toBe(before);
+    expect(warned.stderr).toContain(`warning: ${bob.address}'s safety number changed`);
+
+    const blocked = await asAlice('send', bob.address, 'are you still you?');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain(`mylife verify ${bob.address} --acknowledge`);
+    expect(blocked.stdout).toBe('');
+
+    const acknowledged = await asAlice('verify', bob.address, '--acknowledge', '--json');
+    expect(acknowledged.json.security).toMatchObject({ keyChanged: false, canSend: true, verified: false });
+    const sent = await asAlice('send', bob.address, 'welcome back, bob', '--json');
+    expect(sent.json).toMatchObject({ state: 'done', message: { encryption: 'e2ee' } });
+    await untilReceived(asBob, alice.address, 'welcome back, bob');
+  });
+
+  it('says what it wants for wrong use of verify', async () => {
+    const both = await asAlice('verify', bob.address, '--mark', '--acknowledge');
+    expect(both).toMatchObject({ code: 2 });
+    expect(both.stderr).toContain('give --mark or --acknowledge, not both');
+    const stranger = await asAlice('verify', `nobody@${nodeB.server}`);
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toMatch(/^mylife: .*not.*friend.*\(HTTP 403\)\n$/);
+  });
+});
