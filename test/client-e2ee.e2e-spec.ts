@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import request from 'supertest';
 import { KeyChangeBlockedError } from '../client/src/e2ee/conversation-security.ts';
 import type { LocalMessage } from '../client/src/model.ts';
@@ -18,10 +17,6 @@ import {
 import { PlainPeer } from './support/plain-peer';
 import { queryDatabase } from './support/services';
 import { TestNode } from './support/test-node';
-
-/** These tests need the node's key directory (src/keys, the server half of issue 16): they run once it is here. */
-const nodeHasKeyDirectory = existsSync(resolve(__dirname, '../src/keys/keys.module.ts'));
-const describeWithKeyDirectory = nodeHasKeyDirectory ? describe : describe.skip;
 
 const WAIT_MS = 20_000;
 
@@ -61,7 +56,7 @@ async function tablesHolding(node: TestNode, marker: string): Promise<string[]> 
   return holding;
 }
 
-describeWithKeyDirectory('end-to-end encryption between clients of two nodes', () => {
+describe('end-to-end encryption between clients of two nodes', () => {
   let nodeA: TestNode;
   let nodeB: TestNode;
   let alice: Resident;
@@ -235,7 +230,7 @@ describeWithKeyDirectory('end-to-end encryption between clients of two nodes', (
   });
 });
 
-describeWithKeyDirectory('a friend on a plain MyLife node (no key directory)', () => {
+describe('a friend on a plain MyLife node (no key directory)', () => {
   const SHARED_KEY = 'e2ee-plain-peer-shared-key-012345';
   const peer = new PlainPeer(SHARED_KEY);
   let node: TestNode;

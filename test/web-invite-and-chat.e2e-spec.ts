@@ -26,6 +26,7 @@ import {
   sendInvite,
   startChat,
   storedCopies,
+  storedMessagesBetween,
   tickLabel,
   until,
   WebUser,
@@ -99,7 +100,7 @@ describe('web app: alice@A and bob@B meet and talk through the UI', () => {
       // bob's browser fetches it: delivered, and not read while he has not opened the conversation.
       await expectMessageState(alicePage, first, 'acked');
       expect(await tickLabel(alicePage, first)).toBe('Delivered');
-      const [onB] = (await threadOf(bob, alice.address)).filter((message) => message.content === first);
+      const [onB] = (await threadOf(bob, alice.address)).filter((message) => message.fromUserId === alice.address);
       expect(onB.readAt).toBeNull();
       await until(
         bobPage,
@@ -126,7 +127,8 @@ describe('web app: alice@A and bob@B meet and talk through the UI', () => {
       await expectMessageState(bobPage, reply, 'read');
       expect(await incoming(alicePage, reply).getAttribute('data-state')).toBe('received');
 
-      // Oldest first on both screens, each message once; and each node stored each message once.
+      // Oldest first on both screens, each message once; and each node stored each message once, sealed: both browsers
+      // have keys, so neither node holds the text.
       const texts = async (page: Page) => (await messages(page).allTextContents()).join('\n');
       for (const page of [alicePage, bobPage]) {
         const shown = await texts(page);
@@ -135,8 +137,9 @@ describe('web app: alice@A and bob@B meet and talk through the UI', () => {
         expect(await messages(page).count()).toBe(2);
       }
       for (const node of [nodeA, nodeB]) {
-        expect(await storedCopies(node, first)).toBe(1);
-        expect(await storedCopies(node, reply)).toBe(1);
+        expect(await storedMessagesBetween(node, alice.address, bob.address)).toBe(2);
+        expect(await storedCopies(node, first)).toBe(0);
+        expect(await storedCopies(node, reply)).toBe(0);
       }
       expect(firstState).toMatch(/pending|sent|acked/);
       // Shift+Enter starts a new line, Enter sends; what looks like markup is shown as typed.

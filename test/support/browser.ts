@@ -384,6 +384,20 @@ async function failureScreenshot(page: Page, what: string): Promise<void> {
 
 // --- what the nodes hold --------------------------------------------------------------------------------------
 
+/**
+ * How many messages between `a` and `b` (addresses) `node` holds, sealed or not: where both people's browsers have
+ * keys the node stores only ciphertext, so a message sent twice shows in the count, not in a search for its text.
+ */
+export async function storedMessagesBetween(node: TestNode, a: string, b: string): Promise<number> {
+  const [row] = await queryDatabase<{ messages: string }>(
+    node.config.databaseUrl!,
+    `SELECT count(*) AS messages FROM friend_messages
+     WHERE (from_user_id = $1 AND to_user_id = $2) OR (from_user_id = $2 AND to_user_id = $1)`,
+    [a, b],
+  );
+  return Number(row.messages);
+}
+
 /** How many rows of `node`'s messages table hold exactly `content`: a message sent twice would count 2. */
 export async function storedCopies(node: TestNode, content: string): Promise<number> {
   const [row] = await queryDatabase<{ copies: string }>(

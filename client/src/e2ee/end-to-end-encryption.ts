@@ -57,7 +57,6 @@ export class EndToEndEncryption implements SyncEncryption {
   }
 
   /** A copy from before this version gets its keys here; the supply is checked every `KEY_PACKAGE_CHECK_MS`. */
-  /** A copy from before this version gets its keys here; the supply is checked every `KEY_PACKAGE_CHECK_MS`. */
   async beforeRound(api: MyLifeApi, viewer: string): Promise<void> {
     if (!this.keys.identity()) await this.keys.prepareForLogin(viewer);
     const directory = this.directory(api, viewer);
@@ -72,7 +71,13 @@ export class EndToEndEncryption implements SyncEncryption {
   async afterApply(api: MyLifeApi, viewer: string): Promise<ClientEvent[]> {
     const directory = this.directory(api, viewer);
     for (const address of this.store.directory.staleAddresses()) {
-      await ignoringNetwork(() => directory.refresh(address));
+      try {
+        await directory.refresh(address);
+      } catch (error) {
+        // No longer a friend, or no such user: nothing to look up until a send asks.
+        if (error instanceof ApiError && error.isPermanent) this.store.directory.markFresh(address);
+        else if (!(error instanceof ServerUnreachableError || error instanceof ApiError)) throw error;
+      }
     }
     this.announce(directory.changed);
     return (await ignoringNetwork(() => this.incoming.retryPending(api, viewer))) ?? [];

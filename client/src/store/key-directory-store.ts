@@ -77,9 +77,13 @@ export class KeyDirectoryStore {
     );
   }
 
-  /** A `keys` sync event: the next look-up goes to the server. Returns whether the address was known. */
-  markStale(address: string): boolean {
-    return this.db.run('UPDATE e2ee_directory SET stale = 1 WHERE address = ?', [address]).changes > 0;
+  /** A `keys` sync event, or a device without key packages: the next round looks the address up again. */
+  markStale(address: string): void {
+    this.db.run('UPDATE e2ee_directory SET stale = 1 WHERE address = ?', [address]);
+  }
+
+  markFresh(address: string): void {
+    this.db.run('UPDATE e2ee_directory SET stale = 0 WHERE address = ?', [address]);
   }
 
   staleAddresses(): string[] {
