@@ -5,7 +5,7 @@ import { MessengerError, type MessengerChange } from './messenger.ts';
 export const TAB_CHANNEL = 'mylife-tabs';
 
 /** Raised when a message changes shape, so that tabs of two app versions refuse each other instead of guessing. */
-export const TAB_PROTOCOL_VERSION = 2;
+export const TAB_PROTOCOL_VERSION = 3;
 
 /** An error as plain data: a MessengerError keeps its kind; anything else (a bug) travels as its message. */
 export type WireError =
