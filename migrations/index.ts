@@ -7,6 +7,8 @@ import { PeerLimits1764263000000 } from './1764263000000-PeerLimits';
 import { DestinationPacing1764264000000 } from './1764264000000-DestinationPacing';
 import { RateLimitCounters1764265000000 } from './1764265000000-RateLimitCounters';
 import { OutboxWaits1764266000000 } from './1764266000000-OutboxWaits';
+import { KeyDirectory1764267000000 } from './1764267000000-KeyDirectory';
+import { FriendshipsByFriend1764267500000 } from './1764267500000-FriendshipsByFriend';
 
 /** Every migration, oldest first. Listed by hand so that the same list works from TypeScript (tests) and from dist/. */
 export const MIGRATIONS = [
@@ -19,4 +21,6 @@ export const MIGRATIONS = [
   DestinationPacing1764264000000,
   RateLimitCounters1764265000000,
   OutboxWaits1764266000000,
+  KeyDirectory1764267000000,
+  FriendshipsByFriend1764267500000,
 ];

@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { FederationModule } from './federation/federation.module';
 import { FriendsModule } from './friends/friends.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { MessagesModule } from './messages/messages.module';
 import { QueueModule } from './queue/queue.module';
 import { SyncModule } from './sync/sync.module';
@@ -33,6 +34,7 @@ export class AppModule {
         FriendsModule,
         MessagesModule,
         SyncModule,
+        KeysModule,
         FederationModule,
         WebAppModule,
       ],

@@ -30,6 +30,6 @@ import { LoginThrottle } from './login-throttle';
     },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, RateLimitStore],
 })
 export class AuthModule {}

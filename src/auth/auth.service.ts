@@ -2,7 +2,7 @@ import { Inject, Injectable, NotFoundException, UnauthorizedException } from '@n
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
+import { DataSource, EntityManager, FindOptionsWhere, In, IsNull, MoreThan, Repository } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { UserEntity } from '../accounts/user.entity';
 import { LOCALPART_PATTERN, parseAddress } from '../common/address';
@@ -13,6 +13,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { AccessTokenEntity } from './access-token.entity';
 import { AuthenticatedUser } from './authenticated-user';
 import { LoginThrottle } from './login-throttle';
+import { TokenRevocationHook } from './token-revocation.port';
 
 const TOKEN_PREFIX = 'mlt_';
 // Every request presents a token; remembering recent answers saves a join per request. A token revoked here is
@@ -62,6 +63,7 @@ export class AuthService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
+    @Inject(TokenRevocationHook) private readonly revocationHook: TokenRevocationHook,
   ) {}
 
   /**
@@ -78,8 +80,8 @@ export class AuthService {
     const accessToken = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.tokenTtlDays * DAY_MS);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(AccessTokenEntity, { userId: user.id, deviceName, revokedAt: IsNull() }, { revokedAt: now });
+    const afterRevocation = await this.dataSource.transaction(async (manager) => {
+      const replaced = await this.revoke(manager, { userId: user.id, deviceName, revokedAt: IsNull() }, now);
       await manager.insert(AccessTokenEntity, {
         id: newId(),
         userId: user.id,
@@ -88,8 +90,10 @@ export class AuthService {
         expiresAt,
         lastUsedAt: now,
       });
+      return this.revocationHook.tokensRevoked(manager, replaced);
     });
     this.forgetTokens((entry) => entry.user.id === user.id && entry.deviceName === deviceName);
+    await afterRevocation();
     return { accessToken, expiresAt, user };
   }
 
@@ -132,6 +136,16 @@ export class AuthService {
     return this.tokens.exists({ where: { id: tokenId, revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) } });
   }
 
+  /** The ids among `tokenIds` of tokens neither revoked nor expired. */
+  async liveTokenIds(tokenIds: string[]): Promise<Set<string>> {
+    if (tokenIds.length === 0) return new Set();
+    const live = await this.tokens.find({
+      select: { id: true },
+      where: { id: In(tokenIds), revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
+    });
+    return new Set(live.map((token) => token.id));
+  }
+
   /** Called with the id of each token revoked by this process, at once. */
   onTokenRevoked(listener: (tokenId: string) => void): () => void {
     this.revocationListeners.add(listener);
@@ -140,13 +154,30 @@ export class AuthService {
 
   /** Revokes one of the user's own tokens; 404 for a token of someone else or one already revoked. */
   async revokeToken(userId: string, tokenId: string): Promise<void> {
-    const result = await this.tokens.update(
-      { id: tokenId, userId, revokedAt: IsNull() },
-      { revokedAt: this.clock.now() },
-    );
-    if (!result.affected) throw new NotFoundException(`no live token ${tokenId} for this user`);
+    const afterRevocation = await this.dataSource.transaction(async (manager) => {
+      const revoked = await this.revoke(manager, { id: tokenId, userId, revokedAt: IsNull() }, this.clock.now());
+      if (revoked.length === 0) throw new NotFoundException(`no live token ${tokenId} for this user`);
+      return this.revocationHook.tokensRevoked(manager, revoked);
+    });
     this.forgetTokens(({ user }) => user.tokenId === tokenId);
     for (const listener of this.revocationListeners) listener(tokenId);
+    await afterRevocation();
+  }
+
+  /** Revokes the tokens `where` matches, in the caller's transaction; answers their ids. */
+  private async revoke(
+    manager: EntityManager,
+    where: FindOptionsWhere<AccessTokenEntity>,
+    now: Date,
+  ): Promise<string[]> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(AccessTokenEntity)
+      .set({ revokedAt: now })
+      .where(where)
+      .returning('id')
+      .execute();
+    return (result.raw as { id: string }[]).map((row) => row.id);
   }
 
   private forgetTokens(matches: (entry: { user: AuthenticatedUser; deviceName: string }) => boolean): void {

@@ -6,6 +6,8 @@ export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** A machine-readable reason where a client must tell one refusal from another of the same status. */
+  code?: string;
   requestId?: string;
 }
 
@@ -48,9 +50,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** Answers `exception` as our error body, with its `retryAfter` (seconds) as the Retry-After header. */
+/**
+ * Answers `exception` as our error body, with its `retryAfter` (seconds) as the Retry-After header and its `code`, if
+ * any, in the body.
+ */
 export function sendHttpException(response: Response, exception: HttpException, requestId?: string): void {
-  const retryAfter = (exception.getResponse() as { retryAfter?: number }).retryAfter;
+  const { retryAfter, code } = exception.getResponse() as { retryAfter?: number; code?: unknown };
   if (retryAfter) response.setHeader('Retry-After', String(retryAfter));
-  response.status(exception.getStatus()).json(errorBody(exception.getStatus(), messageOf(exception), requestId));
+  const body = errorBody(exception.getStatus(), messageOf(exception), requestId);
+  response.status(exception.getStatus()).json(typeof code === 'string' ? { ...body, code } : body);
 }

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 export type RemoteDeliveryItem =
   | { kind: 'message'; recipientServer: string; messageId: string }
   | {
-      kind: 'invite' | 'invite-answer' | 'unfriend' | 'receipts';
+      kind: 'invite' | 'invite-answer' | 'unfriend' | 'receipts' | 'key-change';
       recipientServer: string;
       payload: Record<string, unknown>;
     };

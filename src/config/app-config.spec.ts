@@ -69,6 +69,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES: '0' })).toThrow(/^MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES/);
   });
 
+  it('limits key package claims to 120 per hour unless given, and refuses a limit of zero', () => {
+    expect(loadConfig({}).keyClaimLimitPerHour).toBe(120);
+    expect(loadConfig({ MYLIFE_KEY_CLAIM_LIMIT_PER_HOUR: '30' }).keyClaimLimitPerHour).toBe(30);
+    expect(() => loadConfig({ MYLIFE_KEY_CLAIM_LIMIT_PER_HOUR: '0' })).toThrow(/^MYLIFE_KEY_CLAIM_LIMIT_PER_HOUR/);
+    expect(() => loadConfig({ MYLIFE_KEY_CLAIM_LIMIT_PER_HOUR: 'many' })).toThrow(/^MYLIFE_KEY_CLAIM_LIMIT_PER_HOUR/);
+  });
+
   it('refuses a body limit that takes no body, and a budget smaller than one body', () => {
     expect(() => loadConfig({ MYLIFE_BODY_LIMIT: '0b' })).toThrow(/^MYLIFE_BODY_LIMIT must be at least 1kb/);
     expect(() => loadConfig({ MYLIFE_BODY_LIMIT: '2mb', MYLIFE_BODY_BUDGET: '1mb' })).toThrow(

@@ -181,6 +181,13 @@ export class EnvironmentVariables {
   MYLIFE_SCRYPT_LOG_N?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MYLIFE_KEY_CLAIM_LIMIT_PER_HOUR?: number;
+
+  @IsOptional()
   @Secret()
   @Transform(emptyToUndefined)
   @Matches(listOf(`${SERVER_NAME_SOURCE}=[^,=\\s]{16,}`), {
@@ -334,6 +341,8 @@ export interface AppConfig {
   loginMaxFailures: number;
   /** Failed logins per 15 minutes for one account from all addresses (except those it logged in from before). */
   loginAccountMaxFailures: number;
+  /** Key package claims per hour by one user (ten times as many by all users of one peer server). */
+  keyClaimLimitPerHour: number;
   logLevel: LogLevel;
   dbPoolSize: number;
   /** scrypt cost as log2(N); 17 is OWASP's minimum, lower only on very small machines. */
@@ -416,6 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyTimeoutMs: durationMs(vars.MYLIFE_BODY_TIMEOUT ?? '30s'),
     loginMaxFailures,
     loginAccountMaxFailures: vars.MYLIFE_LOGIN_ACCOUNT_MAX_FAILURES ?? 10 * loginMaxFailures,
+    keyClaimLimitPerHour: vars.MYLIFE_KEY_CLAIM_LIMIT_PER_HOUR ?? 120,
     logLevel: vars.LOG_LEVEL ?? 'log',
     dbPoolSize: vars.MYLIFE_DB_POOL_SIZE ?? 10,
     scryptLogN: vars.MYLIFE_SCRYPT_LOG_N ?? 17,

@@ -7,6 +7,8 @@ import { InboxTransactionEntity } from '../federation/inbox-transaction.entity';
 import { OutboxEntity } from '../federation/outbox.entity';
 import { FriendInviteEntity } from '../friends/friend-invite.entity';
 import { FriendshipEntity } from '../friends/friendship.entity';
+import { DeviceKeyEntity, KeyPackageEntity } from '../keys/device-key.entity';
+import { KeyDirectoryCacheEntity } from '../keys/key-directory-cache.entity';
 import { ConversationSummaryEntity } from '../messages/conversation-summary.entity';
 import { MessageEntity } from '../messages/message.entity';
 import { ServerKeyEntity } from '../signing/server-key.entity';
@@ -28,4 +30,7 @@ export const ENTITIES = [
   InboxReceiptEntity,
   InboxTransactionEntity,
   RateLimitCounterEntity,
+  DeviceKeyEntity,
+  KeyPackageEntity,
+  KeyDirectoryCacheEntity,
 ];

@@ -9,6 +9,7 @@ export const REQUIRED_CAPABILITY: Record<OutboxKind, string | null> = {
   invite: 'invites',
   'invite-answer': 'invites',
   unfriend: 'invites',
+  'key-change': 'keys',
 };
 
 export const INBOX_PATHS = {
@@ -18,10 +19,17 @@ export const INBOX_PATHS = {
   invite: '/api/federation/inbox/invites',
   'invite-answer': '/api/federation/inbox/invite-answers',
   unfriend: '/api/federation/inbox/unfriend',
+  'key-change': '/api/federation/inbox/key-changes',
+} as const;
+
+/** The key directory's synchronous requests to a peer (capability `keys`). */
+export const KEYS_PATHS = {
+  query: '/api/federation/keys/query',
+  claim: '/api/federation/keys/claim',
 } as const;
 
 /** What this node announces at /.well-known/mylife-federation. */
-export const OUR_CAPABILITIES = ['messages', 'batch', 'receipts', 'invites'];
+export const OUR_CAPABILITIES = ['messages', 'batch', 'receipts', 'invites', 'keys'];
 /** What this node takes in one message, announced there too (senders refuse longer content at once). */
 export const OUR_LIMITS: PeerLimits = { maxContentBytes: MAX_CONTENT_BYTES };
 

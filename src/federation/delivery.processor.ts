@@ -19,6 +19,7 @@ import { DeliveryWait, DestinationHealth } from './destination-health.service';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
 import {
   FederationHttpClient,
+  peerErrorMessage,
   PeerForbiddenError,
   PeerResponse,
   PeerUnreachableError,
@@ -323,7 +324,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         return this.outcomeOf(claimed, rowVerdict(code, takesInvites), code, error, waitsUntil);
       }
       const verdict = rowVerdict(response.status, takesInvites);
-      return this.outcomeOf(claimed, verdict, response.status, errorMessage(response), waitsUntil);
+      return this.outcomeOf(claimed, verdict, response.status, peerErrorMessage(response), waitsUntil);
     });
   }
 
@@ -334,7 +335,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    */
   private async tellHealth(server: string, response: PeerResponse): Promise<Date | null> {
     await this.health.noteQuota(server, response.headers);
-    const answer = `${response.status} ${errorMessage(response)}`.trim();
+    const answer = `${response.status} ${peerErrorMessage(response)}`.trim();
     switch (destinationVerdict(response.status)) {
       case 'delivered':
         this.health.delivered(server);
@@ -400,7 +401,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   /**
    * A plain MyLife node takes only messages: it keeps its own friend list, so an invite to one of its users cannot
    * travel. Our user's invite is then their consent and the friendship is recorded on this side (the peer enforces its
-   * own list when our messages arrive); an unfriend has nothing to tell it. Anything else cannot be delivered.
+   * own list when our messages arrive); an unfriend has nothing to tell it, nor has a key change (a server without a key
+   * directory has no encrypted conversations). Anything else cannot be delivered.
    */
   private async withoutCapability(row: OutboxEntity, server: string): Promise<AttemptOutcome> {
     const note = `${server} announces no ${REQUIRED_CAPABILITY[row.kind]} capability (a plain MyLife node)`;
@@ -418,7 +420,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         error: `${note}: accepted on this node`,
       }));
     }
-    if (row.kind === 'unfriend')
+    if (row.kind === 'unfriend' || row.kind === 'key-change')
       return this.settle(row.id, [row], () => ({ status: 'sent', httpStatus: null, error: note }));
     return this.settle(row.id, [row], () => ({ status: 'failed', httpStatus: null, error: note }));
   }
@@ -460,13 +462,6 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (!(error instanceof PeerUnreachableError)) this.logger.warn(`delivery to ${server} failed: ${message}`);
     return () => ({ status: 'pending', httpStatus: null, error: message });
   }
-}
-
-/** The peer's reason: ours answer `{error: <status text>, message: <reason>}`, a plain MyLife node `{error: <reason>}`. */
-function errorMessage(response: PeerResponse): string {
-  const body = response.json as { message?: unknown; error?: unknown } | null;
-  const reason = [body?.message, body?.error].find((value) => typeof value === 'string');
-  return typeof reason === 'string' ? reason.slice(0, 500) : '';
 }
 
 function batchResults(response: PeerResponse): Map<string, BatchResult> | null {

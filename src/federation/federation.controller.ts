@@ -18,6 +18,8 @@ import {
   InboxReceiptsDto,
   InboxUnfriendDto,
 } from './dto/inbox.dto';
+import { KeyChangeNoticeDto, PeerKeysClaimDto, PeerKeysQueryDto } from './dto/keys.dto';
+import { ClaimResponse, KeyDirectoryResponse } from '../keys/keys.responses';
 import { FederatedRequest, FederationSigned } from './federation-signed.guard';
 import { InboundService } from './inbound.service';
 
@@ -115,6 +117,37 @@ export class FederationController {
   @ApiOperation({ summary: 'a user of the signing server ended a friendship with a user of this server' })
   async receiveUnfriend(@Req() request: FederatedRequest, @Body() body: InboxUnfriendDto) {
     await this.inbound.receiveUnfriend(request.federationServer, body.userId, body.friendUserId);
+    return { ok: true };
+  }
+
+  @Post('api/federation/keys/query')
+  @HttpCode(200)
+  @Signed()
+  @ApiOperation({
+    summary: "a user's devices and identity keys, for a friend on the signing server (capability `keys`)",
+  })
+  @ApiOkResponse({ type: KeyDirectoryResponse })
+  queryKeys(@Req() request: FederatedRequest, @Body() body: PeerKeysQueryDto): Promise<KeyDirectoryResponse> {
+    return this.inbound.queryKeys(request.federationServer, body);
+  }
+
+  @Post('api/federation/keys/claim')
+  @HttpCode(200)
+  @Signed()
+  @ApiOperation({
+    summary: 'one key package per device of a user, for a friend on the signing server (capability `keys`)',
+  })
+  @ApiOkResponse({ type: ClaimResponse })
+  claimKeys(@Req() request: FederatedRequest, @Body() body: PeerKeysClaimDto): Promise<ClaimResponse> {
+    return this.inbound.claimKeys(request.federationServer, body);
+  }
+
+  @Post('api/federation/inbox/key-changes')
+  @HttpCode(200)
+  @Signed()
+  @ApiOperation({ summary: 'a user of the signing server changed their devices or identity keys (capability `keys`)' })
+  async receiveKeyChange(@Req() request: FederatedRequest, @Body() body: KeyChangeNoticeDto) {
+    await this.inbound.receiveKeyChange(request.federationServer, body);
     return { ok: true };
   }
 

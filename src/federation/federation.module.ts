@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountsModule } from '../accounts/accounts.module';
 import { RemoteDelivery } from '../common/remote-delivery.port';
 import { FriendsModule } from '../friends/friends.module';
+import { KeysModule } from '../keys/keys.module';
+import { RemoteKeyDirectory } from '../keys/remote-key-directory.port';
 import { MessagesModule } from '../messages/messages.module';
 import { SigningModule } from '../signing/signing.module';
 import { SyncModule } from '../sync/sync.module';
@@ -11,6 +13,7 @@ import { DestinationHealth } from './destination-health.service';
 import { DestinationEntity } from './destination.entity';
 import { DispatchService } from './dispatch.service';
 import { DispatchKeyGuard } from './dispatch-key.guard';
+import { FederatedKeyDirectory } from './federated-key-directory';
 import { FederationAuth } from './federation-auth';
 import { FederationController } from './federation.controller';
 import { FederationSignatureGuard } from './federation-signed.guard';
@@ -23,8 +26,8 @@ import { PeerDirectory } from './peer-directory';
 import { RemoteTargetCheck } from './remote-target-check';
 
 /**
- * Server-to-server delivery. Global so that friends, messages and sync reach it through the RemoteDelivery port
- * they define, without importing federation.
+ * Server-to-server delivery. Global so that friends, messages, sync and keys reach it through the ports they define
+ * (RemoteDelivery, RemoteKeyDirectory), without importing federation.
  */
 @Global()
 @Module({
@@ -35,6 +38,7 @@ import { RemoteTargetCheck } from './remote-target-check';
     AccountsModule,
     FriendsModule,
     MessagesModule,
+    KeysModule,
   ],
   controllers: [FederationController],
   providers: [
@@ -51,7 +55,8 @@ import { RemoteTargetCheck } from './remote-target-check';
     DispatchService,
     OutboxReconciler,
     InboundService,
+    { provide: RemoteKeyDirectory, useClass: FederatedKeyDirectory },
   ],
-  exports: [RemoteDelivery, OutboxService, DestinationHealth, SigningModule],
+  exports: [RemoteDelivery, RemoteKeyDirectory, OutboxService, DestinationHealth, SigningModule],
 })
 export class FederationModule {}

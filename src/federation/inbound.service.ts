@@ -8,11 +8,13 @@ import { UUID_PATTERN } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
+import { KeysService } from '../keys/keys.service';
 import { MessageResponse, MessageRow, toMessageResponse } from '../messages/message.response';
 import { NewMessage } from '../messages/messages.repository';
 import { assertContentSize, MessagesService } from '../messages/messages.service';
 import { SyncBus } from '../sync/sync-bus';
 import { InboxBatchDto, InboxInviteAnswerDto, InboxInviteDto, InboxMessageDto, ReceiptDto } from './dto/inbox.dto';
+import { KeyChangeNoticeDto, PeerKeysClaimDto, PeerKeysQueryDto } from './dto/keys.dto';
 import { InboxTransactionEntity } from './inbox-transaction.entity';
 import { OutboxService } from './outbox.service';
 
@@ -39,6 +41,7 @@ export class InboundService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(MessagesService) private readonly messages: MessagesService,
     @Inject(FriendsService) private readonly friends: FriendsService,
+    @Inject(KeysService) private readonly keys: KeysService,
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
@@ -211,6 +214,23 @@ export class InboundService {
       this.remoteUser(userId, server, 'userId'),
       await this.localUser(friendUserId, 'friendUserId'),
     );
+  }
+
+  /** The key directory of one of our users, for a user of the signing server. */
+  queryKeys(server: string, input: PeerKeysQueryDto) {
+    return this.keys.directoryForPeer(this.remoteUser(input.requester, server, 'requester'), input.address);
+  }
+
+  claimKeys(server: string, input: PeerKeysClaimDto) {
+    const requester = this.remoteUser(input.requester, server, 'requester');
+    return this.keys.claimForPeer(server, requester, input.address, input.deviceIds);
+  }
+
+  async receiveKeyChange(server: string, input: KeyChangeNoticeDto): Promise<void> {
+    await this.keys.keyChangeFromPeer({
+      address: this.remoteUser(input.address, server, 'address'),
+      reason: input.reason,
+    });
   }
 
   /**

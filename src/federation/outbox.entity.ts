@@ -4,7 +4,7 @@ export const OUTBOX_STATUSES = ['pending', 'sent', 'acked', 'failed'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
 /** What a row carries to the peer; only `message` rows reach `acked`. */
-export const OUTBOX_KINDS = ['message', 'receipts', 'invite', 'invite-answer', 'unfriend'] as const;
+export const OUTBOX_KINDS = ['message', 'receipts', 'invite', 'invite-answer', 'unfriend', 'key-change'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 export function isOutboxKind(value: unknown): value is OutboxKind {

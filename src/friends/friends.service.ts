@@ -127,6 +127,27 @@ export class FriendsService {
     return query.getMany();
   }
 
+  /**
+   * Every friend of `user` (a user of this node), of any server. Inside a transaction pass its `manager` (see
+   * AccountsService.displayNames).
+   */
+  async friendsOf(user: string, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
+    const rows: { friend_user_id: string }[] = await manager.query(
+      'SELECT friend_user_id FROM friendships WHERE user_id = $1',
+      [user],
+    );
+    return rows.map((row) => row.friend_user_id);
+  }
+
+  /** The users of this node who are friends of `address` (of any server). */
+  async localFriendsOf(address: string, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
+    const rows: { user_id: string }[] = await manager.query(
+      'SELECT user_id FROM friendships WHERE friend_user_id = $1',
+      [address],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
   /** Ends a friendship in both directions; messages are refused both ways afterwards. */
   async unfriend(actor: string, friendInput: string): Promise<void> {
     const friend = await this.accounts.resolveAddress(friendInput, 'friendUserId');

@@ -1,10 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /**
  * One direction of an accepted friendship: `userId` is a user of this node, `friendUserId` any address. A local pair
  * has two rows; a federated pair has one row on each node.
  */
 @Entity({ name: 'friendships' })
+@Index('friendships_friend_user_idx', ['friendUserId'])
 export class FriendshipEntity {
   @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 320 })
   userId: string;

@@ -1,6 +1,13 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const SYNC_EVENT_TYPES = ['message', 'message.read', 'message.delivery', 'invite', 'friendship'] as const;
+export const SYNC_EVENT_TYPES = [
+  'message',
+  'message.read',
+  'message.delivery',
+  'invite',
+  'friendship',
+  'keys',
+] as const;
 export type SyncEventType = (typeof SYNC_EVENT_TYPES)[number];
 
 /**

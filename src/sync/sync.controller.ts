@@ -15,7 +15,7 @@ class SyncEventDoc {
     type: 'object',
     additionalProperties: true,
     description:
-      'the message, invite, friendship (an accepted one with the friend’s `displayName`: null for another server’s user) or receipt',
+      'the message, invite, friendship (an accepted one with the friend’s `displayName`: null for another server’s user), receipt, or key change (`keys`: `{address, reason}`)',
   })
   data: Record<string, unknown>;
 }

@@ -27,6 +27,13 @@ export interface PeerResponse {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** The peer's reason: ours answer `{error: <status text>, message: <reason>}`, a plain MyLife node `{error: <reason>}`. */
+export function peerErrorMessage(response: PeerResponse): string {
+  const body = response.json as { message?: unknown; error?: unknown } | null;
+  const reason = [body?.message, body?.error].find((value) => typeof value === 'string');
+  return typeof reason === 'string' ? reason.slice(0, 500) : '';
+}
+
 /** A request that never reached an answer from the peer: refused, timed out, unsafe target, oversized answer. */
 export class PeerUnreachableError extends Error {}
 
