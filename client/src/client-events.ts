@@ -6,7 +6,10 @@ export type ConnectionState = 'online' | 'offline' | 'syncing';
 export interface ClientEventMap {
   /** A message from someone else, seen by this device for the first time. */
   'message-received': { message: LocalMessage };
-  /** A known message's status, read time or delivery status changed (sent, failed, read, delivered…). */
+  /**
+   * A known message's status, read time or delivery status changed (sent, failed, read, delivered…), or a pending
+   * encrypted message opened (or turned out never to open).
+   */
   'message-status': { message: LocalMessage; previousStatus: MessageStatus; previousReadAt: string | null };
   invite: { invite: Invite };
   friendship: { friendUserId: string; status: 'accepted' | 'removed' };
@@ -23,6 +26,11 @@ export interface ClientEventMap {
    * none): fired when any of the three changes.
    */
   connection: { state: ConnectionState; reason?: string; loginNeeded: boolean };
+  /**
+   * A conversation's security changed: its encryption state became known or changed, a key change was detected (sending
+   * waits), it was acknowledged, or the safety number was marked verified. `conversationSecurity(peer)` has the rest.
+   */
+  security: { peer: string };
 }
 
 export type ClientEvent = { [K in keyof ClientEventMap]: { type: K } & ClientEventMap[K] }[keyof ClientEventMap];

@@ -1,6 +1,8 @@
 export { MyLifeClient, MAX_CONTENT_BYTES } from './mylife-client.ts';
 export type { MyLifeClientOptions, LoginOptions, SendOptions } from './mylife-client.ts';
 export { toAddress, serverOf, LocalValidationError } from './address.ts';
+export { KeyChangeBlockedError } from './e2ee/conversation-security.ts';
+export { E2EE_CONTENT_TYPE } from './e2ee/envelope.ts';
 export { ApiError } from './api/api-error.ts';
 export { FetchTransport, ServerUnreachableError } from './api/http-transport.ts';
 export type {
@@ -20,6 +22,10 @@ export type {
   BatchSendResult,
   DeviceToken,
   FriendPage,
+  PublishKeysRequest,
+  PublishKeysResponse,
+  KeyListing,
+  ClaimedKeys,
 } from './api/mylife-api.ts';
 export type { ClientEventMap, ConnectionState, ClientEvent } from './client-events.ts';
 export type * from './model.ts';

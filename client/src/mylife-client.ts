@@ -3,8 +3,12 @@ import { ApiError } from './api/api-error.ts';
 import { FetchTransport, type HttpTransport, ServerUnreachableError } from './api/http-transport.ts';
 import { type DeviceToken, MyLifeApi } from './api/mylife-api.ts';
 import { ClientEventEmitter, type ClientEventMap, type ConnectionState } from './client-events.ts';
+import { KeyChangeBlockedError } from './e2ee/conversation-security.ts';
+import { EndToEndEncryption } from './e2ee/end-to-end-encryption.ts';
+import { decodeEnvelope, E2EE_CONTENT_TYPE } from './e2ee/envelope.ts';
 import type {
   ContentType,
+  ConversationSecurity,
   ConversationSummary,
   Friend,
   Invite,
@@ -12,6 +16,8 @@ import type {
   InviteStatus,
   LocalMessage,
   OutboxEntry,
+  OwnKeys,
+  SafetyNumber,
   Session,
 } from './model.ts';
 import type { LocalDatabase } from './storage/local-database.ts';
@@ -70,15 +76,18 @@ export class MyLifeClient {
   private readonly transport: HttpTransport;
   private readonly emitter = new ClientEventEmitter();
   private readonly engine: SyncEngine;
+  private readonly e2ee: EndToEndEncryption;
   private readonly now: () => number;
 
   constructor(options: MyLifeClientOptions) {
     this.store = new LocalStore(options.database);
     this.transport = options.transport ?? new FetchTransport();
     this.now = options.now ?? Date.now;
+    this.e2ee = new EndToEndEncryption(this.store, this.emitter, this.now);
     const flusher = new OutboxFlusher({
       store: this.store,
       sender: options.messageSender ?? new BatchPostMessageSender(),
+      preparation: this.e2ee.outgoing,
       emit: (events) => this.emitter.emitAll(events),
       now: this.now,
       random: options.random,
@@ -86,7 +95,16 @@ export class MyLifeClient {
       hooks: options.hooks,
     });
     const timing = { ...DEFAULT_SYNC_TIMING, ...options.timing };
-    this.engine = new SyncEngine(this.store, this.transport, flusher, this.emitter, timing, this.now, options.random);
+    this.engine = new SyncEngine(
+      this.store,
+      this.transport,
+      flusher,
+      this.e2ee,
+      this.emitter,
+      timing,
+      this.now,
+      options.random,
+    );
   }
 
   on<K extends keyof ClientEventMap>(type: K, listener: (event: ClientEventMap[K]) => void): () => void {
@@ -104,14 +122,14 @@ export class MyLifeClient {
 
   // --- session -------------------------------------------------------------------------------------------------
 
-  /** Needs the server. Logging in as someone else than the copy's owner starts a fresh copy. */
+  /**
+   * Needs the server. Logging in as someone else than the copy's owner starts a fresh copy. The device's encryption
+   * keys are made on its first login and published (the next sync round tries again if that fails).
+   */
   async login(options: LoginOptions): Promise<Session> {
     const serverUrl = checkedServerUrl(options.serverUrl);
-    const response = await new MyLifeApi(this.transport, serverUrl).login(
-      options.username,
-      options.password,
-      options.deviceName,
-    );
+    const api = new MyLifeApi(this.transport, serverUrl);
+    const response = await api.login(options.username, options.password, options.deviceName);
     const session: Session = {
       serverUrl,
       userAddress: response.user.address,
@@ -127,6 +145,7 @@ export class MyLifeClient {
       // The first sync after a login takes friends' names afresh.
       this.store.session.saveFriendNamesRefreshedAt(null);
     });
+    await this.e2ee.loggedIn(api.withToken(response.accessToken), session.userAddress);
     this.engine.loggedIn();
     return session;
   }
@@ -148,7 +167,10 @@ export class MyLifeClient {
     return typeof server === 'string' && server ? server.toLowerCase() : null;
   }
 
-  /** Revokes the token on the server when it can be reached, and forgets it here either way. */
+  /**
+   * Revokes the token on the server when it can be reached, and forgets it here either way, with this device's
+   * encryption keys: a new login is a new device.
+   */
   async logout(): Promise<{ serverReached: boolean }> {
     await this.engine.stop();
     const session = this.store.session.get();
@@ -162,6 +184,7 @@ export class MyLifeClient {
       }
     }
     this.store.session.clearToken();
+    this.e2ee.loggedOut();
     return { serverReached };
   }
 
@@ -184,7 +207,9 @@ export class MyLifeClient {
 
   // --- actions: local first ------------------------------------------------------------------------------------
 
+  /** Throws `KeyChangeBlockedError` while a key change of the friend is not acknowledged. */
   sendMessage(to: string, content: string, options: SendOptions = {}): LocalMessage {
+    this.refuseWhileKeyChanged(to);
     const message = this.store.transaction(() => {
       const queued = this.insertMessage(to, content, options, 'queued');
       this.store.outbox.enqueue({ kind: 'send', clientMessageId: queued.clientMessageId }, this.isoNow());
@@ -202,6 +227,7 @@ export class MyLifeClient {
   sendDraft(localId: number): LocalMessage {
     const draft = this.store.messages.findByLocalId(localId);
     if (draft?.status !== 'draft') throw new LocalValidationError(`no draft ${localId}`);
+    this.refuseWhileKeyChanged(draft.toUserId);
     this.store.transaction(() => {
       this.store.messages.markQueued(localId);
       this.store.outbox.enqueue({ kind: 'send', clientMessageId: draft.clientMessageId }, this.isoNow());
@@ -306,6 +332,10 @@ export class MyLifeClient {
    */
   discardOperation(outboxId: number): boolean {
     return this.changeFailedOperation(outboxId, (message) => {
+      // A sealed message that carried a handshake takes it along: the next message starts a new group.
+      const envelope = this.store.outbox.envelopeOf(outboxId);
+      const handshake = envelope ? decodeEnvelope(envelope) : undefined;
+      if (message && (handshake?.commit || handshake?.welcome)) this.store.groups.dropOutgoing(message.toUserId);
       this.store.outbox.remove(outboxId);
       if (message?.id === null) this.store.messages.deleteUnsent(message.localId);
     });
@@ -321,6 +351,49 @@ export class MyLifeClient {
   discardMessage(localId: number): boolean {
     const entry = this.failedSendOf(localId);
     return entry ? this.discardOperation(entry.id) : false;
+  }
+
+  // --- end-to-end encryption -----------------------------------------------------------------------------------
+
+  /** From the local copy: whether the conversation is encrypted, verified, or waits for a key change to be acknowledged. */
+  conversationSecurity(peer: string): ConversationSecurity {
+    return this.e2ee.conversationSecurity(toAddress(peer, this.viewer()));
+  }
+
+  /** Needs the server: looks the friend's keys up (a change of them is a key change). */
+  refreshSecurity(peer: string): Promise<ConversationSecurity> {
+    const address = toAddress(peer, this.viewer());
+    return this.callServer((api) => this.e2ee.refreshSecurity(api, this.viewer(), address));
+  }
+
+  /** The safety number to compare with the friend: the current keys when the server answers, the last known otherwise. */
+  safetyNumber(peer: string): Promise<SafetyNumber> {
+    const address = toAddress(peer, this.viewer());
+    return this.callServer((api) => this.e2ee.safetyNumber(api, this.viewer(), address));
+  }
+
+  /** The person compared the safety number: the conversation is verified (and its current keys accepted). */
+  markVerified(peer: string): ConversationSecurity {
+    const security = this.e2ee.markVerified(toAddress(peer, this.viewer()));
+    this.engine.nudge();
+    return security;
+  }
+
+  /** Accepts the friend's new keys: what waited in the outbox goes. */
+  acknowledgeKeyChange(peer: string): ConversationSecurity {
+    const security = this.e2ee.acknowledgeKeyChange(toAddress(peer, this.viewer()));
+    this.engine.nudge();
+    return security;
+  }
+
+  /** This device's fingerprint and the user's devices with keys (as the server lists them when it can be reached). */
+  ownKeys(): Promise<OwnKeys> {
+    return this.callServer((api) => this.e2ee.ownKeys(api, this.viewer()));
+  }
+
+  /** Needs the server: a new identity for this device, published at once (friends see a key change). */
+  resetKeys(): Promise<OwnKeys> {
+    return this.callServer((api) => this.e2ee.resetKeys(api, this.viewer()));
   }
 
   // --- reads: always local -------------------------------------------------------------------------------------
@@ -420,20 +493,30 @@ export class MyLifeClient {
     return true;
   }
 
+  private refuseWhileKeyChanged(to: string): void {
+    const peer = toAddress(to, this.viewer());
+    if (this.e2ee.conversationSecurity(peer).keyChanged) throw new KeyChangeBlockedError(peer);
+  }
+
   private insertMessage(to: string, content: string, options: SendOptions, status: 'draft' | 'queued'): LocalMessage {
     const viewer = this.viewer();
     if (content.length === 0) throw new LocalValidationError('a message needs some content');
+    if (options.contentType === E2EE_CONTENT_TYPE) {
+      throw new LocalValidationError('the client seals messages itself: send the text (text/plain)');
+    }
     if (new TextEncoder().encode(content).length > MAX_CONTENT_BYTES) {
       throw new LocalValidationError(`a message is at most ${MAX_CONTENT_BYTES} bytes of UTF-8`);
     }
+    const toUserId = toAddress(to, viewer);
     return this.store.messages.insertLocal({
       clientMessageId: options.clientMessageId ?? crypto.randomUUID(),
       fromUserId: viewer,
-      toUserId: toAddress(to, viewer),
+      toUserId,
       contentType: options.contentType ?? 'text/plain',
       content,
       createdAt: this.isoNow(),
       status,
+      encryption: this.e2ee.encryptionOfNewMessage(toUserId),
     });
   }
 

@@ -4,6 +4,7 @@ import type { BatchSendResult, SendMessageRequest } from '../src/api/mylife-api.
 import { MyLifeClient } from '../src/mylife-client.ts';
 import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
 import { BatchPostMessageSender, outcomeOfResult, outcomesOfBatch } from '../src/sync/batch-post-message-sender.ts';
+import { loginAnswers } from './scripted-client.ts';
 import { type ScriptedAnswer, ScriptedTransport } from './scripted-transport.ts';
 
 const ALICE = 'alice@node.test';
@@ -89,10 +90,7 @@ describe('the batch sender in a client', () => {
 
   async function login(target: MyLifeClient, token: string) {
     const previous = transport.answer;
-    transport.answer = () => ({
-      status: 200,
-      json: { accessToken: token, expiresAt: '2027-01-01T00:00:00.000Z', user: { id: '1', address: ALICE } },
-    });
+    transport.answer = loginAnswers(token);
     await target.login({ serverUrl: 'http://node.test', username: 'alice', password: 'pw', deviceName: 'unit' });
     transport.answer = previous;
     transport.requests.length = 0;

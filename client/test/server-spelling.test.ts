@@ -26,6 +26,7 @@ describe('addresses as the server spells them', () => {
       content: 'hi carol',
       createdAt,
       status: 'queued',
+      encryption: 'plain',
     });
     const stored = messages.storeFromServer(
       {

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly requestId: string | null = null,
     /** How long the server asked to wait before trying again (its `Retry-After`), in whole seconds; null when it did not say. */
     readonly retryAfterSeconds: number | null = null,
+    /** A machine-readable reason some answers carry (`no-key-directory`); null otherwise. */
+    readonly code: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -16,13 +18,14 @@ export class ApiError extends Error {
   static fromResponse(status: number, body: string, headers: HttpHeaders = {}, now = Date.now()): ApiError {
     const retryAfterSeconds = retryAfterSecondsOf(headers['retry-after'], now);
     try {
-      const parsed = JSON.parse(body) as { message?: unknown; requestId?: unknown };
+      const parsed = JSON.parse(body) as { message?: unknown; requestId?: unknown; code?: unknown };
       const message = Array.isArray(parsed.message) ? parsed.message.join('; ') : parsed.message;
       return new ApiError(
         status,
         typeof message === 'string' && message ? message : `HTTP ${status}`,
         typeof parsed.requestId === 'string' ? parsed.requestId : null,
         retryAfterSeconds,
+        typeof parsed.code === 'string' ? parsed.code : null,
       );
     } catch {
       return new ApiError(status, body.trim().slice(0, 200) || `HTTP ${status}`, null, retryAfterSeconds);

@@ -59,6 +59,38 @@ export interface InviteList {
   outgoing: Invite[];
 }
 
+/** `PUT /api/keys`: this device's identity key and key packages (base64url, no padding). */
+export interface PublishKeysRequest {
+  deviceId: string;
+  identityKey: string;
+  /** 0–100 single-use packages, added to the supply. */
+  keyPackages: string[];
+  /** Replaces the previous one; handed out when the supply is empty, never used up. */
+  lastResortKeyPackage?: string;
+}
+
+export interface PublishKeysResponse {
+  deviceId: string;
+  identityKey: string;
+  keyPackagesAvailable: number;
+  lastResort: boolean;
+}
+
+/** `GET /api/keys/{address}`: the devices with keys, sorted by deviceId. */
+export interface KeyListing {
+  address: string;
+  devices: { deviceId: string; identityKey: string; updatedAt: string }[];
+}
+
+/** `POST /api/keys/claim`: one key package per device, each single-use one handed out once. */
+export interface ClaimedKeys {
+  address: string;
+  devices: { deviceId: string; identityKey: string; keyPackage: string; lastResort: boolean }[];
+}
+
+/** The code of the 404 for a user whose server has no key directory (a plain MyLife node). */
+export const NO_KEY_DIRECTORY = 'no-key-directory';
+
 /** The node's HTTP API, typed; knows nothing of local storage. */
 export class MyLifeApi {
   private readonly baseUrl: string;
@@ -144,6 +176,21 @@ export class MyLifeApi {
 
   unfriend(friendUserId: string): Promise<unknown> {
     return this.call('DELETE', '/api/friends', { friendUserId });
+  }
+
+  /** Publishes this device's keys; the device is bound to the token of the call. */
+  publishKeys(request: PublishKeysRequest): Promise<PublishKeysResponse> {
+    return this.call('PUT', '/api/keys', request);
+  }
+
+  /** A friend's (or the user's own) devices with keys. 404 with code `no-key-directory`: their server has none. */
+  keysOf(address: string): Promise<KeyListing> {
+    return this.call('GET', `/api/keys/${encodeURIComponent(address)}`);
+  }
+
+  /** Key packages of `address`'s devices (all, or those listed); the user's own claim leaves out the calling device. */
+  claimKeys(address: string, deviceIds?: readonly string[]): Promise<ClaimedKeys> {
+    return this.call('POST', '/api/keys/claim', { address, ...(deviceIds ? { deviceIds } : {}) });
   }
 
   /** Everything that changed for the user after `since` (from the beginning without it). */

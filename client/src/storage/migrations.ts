@@ -121,6 +121,85 @@ ALTER TABLE sync_state ADD COLUMN friends_refreshed_at INTEGER;
 CREATE INDEX messages_unsent ON messages (peer_user_id, local_id) WHERE id IS NULL;
 `,
   },
+  {
+    version: 6,
+    name: 'end-to-end encryption',
+    // The device's identity and the private parts of its key packages never leave this copy. Group states are ts-mls's
+    // encodeGroupState; an outbox row keeps the envelope it was sealed into, so that a retry resends it and never
+    // seals the text again with a used key. e2ee_pending holds envelopes of a later epoch until the handshake before
+    // them is processed. e2ee_published_keys remembers every identity key a directory listed for a device: a Welcome
+    // made before the device was removed still names it. A message's `encryption` is how it travelled ('plain' for everything before this version).
+    sql: `
+CREATE TABLE e2ee_identity (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  device_id TEXT NOT NULL,
+  public_key BLOB NOT NULL,
+  secret_key BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  server_has_directory INTEGER,
+  published INTEGER NOT NULL DEFAULT 0,
+  joined_at TEXT,
+  packages_checked_at INTEGER
+);
+
+CREATE TABLE e2ee_key_packages (
+  ref TEXT PRIMARY KEY,
+  key_package BLOB NOT NULL,
+  init_private_key BLOB NOT NULL,
+  hpke_private_key BLOB NOT NULL,
+  last_resort INTEGER NOT NULL DEFAULT 0,
+  published INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE e2ee_directory (
+  address TEXT PRIMARY KEY,
+  status TEXT NOT NULL CHECK (status IN ('keys', 'no-keys', 'no-key-directory')),
+  devices TEXT NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  stale INTEGER NOT NULL DEFAULT 0,
+  acknowledged_keys TEXT NOT NULL,
+  key_changed INTEGER NOT NULL DEFAULT 0,
+  verified INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE e2ee_published_keys (
+  address TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  identity_key TEXT NOT NULL,
+  PRIMARY KEY (address, device_id, identity_key)
+);
+
+CREATE TABLE e2ee_groups (
+  group_id TEXT PRIMARY KEY,
+  owner_address TEXT NOT NULL,
+  owner_device TEXT NOT NULL,
+  peer_address TEXT NOT NULL,
+  outgoing INTEGER NOT NULL,
+  joined_epoch INTEGER NOT NULL,
+  state BLOB NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX e2ee_outgoing_group ON e2ee_groups (peer_address) WHERE outgoing = 1;
+
+CREATE TABLE e2ee_pending (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT NOT NULL UNIQUE,
+  group_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  from_user_id TEXT NOT NULL,
+  to_user_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  envelope TEXT NOT NULL
+);
+CREATE INDEX e2ee_pending_by_group ON e2ee_pending (group_id, epoch, seq);
+
+ALTER TABLE outbox ADD COLUMN envelope TEXT;
+ALTER TABLE messages ADD COLUMN encryption TEXT NOT NULL DEFAULT 'plain'
+  CHECK (encryption IN ('e2ee', 'plain', 'pending', 'undecryptable'));
+ALTER TABLE messages ADD COLUMN undecryptable_reason TEXT;
+`,
+  },
 ];
 
 /** Brings the local schema up to date; each migration commits with its version, so an interrupted run resumes. */

@@ -2,6 +2,8 @@ import type { LocalDatabase } from '../storage/local-database.ts';
 import type {
   ContentType,
   ConversationSummary,
+  MessageEncryption,
+  UndecryptableReason,
   DeliveryStatus,
   DeliveryUpdate,
   LocalMessage,
@@ -27,6 +29,8 @@ interface MessageRow {
   delivery_attempts: number | null;
   last_delivery_error: string | null;
   error: string | null;
+  encryption: MessageEncryption;
+  undecryptable_reason: UndecryptableReason | null;
 }
 
 type Delivery = Pick<LocalMessage, 'deliveryStatus' | 'deliveryAttempts' | 'lastDeliveryError'>;
@@ -49,6 +53,15 @@ export interface NewLocalMessage {
   content: string;
   createdAt: string;
   status: 'draft' | 'queued';
+  encryption: MessageEncryption;
+}
+
+/** What this device reads in a server's message: its content, or what was opened from its envelope. */
+export interface MessageReading {
+  contentType: ContentType;
+  content: string;
+  encryption: MessageEncryption;
+  undecryptableReason: UndecryptableReason | null;
 }
 
 /** What storing a server message did, so that user interfaces hear about real changes only. */
@@ -69,7 +82,7 @@ export class MessageStore {
   insertLocal(message: NewLocalMessage): LocalMessage {
     this.db.run(
       `INSERT INTO messages (client_message_id, from_user_id, to_user_id, peer_user_id, content_type, content,
-         created_at, status, sort_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${PLACE_AFTER_LATEST})`,
+         created_at, status, encryption, sort_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${PLACE_AFTER_LATEST})`,
       [
         message.clientMessageId,
         message.fromUserId,
@@ -79,6 +92,7 @@ export class MessageStore {
         message.content,
         message.createdAt,
         message.status,
+        message.encryption,
         message.toUserId,
       ],
     );
@@ -88,14 +102,18 @@ export class MessageStore {
   /**
    * Stores a message the server has, whoever sent it. A message is the same message when its server id or its
    * sender's clientMessageId matches, so a reply to a retried send, a sync event and another device's copy all land
-   * on one row.
+   * on one row. `reading` is what a new row holds; a known row keeps what this device already reads in it.
    */
-  storeFromServer(message: ServerMessage, viewer: string): StoredMessageChange {
+  storeFromServer(
+    message: ServerMessage,
+    viewer: string,
+    reading: MessageReading = readingOf(message),
+  ): StoredMessageChange {
     const existing =
       this.findByServerId(message.id) ?? this.findByClientMessageId(message.fromUserId, message.clientMessageId);
     const status: MessageStatus = message.fromUserId === viewer ? 'sent' : 'received';
     if (!existing) {
-      this.insertFromServer(message, viewer, status);
+      this.insertFromServer(message, viewer, status, reading);
       return { kind: 'inserted', message: this.requireByServerId(message.id) };
     }
     // The server's read time wins over this device's optimistic one.
@@ -173,6 +191,27 @@ export class MessageStore {
         );
       }
     }
+  }
+
+  /** How this device's own message goes: decided when the outbox seals it, or sends it as it is. */
+  setEncryption(localId: number, encryption: MessageEncryption): void {
+    this.db.run('UPDATE messages SET encryption = ? WHERE local_id = ?', [encryption, localId]);
+  }
+
+  /** A pending message opened, or turned out never to open. */
+  applyReading(messageId: string, reading: MessageReading): void {
+    this.db.run(
+      `UPDATE messages SET content_type = ?, content = ?, encryption = ?, undecryptable_reason = ? WHERE id = ?`,
+      [reading.contentType, reading.content, reading.encryption, reading.undecryptableReason, messageId],
+    );
+  }
+
+  /** This device got a new identity: what waited for its old groups can never open. */
+  markPendingUndecryptable(reason: UndecryptableReason): void {
+    this.db.run(
+      `UPDATE messages SET encryption = 'undecryptable', undecryptable_reason = ? WHERE encryption = 'pending' AND id IS NOT NULL`,
+      [reason],
+    );
   }
 
   markFailed(localId: number, error: string): void {
@@ -284,13 +323,19 @@ export class MessageStore {
     return this.db.get<{ n: number }>('SELECT count(*) AS n FROM messages')?.n ?? 0;
   }
 
-  private insertFromServer(message: ServerMessage, viewer: string, status: MessageStatus): void {
+  private insertFromServer(
+    message: ServerMessage,
+    viewer: string,
+    status: MessageStatus,
+    reading: MessageReading,
+  ): void {
     const peer = peerOf(message, viewer);
     const delivery = deliveryOf(message);
     this.db.run(
       `INSERT INTO messages (id, seq, sort_seq, client_message_id, from_user_id, to_user_id, peer_user_id,
-         content_type, content, created_at, read_at, status, delivery_status, delivery_attempts, last_delivery_error)
-       VALUES (?, ?, COALESCE(?, ${PLACE_AFTER_LATEST}), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         content_type, content, created_at, read_at, status, delivery_status, delivery_attempts, last_delivery_error,
+         encryption, undecryptable_reason)
+       VALUES (?, ?, COALESCE(?, ${PLACE_AFTER_LATEST}), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         message.id,
         message.seq ?? null,
@@ -300,14 +345,16 @@ export class MessageStore {
         message.fromUserId,
         message.toUserId,
         peer,
-        message.contentType,
-        message.content,
+        reading.contentType,
+        reading.content,
         message.createdAt,
         message.readAt,
         status,
         delivery.deliveryStatus,
         delivery.deliveryAttempts,
         delivery.lastDeliveryError,
+        reading.encryption,
+        reading.undecryptableReason,
       ],
     );
   }
@@ -351,7 +398,25 @@ function requireLocalMessage(row: MessageRow | undefined): LocalMessage {
     deliveryAttempts: row.delivery_attempts,
     lastDeliveryError: row.last_delivery_error,
     error: row.error,
+    encryption: row.encryption,
+    undecryptableReason: row.undecryptable_reason,
   };
+}
+
+/**
+ * A server message read as it is. A ciphertext reaches here only when nothing could try to open it (a bug, or a copy
+ * written before this version): it is never shown as text.
+ */
+function readingOf(message: ServerMessage): MessageReading {
+  if (message.contentType === 'application/e2ee+ciphertext') {
+    return {
+      contentType: message.contentType,
+      content: '',
+      encryption: 'undecryptable',
+      undecryptableReason: 'unknown-group',
+    };
+  }
+  return { contentType: message.contentType, content: message.content, encryption: 'plain', undecryptableReason: null };
 }
 
 function deliveryOf(message: ServerMessage): Delivery {

@@ -32,11 +32,34 @@ export class OutboxStore {
     return row ? toEntry(row) : undefined;
   }
 
-  /** Up to `limit` pending operations from the head on, in order. */
-  pendingFromHead(limit: number): OutboxEntry[] {
+  /**
+   * Up to `limit` pending operations from the head on, in order, leaving out `viewer`'s sends to `heldPeers` that are
+   * not sealed yet: they wait (an unacknowledged key change) while the rest of the outbox goes.
+   */
+  pendingFromHead(limit: number, held: { viewer: string; peers: readonly string[] } | null = null): OutboxEntry[] {
+    if (!held || held.peers.length === 0) {
+      return this.db
+        .all<OutboxRow>(`SELECT * FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?`, [limit])
+        .map(toEntry);
+    }
     return this.db
-      .all<OutboxRow>(`SELECT * FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?`, [limit])
+      .all<OutboxRow>(
+        `SELECT o.* FROM outbox o WHERE o.state = 'pending' AND NOT (o.kind = 'send' AND o.envelope IS NULL AND EXISTS (
+           SELECT 1 FROM messages m WHERE m.from_user_id = ? AND m.client_message_id = json_extract(o.payload, '$.clientMessageId')
+             AND m.to_user_id IN (SELECT value FROM json_each(?))))
+         ORDER BY o.id LIMIT ?`,
+        [held.viewer, JSON.stringify(held.peers), limit],
+      )
       .map(toEntry);
+  }
+
+  /** The envelope a send was sealed into: a retry sends it again, never a new one. */
+  envelopeOf(id: number): string | null {
+    return this.db.get<{ envelope: string | null }>('SELECT envelope FROM outbox WHERE id = ?', [id])?.envelope ?? null;
+  }
+
+  saveEnvelope(id: number, envelope: string): void {
+    this.db.run('UPDATE outbox SET envelope = ? WHERE id = ?', [envelope, id]);
   }
 
   /** Done: the server has applied it. */

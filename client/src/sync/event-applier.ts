@@ -2,12 +2,35 @@ import type { ClientEvent } from '../client-events.ts';
 import type { DeliveryStatus, Invite, ServerMessage } from '../model.ts';
 import type { SyncEvent } from '../api/mylife-api.ts';
 import type { LocalStore } from '../store/local-store.ts';
-import type { StoredMessageChange } from '../store/message-store.ts';
+import type { MessageReading, StoredMessageChange } from '../store/message-store.ts';
+
+/** The readings were made from state that another process changed meanwhile: the page is opened again. */
+export class OutdatedReadingsError extends Error {}
+
+/** What this device read in a page's encrypted messages, opened before the page is applied. */
+export interface PageReadings {
+  /** The page's encrypted messages, by server id. */
+  readings: ReadonlyMap<string, MessageReading>;
+  /** Messages stored earlier that waited for a handshake and opened (or turned out never to open) meanwhile. */
+  settled: ReadonlyMap<string, MessageReading>;
+  /** The group states the opening changed: written in the page's transaction; may throw `OutdatedReadingsError`. */
+  persist(now: string): void;
+  /** After that transaction committed. */
+  committed(): void;
+}
+
+export const NO_READINGS: PageReadings = {
+  readings: new Map(),
+  settled: new Map(),
+  persist: () => undefined,
+  committed: () => undefined,
+};
 
 /**
- * Writes a run of sync events and the cursor after them in one local transaction: after a crash the copy is either
- * before the run or after it, never between, and replaying a run changes nothing (every write is an upsert).
- * Returns what user interfaces should hear, to be emitted once the transaction has committed.
+ * Writes a run of sync events and the cursor after them in one local transaction, with the group states that opening
+ * its encrypted messages changed: after a crash the copy is either before the run or after it, never between, and
+ * replaying a run changes nothing (every write is an upsert). Returns what user interfaces should hear, to be emitted
+ * once the transaction has committed.
  */
 export function applySyncEvents(
   store: LocalStore,
@@ -15,13 +38,28 @@ export function applySyncEvents(
   events: readonly SyncEvent[],
   cursor: string,
   now: string,
+  readings: PageReadings = NO_READINGS,
 ): ClientEvent[] {
-  return store.transaction(() => {
+  const notices = store.transaction(() => {
+    readings.persist(now);
     const messages: StoredMessageChange[] = [];
-    const notices = events.flatMap((event) => applyOne(store, viewer, event, now, messages));
+    const applied = events.flatMap((event) => applyOne(store, viewer, event, now, messages, readings));
     store.messages.keepUnsentAfterNumbered(messages);
     store.session.saveCursor(cursor, now);
-    return notices;
+    return [...applied, ...applySettled(store, readings.settled)];
+  });
+  readings.committed();
+  return notices;
+}
+
+/** In the caller's transaction: stored messages that were pending get what they read now. */
+export function applySettled(store: LocalStore, settled: ReadonlyMap<string, MessageReading>): ClientEvent[] {
+  return [...settled].flatMap(([messageId, reading]): ClientEvent[] => {
+    const before = store.messages.findByServerId(messageId);
+    if (!before) return [];
+    store.messages.applyReading(messageId, reading);
+    const message = store.messages.findByServerId(messageId)!;
+    return [{ type: 'message-status', message, previousStatus: before.status, previousReadAt: before.readAt }];
   });
 }
 
@@ -32,14 +70,20 @@ function applyOne(
   event: SyncEvent,
   now: string,
   messages: StoredMessageChange[],
+  readings: PageReadings,
 ): ClientEvent[] {
   const data = event.data;
   switch (event.type) {
     case 'message': {
-      const change = store.messages.storeFromServer(data as unknown as ServerMessage, viewer);
+      const message = data as unknown as ServerMessage;
+      const change = store.messages.storeFromServer(message, viewer, readings.readings.get(message.id));
       messages.push(change);
       return noticesFor(change);
     }
+    case 'keys':
+      // Looked up again after the page is applied (the network is not used inside a local transaction).
+      store.directory.markStale(String(data.address));
+      return [];
     case 'message.read':
       return applyRead(store, String(data.messageId), String(data.readAt));
     case 'message.delivery':

@@ -2,7 +2,17 @@ import { ApiError } from '../api/api-error.ts';
 import { ServerUnreachableError } from '../api/http-transport.ts';
 import type { MyLifeApi, SendMessageRequest } from '../api/mylife-api.ts';
 import type { ClientEvent } from '../client-events.ts';
-import type { Invite, InviteAnswer, InviteStatus, OutboxEntry, OutboxOperation, ServerMessage } from '../model.ts';
+import type {
+  ContentType,
+  Invite,
+  InviteAnswer,
+  InviteStatus,
+  LocalMessage,
+  MessageEncryption,
+  OutboxEntry,
+  OutboxOperation,
+  ServerMessage,
+} from '../model.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import type { StoredMessageChange } from '../store/message-store.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
@@ -38,9 +48,37 @@ export interface FlushOptions {
   force?: boolean;
 }
 
+/** A queued send and its message. */
+export interface QueuedSend {
+  entry: OutboxEntry;
+  message: LocalMessage;
+}
+
+/**
+ * What a queued send becomes: a request (sealed end to end, or as it is), `held` (its conversation waits for a key
+ * change to be acknowledged), refused for good, or to be tried again later.
+ */
+export type PreparedSend =
+  | { kind: 'ready'; request: SendMessageRequest }
+  | { kind: 'held' }
+  | { kind: 'refused'; error: ApiError }
+  | { kind: 'retry'; error: Error };
+
+/** Turns queued messages into what goes on the wire (the end-to-end encryption). */
+export interface SendPreparation {
+  /** Friends whose messages wait in the outbox: an unacknowledged key change. */
+  heldPeers(): string[];
+  /**
+   * One answer per send, in order, up to and including the first `retry`. What it sealed is stored (the envelope in
+   * the outbox row, with the group state) before it returns, so that a retry sends the same envelope.
+   */
+  prepare(api: MyLifeApi, viewer: string, sends: readonly QueuedSend[]): Promise<PreparedSend[]>;
+}
+
 export interface OutboxFlusherDependencies {
   store: LocalStore;
   sender: MessageSender;
+  preparation: SendPreparation;
   emit: (events: readonly ClientEvent[]) => void;
   now?: () => number;
   random?: () => number;
@@ -49,6 +87,11 @@ export interface OutboxFlusherDependencies {
 }
 
 type StepResult = { stop: FlushStop | null; applied: number; failed: number };
+
+const ENCRYPTION_OF: Record<ContentType, MessageEncryption> = {
+  'text/plain': 'plain',
+  'application/e2ee+ciphertext': 'e2ee',
+};
 
 const TARGET_STATUS: Record<InviteAnswer, InviteStatus> = {
   accept: 'accepted',
@@ -60,6 +103,7 @@ const TARGET_STATUS: Record<InviteAnswer, InviteStatus> = {
 export class OutboxFlusher {
   private readonly store: LocalStore;
   private readonly sender: MessageSender;
+  private readonly preparation: SendPreparation;
   private readonly emit: (events: readonly ClientEvent[]) => void;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -69,6 +113,7 @@ export class OutboxFlusher {
   constructor(dependencies: OutboxFlusherDependencies) {
     this.store = dependencies.store;
     this.sender = dependencies.sender;
+    this.preparation = dependencies.preparation;
     this.emit = dependencies.emit;
     this.now = dependencies.now ?? Date.now;
     this.random = dependencies.random ?? Math.random;
@@ -78,10 +123,12 @@ export class OutboxFlusher {
 
   async flush(api: MyLifeApi, viewer: string, options: FlushOptions = {}): Promise<FlushReport> {
     const report: FlushReport = { applied: 0, failed: 0, pending: 0, stoppedBy: null };
+    let stuckHead: number | null = null;
     for (;;) {
-      const batch = this.nextBatch();
+      const batch = this.nextBatch(viewer);
       const head = batch[0];
-      if (!head) break;
+      // A run that was all held comes back only if the held peers changed meanwhile: never loop on it.
+      if (!head || head.id === stuckHead) break;
       if (!options.force && head.nextAttemptAt > this.now()) {
         report.stoppedBy = { reason: 'backoff', nextAttemptAt: head.nextAttemptAt };
         break;
@@ -92,6 +139,7 @@ export class OutboxFlusher {
           : await this.flushOperation(api, viewer, head);
       report.applied += step.applied;
       report.failed += step.failed;
+      stuckHead = step.applied + step.failed === 0 ? head.id : null;
       if (step.stop) {
         report.stoppedBy = step.stop;
         break;
@@ -102,32 +150,51 @@ export class OutboxFlusher {
   }
 
   /** The head, and the sends right after it when it is a send, so that a batch sender gets whole runs. */
-  private nextBatch(): OutboxEntry[] {
-    const candidates = this.store.outbox.pendingFromHead(this.sender.maxBatchSize);
+  private nextBatch(viewer: string): OutboxEntry[] {
+    const held = { viewer, peers: this.preparation.heldPeers() };
+    const candidates = this.store.outbox.pendingFromHead(this.sender.maxBatchSize, held);
     if (candidates[0]?.operation.kind !== 'send') return candidates.slice(0, 1);
     const run = candidates.findIndex((entry) => entry.operation.kind !== 'send');
     return run === -1 ? candidates : candidates.slice(0, run);
   }
 
+  /** Prepares the run (sealing what is to be encrypted), then sends what is ready and records the answers. */
   private async flushSends(api: MyLifeApi, viewer: string, batch: OutboxEntry[]): Promise<StepResult> {
-    const requests: SendMessageRequest[] = [];
-    const entries: OutboxEntry[] = [];
+    const sends: QueuedSend[] = [];
     for (const entry of batch) {
       const { clientMessageId } = entry.operation as Extract<OutboxOperation, { kind: 'send' }>;
       const message = this.store.messages.findByClientMessageId(viewer, clientMessageId);
-      if (!message) {
-        this.store.outbox.remove(entry.id);
-        continue;
-      }
-      entries.push(entry);
-      requests.push({
-        toUserId: message.toUserId,
-        content: message.content,
-        contentType: message.contentType,
-        clientMessageId,
-      });
+      if (message) sends.push({ entry, message });
+      else this.store.outbox.remove(entry.id);
     }
-    if (requests.length === 0) return { stop: null, applied: 0, failed: 0 };
+    if (sends.length === 0) return { stop: null, applied: 0, failed: 0 };
+    const prepared = await this.preparation.prepare(api, viewer, sends);
+    const ready: { entry: OutboxEntry; request: SendMessageRequest }[] = [];
+    let failed = 0;
+    for (const [index, outcome] of prepared.entries()) {
+      const { entry, message } = sends[index]!;
+      if (outcome.kind === 'ready') ready.push({ entry, request: outcome.request });
+      if (outcome.kind === 'refused') {
+        this.recordRefusedSend(entry, viewer, message.clientMessageId, outcome.error);
+        failed += 1;
+      }
+      if (outcome.kind !== 'retry') continue;
+      const sent = await this.sendReady(api, viewer, ready);
+      if (sent.stop) return { ...sent, failed: sent.failed + failed };
+      return { ...this.failedAttempt(entry, outcome.error), applied: sent.applied, failed: sent.failed + failed };
+    }
+    const sent = await this.sendReady(api, viewer, ready);
+    return { ...sent, failed: sent.failed + failed };
+  }
+
+  private async sendReady(
+    api: MyLifeApi,
+    viewer: string,
+    ready: readonly { entry: OutboxEntry; request: SendMessageRequest }[],
+  ): Promise<StepResult> {
+    if (ready.length === 0) return { stop: null, applied: 0, failed: 0 };
+    const entries = ready.map((item) => item.entry);
+    const requests = ready.map((item) => item.request);
     let outcomes: SendOutcome[];
     try {
       outcomes = await this.sender.send(api, requests);
@@ -135,7 +202,7 @@ export class OutboxFlusher {
       return this.failedAttempt(entries[0]!, error);
     }
     const result: StepResult = { stop: null, applied: 0, failed: 0 };
-    let stored: { entry: OutboxEntry; message: ServerMessage }[] = [];
+    let stored: { entry: OutboxEntry; message: ServerMessage; request: SendMessageRequest }[] = [];
     // The server's answers to a run of stored sends are written in one local transaction: one commit (a sync of the
     // file) per batch instead of per message.
     const writeStored = () => {
@@ -144,7 +211,9 @@ export class OutboxFlusher {
       stored = [];
       this.emit(
         this.store.transaction(() => {
-          const changes = run.map(({ entry, message }) => this.recordStoredSend(entry, message, viewer));
+          const changes = run.map(({ entry, message, request }) =>
+            this.recordStoredSend(entry, message, viewer, request),
+          );
           this.store.messages.keepUnsentAfterNumbered(changes);
           return changes.flatMap(noticesFor);
         }),
@@ -155,7 +224,7 @@ export class OutboxFlusher {
       const entry = entries[index]!;
       if (outcome.kind === 'stored') {
         await this.hooks.afterServerAnswer?.(entry);
-        stored.push({ entry, message: outcome.message });
+        stored.push({ entry, message: outcome.message, request: requests[index]! });
         continue;
       }
       writeStored();
@@ -168,9 +237,16 @@ export class OutboxFlusher {
     return result;
   }
 
-  /** In the caller's transaction. */
-  private recordStoredSend(entry: OutboxEntry, message: ServerMessage, viewer: string): StoredMessageChange {
+  /** In the caller's transaction. The message went as the request carried it: sealed end to end, or readable. */
+  private recordStoredSend(
+    entry: OutboxEntry,
+    message: ServerMessage,
+    viewer: string,
+    request: SendMessageRequest,
+  ): StoredMessageChange {
     this.store.outbox.remove(entry.id);
+    const local = this.store.messages.findByClientMessageId(viewer, request.clientMessageId);
+    if (local) this.store.messages.setEncryption(local.localId, ENCRYPTION_OF[request.contentType]);
     return this.store.messages.storeFromServer(message, viewer);
   }
 

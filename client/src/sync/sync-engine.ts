@@ -1,10 +1,10 @@
 import { ApiError } from '../api/api-error.ts';
 import { type HttpTransport, ServerUnreachableError } from '../api/http-transport.ts';
 import { MyLifeApi, type SyncEvent } from '../api/mylife-api.ts';
-import type { ClientEventEmitter, ConnectionState } from '../client-events.ts';
+import type { ClientEvent, ClientEventEmitter, ConnectionState } from '../client-events.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { retryDelayMs } from './backoff.ts';
-import { applySyncEvents } from './event-applier.ts';
+import { applySyncEvents, OutdatedReadingsError, type PageReadings } from './event-applier.ts';
 import { FriendNames } from './friend-names.ts';
 import { type FlushOptions, type FlushReport, OutboxFlusher } from './outbox-flusher.ts';
 import { parseServerSentEvents } from './server-sent-events.ts';
@@ -49,6 +49,19 @@ export const DEFAULT_SYNC_TIMING: SyncEngineTiming = {
   friendNamesRefreshMs: 5 * 60_000,
 };
 
+/** The end-to-end encryption's part in a sync round. None of it throws for the network: the round reports that. */
+export interface SyncEncryption {
+  /** Before the flush: this device's keys published and topped up when due. */
+  beforeRound(api: MyLifeApi, viewer: string): Promise<void>;
+  /** Opens a page's encrypted messages, before the page is applied. */
+  open(api: MyLifeApi, viewer: string, events: readonly SyncEvent[]): Promise<PageReadings>;
+  /** After events were applied: key sets that `keys` events made stale are looked up, what waited is tried again. */
+  afterApply(api: MyLifeApi, viewer: string): Promise<ClientEvent[]>;
+}
+
+/** A page opened while another process on the copy changed its groups is opened again, a few times at most. */
+const MAX_PAGE_OPENINGS = 3;
+
 export class NotLoggedInError extends Error {
   constructor() {
     super('not logged in: run login first');
@@ -77,6 +90,7 @@ export class SyncEngine {
     private readonly store: LocalStore,
     private readonly transport: HttpTransport,
     private readonly flusher: OutboxFlusher,
+    private readonly encryption: SyncEncryption,
     private readonly events: ClientEventEmitter,
     private readonly timing: SyncEngineTiming = DEFAULT_SYNC_TIMING,
     private readonly now: () => number = Date.now,
@@ -213,7 +227,7 @@ export class SyncEngine {
         if (!sse.id) continue;
         const event: SyncEvent = { cursor: sse.id, type: sse.event, data: JSON.parse(sse.data) };
         await this.lock.run(async () => {
-          this.apply(connection.viewer, [event], event.cursor);
+          await this.apply(connection, [event], event.cursor);
           await this.refreshFriendNames(connection);
         });
       }
@@ -232,6 +246,7 @@ export class SyncEngine {
   private async flushAndPull(connection: Connection, options: FlushOptions): Promise<SyncReport> {
     // A refused token stays news through the round that tries it again: no "logged out" banner blinking per poll.
     this.setState('syncing', undefined, this.loginNeeded);
+    await this.encryption.beforeRound(connection.api, connection.viewer);
     const flush = await this.flusher.flush(connection.api, connection.viewer, options);
     const stop = flush.stoppedBy;
     if (stop?.reason === 'unreachable' || stop?.reason === 'unauthorized') {
@@ -280,15 +295,29 @@ export class SyncEngine {
         next.catch(() => undefined); // awaited on the next turn; this only keeps a failure from going unhandled
         await new Promise((resolve) => setTimeout(resolve, 0)); // lets the request leave before the local write
       }
-      this.apply(connection.viewer, page.events, page.cursor);
+      await this.apply(connection, page.events, page.cursor);
       pulled += page.events.length;
       if (!page.hasMore) return pulled;
     }
   }
 
-  private apply(viewer: string, events: readonly SyncEvent[], cursor: string): void {
-    const notices = applySyncEvents(this.store, viewer, events, cursor, new Date(this.now()).toISOString());
-    this.events.emitAll(notices);
+  /**
+   * Encrypted messages are opened first (async), then the events are written in one local transaction. Another process
+   * on the same copy may have opened the page meanwhile: then it is opened again (what it wrote is not opened twice).
+   */
+  private async apply(connection: Connection, events: readonly SyncEvent[], cursor: string): Promise<void> {
+    const { api, viewer } = connection;
+    for (let attempt = 1; ; attempt++) {
+      const readings = await this.encryption.open(api, viewer, events);
+      try {
+        const now = new Date(this.now()).toISOString();
+        this.events.emitAll(applySyncEvents(this.store, viewer, events, cursor, now, readings));
+        break;
+      } catch (error) {
+        if (!(error instanceof OutdatedReadingsError) || attempt >= MAX_PAGE_OPENINGS) throw error;
+      }
+    }
+    this.events.emitAll(await this.encryption.afterApply(api, viewer));
   }
 
   private connect(): Connection {
