@@ -1,4 +1,4 @@
-import { ApiError } from '@mylife/client';
+import { ApiError, KeyChangeBlockedError } from '@mylife/client';
 import { describe, expect, it } from 'vitest';
 import { errorText, isKeyChange, loginErrorText, otherServerOf } from '../src/app/common/error-text.ts';
 import { strings } from '../src/i18n/strings.ts';
@@ -93,6 +93,13 @@ describe('otherServerOf', () => {
 });
 
 describe('a send blocked by a key change', () => {
+  it("is the client library's KeyChangeBlockedError, as the key-changed kind (never a generic error)", () => {
+    const blocked = toMessengerError(new KeyChangeBlockedError('bob@b.example'));
+    expect(blocked).toMatchObject({ kind: 'key-changed', status: null });
+    expect(blocked.message).toContain('bob@b.example');
+    expect(isKeyChange(blocked)).toBe(true);
+  });
+
   it('is recognised also after crossing from the owner tab as plain data, and says what unblocks it', () => {
     const crossed = {
       kind: 'key-changed',

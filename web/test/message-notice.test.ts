@@ -1,3 +1,4 @@
+import type { UndecryptableReason } from '@mylife/client';
 import { describe, expect, it } from 'vitest';
 import { messageNotice } from '../src/app/conversation/message-notice.ts';
 
@@ -13,8 +14,16 @@ describe('messageNotice', () => {
     );
   });
 
-  it('says a tampered, replayed or foreign message could not be decrypted', () => {
-    for (const reason of ['tampered', 'replayed', 'not-a-member', 'unknown-group', null]) {
+  it('says a tampered, replayed, foreign or expired message could not be decrypted', () => {
+    const reasons: (UndecryptableReason | null)[] = [
+      'tampered',
+      'replayed',
+      'not-a-member',
+      'unknown-group',
+      'expired',
+      null,
+    ];
+    for (const reason of reasons) {
       expect(messageNotice({ encryption: 'undecryptable', undecryptableReason: reason, content: '' })).toBe(
         'This message could not be decrypted.',
       );

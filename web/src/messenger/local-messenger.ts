@@ -2,6 +2,7 @@ import {
   ApiError,
   type ConversationSecurity,
   type Invite,
+  KeyChangeBlockedError,
   LocalValidationError,
   type MyLifeClient,
   type OutboxEntry,
@@ -307,6 +308,7 @@ export async function translate<T>(action: () => Promise<T>): Promise<T> {
 
 export function toMessengerError(error: unknown): MessengerError {
   if (error instanceof MessengerError) return error;
+  if (error instanceof KeyChangeBlockedError) return new MessengerError('key-changed', error.message);
   if (error instanceof ServerUnreachableError) return new MessengerError('unreachable', error.message);
   if (error instanceof LocalValidationError) return new MessengerError('invalid', error.message);
   if (error instanceof NotLoggedInError) return new MessengerError('unauthorized', error.message);
