@@ -36,8 +36,9 @@ export interface LocalMessengerOptions {
 }
 
 /**
- * How often a conversation that is not (yet) encrypted asks the node for the friend's keys again while it is read: a
- * friend who sets up keys later is announced by a sync event, but a friend's server that gains a key directory is not.
+ * How often, at most, a conversation that is not (yet) encrypted asks the node for the friend's keys again when it is
+ * opened: a friend who sets up keys later is announced by a sync event (the client's `security` event), but a friend's
+ * server that gains a key directory is not.
  */
 const KEY_LOOKUP_INTERVAL_MS = 60_000;
 
@@ -59,7 +60,7 @@ export class LocalMessenger implements Messenger {
     this.client.on('friendship', data);
     this.client.on('friend-names', data);
     this.client.on('operation-refused', data);
-    this.client.on('security', data);
+    this.client.on('security', () => this.notify('security'));
     this.client.on('connection', () => {
       // Back online (or gone): a lookup that failed meanwhile is due again.
       this.keyLookups.clear();

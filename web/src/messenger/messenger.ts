@@ -95,8 +95,12 @@ export class MessengerError extends Error {
   }
 }
 
-/** What changed, so that views re-read only what they show. */
-export type MessengerChange = 'data' | 'connection' | 'session';
+/**
+ * What changed, so that views re-read only what they show. `security`: a conversation's encryption state, its
+ * verification or a key change (the client library's `security` event); the safety number may differ since.
+ */
+export const MESSENGER_CHANGES = ['session', 'data', 'connection', 'security'] as const;
+export type MessengerChange = (typeof MESSENGER_CHANGES)[number];
 
 /**
  * Everything the UI does, asynchronous so that it works the same in the tab that owns the local copy (calls go

@@ -23,8 +23,11 @@ import './conversation.css';
 /** How much of a new message the screen reader reads: enough to know what it is about. */
 const ANNOUNCED_CHARACTERS = 200;
 
-/** A key change arrives as data; an unchecked conversation is checked again once the node can be reached. */
-const SECURITY_CHANGES: readonly MessengerChange[] = ['data', 'connection'];
+/**
+ * The client library tells each change of a conversation's security (a key change, verified, acknowledged, the state
+ * first known); an unchecked conversation is checked again once the node can be reached. Not per message.
+ */
+const SECURITY_CHANGES: readonly MessengerChange[] = ['security', 'connection'];
 
 interface Peer {
   displayName: string | null;

@@ -1,7 +1,7 @@
 import type { ConversationSecurity } from '@mylife/client';
 import { Fragment, useCallback, useId, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
-import type { Messenger } from '../../messenger/messenger.ts';
+import type { Messenger, MessengerChange } from '../../messenger/messenger.ts';
 import { Dialog } from '../common/Dialog.tsx';
 import { errorText } from '../common/error-text.ts';
 import { LockIcon, OpenLockIcon, VerifiedIcon } from '../common/icons.tsx';
@@ -11,6 +11,9 @@ import { QrCode } from './QrCode.tsx';
 import { digitGroups } from './safety-number.ts';
 import { securityLabel } from './security-view.ts';
 import './security.css';
+
+/** The safety number asks the node for both key sets: read again when the keys change, not per message. */
+const NUMBER_CHANGES: readonly MessengerChange[] = ['security'];
 
 interface SecurityDialogProps {
   peer: string;
@@ -30,7 +33,7 @@ export function SecurityDialog({ peer, name, security, onClose }: SecurityDialog
   const numberHeading = useId();
   const encrypted = security.state === 'encrypted';
   const readNumber = useCallback(async (m: Messenger) => (encrypted ? m.safetyNumber(peer) : null), [encrypted, peer]);
-  const { value: number, error } = useLive(readNumber);
+  const { value: number, error } = useLive(readNumber, NUMBER_CHANGES);
   const [verifying, setVerifying] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const label = securityLabel(security, name);
