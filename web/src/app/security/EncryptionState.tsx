@@ -16,10 +16,14 @@ export function EncryptionState({
 }) {
   const label = securityLabel(security, name);
   const Icon = label.state === 'encrypted' ? LockIcon : OpenLockIcon;
+  // A phone's header has room for the friend's name or for these words: the lock alone says "encrypted" (its words
+  // stay for screen readers), while "Not encrypted" is a warning and keeps them.
+  const compact = label.state !== 'not-encrypted';
+  const words = compact ? 'sr-only-narrow' : undefined;
   return (
     <button
       type="button"
-      className={`security-state security-state--${label.state}`}
+      className={`security-state security-state--${label.state}${compact ? ' security-state--compact' : ''}`}
       aria-haspopup="dialog"
       onClick={onOpen}
       data-testid="encryption-state"
@@ -28,12 +32,14 @@ export function EncryptionState({
       data-reason={security.reason ?? undefined}
     >
       <Icon />
-      <span className="security-state__text">{label.text}</span>
+      <span className={words}>{label.text}</span>
       {security.verified && (
         <span className="security-state__verified">
           <VerifiedIcon />
-          <span className="sr-only"> </span>
-          {strings.security.verified}
+          <span className={words}>
+            <span className="sr-only"> </span>
+            {strings.security.verified}
+          </span>
         </span>
       )}
       <span className="sr-only">, {strings.security.openDetails}</span>

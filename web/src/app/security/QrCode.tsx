@@ -4,6 +4,8 @@ import { qrPath } from './qr-path.ts';
 
 /** The quiet zone the QR standard asks for around the code, in modules. */
 const QUIET_ZONE = 4;
+/** About how wide the code is drawn, in CSS pixels: large enough for a phone camera held at arm's length. */
+const TARGET_PX = 170;
 
 /**
  * `payload` as a QR code, drawn as inline SVG (no canvas, no script): dark on white in both colour schemes, as
@@ -14,10 +16,15 @@ export function QrCode({ payload, label }: { payload: string; label: string }) {
     const code = encode(payload, { ecc: 'M', border: QUIET_ZONE });
     return { size: code.size, path: qrPath(code.data) };
   }, [payload]);
+  // A whole number of pixels per module: scaled by a fraction, modules come out one pixel wider or narrower in turn,
+  // which makes the code look smudged and harder to scan off a screen.
+  const drawn = size * Math.max(2, Math.round(TARGET_PX / size));
   return (
     <svg
       className="qr-code"
       viewBox={`0 0 ${size} ${size}`}
+      width={drawn}
+      height={drawn}
       role="img"
       aria-label={label}
       shapeRendering="crispEdges"
