@@ -384,7 +384,10 @@ async function failureScreenshot(page: Page, what: string): Promise<void> {
 
 // --- what the nodes hold --------------------------------------------------------------------------------------
 
-/** How many rows of `node`'s messages table hold exactly `content`: a message sent twice would count 2. */
+/**
+ * How many rows of `node`'s messages table hold exactly `content`: a message sent twice would count 2. Only for a
+ * message sent in plaintext (to someone without keys): one sealed end to end is stored as its envelope, and counts 0.
+ */
 export async function storedCopies(node: TestNode, content: string): Promise<number> {
   const [row] = await queryDatabase<{ copies: string }>(
     node.config.databaseUrl!,
@@ -392,4 +395,17 @@ export async function storedCopies(node: TestNode, content: string): Promise<num
     [content],
   );
   return Number(row.copies);
+}
+
+/**
+ * How many messages from `from` to `to` `node`'s messages table holds, sealed or not: what tells a message sent once
+ * from one sent twice when the node cannot read them (two users in the web app talk end to end encrypted).
+ */
+export async function storedMessages(node: TestNode, from: WebUser, to: WebUser): Promise<number> {
+  const [row] = await queryDatabase<{ stored: string }>(
+    node.config.databaseUrl!,
+    'SELECT count(*) AS stored FROM friend_messages WHERE from_user_id = $1 AND to_user_id = $2',
+    [from.address, to.address],
+  );
+  return Number(row.stored);
 }
