@@ -21,6 +21,7 @@ import {
   watchedPage,
   WebUser,
 } from './support/browser';
+import { sendAcross } from './support/federation';
 import { tablesHolding } from './support/plaintext-scan';
 import { TestNode } from './support/test-node';
 
@@ -106,6 +107,11 @@ describe('web app: alice@A and bob@B talk end-to-end encrypted, compare safety n
   let alicePage: Page, bobPage: Page;
   let firstNumber: ShownNumber;
 
+  /** No table of either node's database holds `marker`, in any column. */
+  async function expectInNoTable(marker: string): Promise<void> {
+    expect({ A: await tablesHolding(nodeA, marker), B: await tablesHolding(nodeB, marker) }).toEqual({ A: [], B: [] });
+  }
+
   beforeAll(async () => {
     ({ nodeA, nodeB, alice, bob } = await web.pair({ friends: true }));
     const browser = await web.browser();
@@ -144,10 +150,15 @@ describe('web app: alice@A and bob@B talk end-to-end encrypted, compare safety n
       ] as const) {
         expect(await incoming(page, text).getAttribute('data-encryption')).toBe('e2ee');
       }
-      expect({ A: await tablesHolding(nodeA, marker), B: await tablesHolding(nodeB, marker) }).toEqual({
-        A: [],
-        B: [],
-      });
+      await expectInNoTable(marker);
+
+      // What the servers could read (bob's token posting text through the API, unsealed) says so in this conversation.
+      const readable = 'Posted through the API, readable by the servers';
+      await sendAcross(bob, alice.address, readable);
+      await incoming(alicePage, readable).getByTestId('message-plain').waitFor();
+      expect(await incoming(alicePage, readable).getAttribute('data-encryption')).toBe('plain');
+      expect(await incoming(alicePage, readable).getByTestId('message-plain').textContent()).toBe('Not encrypted');
+      expect(await alicePage.getByTestId('message-plain').count()).toBe(1);
       const problems = await lookAtBothWidths(alicePage, 'e2ee-conversation');
 
       const onAlice = await readSafetyNumber(alicePage, bob.address);
@@ -269,10 +280,7 @@ describe('web app: alice@A and bob@B talk end-to-end encrypted, compare safety n
       await send(alicePage, after);
       await incoming(bobPage, after).waitFor();
       expect(await incoming(bobPage, after).getAttribute('data-encryption')).toBe('e2ee');
-      expect({ A: await tablesHolding(nodeA, marker), B: await tablesHolding(nodeB, marker) }).toEqual({
-        A: [],
-        B: [],
-      });
+      await expectInNoTable(marker);
       expect(problems).toEqual([]);
     },
     BROWSER_TEST_TIMEOUT_MS,

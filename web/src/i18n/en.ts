@@ -235,6 +235,7 @@ export const en = {
     beforeThisDevice: 'Sent before this device joined: it cannot be read here.',
     waitingForKeys: 'Waiting for keys…',
     encryptedMessage: 'Encrypted message',
+    plainMessage: 'Not encrypted',
   },
   errors: {
     unreachable: (host: string) => `Can't reach ${host}. Check your connection and try again.`,

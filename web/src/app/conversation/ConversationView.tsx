@@ -125,6 +125,7 @@ export function ConversationView({ peer }: { peer: string }) {
           onDiscard={onDiscard}
           onSendAgain={onSendAgain}
           onIncoming={onIncoming}
+          encrypted={security?.state === 'encrypted'}
         />
       )}
       {actionError && (

@@ -2,7 +2,7 @@ import type { LocalMessage } from '@mylife/client';
 import { memo } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import { timeOfDay } from '../common/dates.ts';
-import { LockIcon } from '../common/icons.tsx';
+import { LockIcon, OpenLockIcon } from '../common/icons.tsx';
 import { failureText } from './failure-text.ts';
 import { messageNotice } from './message-notice.ts';
 import { Tick } from './Tick.tsx';
@@ -15,6 +15,11 @@ interface MessageBubbleProps {
   onRetry: (message: LocalMessage) => void;
   onDiscard: (message: LocalMessage) => void;
   onSendAgain: (message: LocalMessage) => void;
+  /**
+   * The conversation is encrypted: a plain message in it (from before encryption, or one the servers delivered
+   * readable) is marked "Not encrypted", so that nothing readable by the servers passes for sealed.
+   */
+  markPlain: boolean;
 }
 
 /** One message: its text, time and, for ours, the tick; a failed one says why and what can be done. */
@@ -24,6 +29,7 @@ export const MessageBubble = memo(function MessageBubble({
   onRetry,
   onDiscard,
   onSendAgain,
+  markPlain,
 }: MessageBubbleProps) {
   const view = messageView(message);
   const direction = view.state === 'received' ? 'in' : 'out';
@@ -56,6 +62,12 @@ export const MessageBubble = memo(function MessageBubble({
           </p>
         )}
         <p className="message__meta">
+          {markPlain && message.encryption === 'plain' && (
+            <span className="message__plain" data-testid="message-plain">
+              <OpenLockIcon />
+              {strings.security.plainMessage}
+            </span>
+          )}
           <time dateTime={message.createdAt}>{timeOfDay(new Date(message.createdAt))}</time>
           {view.state !== 'received' && <Tick state={view.state} />}
         </p>
