@@ -233,7 +233,11 @@ export class LocalMessenger implements Messenger {
   }
 
   async resetKeys(): Promise<OwnKeys> {
-    return translate(() => this.client.resetKeys());
+    const keys = await translate(() => this.client.resetKeys());
+    // The safety number with every friend changed (the library tells only friends' key changes): a Security dialog
+    // open in another tab reads it again.
+    this.notify('security');
+    return keys;
   }
 
   async connection(): Promise<ConnectionStatus> {
