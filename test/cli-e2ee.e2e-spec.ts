@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CapturingProxy } from './support/capturing-proxy';
 import { removeTempDirs, tempDir } from './support/client-harness';
-import { tablesHolding } from './support/database-scan';
+import { tablesHolding } from './support/plaintext-scan';
 import { DEFAULT_PASSWORD } from './support/factories';
 import { befriendAcross, eventually, Resident, resident, startFederatedNode } from './support/federation';
 import { runMylife } from './support/mylife-cli';

@@ -15,7 +15,7 @@ import {
   startFederatedNode,
 } from './support/federation';
 import { PlainPeer } from './support/plain-peer';
-import { queryDatabase } from './support/services';
+import { tablesHolding } from './support/plaintext-scan';
 import { TestNode } from './support/test-node';
 
 const WAIT_MS = 20_000;
@@ -34,26 +34,6 @@ function syncUntil<T>(client: MyLifeClient, check: () => T | undefined | false, 
 
 function findText(client: MyLifeClient, text: string): LocalMessage | undefined {
   return client.allMessages().find((message) => message.content === text);
-}
-
-/** Every row of every table of the node's database, as text, that holds `marker`: names of the tables. */
-async function tablesHolding(node: TestNode, marker: string): Promise<string[]> {
-  const url = node.config.databaseUrl!;
-  const tables = await queryDatabase<{ schema: string; name: string }>(
-    url,
-    `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
-     WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
-  );
-  const holding: string[] = [];
-  for (const { schema, name } of tables) {
-    const [row] = await queryDatabase<{ n: string }>(
-      url,
-      `SELECT count(*) AS n FROM "${schema}"."${name}" t WHERE t::text LIKE $1`,
-      [`%${marker}%`],
-    );
-    if (Number(row!.n) > 0) holding.push(`${schema}.${name}`);
-  }
-  return holding;
 }
 
 describe('end-to-end encryption between clients of two nodes', () => {

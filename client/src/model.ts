@@ -122,6 +122,8 @@ export interface ConversationSummary {
   lastMessageContentType: ContentType;
   lastMessageFromUserId: string;
   lastMessageStatus: MessageStatus;
+  /** `pending` or `undecryptable`: `lastMessageContent` is '' and there is nothing to preview. */
+  lastMessageEncryption: MessageEncryption;
   unreadCount: number;
 }
 

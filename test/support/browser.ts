@@ -385,20 +385,9 @@ async function failureScreenshot(page: Page, what: string): Promise<void> {
 // --- what the nodes hold --------------------------------------------------------------------------------------
 
 /**
- * How many messages between `a` and `b` (addresses) `node` holds, sealed or not: where both people's browsers have
- * keys the node stores only ciphertext, so a message sent twice shows in the count, not in a search for its text.
+ * How many rows of `node`'s messages table hold exactly `content`: a message sent twice would count 2. Only for a
+ * message sent in plaintext (to someone without keys): one sealed end to end is stored as its envelope, and counts 0.
  */
-export async function storedMessagesBetween(node: TestNode, a: string, b: string): Promise<number> {
-  const [row] = await queryDatabase<{ messages: string }>(
-    node.config.databaseUrl!,
-    `SELECT count(*) AS messages FROM friend_messages
-     WHERE (from_user_id = $1 AND to_user_id = $2) OR (from_user_id = $2 AND to_user_id = $1)`,
-    [a, b],
-  );
-  return Number(row.messages);
-}
-
-/** How many rows of `node`'s messages table hold exactly `content`: a message sent twice would count 2. */
 export async function storedCopies(node: TestNode, content: string): Promise<number> {
   const [row] = await queryDatabase<{ copies: string }>(
     node.config.databaseUrl!,
@@ -406,4 +395,17 @@ export async function storedCopies(node: TestNode, content: string): Promise<num
     [content],
   );
   return Number(row.copies);
+}
+
+/**
+ * How many messages from `from` to `to` `node`'s messages table holds, sealed or not: what tells a message sent once
+ * from one sent twice when the node cannot read them (two users in the web app talk end to end encrypted).
+ */
+export async function storedMessages(node: TestNode, from: WebUser, to: WebUser): Promise<number> {
+  const [row] = await queryDatabase<{ stored: string }>(
+    node.config.databaseUrl!,
+    'SELECT count(*) AS stored FROM friend_messages WHERE from_user_id = $1 AND to_user_id = $2',
+    [from.address, to.address],
+  );
+  return Number(row.stored);
 }

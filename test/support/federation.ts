@@ -89,6 +89,8 @@ export async function befriendAcross(a: Resident, b: Resident): Promise<string> 
 export interface ThreadMessage {
   id: string;
   clientMessageId: string;
+  /** `application/e2ee+ciphertext` for a message sealed end to end: `content` is then its envelope. */
+  contentType: string;
   content: string;
   fromUserId: string;
   readAt: string | null;

@@ -1,6 +1,6 @@
-import { ApiError } from '@mylife/client';
+import { ApiError, KeyChangeBlockedError } from '@mylife/client';
 import { describe, expect, it } from 'vitest';
-import { errorText, loginErrorText, otherServerOf } from '../src/app/common/error-text.ts';
+import { errorText, isKeyChange, loginErrorText, otherServerOf } from '../src/app/common/error-text.ts';
 import { strings } from '../src/i18n/strings.ts';
 import { toMessengerError } from '../src/messenger/local-messenger.ts';
 import { MessengerError } from '../src/messenger/messenger.ts';
@@ -89,5 +89,27 @@ describe('otherServerOf', () => {
 
   it("judges nothing while the node's name is unknown: the node judges the address itself", () => {
     expect(otherServerOf('alice@localhost:8787', null)).toBeNull();
+  });
+});
+
+describe('a send blocked by a key change', () => {
+  it("is the client library's KeyChangeBlockedError, as the key-changed kind (never a generic error)", () => {
+    const blocked = toMessengerError(new KeyChangeBlockedError('bob@b.example'));
+    expect(blocked).toMatchObject({ kind: 'key-changed', status: null });
+    expect(blocked.message).toContain('bob@b.example');
+    expect(isKeyChange(blocked)).toBe(true);
+  });
+
+  it('is recognised also after crossing from the owner tab as plain data, and says what unblocks it', () => {
+    const crossed = {
+      kind: 'key-changed',
+      message: 'safety number of bob@b changed',
+      status: null,
+      retryAfterSeconds: null,
+    };
+    expect(isKeyChange(crossed)).toBe(true);
+    expect(errorText(crossed, 'n')).toBe('The safety number changed: acknowledge it to send messages again.');
+    expect(isKeyChange(new MessengerError('refused', 'not friends', 403))).toBe(false);
+    expect(isKeyChange(new Error('key-changed'))).toBe(false);
   });
 });

@@ -3,17 +3,31 @@ import { previewText, shortText } from '../src/app/chats/preview.ts';
 
 describe('previewText', () => {
   it('folds lines and spaces into one line', () => {
-    expect(previewText('  Hello\n\nhow   are\tyou? ', 'bob@b', 'alice@a')).toBe('Hello how are you?');
+    expect(previewText('  Hello\n\nhow   are\tyou? ', 'bob@b', 'alice@a', 'plain')).toBe('Hello how are you?');
   });
 
   it('says "You:" before a message the viewer sent', () => {
-    expect(previewText('On my way', 'alice@a', 'alice@a')).toBe('You: On my way');
+    expect(previewText('On my way', 'alice@a', 'alice@a', 'plain')).toBe('You: On my way');
   });
 
   it('shortens a long message without cutting an emoji in half', () => {
-    const preview = previewText('😀'.repeat(200), 'bob@b', 'alice@a');
+    const preview = previewText('😀'.repeat(200), 'bob@b', 'alice@a', 'plain');
     expect(Array.from(preview)).toHaveLength(120);
     expect(preview.endsWith('😀…')).toBe(true);
+  });
+});
+
+describe('previewText of an end-to-end encrypted message', () => {
+  it('shows the text this device decrypted', () => {
+    expect(previewText('See you at 8', 'bob@b', 'alice@a', 'e2ee')).toBe('See you at 8');
+    expect(previewText('On my way', 'alice@a', 'alice@a', 'e2ee')).toBe('You: On my way');
+  });
+
+  it('says "Encrypted message" for one this device cannot (or cannot yet) read, whatever its content holds', () => {
+    expect(previewText('', 'bob@b', 'alice@a', 'undecryptable')).toBe('Encrypted message');
+    expect(previewText('{"v":1,"message":"AAAA"}', 'bob@b', 'alice@a', 'undecryptable')).toBe('Encrypted message');
+    expect(previewText('', 'bob@b', 'alice@a', 'pending')).toBe('Encrypted message');
+    expect(previewText('', 'alice@a', 'alice@a', 'undecryptable')).toBe('You: Encrypted message');
   });
 });
 

@@ -3,7 +3,7 @@ import { SqlJsDatabase } from '@mylife/client/sql-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { strings } from '../src/i18n/strings.ts';
 import { LocalMessenger } from '../src/messenger/local-messenger.ts';
-import { type MessengerChange, MessengerError } from '../src/messenger/messenger.ts';
+import { MESSENGER_CHANGES, type MessengerChange, MessengerError } from '../src/messenger/messenger.ts';
 import { serveMessenger } from '../src/messenger/messenger-host.ts';
 import { RemoteMessenger } from '../src/messenger/remote-messenger.ts';
 import {
@@ -27,7 +27,7 @@ function channel(): BroadcastChannel {
 }
 
 /** The owner's real Messenger: the client library on an in-memory sql.js copy, logged in as alice (no node needed). */
-async function ownerMessenger(): Promise<{ messenger: LocalMessenger; client: MyLifeClient }> {
+async function ownerMessenger(): Promise<{ messenger: LocalMessenger; client: MyLifeClient; database: SqlJsDatabase }> {
   const database = await SqlJsDatabase.create();
   const client = new MyLifeClient({ database });
   database.run(
@@ -35,7 +35,7 @@ async function ownerMessenger(): Promise<{ messenger: LocalMessenger; client: My
   );
   const messenger = new LocalMessenger({ client, origin: 'http://127.0.0.1:9', deviceName: 'test' });
   opened.push({ close: () => void client.close() });
-  return { messenger, client };
+  return { messenger, client, database };
 }
 
 function serve(messenger: LocalMessenger): void {
@@ -82,15 +82,13 @@ describe('the tabs protocol', () => {
     const stop = serveMessenger(channel(), tab);
     opened.push({ close: stop });
     const heard = messages(channel());
-    // Each use() tells 'session', 'data' and 'connection': 300 changes in one go, as a sync page tells hundreds.
+    // Each use() tells every kind of change: 400 changes in one go, as a sync page tells hundreds.
     for (let i = 0; i < 100; i += 1) tab.use(messenger);
-    await until(() => heard.filter((message) => message.type === 'change').length >= 3);
+    await until(() => heard.filter((message) => message.type === 'change').length >= MESSENGER_CHANGES.length);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(heard.filter((message) => message.type === 'change')).toEqual([
-      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'session' },
-      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'data' },
-      { v: TAB_PROTOCOL_VERSION, type: 'change', change: 'connection' },
-    ]);
+    expect(heard.filter((message) => message.type === 'change')).toEqual(
+      MESSENGER_CHANGES.map((change) => ({ v: TAB_PROTOCOL_VERSION, type: 'change', change })),
+    );
   });
 
   it('brings the owner’s errors back as MessengerErrors with their kind and message', async () => {
@@ -106,6 +104,28 @@ describe('the tabs protocol', () => {
     expect(unreachable).toBeInstanceOf(MessengerError);
     expect(unreachable).toMatchObject({ kind: 'unreachable' });
     expect((unreachable as Error).message).toMatch(/127\.0\.0\.1:9/);
+    follower.close();
+  });
+
+  it("refuses a send blocked by a key change as 'key-changed', and tells the follower when it is acknowledged", async () => {
+    const { messenger, client, database } = await ownerMessenger();
+    // Bob's keys as a look-up left them after a key change that alice has not acknowledged.
+    database.run(
+      `INSERT INTO e2ee_directory (address, status, devices, fetched_at, acknowledged_keys, key_changed)
+       VALUES ('bob@127.0.0.1:9', 'keys', '[]', 0, 'before', 1)`,
+    );
+    serve(messenger);
+    const follower = new RemoteMessenger(channel());
+    const changes: MessengerChange[] = [];
+    follower.subscribe((change) => changes.push(change));
+
+    const blocked = await follower.sendMessage('bob', 'not yet').catch((error: unknown) => error);
+    expect(blocked).toMatchObject({ kind: 'key-changed' });
+    expect(client.thread('bob').messages).toEqual([]);
+
+    expect(await follower.acknowledgeKeyChange('bob')).toMatchObject({ keyChanged: false, canSend: true });
+    await until(() => changes.includes('security'));
+    expect(await follower.sendMessage('bob', 'now')).toMatchObject({ content: 'now' });
     follower.close();
   });
 
@@ -226,7 +246,7 @@ describe('the tabs protocol', () => {
     expect(await read).toMatchObject({ userAddress: 'alice@127.0.0.1:9' });
     expect(await action).toMatchObject({ kind: 'unreachable', message: strings.tabs.ownerClosed });
     expect(client.thread('bob').messages).toEqual([]);
-    expect(changes).toEqual(expect.arrayContaining(['session', 'data', 'connection']));
+    expect(changes).toEqual(expect.arrayContaining([...MESSENGER_CHANGES]));
     follower.close();
   });
 });
@@ -267,9 +287,9 @@ describe('TabMessenger', () => {
       'queued while no tab owned the copy',
     ]);
     // The swap first, then the handed-over send's own change.
-    expect(changes).toEqual(['session', 'data', 'connection', 'data']);
+    expect(changes).toEqual([...MESSENGER_CHANGES, 'data']);
     await tab.sendMessage('bob', 'now local');
-    expect(changes).toHaveLength(5);
+    expect(changes).toHaveLength(MESSENGER_CHANGES.length + 2);
   });
 });
 

@@ -310,6 +310,7 @@ export class MessageStore {
         lastMessageContentType: row.content_type,
         lastMessageFromUserId: row.from_user_id,
         lastMessageStatus: row.status,
+        lastMessageEncryption: row.encryption,
         unreadCount: row.unread_count,
       }));
   }

@@ -173,6 +173,69 @@ export const en = {
     needsServer: 'The list of devices comes from the server.',
     retry: 'Try again',
     revoked: (name: string) => `${name} is logged out.`,
+    keysHeading: 'Encryption keys',
+    fingerprint: 'This device’s key fingerprint',
+    fingerprintHint:
+      'Your safety number with each friend is made from the keys of all your devices. It changes when you log in on ' +
+      'a new device or reset keys.',
+    keysUnavailable: 'The keys of this device cannot be shown now.',
+    reset: 'Reset encryption keys',
+    resetTitle: 'Reset this device’s encryption keys?',
+    resetBody:
+      'This device gets new keys. Your friends will see that your safety number changed, and each must acknowledge ' +
+      'it before they can write to you again; their “verified” marks are dropped. Messages already on this device ' +
+      'stay readable here.',
+    resetConfirm: 'Reset keys',
+    resetting: 'Resetting keys…',
+    resetDone: 'This device has new encryption keys.',
+    cancel: 'Cancel',
+  },
+  security: {
+    encrypted: 'Encrypted',
+    notEncrypted: 'Not encrypted',
+    unknown: 'Encryption not checked yet',
+    verified: 'Verified',
+    /** After the state's own words in the header button's name: where the button leads. */
+    openDetails: 'security details',
+    encryptedLead: (name: string) =>
+      `Messages with ${name} are end-to-end encrypted: only your devices and ${name}’s can read them, not the servers ` +
+      'they pass through.',
+    noKeys: (name: string) =>
+      `Not end-to-end encrypted: ${name} has not set up encryption yet. The servers can read these messages.`,
+    noKeyDirectory: (name: string, server: string) =>
+      `Not end-to-end encrypted: ${server}, ${name}’s server, does not support encryption. The servers can read ` +
+      'these messages.',
+    noOwnKeyDirectory:
+      'Not end-to-end encrypted: your server does not support encryption. The servers can read these messages.',
+    notChecked: (name: string) =>
+      `This device has not yet found out whether messages with ${name} can be encrypted. It will once it is online.`,
+    title: (name: string) => `Encryption with ${name}`,
+    safetyNumber: 'Safety number',
+    loadingNumber: 'Working out the safety number…',
+    compare: (name: string) =>
+      `Compare these digits with the ones ${name}’s device shows, in person or on a call you trust. If they are the ` +
+      'same, no one is reading along between you.',
+    qrCode: (name: string) => `QR code of your safety number with ${name}`,
+    isVerified: (name: string) => `You verified ${name}’s safety number.`,
+    notVerified: 'Not verified yet.',
+    markVerified: 'Mark as verified',
+    close: 'Close',
+    historyNote:
+      'A device reads only the messages sent after it joined: on a new device, history from before cannot be read.',
+    keyChanged: (name: string) =>
+      `${name}’s safety number changed. That happens when ${name} resets their keys or logs in on a new device, or ` +
+      `if someone tries to read along. Compare the new safety number with ${name} if you can, then acknowledge the ` +
+      'change to send messages again.',
+    keyChangedLabel: (name: string) => `${name}’s safety number changed`,
+    acknowledge: 'Acknowledge',
+    viewNumber: 'View safety number',
+    blockedPlaceholder: 'Acknowledge the new safety number to send',
+    sendBlocked: 'The safety number changed: acknowledge it to send messages again.',
+    undecryptable: 'This message could not be decrypted.',
+    beforeThisDevice: 'Sent before this device joined: it cannot be read here.',
+    waitingForKeys: 'Waiting for keys…',
+    encryptedMessage: 'Encrypted message',
+    plainMessage: 'Not encrypted',
   },
   errors: {
     unreachable: (host: string) => `Can't reach ${host}. Check your connection and try again.`,

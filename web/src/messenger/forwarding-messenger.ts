@@ -29,6 +29,12 @@ const READS: Record<MessengerMethod, boolean> = {
   removeFriend: false,
   refusedActions: true,
   dismissRefusedAction: false,
+  conversationSecurity: true,
+  safetyNumber: true,
+  markVerified: false,
+  acknowledgeKeyChange: false,
+  ownKeys: true,
+  resetKeys: false,
   connection: true,
 };
 
@@ -140,6 +146,30 @@ export abstract class ForwardingMessenger implements Messenger {
 
   dismissRefusedAction(...args: MessengerArgs<'dismissRefusedAction'>) {
     return this.invoke('dismissRefusedAction', args);
+  }
+
+  conversationSecurity(...args: MessengerArgs<'conversationSecurity'>) {
+    return this.invoke('conversationSecurity', args);
+  }
+
+  safetyNumber(...args: MessengerArgs<'safetyNumber'>) {
+    return this.invoke('safetyNumber', args);
+  }
+
+  markVerified(...args: MessengerArgs<'markVerified'>) {
+    return this.invoke('markVerified', args);
+  }
+
+  acknowledgeKeyChange(...args: MessengerArgs<'acknowledgeKeyChange'>) {
+    return this.invoke('acknowledgeKeyChange', args);
+  }
+
+  ownKeys(...args: MessengerArgs<'ownKeys'>) {
+    return this.invoke('ownKeys', args);
+  }
+
+  resetKeys(...args: MessengerArgs<'resetKeys'>) {
+    return this.invoke('resetKeys', args);
   }
 
   connection(...args: MessengerArgs<'connection'>) {

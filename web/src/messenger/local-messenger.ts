@@ -1,9 +1,12 @@
 import {
   ApiError,
+  type ConversationSecurity,
   type Invite,
+  KeyChangeBlockedError,
   LocalValidationError,
   type MyLifeClient,
   type OutboxEntry,
+  type OwnKeys,
   NotLoggedInError,
   ServerUnreachableError,
   type Session,
@@ -32,12 +35,21 @@ export interface LocalMessengerOptions {
   storageError?: () => string | null;
 }
 
+/**
+ * How often, at most, a conversation that is not (yet) encrypted asks the node for the friend's keys again when it is
+ * opened: a friend who sets up keys later is announced by a sync event (the client's `security` event), but a friend's
+ * server that gains a key directory is not.
+ */
+const KEY_LOOKUP_INTERVAL_MS = 60_000;
+
 /** The Messenger of the tab that owns the local copy: straight onto the client library. */
 export class LocalMessenger implements Messenger {
   private readonly listeners = new Set<(change: MessengerChange) => void>();
   private readonly client: MyLifeClient;
   /** The node's name once it told it (it does not change while the app runs). */
   private knownServerName: string | null = null;
+  /** When this tab last asked the node for each friend's keys (cleared when the connection changes). */
+  private readonly keyLookups = new Map<string, number>();
 
   constructor(private readonly options: LocalMessengerOptions) {
     this.client = options.client;
@@ -48,7 +60,12 @@ export class LocalMessenger implements Messenger {
     this.client.on('friendship', data);
     this.client.on('friend-names', data);
     this.client.on('operation-refused', data);
-    this.client.on('connection', () => this.notify('connection'));
+    this.client.on('security', () => this.notify('security'));
+    this.client.on('connection', () => {
+      // Back online (or gone): a lookup that failed meanwhile is due again.
+      this.keyLookups.clear();
+      this.notify('connection');
+    });
   }
 
   /** Starts the background sync when a session exists. */
@@ -115,6 +132,7 @@ export class LocalMessenger implements Messenger {
       lastMessageAt: summary.lastMessageAt,
       lastMessageContent: summary.lastMessageContent,
       lastMessageFromUserId: summary.lastMessageFromUserId,
+      lastMessageEncryption: summary.lastMessageEncryption,
       unreadCount: summary.unreadCount,
     }));
   }
@@ -185,6 +203,41 @@ export class LocalMessenger implements Messenger {
 
   async dismissRefusedAction(id: number): Promise<void> {
     if (this.client.discardOperation(id)) this.notify('data');
+  }
+
+  async conversationSecurity(peer: string): Promise<ConversationSecurity> {
+    const known = this.client.conversationSecurity(peer);
+    const lastLookup = this.keyLookups.get(peer);
+    if (known.state === 'encrypted' || (lastLookup !== undefined && Date.now() - lastLookup < KEY_LOOKUP_INTERVAL_MS)) {
+      return known;
+    }
+    this.keyLookups.set(peer, Date.now());
+    // Offline, or the friend's server cannot be reached: the local copy's answer stands ("unknown" says so).
+    return this.client.refreshSecurity(peer).catch(() => known);
+  }
+
+  async safetyNumber(peer: string) {
+    return translate(() => this.client.safetyNumber(peer));
+  }
+
+  async markVerified(peer: string): Promise<ConversationSecurity> {
+    return translate(async () => this.client.markVerified(peer));
+  }
+
+  async acknowledgeKeyChange(peer: string): Promise<ConversationSecurity> {
+    return translate(async () => this.client.acknowledgeKeyChange(peer));
+  }
+
+  async ownKeys(): Promise<OwnKeys> {
+    return translate(() => this.client.ownKeys());
+  }
+
+  async resetKeys(): Promise<OwnKeys> {
+    const keys = await translate(() => this.client.resetKeys());
+    // The safety number with every friend changed (the library tells only friends' key changes): a Security dialog
+    // open in another tab reads it again.
+    this.notify('security');
+    return keys;
   }
 
   async connection(): Promise<ConnectionStatus> {
@@ -260,6 +313,7 @@ export async function translate<T>(action: () => Promise<T>): Promise<T> {
 
 export function toMessengerError(error: unknown): MessengerError {
   if (error instanceof MessengerError) return error;
+  if (error instanceof KeyChangeBlockedError) return new MessengerError('key-changed', error.message);
   if (error instanceof ServerUnreachableError) return new MessengerError('unreachable', error.message);
   if (error instanceof LocalValidationError) return new MessengerError('invalid', error.message);
   if (error instanceof NotLoggedInError) return new MessengerError('unauthorized', error.message);

@@ -1,4 +1,14 @@
-import type { ConnectionState, Invite, InviteStatus, LocalMessage, Session, ThreadPage } from '@mylife/client';
+import type {
+  ConnectionState,
+  ConversationSecurity,
+  Invite,
+  InviteStatus,
+  LocalMessage,
+  OwnKeys,
+  SafetyNumber,
+  Session,
+  ThreadPage,
+} from '@mylife/client';
 
 /** A conversation in the inbox: the client library's summary and how to name the other person. */
 export interface Conversation {
@@ -8,6 +18,8 @@ export interface Conversation {
   lastMessageAt: string;
   lastMessageContent: string;
   lastMessageFromUserId: string;
+  /** An undecryptable or still pending last message has no text to preview (`lastMessageContent` is empty). */
+  lastMessageEncryption: LocalMessage['encryption'];
   unreadCount: number;
 }
 
@@ -67,11 +79,13 @@ export interface ConnectionStatus {
  * - `unreachable`: no answer from the node (down, offline);
  * - `invalid`: refused on this device before anything was sent (an empty message, a malformed address);
  * - `refused`: the node answered no (wrong password, not friends, too long); `status` is its HTTP status;
- * - `unauthorized`: the session is no longer valid.
+ * - `unauthorized`: the session is no longer valid;
+ * - `key-changed`: the friend's keys changed and the person has not acknowledged it yet: nothing is sent in that
+ *   conversation until they do (the conversation shows the change, not this error).
  */
 export class MessengerError extends Error {
   constructor(
-    readonly kind: 'unreachable' | 'invalid' | 'refused' | 'unauthorized',
+    readonly kind: 'unreachable' | 'invalid' | 'refused' | 'unauthorized' | 'key-changed',
     message: string,
     readonly status: number | null = null,
     readonly retryAfterSeconds: number | null = null,
@@ -81,8 +95,12 @@ export class MessengerError extends Error {
   }
 }
 
-/** What changed, so that views re-read only what they show. */
-export type MessengerChange = 'data' | 'connection' | 'session';
+/**
+ * What changed, so that views re-read only what they show. `security`: a conversation's encryption state, its
+ * verification or a key change (the client library's `security` event); the safety number may differ since.
+ */
+export const MESSENGER_CHANGES = ['session', 'data', 'connection', 'security'] as const;
+export type MessengerChange = (typeof MESSENGER_CHANGES)[number];
 
 /**
  * Everything the UI does, asynchronous so that it works the same in the tab that owns the local copy (calls go
@@ -128,6 +146,22 @@ export interface Messenger {
   refusedActions(): Promise<RefusedAction[]>;
   /** The person has read why: the refused action is forgotten (nothing is sent). */
   dismissRefusedAction(id: number): Promise<void>;
+
+  /**
+   * Whether the conversation with `peer` is end-to-end encrypted, verified, or blocked by a key change, from the local
+   * copy; the friend's keys are asked of the node when this tab has not seen the conversation encrypted yet.
+   */
+  conversationSecurity(peer: string): Promise<ConversationSecurity>;
+  /** The 60 digits (12 groups of 5) and the QR payload that the friend's device shows too when all is well. */
+  safetyNumber(peer: string): Promise<SafetyNumber>;
+  /** The person compared the safety number with the friend's: it stays verified until the friend's keys change. */
+  markVerified(peer: string): Promise<ConversationSecurity>;
+  /** The person has seen that the friend's keys changed: sending in that conversation works again. */
+  acknowledgeKeyChange(peer: string): Promise<ConversationSecurity>;
+  /** This device's key fingerprint, and the user's devices that have keys. */
+  ownKeys(): Promise<OwnKeys>;
+  /** A new identity key for this device, published: every friend sees a key change. */
+  resetKeys(): Promise<OwnKeys>;
 
   connection(): Promise<ConnectionStatus>;
   /** Called after every committed change; returns the unsubscribe function. */

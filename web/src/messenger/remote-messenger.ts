@@ -6,7 +6,7 @@ import {
   type MessengerMethod,
   type MessengerResult,
 } from './forwarding-messenger.ts';
-import { MessengerError, type MessengerChange } from './messenger.ts';
+import { MESSENGER_CHANGES, MessengerError, type MessengerChange } from './messenger.ts';
 import {
   type FinalImage,
   fromWireError,
@@ -154,9 +154,7 @@ export class RemoteMessenger extends ForwardingMessenger {
       }
     }
     // The new owner opened the saved copy: what the views show may be older or newer than it.
-    this.notify('session');
-    this.notify('data');
-    this.notify('connection');
+    for (const change of MESSENGER_CHANGES) this.notify(change);
   }
 
   private send(id: string): void {

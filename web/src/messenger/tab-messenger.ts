@@ -5,13 +5,13 @@ import {
   type MessengerMethod,
   type MessengerResult,
 } from './forwarding-messenger.ts';
-import type { Messenger, MessengerChange } from './messenger.ts';
+import { MESSENGER_CHANGES, type Messenger, type MessengerChange } from './messenger.ts';
 import { canAskAgain, ownerClosedError, type PendingCall } from './remote-messenger.ts';
 
 /**
  * The Messenger the UI of a tab keeps for the tab's whole life: inside, the local one while this tab owns the copy,
  * the remote one while another tab does. Calls made while neither is ready wait; a swap tells the listeners that
- * the session, the data and the connection may all have changed.
+ * anything may have changed (every kind of change is told).
  */
 export class TabMessenger extends ForwardingMessenger {
   private current: Promise<Messenger>;
@@ -37,9 +37,7 @@ export class TabMessenger extends ForwardingMessenger {
       if (canAskAgain(call)) callMessenger(messenger, call.method, call.args as never).then(call.resolve, call.reject);
       else call.reject(ownerClosedError());
     }
-    this.notify('session');
-    this.notify('data');
-    this.notify('connection');
+    for (const change of MESSENGER_CHANGES) this.notify(change);
   }
 
   /** Calls made from now on wait for the next `use` (the tab is changing from follower to owner). */

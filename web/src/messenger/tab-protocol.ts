@@ -1,11 +1,11 @@
 import { isMessengerMethod, type MessengerMethod } from './forwarding-messenger.ts';
-import { MessengerError, type MessengerChange } from './messenger.ts';
+import { MESSENGER_CHANGES, MessengerError, type MessengerChange } from './messenger.ts';
 
 /** The BroadcastChannel on which the tabs of one origin talk. */
 export const TAB_CHANNEL = 'mylife-tabs';
 
 /** Raised when a message changes shape, so that tabs of two app versions refuse each other instead of guessing. */
-export const TAB_PROTOCOL_VERSION = 2;
+export const TAB_PROTOCOL_VERSION = 3;
 
 /** An error as plain data: a MessengerError keeps its kind; anything else (a bug) travels as its message. */
 export type WireError =
@@ -24,7 +24,8 @@ export interface FinalImage {
  * - a follower asks with a `request` (an id of its own, the method, the arguments);
  * - the owner answers `accepted` as it starts (so the follower knows the call is in hand: repeating it elsewhere
  *   could do it twice), then `result` or `error`;
- * - the owner announces `change`s, and `owner-ready` when it starts answering (a new owner: ask again);
+ * - the owner announces `change`s (each kind once per burst; `security` since version 3), and `owner-ready` when it
+ *   starts answering (a new owner: ask again);
  * - a closing owner with unsaved changes sends its `final-image`: a browser ends a closing page before an async
  *   write to the store completes, but a message posted from `pagehide` is delivered.
  */
@@ -67,9 +68,7 @@ export function readTabMessage(data: unknown): TabMessage | null {
         ? (message as TabMessage)
         : null;
     case 'change':
-      return message.change === 'data' || message.change === 'connection' || message.change === 'session'
-        ? (message as TabMessage)
-        : null;
+      return (MESSENGER_CHANGES as readonly unknown[]).includes(message.change) ? (message as TabMessage) : null;
     case 'owner-ready':
       return message as TabMessage;
     case 'final-image':

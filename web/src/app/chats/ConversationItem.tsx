@@ -39,7 +39,12 @@ export function ConversationItem({ conversation, viewer, selected, now }: Conver
           </span>
           <span className="conversation-item__bottom">
             <span className="conversation-item__preview" dir="auto">
-              {previewText(conversation.lastMessageContent, conversation.lastMessageFromUserId, viewer)}
+              {previewText(
+                conversation.lastMessageContent,
+                conversation.lastMessageFromUserId,
+                viewer,
+                conversation.lastMessageEncryption,
+              )}
             </span>
             {unreadCount > 0 && (
               <>

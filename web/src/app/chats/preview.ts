@@ -1,10 +1,20 @@
+import type { LocalMessage } from '@mylife/client';
 import { strings } from '../../i18n/strings.ts';
+import { hasText } from '../conversation/message-notice.ts';
 
 const MAX_PREVIEW = 120;
 
-/** The inbox's one-line preview of the last message: whitespace folded, "You: " when it was ours. */
-export function previewText(content: string, fromUserId: string, viewer: string): string {
-  const short = shortText(content);
+/**
+ * The inbox's one-line preview of the last message: whitespace folded, "You: " when it was ours. An encrypted message
+ * shows the text this device decrypted; one it could not (or not yet) decrypt has none, and says so.
+ */
+export function previewText(
+  content: string,
+  fromUserId: string,
+  viewer: string,
+  encryption: LocalMessage['encryption'],
+): string {
+  const short = hasText({ encryption, content }) ? shortText(content) : strings.security.encryptedMessage;
   return fromUserId === viewer ? strings.chats.you(short) : short;
 }
 

@@ -2,6 +2,19 @@ import { serverOf } from '@mylife/client';
 import { strings } from '../../i18n/strings.ts';
 import { MessengerError } from '../../messenger/messenger.ts';
 
+/** Every kind, so that a kind added to MessengerError is not dropped when it crosses from another tab. */
+const KINDS: Record<MessengerError['kind'], true> = {
+  unreachable: true,
+  invalid: true,
+  refused: true,
+  unauthorized: true,
+  'key-changed': true,
+};
+
+function isKind(kind: unknown): kind is MessengerError['kind'] {
+  return typeof kind === 'string' && Object.hasOwn(KINDS, kind);
+}
+
 /**
  * A MessengerError, also one that crossed from another tab as plain data; anything else (a bug) is none, and is
  * shown as "something went wrong" rather than as its stack.
@@ -10,7 +23,7 @@ export function asMessengerError(error: unknown): MessengerError | null {
   if (error instanceof MessengerError) return error;
   if (typeof error !== 'object' || error === null) return null;
   const { kind, message, status, retryAfterSeconds } = error as Record<string, unknown>;
-  if (kind !== 'unreachable' && kind !== 'invalid' && kind !== 'refused' && kind !== 'unauthorized') return null;
+  if (!isKind(kind)) return null;
   if (typeof message !== 'string') return null;
   return new MessengerError(
     kind,
@@ -18,6 +31,11 @@ export function asMessengerError(error: unknown): MessengerError | null {
     typeof status === 'number' ? status : null,
     typeof retryAfterSeconds === 'number' ? retryAfterSeconds : null,
   );
+}
+
+/** Sending is blocked until the person acknowledges a friend's key change: shown as the conversation's banner. */
+export function isKeyChange(error: unknown): boolean {
+  return asMessengerError(error)?.kind === 'key-changed';
 }
 
 /** "in 30 seconds", "in 4 minutes", or `unknown` when the server did not say. */
@@ -40,6 +58,8 @@ export function errorText(error: unknown, host: string): string {
       return strings.errors.unreachable(host);
     case 'unauthorized':
       return strings.errors.unauthorized;
+    case 'key-changed':
+      return strings.security.sendBlocked;
     case 'invalid':
       return strings.errors.invalid(detail(known.message));
     case 'refused':

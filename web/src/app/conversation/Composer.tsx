@@ -1,16 +1,24 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
-import { errorText } from '../common/error-text.ts';
+import { errorText, isKeyChange } from '../common/error-text.ts';
 import { SendIcon } from '../common/icons.tsx';
 import { useMessenger, useNodeHost, useSession } from '../messenger-context.ts';
 import { isSendKey } from './composer-text.ts';
 import { useDraft } from './use-draft.ts';
 
+interface ComposerProps {
+  peer: string;
+  /** The friend's keys changed and the person has not acknowledged it: nothing can be sent (the draft stays). */
+  blocked: boolean;
+  /** A send was refused because of a key change this view may not know of yet. */
+  onKeyChange: () => void;
+}
+
 /**
  * The message box: Enter sends, Shift+Enter starts a new line (and Enter while an input method is composing
  * a word only ends that word). What is typed survives a reload; a send clears it once the message is stored here.
  */
-export function Composer({ peer }: { peer: string }) {
+export function Composer({ peer, blocked, onKeyChange }: ComposerProps) {
   const messenger = useMessenger();
   const host = useNodeHost();
   const { userAddress } = useSession();
@@ -26,6 +34,12 @@ export function Composer({ peer }: { peer: string }) {
     const element = field.current;
     if (element) element.setSelectionRange(element.value.length, element.value.length);
   }, []);
+  // Acknowledging a key change removes the button that had the focus: the person goes on writing here.
+  const wasBlocked = useRef(blocked);
+  useEffect(() => {
+    if (wasBlocked.current && !blocked && document.activeElement === document.body) field.current?.focus();
+    wasBlocked.current = blocked;
+  }, [blocked]);
   const hintId = useId();
   const errorId = useId();
 
@@ -38,7 +52,12 @@ export function Composer({ peer }: { peer: string }) {
       sent(text);
       setError(null);
     } catch (caught) {
-      setError(errorText(caught, host));
+      if (isKeyChange(caught)) {
+        setError(null);
+        onKeyChange();
+      } else {
+        setError(errorText(caught, host));
+      }
     } finally {
       sending.current = false;
       field.current?.focus();
@@ -75,7 +94,8 @@ export function Composer({ peer }: { peer: string }) {
           className="composer__text"
           rows={1}
           value={text}
-          placeholder={strings.conversation.placeholder}
+          placeholder={blocked ? strings.security.blockedPlaceholder : strings.conversation.placeholder}
+          disabled={blocked}
           onChange={(event) => {
             setText(event.target.value);
             if (error) setError(null);
@@ -89,6 +109,7 @@ export function Composer({ peer }: { peer: string }) {
           className="composer__send"
           aria-label={strings.conversation.send}
           aria-disabled={!text.trim()}
+          disabled={blocked}
         >
           <SendIcon />
         </button>

@@ -3,20 +3,31 @@ import { useCallback, useRef, useState } from 'react';
 import { strings } from '../../i18n/strings.ts';
 import { BackToChats } from '../chats/BackToChats.tsx';
 import { shortText } from '../chats/preview.ts';
-import type { Messenger } from '../../messenger/messenger.ts';
+import type { Messenger, MessengerChange } from '../../messenger/messenger.ts';
 import { Avatar } from '../common/Avatar.tsx';
-import { errorText } from '../common/error-text.ts';
+import { errorText, isKeyChange } from '../common/error-text.ts';
 import { nameOf } from '../common/names.ts';
 import { useHeadingFocus } from '../common/use-heading-focus.ts';
 import { useLive } from '../common/use-live.ts';
 import { useMessenger, useNodeHost } from '../messenger-context.ts';
+import { EncryptionState } from '../security/EncryptionState.tsx';
+import { KeyChangeBanner } from '../security/KeyChangeBanner.tsx';
+import { SecurityDialog } from '../security/SecurityDialog.tsx';
+import { keyChangeWarning, securityLabel } from '../security/security-view.ts';
 import { Composer } from './Composer.tsx';
 import { MessageLog } from './MessageLog.tsx';
+import { messageNotice } from './message-notice.ts';
 import { useThread } from './use-thread.ts';
 import './conversation.css';
 
 /** How much of a new message the screen reader reads: enough to know what it is about. */
 const ANNOUNCED_CHARACTERS = 200;
+
+/**
+ * The client library tells each change of a conversation's security (a key change, verified, acknowledged, the state
+ * first known); an unchecked conversation is checked again once the node can be reached. Not per message.
+ */
+const SECURITY_CHANGES: readonly MessengerChange[] = ['security', 'connection'];
 
 interface Peer {
   displayName: string | null;
@@ -40,10 +51,15 @@ export function ConversationView({ peer }: { peer: string }) {
     [peer],
   );
   const { value: who } = useLive(readPeer);
+  const readSecurity = useCallback((m: Messenger) => m.conversationSecurity(peer), [peer]);
+  const { value: security, reload: reloadSecurity } = useLive(readSecurity, SECURITY_CHANGES);
+  const [securityOpen, setSecurityOpen] = useState(false);
+  const [acknowledging, setAcknowledging] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   // Counted, so that a message with the same text as the one before is announced too (a new node in the region).
   const [announcement, setAnnouncement] = useState({ text: '', count: 0 });
   const name = nameOf(peer, who?.displayName);
+  const warning = keyChangeWarning(security, name);
 
   const act = useCallback(
     async (action: () => Promise<unknown>) => {
@@ -51,11 +67,18 @@ export function ConversationView({ peer }: { peer: string }) {
       try {
         await action();
       } catch (caught) {
-        setActionError(errorText(caught, host));
+        // Blocked by a key change: the banner says so (read again, in case this is how the change is first heard of).
+        if (isKeyChange(caught)) reloadSecurity();
+        else setActionError(errorText(caught, host));
       }
     },
-    [host],
+    [host, reloadSecurity],
   );
+  const acknowledge = useCallback(async () => {
+    setAcknowledging(true);
+    await act(() => messenger.acknowledgeKeyChange(peer));
+    setAcknowledging(false);
+  }, [act, messenger, peer]);
   const onRetry = useCallback((m: LocalMessage) => void act(() => messenger.retryMessage(m.localId)), [act, messenger]);
   const onDiscard = useCallback(
     (m: LocalMessage) => void act(() => messenger.discardMessage(m.localId)),
@@ -68,7 +91,7 @@ export function ConversationView({ peer }: { peer: string }) {
   const onIncoming = useCallback(
     (m: LocalMessage) =>
       setAnnouncement(({ count }) => ({
-        text: strings.conversation.announce(name, shortText(m.content, ANNOUNCED_CHARACTERS)),
+        text: strings.conversation.announce(name, shortText(messageNotice(m) ?? m.content, ANNOUNCED_CHARACTERS)),
         count: count + 1,
       })),
     [name],
@@ -85,6 +108,7 @@ export function ConversationView({ peer }: { peer: string }) {
           </span>
           {name !== peer && <span className="conversation__address">{peer}</span>}
         </h1>
+        {security && <EncryptionState security={security} name={name} onOpen={() => setSecurityOpen(true)} />}
       </div>
       {thread.error !== undefined && !thread.view && (
         <p role="alert" className="notice notice--error conversation__notice">
@@ -101,6 +125,7 @@ export function ConversationView({ peer }: { peer: string }) {
           onDiscard={onDiscard}
           onSendAgain={onSendAgain}
           onIncoming={onIncoming}
+          encrypted={security?.state === 'encrypted'}
         />
       )}
       {actionError && (
@@ -113,7 +138,25 @@ export function ConversationView({ peer }: { peer: string }) {
           {strings.conversation.notFriends(name)} <a href="#/friends">{strings.conversation.notFriendsAction}</a>
         </p>
       )}
-      <Composer peer={peer} />
+      {security?.state === 'not-encrypted' && (
+        <p className="notice conversation__notice" data-testid="encryption-notice">
+          {securityLabel(security, name).reason}
+        </p>
+      )}
+      {warning && (
+        <KeyChangeBanner
+          peer={peer}
+          name={name}
+          text={warning}
+          busy={acknowledging}
+          onViewNumber={() => setSecurityOpen(true)}
+          onAcknowledge={() => void acknowledge()}
+        />
+      )}
+      <Composer peer={peer} blocked={warning !== null} onKeyChange={reloadSecurity} />
+      {securityOpen && security && (
+        <SecurityDialog peer={peer} name={name} security={security} onClose={() => setSecurityOpen(false)} />
+      )}
       <p className="sr-only" aria-live="polite">
         <span key={announcement.count}>{announcement.text}</span>
       </p>

@@ -22,6 +22,8 @@ interface MessageLogProps {
   onSendAgain: (message: LocalMessage) => void;
   /** A new incoming message arrived while the conversation is open (for the screen-reader announcement). */
   onIncoming: (message: LocalMessage) => void;
+  /** The conversation is end-to-end encrypted: a message that travelled readable by the servers says so. */
+  encrypted: boolean;
 }
 
 /**
@@ -179,6 +181,7 @@ export function MessageLog(props: MessageLogProps) {
               onRetry={props.onRetry}
               onDiscard={props.onDiscard}
               onSendAgain={props.onSendAgain}
+              markPlain={props.encrypted}
             />
           );
           if (item.message.localId !== firstUnread) return bubble;

@@ -8,6 +8,7 @@ import { useHeadingFocus } from '../common/use-heading-focus.ts';
 import { useLive } from '../common/use-live.ts';
 import { useNow } from '../common/use-now.ts';
 import { useMessenger, useNodeHost } from '../messenger-context.ts';
+import { DeviceKeys } from './DeviceKeys.tsx';
 import './devices.css';
 
 /** The device list comes from the node: read again when the connection or the session changes, not per message. */
@@ -20,6 +21,10 @@ function ordered(devices: Device[]): Device[] {
 }
 
 const readDevices = async (messenger: Messenger) => ordered(await messenger.devices());
+const readOwnKeys = (messenger: Messenger) => messenger.ownKeys();
+
+/** What `busy` holds while this device's keys are being reset (else the id of the device being logged out). */
+const RESETTING_KEYS = 'keys';
 
 export function DevicesView() {
   const messenger = useMessenger();
@@ -28,22 +33,28 @@ export function DevicesView() {
   const heading = useRef<HTMLHeadingElement>(null);
   useHeadingFocus(heading, true);
   const { value: devices, error, reload } = useLive(readDevices, DEVICE_CHANGES);
+  // This device's keys change only by its own reset (or a new login): read again on those, not per message.
+  const keys = useLive(readOwnKeys, DEVICE_CHANGES);
   const [busy, setBusy] = useState<string | null>(null);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
 
-  async function revoke(device: Device) {
-    setBusy(device.id);
+  async function act(what: string, action: () => Promise<unknown>, done: string, reread: () => void) {
+    setBusy(what);
     setResult(null);
     try {
-      await messenger.revokeDevice(device.id);
-      setResult({ ok: true, text: strings.devices.revoked(device.deviceName) });
-      reload();
+      await action();
+      setResult({ ok: true, text: done });
+      reread();
     } catch (caught) {
       setResult({ ok: false, text: errorText(caught, host) });
     } finally {
       setBusy(null);
     }
   }
+
+  const revoke = (device: Device) =>
+    act(device.id, () => messenger.revokeDevice(device.id), strings.devices.revoked(device.deviceName), reload);
+  const resetKeys = () => act(RESETTING_KEYS, () => messenger.resetKeys(), strings.devices.resetDone, keys.reload);
 
   return (
     <div className="page devices">
@@ -110,6 +121,12 @@ export function DevicesView() {
           </ul>
         </section>
       )}
+      <DeviceKeys
+        keys={keys.value}
+        unavailable={keys.error !== undefined}
+        resetting={busy === RESETTING_KEYS}
+        onReset={() => void resetKeys()}
+      />
     </div>
   );
 }

@@ -43,7 +43,7 @@ export function TopBar({ session, loggingOut, onLogout, children }: TopBarProps)
           title={strings.shell.logout}
         >
           <LogoutIcon />
-          <span className="topbar__logout-text">{loggingOut ? strings.shell.loggingOut : strings.shell.logout}</span>
+          <span className="sr-only-narrow">{loggingOut ? strings.shell.loggingOut : strings.shell.logout}</span>
         </button>
       </div>
     </header>

@@ -1,7 +1,10 @@
 import { queryDatabase } from './services';
 import { TestNode } from './test-node';
 
-/** The tables of the node's database (every schema) with a row whose text holds `marker`. */
+/**
+ * The tables of the node's database (every schema but Postgres' own) that hold `marker` in any row, each row read as
+ * text: where a plaintext that should have been sealed end to end would show up, whatever column or table it went to.
+ */
 export async function tablesHolding(node: TestNode, marker: string): Promise<string[]> {
   const url = node.config.databaseUrl!;
   const tables = await queryDatabase<{ schema: string; name: string }>(
