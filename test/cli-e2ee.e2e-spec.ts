@@ -154,6 +154,9 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
     const both = await asAlice('verify', bob.address, '--mark', '--acknowledge');
     expect(both).toMatchObject({ code: 2 });
     expect(both.stderr).toContain('give --mark or --acknowledge, not both');
+    const herself = await asAlice('verify', alice.address);
+    expect(herself).toMatchObject({ code: 1, stdout: '' });
+    expect(herself.stderr).toBe(`mylife: ${alice.address} is you: a safety number is between you and a friend\n`);
     const stranger = await asAlice('verify', `nobody@${nodeB.server}`);
     expect(stranger.code).toBe(1);
     expect(stranger.stderr).toMatch(/^mylife: .*not.*friend.*\(HTTP 403\)\n$/);

@@ -362,28 +362,37 @@ export class MyLifeClient {
 
   /** Needs the server: looks the friend's keys up (a change of them is a key change). */
   refreshSecurity(peer: string): Promise<ConversationSecurity> {
-    const address = toAddress(peer, this.viewer());
+    const address = this.otherPerson(peer);
     return this.callServer((api) => this.e2ee.refreshSecurity(api, this.viewer(), address));
   }
 
   /** The safety number to compare with the friend: the current keys when the server answers, the last known otherwise. */
   safetyNumber(peer: string): Promise<SafetyNumber> {
-    const address = toAddress(peer, this.viewer());
+    const address = this.otherPerson(peer);
     return this.callServer((api) => this.e2ee.safetyNumber(api, this.viewer(), address));
   }
 
   /** The person compared the safety number: the conversation is verified (and its current keys accepted). */
   markVerified(peer: string): ConversationSecurity {
-    const security = this.e2ee.markVerified(toAddress(peer, this.viewer()));
+    const security = this.e2ee.markVerified(this.otherPerson(peer));
     this.engine.nudge();
     return security;
   }
 
   /** Accepts the friend's new keys: what waited in the outbox goes. */
   acknowledgeKeyChange(peer: string): ConversationSecurity {
-    const security = this.e2ee.acknowledgeKeyChange(toAddress(peer, this.viewer()));
+    const security = this.e2ee.acknowledgeKeyChange(this.otherPerson(peer));
     this.engine.nudge();
     return security;
+  }
+
+  /** `peer` as an address, refused when it is the user: security is between two people (your own keys: `ownKeys`). */
+  private otherPerson(peer: string): string {
+    const address = toAddress(peer, this.viewer());
+    if (address === this.viewer()) {
+      throw new LocalValidationError(`${address} is you: a safety number is between you and a friend`);
+    }
+    return address;
   }
 
   /** This device's fingerprint and the user's devices with keys (as the server lists them when it can be reached). */
