@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { CapturingProxy } from './support/capturing-proxy';
 import { removeTempDirs, tempDir } from './support/client-harness';
 import { tablesHolding } from './support/plaintext-scan';
-import { DEFAULT_PASSWORD } from './support/factories';
+import { bearer, DEFAULT_PASSWORD } from './support/factories';
 import { befriendAcross, eventually, Resident, resident, startFederatedNode } from './support/federation';
 import { runMylife } from './support/mylife-cli';
 import { TestNode } from './support/test-node';
@@ -115,19 +116,26 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
 
   it('warns after bob resets his keys, blocks sending until alice acknowledges, and then sends encrypted again', async () => {
     const before = (await asAlice('verify', bob.address, '--json')).json.safetyNumber.digits;
+    const identityBefore = (await request(nodeA.url).get(`/api/keys/${bob.address}`).set(bearer(alice)).expect(200))
+      .body.devices[0].identityKey;
     const reset = await asBob('keys', '--reset');
     expect(reset).toMatchObject({ code: 0 });
     expect(reset.stdout).toMatch(/^new keys made for this device\n/);
 
-    // The key change reaches alice's node as a notice from bob's, then her copy on the next sync.
+    // The key change reaches alice's node as a notice from bob's; her copy has not synced since, so the send is taken,
+    // and the flush, which looks bob's keys up, holds it.
     await eventually(
       async () => {
-        await asAlice('sync');
-        return (await asAlice('verify', bob.address, '--json')).json.security.keyChanged;
+        const keys = await request(nodeA.url).get(`/api/keys/${bob.address}`).set(bearer(alice)).expect(200);
+        return keys.body.devices[0].identityKey !== identityBefore;
       },
       WAIT_MS,
-      "alice's copy sees bob's key change",
+      "alice's node knows bob's new keys",
     );
+    const held = await asAlice('send', bob.address, 'are you still you?');
+    expect(held).toMatchObject({ code: 0, stdout: `queued; held until you accept ${bob.address}'s new keys\n` });
+    expect(held.stderr).toContain(`warning: ${bob.address}'s safety number changed`);
+
     const warned = await asAlice('verify', bob.address, '--json');
     expect(warned.json.security).toMatchObject({
       state: 'encrypted',
@@ -138,7 +146,7 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
     expect(warned.json.safetyNumber.digits).not.toBe(before);
     expect(warned.stderr).toContain(`warning: ${bob.address}'s safety number changed`);
 
-    const blocked = await asAlice('send', bob.address, 'are you still you?');
+    const blocked = await asAlice('send', bob.address, 'hello?');
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toContain(`mylife verify ${bob.address} --acknowledge`);
     expect(blocked.stdout).toBe('');
@@ -148,6 +156,7 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
     const sent = await asAlice('send', bob.address, 'welcome back, bob', '--json');
     expect(sent.json).toMatchObject({ state: 'done', message: { encryption: 'e2ee' } });
     await untilReceived(asBob, alice.address, 'welcome back, bob');
+    expect(await untilReceived(asBob, alice.address, 'are you still you?')).toMatchObject({ encryption: 'e2ee' });
   });
 
   it('says what it wants for wrong use of verify', async () => {

@@ -1,6 +1,8 @@
 import { LocalValidationError } from '../address.ts';
 import type { MyLifeClient } from '../mylife-client.ts';
-import type { OutboxEntry } from '../model.ts';
+import { ApiError } from '../api/api-error.ts';
+import { ServerUnreachableError } from '../api/http-transport.ts';
+import type { ConversationSecurity, OutboxEntry } from '../model.ts';
 import type { SyncReport } from '../sync/sync-engine.ts';
 import {
   describeOperation,
@@ -238,7 +240,7 @@ async function thread(context: CommandContext): Promise<number> {
   const online = await refresh(context);
   const viewer = viewerOf(context.client);
   const page = context.client.thread(context.args[0]!, { limit });
-  const security = context.client.conversationSecurity(context.args[0]!);
+  const security = await currentSecurity(context.client, context.args[0]!, online);
   context.out.result({ online, security, ...page }, () =>
     [
       formatSecurity(security),
@@ -302,12 +304,15 @@ async function unfriend(context: CommandContext): Promise<number> {
 
 async function send(context: CommandContext): Promise<number> {
   const queued = context.client.sendMessage(context.args[0]!, context.args[1]!);
+  const peer = queued.toUserId;
   const code = await deliver(
     context,
     (client) => ({ message: client.allMessages().find((m) => m.localId === queued.localId) ?? null }),
-    `sent to ${queued.toUserId}`,
+    `sent to ${peer}`,
+    undefined,
+    (client) => (client.conversationSecurity(peer).keyChanged ? `held until you accept ${peer}'s new keys` : null),
   );
-  warnUnlessEncrypted(context, queued.toUserId);
+  warnUnlessEncrypted(context, peer);
   return code;
 }
 
@@ -449,19 +454,36 @@ async function deliver(
   current: (client: MyLifeClient) => Record<string, unknown>,
   doneText: string,
   entry: OutboxEntry | undefined = client.outbox().at(-1),
+  heldBecause: (client: MyLifeClient) => string | null = () => null,
 ): Promise<number> {
   const report = await client.sync({ force: true });
   const after = entry ? client.outbox().find((candidate) => candidate.id === entry.id) : undefined;
   const state = !after ? 'done' : after.state === 'failed' ? 'failed' : 'queued';
   const error = after?.lastError ?? null;
+  const held = state === 'queued' ? heldBecause(client) : null;
   out.result({ state, error, ...current(client) }, () => {
     if (state === 'done') return doneText;
     if (state === 'failed') return `failed: ${error}`;
-    return report.needsLogin
-      ? `queued; log in again to send it (${report.error})`
-      : `queued; will retry (${error ?? report.error})`;
+    if (held) return `queued; ${held}`;
+    if (report.needsLogin) return `queued; log in again to send it (${report.error})`;
+    const reason = error ?? report.error;
+    return reason ? `queued; will retry (${reason})` : 'queued; it goes on a later sync';
   });
   return state === 'failed' ? 1 : 0;
+}
+
+/**
+ * A thread's first line: the friend's keys as their server lists them now, or what this copy last knew when the server
+ * cannot say (offline, no longer friends).
+ */
+async function currentSecurity(client: MyLifeClient, peer: string, online: boolean): Promise<ConversationSecurity> {
+  if (!online) return client.conversationSecurity(peer);
+  try {
+    return await client.refreshSecurity(peer);
+  } catch (error) {
+    if (error instanceof ApiError || error instanceof ServerUnreachableError) return client.conversationSecurity(peer);
+    throw error;
+  }
 }
 
 /** Reads show the local copy; they bring it up to date first unless --offline, and say when they could not. */
