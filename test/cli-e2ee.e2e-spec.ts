@@ -89,6 +89,20 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
     expect(serverToServer.some((r) => r.body.includes('application/e2ee+ciphertext'))).toBe(true);
   });
 
+  it('marks a message that reached an encrypted conversation readable, so it is never taken for a sealed one', async () => {
+    await request(nodeB.url)
+      .post('/api/messages')
+      .set(bearer(bob))
+      .send({ toUserId: alice.address, content: 'readable on the way', clientMessageId: randomUUID() })
+      .expect(201);
+    const received = await untilReceived(asAlice, bob.address, 'readable on the way');
+    expect(received).toMatchObject({ encryption: 'plain' });
+    const thread = (await asAlice('thread', bob.address, '--offline')).stdout.split('\n');
+    expect(thread[0]).toMatch(/^🔒 end-to-end encrypted/);
+    expect(thread.find((line) => line.includes('readable on the way'))).toContain('[not encrypted]');
+    expect(thread.filter((line) => line.includes('[not encrypted]'))).toHaveLength(1);
+  });
+
   it('shows its own fingerprint and devices', async () => {
     const keys = await asAlice('keys', '--json');
     expect(keys.json).toMatchObject({

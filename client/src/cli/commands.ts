@@ -245,7 +245,7 @@ async function thread(context: CommandContext): Promise<number> {
     [
       formatSecurity(security),
       lines(
-        page.messages.map((m) => formatMessage(m, viewer)),
+        page.messages.map((m) => formatMessage(m, viewer, security.state === 'encrypted')),
         'no messages',
       ),
     ].join('\n'),

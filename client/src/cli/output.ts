@@ -38,9 +38,14 @@ export class Output {
   }
 }
 
-export function formatMessage(message: LocalMessage, viewer: string): string {
+/**
+ * `inEncryptedConversation`: a message that travelled readable there (from before encryption, or put there by a
+ * server) is marked, so that it is never taken for one sealed by the friend.
+ */
+export function formatMessage(message: LocalMessage, viewer: string, inEncryptedConversation = false): string {
   const who = message.fromUserId === viewer ? 'me' : message.fromUserId;
   const remarks: (string | null)[] = [
+    inEncryptedConversation && message.encryption === 'plain' ? 'not encrypted' : null,
     message.status === 'received' || message.status === 'sent' ? null : message.status,
     describeDelivery(message),
     message.readAt ? `read ${shortTime(message.readAt)}` : null,
