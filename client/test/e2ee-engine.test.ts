@@ -11,6 +11,11 @@ const ALICE = 'alice@a.test';
 const BOB = 'bob@b.test';
 const CAROL = 'carol@b.test';
 
+/** A device on its own in-memory better-sqlite3 copy. */
+function newDevice(address: string, directory: InMemoryKeyDirectory, options: { deviceId?: string } = {}) {
+  return InMemoryDevice.create(address, directory, { database: new BetterSqlite3Database(':memory:'), ...options });
+}
+
 describe('the MLS engine between in-memory devices', () => {
   let directory: InMemoryKeyDirectory;
   let alice: InMemoryDevice;
@@ -18,8 +23,8 @@ describe('the MLS engine between in-memory devices', () => {
 
   beforeEach(async () => {
     directory = new InMemoryKeyDirectory();
-    alice = await InMemoryDevice.create(ALICE, directory);
-    bob = await InMemoryDevice.create(BOB, directory);
+    alice = await newDevice(ALICE, directory);
+    bob = await newDevice(BOB, directory);
   });
 
   it('opens messages both ways, each sender in its own group', async () => {
@@ -50,7 +55,7 @@ describe('the MLS engine between in-memory devices', () => {
   it('adds a new device of the peer by a commit, and the new device reads from then on only', async () => {
     expect(await bob.open(delivered(ALICE, BOB, await alice.seal(BOB, 'before')))).toMatchObject({ kind: 'opened' });
     const beforePhone = delivered(ALICE, BOB, await alice.seal(BOB, 'still before'));
-    const bobPhone = await InMemoryDevice.create(BOB, directory);
+    const bobPhone = await newDevice(BOB, directory);
 
     const after = delivered(ALICE, BOB, await alice.seal(BOB, 'after the phone'));
     expect(decodeEnvelope(after.content)).toMatchObject({
@@ -64,14 +69,14 @@ describe('the MLS engine between in-memory devices', () => {
   });
 
   it("lets the sender's other device read the sender's messages", async () => {
-    const aliceTablet = await InMemoryDevice.create(ALICE, directory);
+    const aliceTablet = await newDevice(ALICE, directory);
     const message = delivered(ALICE, BOB, await alice.seal(BOB, 'from the laptop'));
     expect(await aliceTablet.open(message)).toEqual({ kind: 'opened', text: 'from the laptop' });
     expect(await bob.open(message)).toEqual({ kind: 'opened', text: 'from the laptop' });
   });
 
   it('removes a device that is gone: it cannot read what follows', async () => {
-    const bobPhone = await InMemoryDevice.create(BOB, directory);
+    const bobPhone = await newDevice(BOB, directory);
     const both = delivered(ALICE, BOB, await alice.seal(BOB, 'for both'));
     expect(await bobPhone.open(both)).toMatchObject({ kind: 'opened' });
     directory.remove(BOB, bobPhone.self.deviceId);
@@ -104,7 +109,7 @@ describe('the MLS engine between in-memory devices', () => {
   });
 
   it('refuses a message from someone who is not the member the envelope names', async () => {
-    const carol = await InMemoryDevice.create(CAROL, directory);
+    const carol = await newDevice(CAROL, directory);
     const message = delivered(ALICE, BOB, await alice.seal(BOB, 'for bob'));
     expect(await bob.open(message)).toMatchObject({ kind: 'opened' });
     const next = delivered(ALICE, BOB, await alice.seal(BOB, 'also for bob'));
@@ -115,7 +120,7 @@ describe('the MLS engine between in-memory devices', () => {
   });
 
   it('refuses a sender whose key is not the one the directory publishes for the device it claims to be', async () => {
-    const impostor = await InMemoryDevice.create(ALICE, new InMemoryKeyDirectory());
+    const impostor = await newDevice(ALICE, new InMemoryKeyDirectory());
     const posingAsAlice = { ...impostor.self, deviceId: alice.self.deviceId };
     const workspace = new MlsWorkspace(impostor.store, directory, posingAsAlice);
     const forged = delivered(ALICE, BOB, await workspace.seal(BOB, directory.membersOf(BOB), 'trust me'));
@@ -124,7 +129,7 @@ describe('the MLS engine between in-memory devices', () => {
 
   it('holds a message of a later epoch as pending, and opens it after the commit before it', async () => {
     expect(await bob.open(delivered(ALICE, BOB, await alice.seal(BOB, 'one')))).toMatchObject({ kind: 'opened' });
-    await InMemoryDevice.create(BOB, directory);
+    await newDevice(BOB, directory);
     const withCommit = delivered(ALICE, BOB, await alice.seal(BOB, 'two (adds the phone)'));
     const later = delivered(ALICE, BOB, await alice.seal(BOB, 'three'));
 
@@ -145,7 +150,7 @@ describe('the MLS engine between in-memory devices', () => {
   });
 
   it("refuses a message that another member sealed in the sender's group as if it were the sender", async () => {
-    const aliceTablet = await InMemoryDevice.create(ALICE, directory);
+    const aliceTablet = await newDevice(ALICE, directory);
     const genuine = delivered(ALICE, BOB, await alice.seal(BOB, 'from the laptop'));
     expect(await bob.open(genuine)).toMatchObject({ kind: 'opened' });
     expect(await aliceTablet.open(genuine)).toMatchObject({ kind: 'opened' });
@@ -175,7 +180,7 @@ describe('the MLS engine between in-memory devices', () => {
     expect(await bob.open(delivered(ALICE, BOB, await alice.seal(BOB, 'before the reset')))).toMatchObject({
       kind: 'opened',
     });
-    const bobReset = await InMemoryDevice.create(BOB, directory, { deviceId: bob.self.deviceId });
+    const bobReset = await newDevice(BOB, directory, { deviceId: bob.self.deviceId });
     const after = delivered(ALICE, BOB, await alice.seal(BOB, 'after the reset'));
     expect(await bobReset.open(after)).toEqual({ kind: 'opened', text: 'after the reset' });
     expect(await bob.open(after)).toEqual({ kind: 'undecryptable', reason: 'not-a-member' });

@@ -10,7 +10,6 @@ import {
   type OpenResult,
   type OwnDevice,
 } from '../e2ee/mls-workspace.ts';
-import { BetterSqlite3Database } from '../storage/better-sqlite3-database.ts';
 import type { LocalDatabase } from '../storage/local-database.ts';
 import type { StoredKeyPackage } from '../store/device-key-store.ts';
 import { LocalStore } from '../store/local-store.ts';
@@ -79,7 +78,10 @@ export class InMemoryKeyDirectory implements KeyDirectory {
 
 const NOW = '2026-12-07T08:00:00.000Z';
 
-/** A device with its own local copy: seals and opens through MlsWorkspace, each in one local transaction. */
+/**
+ * A device with its own local copy (`options.database`: better-sqlite3 in Node, sql.js in a browser): seals and opens
+ * through MlsWorkspace, each in one local transaction.
+ */
 export class InMemoryDevice {
   readonly store: LocalStore;
 
@@ -94,12 +96,12 @@ export class InMemoryDevice {
   static async create(
     address: string,
     directory: InMemoryKeyDirectory,
-    options: { database?: LocalDatabase; keyPackages?: number; deviceId?: string } = {},
+    options: { database: LocalDatabase; keyPackages?: number; deviceId?: string },
   ): Promise<InMemoryDevice> {
     const identity = newIdentityKeyPair();
     const deviceId = options.deviceId ?? newDeviceId();
     const self: OwnDevice = { address, deviceId, ...identity, canJoin: true, joinedAt: NOW };
-    const device = new InMemoryDevice(self, directory, options.database ?? new BetterSqlite3Database(':memory:'));
+    const device = new InMemoryDevice(self, directory, options.database);
     const packages = [
       ...(await generateKeyPackages(self, identity, options.keyPackages ?? 3)),
       ...(await generateKeyPackages(self, identity, 1, { lastResort: true })),
