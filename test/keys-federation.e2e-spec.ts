@@ -34,6 +34,12 @@ describe('key directory across two nodes', () => {
   it("reads and claims a friend's keys on the other node, each package once, and keeps the answer for 60 s", async () => {
     const keys = deviceKeys('bob-laptop', 3);
     await publishKeys(nodeB, bob, keys).expect(200);
+    // The notice of bob's new device drops node A's copy of his keys whenever it arrives: let it arrive first.
+    await eventually(
+      async () => (await keysEvents(nodeA, alice)).some((event) => event.address === bob.address),
+      10_000,
+      "the notice of bob's new device reached alice's node",
+    );
 
     const directory = await request(nodeA.url).get(`/api/keys/${bob.address}`).set(bearer(alice)).expect(200);
     expect(directory.body).toEqual({
