@@ -23,7 +23,7 @@ export function EncryptionState({
   return (
     <button
       type="button"
-      className={`security-state security-state--${label.state}${compact ? ' security-state--compact' : ''}`}
+      className={`button button--small security-state security-state--${label.state}${compact ? ' security-state--compact' : ''}`}
       aria-haspopup="dialog"
       onClick={onOpen}
       data-testid="encryption-state"

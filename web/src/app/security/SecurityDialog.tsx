@@ -9,7 +9,7 @@ import { useLive } from '../common/use-live.ts';
 import { useMessenger, useNodeHost } from '../messenger-context.ts';
 import { QrCode } from './QrCode.tsx';
 import { digitGroups } from './safety-number.ts';
-import { securityLabel } from './security-view.ts';
+import { keyChangeWarning, securityLabel } from './security-view.ts';
 import './security.css';
 
 /** The safety number asks the node for both key sets: read again when the keys change, not per message. */
@@ -37,6 +37,7 @@ export function SecurityDialog({ peer, name, security, onClose }: SecurityDialog
   const [verifying, setVerifying] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const label = securityLabel(security, name);
+  const warning = keyChangeWarning(security, name);
 
   async function verify() {
     setVerifying(true);
@@ -81,7 +82,7 @@ export function SecurityDialog({ peer, name, security, onClose }: SecurityDialog
         {encrypted ? <LockIcon /> : <OpenLockIcon />}
         <span>{encrypted ? strings.security.encryptedLead(name) : label.reason}</span>
       </p>
-      {security.keyChanged && <p className="notice">{strings.security.keyChanged(name)}</p>}
+      {warning && <p className="notice">{warning}</p>}
       {encrypted && (
         <section className="safety" aria-labelledby={numberHeading}>
           <h3 id={numberHeading} className="safety__heading">
