@@ -9,10 +9,10 @@ import {
   expectMessageState,
   goTo,
   incoming,
-  logIn,
   mainNavigation,
   messageLog,
   openApp,
+  openAppAs,
   openChat,
   outgoing,
   RECONNECT_TIMEOUT_MS,
@@ -62,8 +62,7 @@ describe('web app: what alice has seen stays in her browser', () => {
     'a reload keeps the inbox, the conversation and the draft',
     async () => {
       ({ context, page } = await alicesBrowser.launch());
-      await openApp(page, nodeA);
-      await logIn(page, alice);
+      await openAppAs(page, alice);
       await sendAcross(bob, alice.address, fromBob);
       await openChat(page, bob.address);
       await incoming(page, fromBob).waitFor();

@@ -202,6 +202,12 @@ export async function logIn(page: Page, user: WebUser): Promise<void> {
   }
 }
 
+/** Opens the app that `user`'s node serves and logs in as `user`: how most stories begin. */
+export async function openAppAs(page: Page, user: WebUser): Promise<void> {
+  await openApp(page, user.node);
+  await logIn(page, user);
+}
+
 export function loginAlert(page: Page): Locator {
   return page.getByRole('alert');
 }
