@@ -21,7 +21,6 @@ import {
   restoreNetwork,
   send,
   startChat,
-  stopNode,
   storedCopies,
   tickLabel,
   until,
@@ -30,7 +29,7 @@ import {
 } from './support/browser';
 import { bearer, befriend, sendMessage } from './support/factories';
 import { eventually, resident } from './support/federation';
-import { TestNode } from './support/test-node';
+import { stopNode, TestNode } from './support/test-node';
 
 describe('web app: what went wrong is said in words', () => {
   const web = browserSuite();

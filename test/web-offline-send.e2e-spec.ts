@@ -16,7 +16,6 @@ import {
   RECONNECT_TIMEOUT_MS,
   send,
   startChat,
-  stopNode,
   storedCopies,
   tickLabel,
   until,
@@ -24,7 +23,7 @@ import {
 } from './support/browser';
 import { befriend, bearer } from './support/factories';
 import { resident, sendAcross } from './support/federation';
-import { TestNode } from './support/test-node';
+import { stopNode, TestNode } from './support/test-node';
 
 describe("web app: a message written while alice's node is down", () => {
   const web = browserSuite();

@@ -17,14 +17,13 @@ import {
   outgoing,
   RECONNECT_TIMEOUT_MS,
   send,
-  stopNode,
   storedCopies,
   until,
   WebUser,
 } from './support/browser';
 import { savedDraft, savedCopyHolds, serviceWorkerReady } from './support/browser-storage';
 import { sendAcross } from './support/federation';
-import { TestNode } from './support/test-node';
+import { stopNode, TestNode } from './support/test-node';
 
 describe('web app: what alice has seen stays in her browser', () => {
   const web = browserSuite();

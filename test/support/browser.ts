@@ -7,7 +7,7 @@ import { DESKTOP, launchChromium, launchChromiumWithProfile, PHONE } from './chr
 import { DEFAULT_PASSWORD } from './factories';
 import { befriendAcross, eventually, Resident, resident, startFederatedNode } from './federation';
 import { queryDatabase } from './services';
-import { TestNode } from './test-node';
+import { stopNode, TestNode } from './test-node';
 
 export { DESKTOP, PHONE };
 
@@ -132,20 +132,6 @@ export function watchedPage(page: Page, label: string): Page {
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   page.on('pageerror', (error) => console.warn(`[${label}] uncaught in the page: ${error.stack ?? error.message}`));
   return page;
-}
-
-/**
- * Stops a node as its process ending would: Nest's close waits for open connections, and a browser keeps some
- * (the event stream, keep-alive), so they are cut meanwhile. `node.restart()` starts it again on the same port.
- */
-export async function stopNode(node: TestNode): Promise<void> {
-  const server = node.app.getHttpServer() as Server;
-  const cut = setInterval(() => server.closeAllConnections(), 50);
-  try {
-    await node.stop();
-  } finally {
-    clearInterval(cut);
-  }
 }
 
 /**
