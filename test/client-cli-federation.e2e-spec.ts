@@ -1,7 +1,7 @@
 import { removeTempDirs, tempDir } from './support/client-harness';
 import { DEFAULT_PASSWORD } from './support/factories';
-import { eventually, Resident, resident, startFederatedNode } from './support/federation';
-import { runMylife } from './support/mylife-cli';
+import { Resident, resident, startFederatedNode } from './support/federation';
+import { runMylife, syncUntil, syncUntilReceived } from './support/mylife-cli';
 import { TestNode } from './support/test-node';
 
 const WAIT_MS = 15_000;
@@ -15,23 +15,6 @@ describe('mylife CLI between users of two federated nodes', () => {
   let messageIdOnB: string;
   const asAlice = (...args: string[]) => runMylife(home, ['--profile', 'alice', ...args]);
   const asBob = (...args: string[]) => runMylife(home, ['--profile', 'bob', ...args]);
-
-  /** Syncs `who` until `check` finds what it looks for in a local read (`--offline`, so the sync is the poll). */
-  async function syncUntil<T>(
-    who: typeof asAlice,
-    read: string[],
-    check: (json: any) => T | undefined | false,
-    what: string,
-  ): Promise<T> {
-    return eventually(
-      async () => {
-        expect((await who('sync')).code).toBe(0);
-        return check((await who(...read, '--offline', '--json')).json);
-      },
-      WAIT_MS,
-      what,
-    );
-  }
 
   beforeAll(async () => {
     home = tempDir();
@@ -69,6 +52,7 @@ describe('mylife CLI between users of two federated nodes', () => {
       ['invites'],
       (json) => json.invites.some((i: any) => i.id === inviteId && i.status === 'pending'),
       'the invite reached node B',
+      WAIT_MS,
     );
     const listed = await asBob('invites');
     expect(listed.stdout).toContain(`${inviteId}  from ${alice.address}  pending  "alice from node A"`);
@@ -85,6 +69,7 @@ describe('mylife CLI between users of two federated nodes', () => {
       ['friends'],
       (json) => json.friends.some((f: any) => f.friendUserId === bob.address),
       'the acceptance reached node A',
+      WAIT_MS,
     );
     const aliceInvites = await asAlice('invites', '--offline', '--json');
     expect(aliceInvites.json.invites).toEqual([expect.objectContaining({ id: inviteId, status: 'accepted' })]);
@@ -98,12 +83,7 @@ describe('mylife CLI between users of two federated nodes', () => {
     });
     expect(sent.json.message.deliveryStatus).toMatch(/^(pending|sent|acked)$/);
 
-    const received = await syncUntil(
-      asBob,
-      ['thread', alice.address],
-      (json) => json.messages.find((m: any) => m.content === 'hello from node A'),
-      'the message reached node B',
-    );
+    const received = await syncUntilReceived(asBob, alice.address, 'hello from node A', WAIT_MS);
     expect(received).toMatchObject({
       status: 'received',
       fromUserId: alice.address,
@@ -139,6 +119,7 @@ describe('mylife CLI between users of two federated nodes', () => {
         return message?.deliveryStatus === 'acked' && message.readAt !== null && message;
       },
       'the delivery receipt and the read receipt reached node A',
+      WAIT_MS,
     );
     expect(delivered).toMatchObject({
       status: 'sent',
@@ -158,6 +139,7 @@ describe('mylife CLI between users of two federated nodes', () => {
       ['thread', bob.address],
       (json) => json.messages.some((m: any) => m.content === 'reply from node B'),
       'the reply reached node A',
+      WAIT_MS,
     );
     await asAlice('send', bob.address, 'and another from A');
     const thread = (await asAlice('thread', bob.address, '--offline', '--json')).json.messages;

@@ -22,6 +22,21 @@ describe('the launchers build only when the sources are newer than the build', (
     writeFileSync(join(dir, 'src/index.ts'), 'export const answer: number = 42;\n');
     return { dir, tsconfig: 'tsconfig.json', sources: ['src', 'tsconfig.json'], output: 'dist/index.js' };
   }
+
+  /**
+   * A fake package built through its npm script `build`, which writes `dist/index.html` holding `contents` (a JavaScript
+   * expression). Its tool is TypeScript: installed here, as vite is for the web app.
+   */
+  function npmScriptPackage(contents: string): BuildTarget {
+    const { dir } = fakePackage(resolve(__dirname, '../node_modules/.fresh-build-test'));
+    const build = `require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/index.html',${contents})`;
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'fake', scripts: { build: `node -e "${build}"` } }),
+    );
+    return { dir, npmScript: 'build', tool: 'typescript', sources: ['src'], output: 'dist/index.html' };
+  }
+
   const builtAt = (target: BuildTarget) => statSync(join(target.dir, target.output)).mtimeMs;
   const quietly = (run: () => void) => {
     const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -64,23 +79,12 @@ describe('the launchers build only when the sources are newer than the build', (
   });
 
   it('builds a package through its npm script, also when the sources of another package it bundles change', () => {
-    const target = fakePackage(resolve(__dirname, '../node_modules/.fresh-build-test'));
-    const bundled = mkdtempSync(join(target.dir, '..', 'fresh-build-bundled-'));
+    const web = npmScriptPackage("''");
+    const bundled = mkdtempSync(join(web.dir, '..', 'fresh-build-bundled-'));
     folders.push(bundled);
     mkdirSync(join(bundled, 'src'));
     writeFileSync(join(bundled, 'src/lib.ts'), 'export const lib = 1;\n');
-    const bundle = "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/index.html','')";
-    writeFileSync(
-      join(target.dir, 'package.json'),
-      JSON.stringify({ name: 'fake', scripts: { build: `node -e "${bundle}"` } }),
-    );
-    const web: BuildTarget = {
-      dir: target.dir,
-      npmScript: 'build',
-      tool: 'typescript', // installed here, as vite is for the web app
-      sources: ['src', `../${basename(bundled)}/src`],
-      output: 'dist/index.html',
-    };
+    web.sources.push(`../${basename(bundled)}/src`);
     quietly(() => ensureFreshBuild(web, 'fake'));
     const first = builtAt(web);
     ensureFreshBuild(web, 'fake');
@@ -93,23 +97,10 @@ describe('the launchers build only when the sources are newer than the build', (
   });
 
   it('builds an npm-script package for production also when called under NODE_ENV=test (Jest)', () => {
-    const target = fakePackage(resolve(__dirname, '../node_modules/.fresh-build-test'));
-    const build =
-      "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/index.html',process.env.NODE_ENV)";
-    writeFileSync(
-      join(target.dir, 'package.json'),
-      JSON.stringify({ name: 'fake', scripts: { build: `node -e "${build}"` } }),
-    );
-    const web: BuildTarget = {
-      dir: target.dir,
-      npmScript: 'build',
-      tool: 'typescript',
-      sources: ['src'],
-      output: 'dist/index.html',
-    };
+    const web = npmScriptPackage('process.env.NODE_ENV');
     expect(process.env.NODE_ENV).toBe('test');
     quietly(() => ensureFreshBuild(web, 'fake'));
-    expect(readFileSync(join(target.dir, web.output), 'utf8')).toBe('production');
+    expect(readFileSync(join(web.dir, web.output), 'utf8')).toBe('production');
     expect(process.env.NODE_ENV).toBe('test');
   });
 

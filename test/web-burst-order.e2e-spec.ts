@@ -4,8 +4,7 @@ import {
   browserSuite,
   composer,
   expectMessageState,
-  logIn,
-  openApp,
+  openAppAs,
   startChat,
 } from './support/browser';
 
@@ -50,10 +49,9 @@ describe('web app: a burst of messages', () => {
   it(
     "shows in the order it was written at every moment, while the node numbers it one by one (never '1, 3, 2')",
     async () => {
-      const { nodeA, alice, bob } = await web.pair({ friends: true });
+      const { alice, bob } = await web.pair({ friends: true });
       const page = await web.page(await web.browser(), 'alice');
-      await openApp(page, nodeA);
-      await logIn(page, alice);
+      await openAppAs(page, alice);
       await startChat(page, bob.address);
       await recordOrders(page);
 

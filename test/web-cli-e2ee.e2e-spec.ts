@@ -5,8 +5,7 @@ import {
   browserSuite,
   composer,
   incoming,
-  logIn,
-  openApp,
+  openAppAs,
   outgoing,
   send,
   startChat,
@@ -14,8 +13,7 @@ import {
 } from './support/browser';
 import { removeTempDirs, tempDir } from './support/client-harness';
 import { tablesHolding } from './support/plaintext-scan';
-import { eventually } from './support/federation';
-import { runMylife } from './support/mylife-cli';
+import { runMylife, syncUntilReceived } from './support/mylife-cli';
 import { TestNode } from './support/test-node';
 
 const WAIT_MS = 20_000;
@@ -32,18 +30,6 @@ describe('end-to-end encryption between the web app on one node and the CLI on a
   let home: string;
   const asBob = (...args: string[]) => runMylife(home, ['--profile', 'bob', ...args]);
 
-  function untilBobReads(text: string): Promise<any> {
-    return eventually(
-      async () => {
-        await asBob('sync');
-        const thread = await asBob('thread', alice.address, '--offline', '--json');
-        return thread.json.messages.find((m: any) => m.content === text);
-      },
-      WAIT_MS,
-      `bob's CLI reads "${text}"`,
-    );
-  }
-
   const securityButton = () => page.getByTestId('encryption-state');
 
   beforeAll(async () => {
@@ -57,8 +43,7 @@ describe('end-to-end encryption between the web app on one node and the CLI on a
     );
     expect(login.code).toBe(0);
     page = await web.page(await web.browser(), 'alice');
-    await openApp(page, nodeA);
-    await logIn(page, alice);
+    await openAppAs(page, alice);
   }, 60_000);
 
   it(
@@ -70,7 +55,7 @@ describe('end-to-end encryption between the web app on one node and the CLI on a
 
       await send(page, `from the browser ${marker}`);
       await outgoing(page, `from the browser ${marker}`).and(page.locator('[data-encryption="e2ee"]')).waitFor();
-      expect(await untilBobReads(`from the browser ${marker}`)).toMatchObject({
+      expect(await syncUntilReceived(asBob, alice.address, `from the browser ${marker}`)).toMatchObject({
         encryption: 'e2ee',
         fromUserId: alice.address,
       });
@@ -126,7 +111,7 @@ describe('end-to-end encryption between the web app on one node and the CLI on a
       await banner.waitFor({ state: 'detached' });
       expect(await composer(page).isEnabled()).toBe(true);
       await send(page, 'still you, bob?');
-      expect(await untilBobReads('still you, bob?')).toMatchObject({ encryption: 'e2ee' });
+      expect(await syncUntilReceived(asBob, alice.address, 'still you, bob?')).toMatchObject({ encryption: 'e2ee' });
     },
     BROWSER_TEST_TIMEOUT_MS,
   );

@@ -9,10 +9,10 @@ import {
   DESKTOP,
   goTo,
   incoming,
-  logIn,
   mainNavigation,
   messageLog,
   openApp,
+  openAppAs,
   PHONE,
   screenshot,
   send,
@@ -116,11 +116,7 @@ describe('web app: alice@A and bob@B talk end-to-end encrypted, compare safety n
     ({ nodeA, nodeB, alice, bob } = await web.pair({ friends: true }));
     const browser = await web.browser();
     [alicePage, bobPage] = await Promise.all([web.page(browser, 'alice'), web.page(browser, 'bob')]);
-    const openAndLogIn = async (page: Page, node: TestNode, user: WebUser) => {
-      await openApp(page, node);
-      await logIn(page, user);
-    };
-    await Promise.all([openAndLogIn(alicePage, nodeA, alice), openAndLogIn(bobPage, nodeB, bob)]);
+    await Promise.all([openAppAs(alicePage, alice), openAppAs(bobPage, bob)]);
   }, 60_000);
 
   it(

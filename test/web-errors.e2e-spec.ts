@@ -16,11 +16,11 @@ import {
   mainNavigation,
   message,
   openApp,
+  openAppAs,
   RECONNECT_TIMEOUT_MS,
   restoreNetwork,
   send,
   startChat,
-  stopNode,
   storedCopies,
   tickLabel,
   until,
@@ -29,7 +29,7 @@ import {
 } from './support/browser';
 import { bearer, befriend, sendMessage } from './support/factories';
 import { eventually, resident } from './support/federation';
-import { TestNode } from './support/test-node';
+import { stopNode, TestNode } from './support/test-node';
 
 describe('web app: what went wrong is said in words', () => {
   const web = browserSuite();
@@ -135,8 +135,7 @@ describe('web app: what went wrong is said in words', () => {
     async () => {
       const page = await web.page(browser, 'alice');
       const context = page.context();
-      await openApp(page, nodeA);
-      await logIn(page, alice);
+      await openAppAs(page, alice);
       await startChat(page, bob.address);
 
       // alice's browser loses the network; she writes to bob, it waits in her outbox.
@@ -190,8 +189,7 @@ describe('web app: what went wrong is said in words', () => {
         await web.page(browser, 'alice on a laptop'),
       ];
       for (const page of [desk, laptop]) {
-        await openApp(page, nodeA);
-        await logIn(page, alice);
+        await openAppAs(page, alice);
       }
       // The laptop's device name ends in the short id its browser profile keeps.
       const laptopId = await laptop.evaluate(() => localStorage.getItem('mylife.device-id'));
@@ -230,8 +228,7 @@ describe('web app: what went wrong is said in words', () => {
     'an invite the node refuses (no such user) says so instead of showing it as sent',
     async () => {
       const page = await web.page(browser, 'alice inviting');
-      await openApp(page, nodeA);
-      await logIn(page, alice);
+      await openAppAs(page, alice);
       await goTo(page, 'Friends');
       const nobody = `nobody@${nodeA.server}`;
       await page.getByRole('textbox', { name: "Friend's address" }).fill('nobody');

@@ -13,11 +13,11 @@ import {
   goTo,
   incoming,
   list,
-  logIn,
   mainNavigation,
   messageLog,
   messages,
   openApp,
+  openAppAs,
   openChat,
   outgoing,
   PHONE,
@@ -51,10 +51,8 @@ describe('web app: alice@A and bob@B meet and talk through the UI', () => {
   it(
     'alice invites bob@B from the Friends view; bob sees the invite arrive live, accepts, and both list each other',
     async () => {
-      await openApp(alicePage, nodeA);
-      await logIn(alicePage, alice);
-      await openApp(bobPage, nodeB);
-      await logIn(bobPage, bob);
+      await openAppAs(alicePage, alice);
+      await openAppAs(bobPage, bob);
       await goTo(bobPage, 'Friends');
 
       await sendInvite(alicePage, bob.address);

@@ -11,13 +11,11 @@ import {
   conversationList,
   expectMessageState,
   incoming,
-  logIn,
-  openApp,
+  openAppAs,
   openChat,
   RECONNECT_TIMEOUT_MS,
   send,
   startChat,
-  stopNode,
   storedCopies,
   tickLabel,
   until,
@@ -25,7 +23,7 @@ import {
 } from './support/browser';
 import { befriend, bearer } from './support/factories';
 import { resident, sendAcross } from './support/federation';
-import { TestNode } from './support/test-node';
+import { stopNode, TestNode } from './support/test-node';
 
 describe("web app: a message written while alice's node is down", () => {
   const web = browserSuite();
@@ -43,8 +41,7 @@ describe("web app: a message written while alice's node is down", () => {
   it(
     'shows the offline banner, keeps the message pending, then delivers it exactly once: pending → sent → delivered → read',
     async () => {
-      await openApp(alicePage, nodeA);
-      await logIn(alicePage, alice);
+      await openAppAs(alicePage, alice);
       await startChat(alicePage, bob.address);
 
       await stopNode(nodeA);
@@ -69,8 +66,7 @@ describe("web app: a message written while alice's node is down", () => {
       expect(await tickLabel(alicePage, text)).toBe('Sent');
 
       // bob opens the app: his browser fetches it (delivered), then he opens the conversation (read).
-      await openApp(bobPage, nodeB);
-      await logIn(bobPage, bob);
+      await openAppAs(bobPage, bob);
       await expectMessageState(alicePage, text, 'acked');
       await openChat(bobPage, alice.address);
       await incoming(bobPage, text).waitFor();
@@ -192,8 +188,7 @@ describe("web app: a message written while alice's node is down", () => {
     'with nothing queued, the app notices within seconds that the node is back (it tries again with backoff)',
     async () => {
       const page = await web.page(browser, 'alice at home');
-      await openApp(page, nodeA);
-      await logIn(page, alice);
+      await openAppAs(page, alice);
       const banner = connectionBanner(page);
       await stopNode(nodeA);
       await until(page, async () => (await banner.textContent())?.startsWith('Offline'), 'Offline');

@@ -9,22 +9,21 @@ import {
   expectMessageState,
   goTo,
   incoming,
-  logIn,
   mainNavigation,
   messageLog,
   openApp,
+  openAppAs,
   openChat,
   outgoing,
   RECONNECT_TIMEOUT_MS,
   send,
-  stopNode,
   storedCopies,
   until,
   WebUser,
 } from './support/browser';
 import { savedDraft, savedCopyHolds, serviceWorkerReady } from './support/browser-storage';
 import { sendAcross } from './support/federation';
-import { TestNode } from './support/test-node';
+import { stopNode, TestNode } from './support/test-node';
 
 describe('web app: what alice has seen stays in her browser', () => {
   const web = browserSuite();
@@ -62,8 +61,7 @@ describe('web app: what alice has seen stays in her browser', () => {
     'a reload keeps the inbox, the conversation and the draft',
     async () => {
       ({ context, page } = await alicesBrowser.launch());
-      await openApp(page, nodeA);
-      await logIn(page, alice);
+      await openAppAs(page, alice);
       await sendAcross(bob, alice.address, fromBob);
       await openChat(page, bob.address);
       await incoming(page, fromBob).waitFor();

@@ -5,6 +5,7 @@ import {
   composer,
   conversationItem,
   goTo,
+  openAppAs,
   until,
   withPassword,
   browserSuite,
@@ -54,13 +55,11 @@ describe('web app: two tabs of one person', () => {
   it(
     'converge: what one tab sends shows in the other, what arrives shows in both, and nothing is sent twice',
     async () => {
-      await openApp(firstTab, nodeA);
-      await logIn(firstTab, alice);
+      await openAppAs(firstTab, alice);
       secondTab = watchedPage(await firstTab.context().newPage(), 'alice tab 2');
       await openApp(secondTab, nodeA);
       await mainNavigation(secondTab).waitFor(); // the same session: no second login
-      await openApp(bobPage, nodeB);
-      await logIn(bobPage, bob);
+      await openAppAs(bobPage, bob);
 
       await startChat(firstTab, bob.address);
       await startChat(secondTab, bob.address);

@@ -7,7 +7,7 @@ import { DESKTOP, launchChromium, launchChromiumWithProfile, PHONE } from './chr
 import { DEFAULT_PASSWORD } from './factories';
 import { befriendAcross, eventually, Resident, resident, startFederatedNode } from './federation';
 import { queryDatabase } from './services';
-import { TestNode } from './test-node';
+import { stopNode, TestNode } from './test-node';
 
 export { DESKTOP, PHONE };
 
@@ -135,20 +135,6 @@ export function watchedPage(page: Page, label: string): Page {
 }
 
 /**
- * Stops a node as its process ending would: Nest's close waits for open connections, and a browser keeps some
- * (the event stream, keep-alive), so they are cut meanwhile. `node.restart()` starts it again on the same port.
- */
-export async function stopNode(node: TestNode): Promise<void> {
-  const server = node.app.getHttpServer() as Server;
-  const cut = setInterval(() => server.closeAllConnections(), 50);
-  try {
-    await node.stop();
-  } finally {
-    clearInterval(cut);
-  }
-}
-
-/**
  * This browser loses the network: new requests fail (Chromium's offline mode) and the connections it had to `node`
  * are cut, as a dropped link ends them (offline mode alone leaves an open event stream flowing). Other clients of the
  * node lose their connections too and reconnect.
@@ -200,6 +186,12 @@ export async function logIn(page: Page, user: WebUser): Promise<void> {
   if (await loginAlert(page).isVisible()) {
     throw new Error(`${user.username} could not log in: ${await loginAlert(page).textContent()}`);
   }
+}
+
+/** Opens the app that `user`'s node serves and logs in as `user`: how most stories begin. */
+export async function openAppAs(page: Page, user: WebUser): Promise<void> {
+  await openApp(page, user.node);
+  await logIn(page, user);
 }
 
 export function loginAlert(page: Page): Locator {

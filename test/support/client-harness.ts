@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import type { Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,7 +9,7 @@ import { BetterSqlite3Database } from '../../client/src/storage/better-sqlite3-d
 import { RunningNode, startNode } from '../../src/node';
 import { DEFAULT_PASSWORD, TestUser, bearer } from './factories';
 import { deleteRedisKeys, dropDatabase } from './services';
-import { TestNode, startTestNode } from './test-node';
+import { stopNode, TestNode, startTestNode } from './test-node';
 
 export const CLIENT_ROOT = resolve(__dirname, '../../client');
 
@@ -35,19 +34,12 @@ export class RestartableNode {
     return this.first.url;
   }
 
-  /**
-   * Stops the node as an operator's restart does. The node does not end open `/api/events` streams when it shuts
-   * down, so Nest's close would wait for every live client to hang up; cutting the connections meanwhile stands in
-   * for the process exiting (see the report on this server gap).
-   */
+  /** Stops the node as an operator's restart does (see `stopNode`). */
   async stop(): Promise<void> {
     if (!this.running) return;
-    const server = this.running.app.getHttpServer() as Server;
-    const cutConnections = setInterval(() => server.closeAllConnections(), 50);
     try {
-      await this.running.stop();
+      await stopNode(this.running);
     } finally {
-      clearInterval(cutConnections);
       this.running = null;
     }
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { RunningNode, startNode } from '../../src/node';
 import { createDatabase, deleteRedisKeys, dropDatabase, freePort, testServices } from './services';
@@ -75,4 +76,20 @@ async function startTestProcess(
     },
   };
   return testNode;
+}
+
+/**
+ * Stops a node as its process ending would. The node does not end open `/api/events` streams when it shuts down, and a
+ * browser also keeps keep-alive connections, so Nest's close would wait for every live client to hang up; cutting the
+ * connections meanwhile stands in for the process exiting (see the report on this server gap). `node.restart()` (a
+ * `TestNode`) starts it again on the same port.
+ */
+export async function stopNode(node: Pick<RunningNode, 'app' | 'stop'>): Promise<void> {
+  const server = node.app.getHttpServer() as Server;
+  const cut = setInterval(() => server.closeAllConnections(), 50);
+  try {
+    await node.stop();
+  } finally {
+    clearInterval(cut);
+  }
 }
