@@ -69,10 +69,18 @@ export interface SendPreparation {
   /** Friends whose messages wait in the outbox: an unacknowledged key change. */
   heldPeers(): string[];
   /**
+   * The preparation of one flush: what it looks up on the network (the key sets) serves every run of sends of that
+   * flush. Nothing is asked of the network before the first `prepare`.
+   */
+  forFlush(api: MyLifeApi, viewer: string): FlushPreparation;
+}
+
+export interface FlushPreparation {
+  /**
    * One answer per send, in order, up to and including the first `retry`. What it sealed is stored (the envelope in
    * the outbox row, with the group state) before it returns, so that a retry sends the same envelope.
    */
-  prepare(api: MyLifeApi, viewer: string, sends: readonly QueuedSend[]): Promise<PreparedSend[]>;
+  prepare(sends: readonly QueuedSend[]): Promise<PreparedSend[]>;
 }
 
 export interface OutboxFlusherDependencies {
@@ -124,6 +132,7 @@ export class OutboxFlusher {
   async flush(api: MyLifeApi, viewer: string, options: FlushOptions = {}): Promise<FlushReport> {
     const report: FlushReport = { applied: 0, failed: 0, pending: 0, stoppedBy: null };
     let stuckHead: number | null = null;
+    const preparation = this.preparation.forFlush(api, viewer);
     for (;;) {
       const batch = this.nextBatch(viewer);
       const head = batch[0];
@@ -135,7 +144,7 @@ export class OutboxFlusher {
       }
       const step =
         head.operation.kind === 'send'
-          ? await this.flushSends(api, viewer, batch)
+          ? await this.flushSends(api, viewer, batch, preparation)
           : await this.flushOperation(api, viewer, head);
       report.applied += step.applied;
       report.failed += step.failed;
@@ -159,7 +168,12 @@ export class OutboxFlusher {
   }
 
   /** Prepares the run (sealing what is to be encrypted), then sends what is ready and records the answers. */
-  private async flushSends(api: MyLifeApi, viewer: string, batch: OutboxEntry[]): Promise<StepResult> {
+  private async flushSends(
+    api: MyLifeApi,
+    viewer: string,
+    batch: OutboxEntry[],
+    preparation: FlushPreparation,
+  ): Promise<StepResult> {
     const sends: QueuedSend[] = [];
     for (const entry of batch) {
       const { clientMessageId } = entry.operation as Extract<OutboxOperation, { kind: 'send' }>;
@@ -168,7 +182,7 @@ export class OutboxFlusher {
       else this.store.outbox.remove(entry.id);
     }
     if (sends.length === 0) return { stop: null, applied: 0, failed: 0 };
-    const prepared = await this.preparation.prepare(api, viewer, sends);
+    const prepared = await preparation.prepare(sends);
     const ready: { entry: OutboxEntry; request: SendMessageRequest }[] = [];
     let failed = 0;
     for (const [index, outcome] of prepared.entries()) {
