@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalValidationError } from '../src/address.ts';
-import type { MyLifeClient } from '../src/mylife-client.ts';
-import { BOB, loggedIn, loginAnswers, messageFromBob } from './scripted-client.ts';
+import { MyLifeClient } from '../src/mylife-client.ts';
+import { BetterSqlite3Database } from '../src/storage/better-sqlite3-database.ts';
+import { OnePostPerMessageSender } from '../src/sync/message-sender.ts';
+import { ALICE, BOB, loggedIn, loginAnswers, messageFromBob } from './scripted-client.ts';
 import { type ScriptedAnswer, ScriptedTransport } from './scripted-transport.ts';
 
 const emptySync: ScriptedAnswer = { status: 200, json: { events: [], cursor: 'c0', hasMore: false } };
@@ -82,5 +84,47 @@ describe('end-to-end encryption on a node without a key directory', () => {
     const after = await client.ownKeys();
     expect(after.deviceId).not.toBe(before.deviceId);
     expect(after.fingerprint).not.toBe(before.fingerprint);
+  });
+});
+
+/** A node with a key directory on which Bob has no keys: messages to him go as they are, after a look-up. */
+describe('end-to-end encryption with a friend who has no keys', () => {
+  let sent: number;
+  const node = new ScriptedTransport((method, path, body) => {
+    if (path === '/api/keys') return { status: 200, json: { keyPackagesAvailable: 51 } };
+    if (path.startsWith('/api/keys/')) {
+      return { status: 200, json: { address: decodeURIComponent(path.slice('/api/keys/'.length)), devices: [] } };
+    }
+    if (path === '/api/messages') {
+      sent += 1;
+      const stored = { fromUserId: ALICE, toUserId: BOB, clientMessageId: body.clientMessageId };
+      return { status: 201, json: { ...messageFromBob(`m${sent}`, body.content), ...stored } };
+    }
+    return path === '/api/auth/session' ? loginAnswers('mlt_x')(method, path) : emptySync;
+  });
+  let client: MyLifeClient;
+
+  beforeEach(async () => {
+    sent = 0;
+    client = new MyLifeClient({
+      database: new BetterSqlite3Database(':memory:'),
+      messageSender: new OnePostPerMessageSender(),
+      transport: node,
+    });
+    await client.login({ serverUrl: 'http://node.test', username: 'alice', password: 'pw', deviceName: 'unit' });
+    node.requests.length = 0;
+  });
+
+  it("looks the friend's keys up once per flush, not once per run of sends", async () => {
+    for (const text of ['one', 'two', 'three']) client.sendMessage('bob', text);
+    await client.sync();
+    // The sender of these tests posts one message per request: three runs of sends in one flush.
+    expect(node.requests.filter((r) => r.path === '/api/messages')).toHaveLength(3);
+    expect(node.requests.filter((r) => r.path === `/api/keys/${encodeURIComponent(BOB)}`)).toHaveLength(1);
+    expect(client.thread('bob').messages.map((m) => [m.content, m.encryption])).toEqual([
+      ['one', 'plain'],
+      ['two', 'plain'],
+      ['three', 'plain'],
+    ]);
   });
 });

@@ -51,10 +51,10 @@ export class IncomingDecryption {
   /** Every `PENDING_RETRY_MS`, what still waits is tried again; returns what listeners should hear. */
   async retryPending(api: MyLifeApi, viewer: string): Promise<ClientEvent[]> {
     const { store, now } = this.context;
+    // Asked after every page and live event: the clock first, the copy only once a retry is due.
+    if (now() - this.pendingRetriedAt < PENDING_RETRY_MS || store.groups.pendingGroupIds().length === 0) return [];
     const self = this.context.keys.ownDevice(viewer);
-    if (!self || now() - this.pendingRetriedAt < PENDING_RETRY_MS || store.groups.pendingGroupIds().length === 0) {
-      return [];
-    }
+    if (!self) return [];
     this.pendingRetriedAt = now();
     const directory = new ServerKeyDirectory(store, api, viewer, now);
     const workspace = new MlsWorkspace(store, directory, self);

@@ -1,7 +1,7 @@
 import { ApiError } from '../api/api-error.ts';
 import type { MyLifeApi, SendMessageRequest } from '../api/mylife-api.ts';
 import type { LocalStore } from '../store/local-store.ts';
-import type { PreparedSend, QueuedSend, SendPreparation } from '../sync/outbox-flusher.ts';
+import type { FlushPreparation, PreparedSend, QueuedSend, SendPreparation } from '../sync/outbox-flusher.ts';
 import { fromBase64Url } from './base64url.ts';
 import type { DeviceKeys } from './device-keys.ts';
 import { E2EE_CONTENT_TYPE } from './envelope.ts';
@@ -42,9 +42,19 @@ export class OutgoingEncryption implements SendPreparation {
     return this.context.store.directory.keyChangedAddresses();
   }
 
-  async prepare(api: MyLifeApi, viewer: string, sends: readonly QueuedSend[]): Promise<PreparedSend[]> {
-    const { store, now } = this.context;
-    const directory = new ServerKeyDirectory(store, api, viewer, now);
+  /** The key sets are looked up once per flush, however many runs of sends it has (one per send, for some senders). */
+  forFlush(api: MyLifeApi, viewer: string): FlushPreparation {
+    const directory = new ServerKeyDirectory(this.context.store, api, viewer, this.context.now);
+    return { prepare: (sends) => this.prepare(api, viewer, directory, sends) };
+  }
+
+  private async prepare(
+    api: MyLifeApi,
+    viewer: string,
+    directory: ServerKeyDirectory,
+    sends: readonly QueuedSend[],
+  ): Promise<PreparedSend[]> {
+    const { store } = this.context;
     let workspace: MlsWorkspace | undefined;
     const openWorkspace = () => {
       workspace ??= new MlsWorkspace(store, directory, this.context.keys.ownDevice(viewer)!);
@@ -68,7 +78,9 @@ export class OutgoingEncryption implements SendPreparation {
         return [...prepared.slice(0, firstSealed), { kind: 'retry', error }];
       }
     }
+    // The directory serves the rest of the flush: what it found changed is told once.
     this.context.announce(directory.changed);
+    directory.changed.clear();
     return prepared;
   }
 

@@ -69,10 +69,18 @@ export interface SendPreparation {
   /** Friends whose messages wait in the outbox: an unacknowledged key change. */
   heldPeers(): string[];
   /**
+   * The preparation of one flush: what it looks up on the network (the key sets) serves every run of sends of that
+   * flush. Nothing is asked of the network before the first `prepare`.
+   */
+  forFlush(api: MyLifeApi, viewer: string): FlushPreparation;
+}
+
+export interface FlushPreparation {
+  /**
    * One answer per send, in order, up to and including the first `retry`. What it sealed is stored (the envelope in
    * the outbox row, with the group state) before it returns, so that a retry sends the same envelope.
    */
-  prepare(api: MyLifeApi, viewer: string, sends: readonly QueuedSend[]): Promise<PreparedSend[]>;
+  prepare(sends: readonly QueuedSend[]): Promise<PreparedSend[]>;
 }
 
 export interface OutboxFlusherDependencies {
@@ -87,6 +95,9 @@ export interface OutboxFlusherDependencies {
 }
 
 type StepResult = { stop: FlushStop | null; applied: number; failed: number };
+
+/** A send prepared for the wire, with its local message (whose encryption is what the request carries). */
+type ReadySend = { entry: OutboxEntry; localId: number; request: SendMessageRequest };
 
 const ENCRYPTION_OF: Record<ContentType, MessageEncryption> = {
   'text/plain': 'plain',
@@ -124,6 +135,7 @@ export class OutboxFlusher {
   async flush(api: MyLifeApi, viewer: string, options: FlushOptions = {}): Promise<FlushReport> {
     const report: FlushReport = { applied: 0, failed: 0, pending: 0, stoppedBy: null };
     let stuckHead: number | null = null;
+    const preparation = this.preparation.forFlush(api, viewer);
     for (;;) {
       const batch = this.nextBatch(viewer);
       const head = batch[0];
@@ -135,7 +147,7 @@ export class OutboxFlusher {
       }
       const step =
         head.operation.kind === 'send'
-          ? await this.flushSends(api, viewer, batch)
+          ? await this.flushSends(api, viewer, batch, preparation)
           : await this.flushOperation(api, viewer, head);
       report.applied += step.applied;
       report.failed += step.failed;
@@ -159,7 +171,12 @@ export class OutboxFlusher {
   }
 
   /** Prepares the run (sealing what is to be encrypted), then sends what is ready and records the answers. */
-  private async flushSends(api: MyLifeApi, viewer: string, batch: OutboxEntry[]): Promise<StepResult> {
+  private async flushSends(
+    api: MyLifeApi,
+    viewer: string,
+    batch: OutboxEntry[],
+    preparation: FlushPreparation,
+  ): Promise<StepResult> {
     const sends: QueuedSend[] = [];
     for (const entry of batch) {
       const { clientMessageId } = entry.operation as Extract<OutboxOperation, { kind: 'send' }>;
@@ -168,12 +185,12 @@ export class OutboxFlusher {
       else this.store.outbox.remove(entry.id);
     }
     if (sends.length === 0) return { stop: null, applied: 0, failed: 0 };
-    const prepared = await this.preparation.prepare(api, viewer, sends);
-    const ready: { entry: OutboxEntry; request: SendMessageRequest }[] = [];
+    const prepared = await preparation.prepare(sends);
+    const ready: ReadySend[] = [];
     let failed = 0;
     for (const [index, outcome] of prepared.entries()) {
       const { entry, message } = sends[index]!;
-      if (outcome.kind === 'ready') ready.push({ entry, request: outcome.request });
+      if (outcome.kind === 'ready') ready.push({ entry, localId: message.localId, request: outcome.request });
       if (outcome.kind === 'refused') {
         this.recordRefusedSend(entry, viewer, message.clientMessageId, outcome.error);
         failed += 1;
@@ -187,11 +204,7 @@ export class OutboxFlusher {
     return { ...sent, failed: sent.failed + failed };
   }
 
-  private async sendReady(
-    api: MyLifeApi,
-    viewer: string,
-    ready: readonly { entry: OutboxEntry; request: SendMessageRequest }[],
-  ): Promise<StepResult> {
+  private async sendReady(api: MyLifeApi, viewer: string, ready: readonly ReadySend[]): Promise<StepResult> {
     if (ready.length === 0) return { stop: null, applied: 0, failed: 0 };
     const entries = ready.map((item) => item.entry);
     const requests = ready.map((item) => item.request);
@@ -202,7 +215,7 @@ export class OutboxFlusher {
       return this.failedAttempt(entries[0]!, error);
     }
     const result: StepResult = { stop: null, applied: 0, failed: 0 };
-    let stored: { entry: OutboxEntry; message: ServerMessage; request: SendMessageRequest }[] = [];
+    let stored: { send: ReadySend; message: ServerMessage }[] = [];
     // The server's answers to a run of stored sends are written in one local transaction: one commit (a sync of the
     // file) per batch instead of per message.
     const writeStored = () => {
@@ -211,9 +224,7 @@ export class OutboxFlusher {
       stored = [];
       this.emit(
         this.store.transaction(() => {
-          const changes = run.map(({ entry, message, request }) =>
-            this.recordStoredSend(entry, message, viewer, request),
-          );
+          const changes = run.map(({ send, message }) => this.recordStoredSend(send, message, viewer));
           this.store.messages.keepUnsentAfterNumbered(changes);
           return changes.flatMap(noticesFor);
         }),
@@ -224,7 +235,7 @@ export class OutboxFlusher {
       const entry = entries[index]!;
       if (outcome.kind === 'stored') {
         await this.hooks.afterServerAnswer?.(entry);
-        stored.push({ entry, message: outcome.message, request: requests[index]! });
+        stored.push({ send: ready[index]!, message: outcome.message });
         continue;
       }
       writeStored();
@@ -238,15 +249,9 @@ export class OutboxFlusher {
   }
 
   /** In the caller's transaction. The message went as the request carried it: sealed end to end, or readable. */
-  private recordStoredSend(
-    entry: OutboxEntry,
-    message: ServerMessage,
-    viewer: string,
-    request: SendMessageRequest,
-  ): StoredMessageChange {
-    this.store.outbox.remove(entry.id);
-    const local = this.store.messages.findByClientMessageId(viewer, request.clientMessageId);
-    if (local) this.store.messages.setEncryption(local.localId, ENCRYPTION_OF[request.contentType]);
+  private recordStoredSend(send: ReadySend, message: ServerMessage, viewer: string): StoredMessageChange {
+    this.store.outbox.remove(send.entry.id);
+    this.store.messages.setEncryption(send.localId, ENCRYPTION_OF[send.request.contentType]);
     return this.store.messages.storeFromServer(message, viewer);
   }
 
