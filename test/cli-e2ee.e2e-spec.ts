@@ -5,7 +5,7 @@ import { removeTempDirs, tempDir } from './support/client-harness';
 import { tablesHolding } from './support/plaintext-scan';
 import { bearer, DEFAULT_PASSWORD } from './support/factories';
 import { befriendAcross, eventually, Resident, resident, startFederatedNode } from './support/federation';
-import { runMylife } from './support/mylife-cli';
+import { runMylife, syncUntilReceived } from './support/mylife-cli';
 import { TestNode } from './support/test-node';
 
 const WAIT_MS = 20_000;
@@ -20,19 +20,6 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
   let bob: Resident;
   const asAlice = (...args: string[]) => runMylife(home, ['--profile', 'alice', ...args]);
   const asBob = (...args: string[]) => runMylife(home, ['--profile', 'bob', ...args]);
-
-  /** Syncs `who` until the conversation with `peer` holds a message with `text`. */
-  function untilReceived(who: typeof asAlice, peer: string, text: string): Promise<any> {
-    return eventually(
-      async () => {
-        await who('sync');
-        const thread = await who('thread', peer, '--offline', '--json');
-        return thread.json.messages.find((m: any) => m.content === text);
-      },
-      WAIT_MS,
-      `"${text}" reached the other side`,
-    );
-  }
 
   beforeAll(async () => {
     home = tempDir();
@@ -72,14 +59,14 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
     expect(sent).toMatchObject({ code: 0, stderr: '' });
     expect(sent.json).toMatchObject({ state: 'done', message: { encryption: 'e2ee', content: `hello bob ${marker}` } });
 
-    const received = await untilReceived(asBob, alice.address, `hello bob ${marker}`);
+    const received = await syncUntilReceived(asBob, alice.address, `hello bob ${marker}`);
     expect(received).toMatchObject({ encryption: 'e2ee', fromUserId: alice.address });
     const thread = (await asBob('thread', alice.address, '--offline')).stdout.split('\n');
     expect(thread[0]).toBe('🔒 end-to-end encrypted, not verified');
     expect(thread[1]).toContain(`${alice.address}: hello bob ${marker}`);
 
     expect((await asBob('send', alice.address, `hello alice ${marker}`)).code).toBe(0);
-    await untilReceived(asAlice, bob.address, `hello alice ${marker}`);
+    await syncUntilReceived(asAlice, bob.address, `hello alice ${marker}`);
 
     expect(await tablesHolding(nodeA, marker)).toEqual([]);
     expect(await tablesHolding(nodeB, marker)).toEqual([]);
@@ -95,7 +82,7 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
       .set(bearer(bob))
       .send({ toUserId: alice.address, content: 'readable on the way', clientMessageId: randomUUID() })
       .expect(201);
-    const received = await untilReceived(asAlice, bob.address, 'readable on the way');
+    const received = await syncUntilReceived(asAlice, bob.address, 'readable on the way');
     expect(received).toMatchObject({ encryption: 'plain' });
     const thread = (await asAlice('thread', bob.address, '--offline')).stdout.split('\n');
     expect(thread[0]).toMatch(/^🔒 end-to-end encrypted/);
@@ -169,8 +156,8 @@ describe('mylife CLI: end-to-end encryption between users of two nodes', () => {
     expect(acknowledged.json.security).toMatchObject({ keyChanged: false, canSend: true, verified: false });
     const sent = await asAlice('send', bob.address, 'welcome back, bob', '--json');
     expect(sent.json).toMatchObject({ state: 'done', message: { encryption: 'e2ee' } });
-    await untilReceived(asBob, alice.address, 'welcome back, bob');
-    expect(await untilReceived(asBob, alice.address, 'are you still you?')).toMatchObject({ encryption: 'e2ee' });
+    await syncUntilReceived(asBob, alice.address, 'welcome back, bob');
+    expect(await syncUntilReceived(asBob, alice.address, 'are you still you?')).toMatchObject({ encryption: 'e2ee' });
   });
 
   it('says what it wants for wrong use of verify', async () => {

@@ -36,7 +36,7 @@ export class EndToEndEncryption implements SyncEncryption {
       store,
       keys: this.keys,
       now,
-      announce: (addresses) => this.announce(addresses),
+      directory: (api, viewer) => this.directory(api, viewer),
       ensurePublished: (api, viewer, directory) => this.ensurePublished(api, viewer, directory),
     };
     this.outgoing = new OutgoingEncryption(context);
@@ -79,7 +79,6 @@ export class EndToEndEncryption implements SyncEncryption {
         else if (!(error instanceof ServerUnreachableError || error instanceof ApiError)) throw error;
       }
     }
-    this.announce(directory.changed);
     return (await ignoringNetwork(() => this.incoming.retryPending(api, viewer))) ?? [];
   }
 
@@ -99,7 +98,6 @@ export class EndToEndEncryption implements SyncEncryption {
     const directory = this.directory(api, viewer);
     await this.ensurePublished(api, viewer, directory);
     if (this.ownServerHasDirectory() !== false) await directory.refresh(peer);
-    this.announce(directory.changed);
     return this.conversationSecurity(peer);
   }
 
@@ -107,7 +105,6 @@ export class EndToEndEncryption implements SyncEncryption {
   async safetyNumber(api: MyLifeApi, viewer: string, peer: string): Promise<SafetyNumber> {
     const directory = this.directory(api, viewer);
     const [own, theirs] = [await directory.current(viewer), await directory.current(peer)];
-    this.announce(directory.changed);
     return safetyNumberFrom(own, theirs);
   }
 
@@ -206,7 +203,7 @@ export class EndToEndEncryption implements SyncEncryption {
   }
 
   private directory(api: MyLifeApi, viewer: string): ServerKeyDirectory {
-    return new ServerKeyDirectory(this.store, api, viewer, this.now);
+    return new ServerKeyDirectory(this.store, api, viewer, this.now, (address) => this.announce([address]));
   }
 
   private announce(addresses: Iterable<string>): void {

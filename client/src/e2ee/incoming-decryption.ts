@@ -6,7 +6,6 @@ import { applySettled, NO_READINGS, OutdatedReadingsError, type PageReadings } f
 import { E2EE_CONTENT_TYPE } from './envelope.ts';
 import { type IncomingEnvelope, MlsWorkspace, type OpenResult } from './mls-workspace.ts';
 import type { EncryptionContext } from './outgoing-encryption.ts';
-import { ServerKeyDirectory } from './server-key-directory.ts';
 
 /** How often what waits is tried again when no handshake came for it (a key directory that could not be asked). */
 export const PENDING_RETRY_MS = 60_000;
@@ -29,7 +28,7 @@ export class IncomingDecryption {
       const unknown = readingOf({ kind: 'undecryptable', reason: 'unknown-group' });
       return { ...NO_READINGS, readings: new Map(sealed.map((message) => [message.id, unknown])) };
     }
-    const directory = new ServerKeyDirectory(this.context.store, api, viewer, this.context.now);
+    const directory = this.context.directory(api, viewer);
     const workspace = new MlsWorkspace(this.context.store, directory, self);
     const readings = new Map<string, MessageReading>();
     for (const message of sealed) readings.set(message.id, readingOf(await workspace.open(incomingOf(message))));
@@ -41,10 +40,7 @@ export class IncomingDecryption {
       readings,
       settled,
       persist: (now) => workspace.persist(now),
-      committed: () => {
-        workspace.forgetConsumedSecrets();
-        this.context.announce(directory.changed);
-      },
+      committed: () => workspace.forgetConsumedSecrets(),
     };
   }
 
@@ -56,7 +52,7 @@ export class IncomingDecryption {
     const self = this.context.keys.ownDevice(viewer);
     if (!self) return [];
     this.pendingRetriedAt = now();
-    const directory = new ServerKeyDirectory(store, api, viewer, now);
+    const directory = this.context.directory(api, viewer);
     const workspace = new MlsWorkspace(store, directory, self);
     await workspace.retryAllPending();
     const settled = new Map([...workspace.settled].map(([messageId, result]) => [messageId, readingOf(result)]));
@@ -72,7 +68,6 @@ export class IncomingDecryption {
       throw error;
     }
     workspace.forgetConsumedSecrets();
-    this.context.announce(directory.changed);
     return notices;
   }
 

@@ -24,8 +24,8 @@ export interface EncryptionContext {
   store: LocalStore;
   keys: DeviceKeys;
   now: () => number;
-  /** Tells listeners that these conversations' security changed. */
-  announce(addresses: Iterable<string>): void;
+  /** The key directories for one unit of work; what its look-ups change is announced as it is saved. */
+  directory(api: MyLifeApi, viewer: string): ServerKeyDirectory;
   /** Publishes this device's keys when the user's server does not have them with this login yet. */
   ensurePublished(api: MyLifeApi, viewer: string, directory: ServerKeyDirectory): Promise<void>;
 }
@@ -44,7 +44,7 @@ export class OutgoingEncryption implements SendPreparation {
 
   /** The key sets are looked up once per flush, however many runs of sends it has (one per send, for some senders). */
   forFlush(api: MyLifeApi, viewer: string): FlushPreparation {
-    const directory = new ServerKeyDirectory(this.context.store, api, viewer, this.context.now);
+    const directory = this.context.directory(api, viewer);
     return { prepare: (sends) => this.prepare(api, viewer, directory, sends) };
   }
 
@@ -78,9 +78,6 @@ export class OutgoingEncryption implements SendPreparation {
         return [...prepared.slice(0, firstSealed), { kind: 'retry', error }];
       }
     }
-    // The directory serves the rest of the flush: what it found changed is told once.
-    this.context.announce(directory.changed);
-    directory.changed.clear();
     return prepared;
   }
 

@@ -17,15 +17,15 @@ const IDENTITY_KEY_BYTES = 32;
  * every look-up is saved, compared with the key set the user accepted (a key change), and remembered key by key.
  */
 export class ServerKeyDirectory implements KeyDirectory {
-  /** Addresses whose security (encryption state, key change, verification) changed during this work. */
-  readonly changed = new Set<string>();
   private readonly refreshed = new Set<string>();
 
+  /** `announce` hears of each address whose security (encryption state, key change) a look-up changed, once saved. */
   constructor(
     private readonly store: LocalStore,
     private readonly api: MyLifeApi,
     private readonly viewer: string,
     private readonly now: () => number,
+    private readonly announce: (address: string) => void,
   ) {}
 
   /**
@@ -54,7 +54,7 @@ export class ServerKeyDirectory implements KeyDirectory {
       this.store.directory.save(entry);
       this.store.directory.rememberPublishedKeys(address, listing.devices);
     });
-    if (!before || securityChanged(before, entry)) this.changed.add(address);
+    if (!before || securityChanged(before, entry)) this.announce(address);
     return entry;
   }
 
