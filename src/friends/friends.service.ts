@@ -1,4 +1,11 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -22,6 +29,11 @@ const FRIENDSHIP_MEMORY_MS = 2000;
 function toInvitePayload(invite: FriendInviteEntity): Record<string, unknown> {
   const { updatedAt, ...payload } = toInviteResponse(invite);
   return payload;
+}
+
+/** The refusal of anything that needs an accepted friendship, told to the one who asked about `named`. */
+export function notFriends(named: string): ForbiddenException {
+  return new ForbiddenException(`you and ${named} are not friends: an accepted friend invite is needed first`);
 }
 
 type InviteAnswer = 'accept' | 'decline' | 'revoke';
@@ -252,6 +264,11 @@ export class FriendsService {
     );
     if (rows.length > 0) this.recentFriends.set(`${user} ${other}`, true);
     return rows.length > 0;
+  }
+
+  /** 403 ({@link notFriends}) unless `user`, of this node, and `other` are accepted friends. */
+  async assertFriends(user: string, other: string, named = other): Promise<void> {
+    if (!(await this.areFriends(user, other))) throw notFriends(named);
   }
 
   private forgetFriendship(a: string, b: string): void {

@@ -1,11 +1,4 @@
-import {
-  BadRequestException,
-  ConflictException,
-  ForbiddenException,
-  Inject,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuthService } from '../auth/auth.service';
@@ -218,7 +211,7 @@ export class KeysService {
   /** The address named by `input`, when `viewer` may see its keys: their own, or an accepted friend's (403 otherwise). */
   private async visibleAddress(viewer: AuthenticatedUser, input: string): Promise<string> {
     const address = await this.accounts.resolveAddress(input, 'address');
-    if (address !== viewer.address) await this.assertFriends(viewer.address, address, address);
+    if (address !== viewer.address) await this.friends.assertFriends(viewer.address, address);
     return address;
   }
 
@@ -226,15 +219,8 @@ export class KeysService {
   private async localFriendOf(requester: string, input: string): Promise<string> {
     const address = await this.accounts.resolveAddress(input, 'address');
     if (!this.accounts.isLocal(address)) throw new NotFoundException(`${address} is not a user of this server`);
-    await this.assertFriends(address, requester, address);
+    await this.friends.assertFriends(address, requester, address);
     return address;
-  }
-
-  /** 403 unless `localUser` and `other` are accepted friends; the message is for the one who asked about `owner`. */
-  private async assertFriends(localUser: string, other: string, owner: string): Promise<void> {
-    if (!(await this.friends.areFriends(localUser, other))) {
-      throw new ForbiddenException(`you and ${owner} are not friends: an accepted friend invite is needed first`);
-    }
   }
 
   /**
