@@ -140,15 +140,18 @@ export class FriendsService {
   }
 
   /**
-   * Every friend of `user` (a user of this node), of any server. Inside a transaction pass its `manager` (see
-   * AccountsService.displayNames).
+   * Every friend, of any server, of each of `users` (users of this node), in one query. Inside a transaction pass its
+   * `manager` (see AccountsService.displayNames).
    */
-  async friendsOf(user: string, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
-    const rows: { friend_user_id: string }[] = await manager.query(
-      'SELECT friend_user_id FROM friendships WHERE user_id = $1',
-      [user],
+  async friendsOf(users: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, string[]>> {
+    const friends = new Map(users.map((user): [string, string[]] => [user, []]));
+    if (users.length === 0) return friends;
+    const rows: { user_id: string; friend_user_id: string }[] = await manager.query(
+      'SELECT user_id, friend_user_id FROM friendships WHERE user_id = ANY ($1::varchar[])',
+      [[...friends.keys()]],
     );
-    return rows.map((row) => row.friend_user_id);
+    for (const row of rows) friends.get(row.user_id)!.push(row.friend_user_id);
+    return friends;
   }
 
   /** The users of this node who are friends of `address` (of any server). */
