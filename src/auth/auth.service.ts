@@ -136,10 +136,10 @@ export class AuthService {
     return this.tokens.exists({ where: { id: tokenId, revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) } });
   }
 
-  /** The ids among `tokenIds` of tokens neither revoked nor expired. */
-  async liveTokenIds(tokenIds: string[]): Promise<Set<string>> {
+  /** The ids among `tokenIds` of tokens neither revoked nor expired. Inside a transaction pass its `manager`. */
+  async liveTokenIds(tokenIds: string[], manager?: EntityManager): Promise<Set<string>> {
     if (tokenIds.length === 0) return new Set();
-    const live = await this.tokens.find({
+    const live = await (manager?.getRepository(AccessTokenEntity) ?? this.tokens).find({
       select: { id: true },
       where: { id: In(tokenIds), revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
     });

@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { retryAfterSeconds, tooManyRequests } from '../common/http-exception.filter';
 import { RateLimitStore, WindowCount } from '../common/rate-limit-store';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -44,7 +45,10 @@ export class LoginThrottle {
     }
     if (refusal) {
       await this.store.takeBack(counted);
-      throw tooManyLoginAttempts(refusal.remainingMs);
+      throw tooManyRequests(
+        'too many login attempts; wait a few minutes and try again',
+        retryAfterSeconds(refusal.remainingMs),
+      );
     }
     return {
       succeeded: async () => {
@@ -53,14 +57,4 @@ export class LoginThrottle {
       },
     };
   }
-}
-
-function tooManyLoginAttempts(remainingMs: number): HttpException {
-  return new HttpException(
-    {
-      message: 'too many login attempts; wait a few minutes and try again',
-      retryAfter: Math.max(1, Math.ceil(remainingMs / 1000)),
-    },
-    HttpStatus.TOO_MANY_REQUESTS,
-  );
 }

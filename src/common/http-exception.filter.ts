@@ -15,6 +15,19 @@ export function errorBody(statusCode: number, message: string, requestId?: strin
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, requestId };
 }
 
+/** Seconds a client is told to wait (Retry-After) for a wait of `waitMs`: whole seconds, at least one. */
+export function retryAfterSeconds(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs / 1000));
+}
+
+/** 429 with `retryAfter` (seconds), which {@link sendHttpException} sends as Retry-After; none when the wait is unknown. */
+export function tooManyRequests(message: string, retryAfter?: number): HttpException {
+  return new HttpException(
+    retryAfter === undefined ? { message } : { message, retryAfter },
+    HttpStatus.TOO_MANY_REQUESTS,
+  );
+}
+
 function messageOf(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'string') return response;

@@ -3,13 +3,13 @@ import {
   BadRequestException,
   ForbiddenException,
   HttpException,
-  HttpStatus,
   Inject,
   Injectable,
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { serverOf } from '../common/address';
+import { retryAfterSeconds, tooManyRequests } from '../common/http-exception.filter';
 import { NO_KEY_DIRECTORY, RemoteKeyDirectory } from '../keys/remote-key-directory.port';
 import { KEYS_PATHS } from './delivery-request';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
@@ -93,13 +93,8 @@ function answerOf(server: string, response: PeerResponse): unknown {
       throw new NotFoundException(reason || `${server} knows no such user`);
     case 429: {
       const waitMs = retryAfterMs(response.headers);
-      throw new HttpException(
-        {
-          message: `${server}: ${reason || 'too many key requests'}`,
-          ...(waitMs !== null ? { retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) } : {}),
-        },
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
+      const retryAfter = waitMs === null ? undefined : retryAfterSeconds(waitMs);
+      throw tooManyRequests(`${server}: ${reason || 'too many key requests'}`, retryAfter);
     }
     case 503:
       throw new ServiceUnavailableException(`${server} is unavailable now${reason ? `: ${reason}` : ''}`);

@@ -2,7 +2,6 @@ import {
   applyDecorators,
   CanActivate,
   ExecutionContext,
-  ForbiddenException,
   Inject,
   Injectable,
   SetMetadata,
@@ -13,7 +12,7 @@ import { ModuleRef, Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuthenticatedUser } from '../auth/authenticated-user';
-import { FriendsService } from './friends.service';
+import { FriendsService, notFriends } from './friends.service';
 
 /** Finds the other party of a request that needs no field lookup, e.g. the sender of the message being read. */
 export interface CounterpartResolver {
@@ -54,9 +53,8 @@ export class AcceptedFriendshipGuard implements CanActivate {
       if (value === undefined) return true;
       counterpart = await this.accounts.resolveAddress(value, field);
     }
-    if (counterpart === actor.address || !(await this.friends.areFriends(actor.address, counterpart))) {
-      throw new ForbiddenException(`you and ${counterpart} are not friends: an accepted friend invite is needed first`);
-    }
+    if (counterpart === actor.address) throw notFriends(counterpart);
+    await this.friends.assertFriends(actor.address, counterpart);
     return true;
   }
 }

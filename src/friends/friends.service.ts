@@ -1,4 +1,11 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -22,6 +29,11 @@ const FRIENDSHIP_MEMORY_MS = 2000;
 function toInvitePayload(invite: FriendInviteEntity): Record<string, unknown> {
   const { updatedAt, ...payload } = toInviteResponse(invite);
   return payload;
+}
+
+/** The refusal of anything that needs an accepted friendship, told to the one who asked about `named`. */
+export function notFriends(named: string): ForbiddenException {
+  return new ForbiddenException(`you and ${named} are not friends: an accepted friend invite is needed first`);
 }
 
 type InviteAnswer = 'accept' | 'decline' | 'revoke';
@@ -128,15 +140,18 @@ export class FriendsService {
   }
 
   /**
-   * Every friend of `user` (a user of this node), of any server. Inside a transaction pass its `manager` (see
-   * AccountsService.displayNames).
+   * Every friend, of any server, of each of `users` (users of this node), in one query. Inside a transaction pass its
+   * `manager` (see AccountsService.displayNames).
    */
-  async friendsOf(user: string, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
-    const rows: { friend_user_id: string }[] = await manager.query(
-      'SELECT friend_user_id FROM friendships WHERE user_id = $1',
-      [user],
+  async friendsOf(users: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, string[]>> {
+    const friends = new Map(users.map((user): [string, string[]] => [user, []]));
+    if (users.length === 0) return friends;
+    const rows: { user_id: string; friend_user_id: string }[] = await manager.query(
+      'SELECT user_id, friend_user_id FROM friendships WHERE user_id = ANY ($1::varchar[])',
+      [[...friends.keys()]],
     );
-    return rows.map((row) => row.friend_user_id);
+    for (const row of rows) friends.get(row.user_id)!.push(row.friend_user_id);
+    return friends;
   }
 
   /** The users of this node who are friends of `address` (of any server). */
@@ -252,6 +267,11 @@ export class FriendsService {
     );
     if (rows.length > 0) this.recentFriends.set(`${user} ${other}`, true);
     return rows.length > 0;
+  }
+
+  /** 403 ({@link notFriends}) unless `user`, of this node, and `other` are accepted friends. */
+  async assertFriends(user: string, other: string, named = other): Promise<void> {
+    if (!(await this.areFriends(user, other))) throw notFriends(named);
   }
 
   private forgetFriendship(a: string, b: string): void {

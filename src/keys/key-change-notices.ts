@@ -30,8 +30,13 @@ export class KeyChangeNotices {
   async announce(manager: EntityManager, changes: KeyChange[]): Promise<AfterCommit> {
     const events: NewSyncEvent[] = [];
     const deliveries: RemoteDeliveryItem[] = [];
-    for (const change of distinct(changes)) {
-      const friends = await this.friends.friendsOf(change.address, manager);
+    const unique = distinct(changes);
+    const friendsOf = await this.friends.friendsOf(
+      unique.map((change) => change.address),
+      manager,
+    );
+    for (const change of unique) {
+      const friends = friendsOf.get(change.address)!;
       const local = friends.filter((friend) => this.accounts.isLocal(friend));
       const servers = new Set(friends.filter((friend) => !this.accounts.isLocal(friend)).map(serverOf));
       events.push(...keysEvents([change.address, ...local], change));

@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { retryAfterSeconds, tooManyRequests } from '../common/http-exception.filter';
 import { RateLimitStore } from '../common/rate-limit-store';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -53,13 +54,8 @@ export class KeyClaimLimit {
     const over = counters.findIndex((counter, index) => counts[index].hits > counter.limit);
     if (over === -1) return;
     await this.store.takeBack(keys);
-    const retryAfter = Math.max(1, Math.ceil(counts[over].remainingMs / 1000));
-    throw new HttpException(
-      {
-        message: `${counters[over].refusal}: at most ${counters[over].limit} per hour; try again in ${retryAfter} s`,
-        retryAfter,
-      },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    const retryAfter = retryAfterSeconds(counts[over].remainingMs);
+    const { refusal, limit } = counters[over];
+    throw tooManyRequests(`${refusal}: at most ${limit} per hour; try again in ${retryAfter} s`, retryAfter);
   }
 }

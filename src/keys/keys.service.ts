@@ -1,11 +1,4 @@
-import {
-  BadRequestException,
-  ConflictException,
-  ForbiddenException,
-  Inject,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuthService } from '../auth/auth.service';
@@ -56,10 +49,13 @@ export class KeysService {
     const identityKey = fromBase64Url(input.identityKey)!;
     const packages = input.keyPackages.map((text) => fromBase64Url(text)!);
     const lastResort = input.lastResortKeyPackage === undefined ? null : fromBase64Url(input.lastResortKeyPackage)!;
-    await this.liveDevices(user.address);
     return this.inTransaction(async (manager, changes) => {
       await this.keys.lockUser(manager, user.address);
-      const existing = this.assertPublishable(await this.keys.devices(user.address, manager), user, input.deviceId);
+      // Devices of dead tokens go in this transaction, under the lock: they neither count against the device limit
+      // nor hold their device id, and no second read or transaction is needed for them.
+      const { live, deadTokens } = await this.splitLive(await this.keys.devices(user.address, manager), manager);
+      await this.removeDead(manager, user.address, deadTokens, changes);
+      const existing = this.assertPublishable(live, user, input.deviceId);
       const kept = await this.setIdentity(manager, user, input.deviceId, identityKey, existing, changes);
       if (kept.packages + packages.length > MAX_UNCLAIMED_KEY_PACKAGES) {
         throw new BadRequestException(
@@ -177,18 +173,41 @@ export class KeysService {
    * operator CLI's password reset), is removed here, as its revocation would have: a key change.
    */
   private async liveDevices(address: string): Promise<DeviceKeyEntity[]> {
-    const devices = await this.keys.devices(address);
-    const live = await this.auth.liveTokenIds(devices.map((device) => device.tokenId));
-    const dead = devices.filter((device) => !live.has(device.tokenId)).map((device) => device.tokenId);
-    if (dead.length > 0) {
+    const { live, deadTokens } = await this.splitLive(await this.keys.devices(address));
+    if (deadTokens.length > 0) {
       await this.inTransaction(async (manager, changes) => {
         await this.keys.lockUser(manager, address);
-        if ((await this.keys.removeDevicesOfTokens(manager, dead)).length > 0) {
-          changes.push({ address, reason: 'device-removed' });
-        }
+        await this.removeDead(manager, address, deadTokens, changes);
       });
     }
-    return devices.filter((device) => live.has(device.tokenId));
+    return live;
+  }
+
+  /** The devices whose tokens still work, and the tokens of the others. */
+  private async splitLive(
+    devices: DeviceKeyEntity[],
+    manager?: EntityManager,
+  ): Promise<{ live: DeviceKeyEntity[]; deadTokens: string[] }> {
+    const liveTokens = await this.auth.liveTokenIds(
+      devices.map((device) => device.tokenId),
+      manager,
+    );
+    return {
+      live: devices.filter((device) => liveTokens.has(device.tokenId)),
+      deadTokens: devices.filter((device) => !liveTokens.has(device.tokenId)).map((device) => device.tokenId),
+    };
+  }
+
+  /** Removes the devices of `deadTokens` in a transaction that holds the user's lock: a key change, if any was left. */
+  private async removeDead(
+    manager: EntityManager,
+    address: string,
+    deadTokens: string[],
+    changes: KeyChange[],
+  ): Promise<void> {
+    if ((await this.keys.removeDevicesOfTokens(manager, deadTokens)).length > 0) {
+      changes.push({ address, reason: 'device-removed' });
+    }
   }
 
   /** The device `deviceId` of the caller, if any, once it is clear that this token may publish it. */
@@ -218,7 +237,7 @@ export class KeysService {
   /** The address named by `input`, when `viewer` may see its keys: their own, or an accepted friend's (403 otherwise). */
   private async visibleAddress(viewer: AuthenticatedUser, input: string): Promise<string> {
     const address = await this.accounts.resolveAddress(input, 'address');
-    if (address !== viewer.address) await this.assertFriends(viewer.address, address, address);
+    if (address !== viewer.address) await this.friends.assertFriends(viewer.address, address);
     return address;
   }
 
@@ -226,15 +245,8 @@ export class KeysService {
   private async localFriendOf(requester: string, input: string): Promise<string> {
     const address = await this.accounts.resolveAddress(input, 'address');
     if (!this.accounts.isLocal(address)) throw new NotFoundException(`${address} is not a user of this server`);
-    await this.assertFriends(address, requester, address);
+    await this.friends.assertFriends(address, requester, address);
     return address;
-  }
-
-  /** 403 unless `localUser` and `other` are accepted friends; the message is for the one who asked about `owner`. */
-  private async assertFriends(localUser: string, other: string, owner: string): Promise<void> {
-    if (!(await this.friends.areFriends(localUser, other))) {
-      throw new ForbiddenException(`you and ${owner} are not friends: an accepted friend invite is needed first`);
-    }
   }
 
   /**
