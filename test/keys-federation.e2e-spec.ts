@@ -1,16 +1,11 @@
 import request from 'supertest';
 import { signBody } from '../src/signing/hmac';
-import { bearer, login } from './support/factories';
+import { bearer, secondDevice } from './support/factories';
 import { eventually, friendsAcross, resident, Resident, startFederatedNode } from './support/federation';
 import { deviceKeys, keysEvents, publishKeys, randomKey } from './support/keys';
 import { PlainPeer } from './support/plain-peer';
 import { queryDatabase } from './support/services';
 import { TestNode } from './support/test-node';
-
-/** Another device of `user`: a login of its own on their node. */
-async function secondDevice(user: Resident, deviceName: string): Promise<Resident> {
-  return { ...user, token: await login(user.node, user.username, undefined, deviceName) };
-}
 
 const deviceIdsOf = (body: { devices: { deviceId: string }[] }) => body.devices.map((device) => device.deviceId);
 
@@ -113,7 +108,7 @@ describe('key directory across two nodes', () => {
       .expect(200);
     await request(nodeA.url).get(`/api/keys/${bob.address}`).set(bearer(alice)).expect(200);
 
-    const bobTablet = await secondDevice(bob, 'tablet');
+    const bobTablet = await secondDevice(bob.node, bob, 'tablet');
     const tablet = deviceKeys('bob-tablet', 2);
     await publishKeys(nodeB, bobTablet, tablet).expect(200);
     const aliceHeard = (count: number) =>

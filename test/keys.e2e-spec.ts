@@ -1,13 +1,8 @@
 import request from 'supertest';
-import { bearer, befriend, login, signUp, TestUser } from './support/factories';
+import { bearer, befriend, login, secondDevice, signUp, TestUser } from './support/factories';
 import { deviceKeys, keysEvents, publishKeys, randomKey } from './support/keys';
 import { queryDatabase } from './support/services';
 import { startTestNode, TestNode } from './support/test-node';
-
-/** Another device of `user`: a login of its own, with its own token. */
-async function secondDevice(node: TestNode, user: TestUser, deviceName: string): Promise<TestUser> {
-  return { ...user, token: await login(node, user.username, undefined, deviceName) };
-}
 
 describe('key directory on one node', () => {
   let node: TestNode;

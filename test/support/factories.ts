@@ -69,3 +69,12 @@ export async function sendMessage(
     readAt: string | null;
   };
 }
+
+/** Another device of `user` on `node`: a login of its own, so a token of its own. */
+export async function secondDevice<User extends TestUser>(
+  node: TestNode,
+  user: User,
+  deviceName: string,
+): Promise<User> {
+  return { ...user, token: await login(node, user.username, undefined, deviceName) };
+}
