@@ -9,6 +9,7 @@ import { RateLimitCounters1764265000000 } from './1764265000000-RateLimitCounter
 import { OutboxWaits1764266000000 } from './1764266000000-OutboxWaits';
 import { KeyDirectory1764267000000 } from './1764267000000-KeyDirectory';
 import { FriendshipsByFriend1764267500000 } from './1764267500000-FriendshipsByFriend';
+import { DestinationJobs1764268000000 } from './1764268000000-DestinationJobs';
 
 /** Every migration, oldest first. Listed by hand so that the same list works from TypeScript (tests) and from dist/. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   OutboxWaits1764266000000,
   KeyDirectory1764267000000,
   FriendshipsByFriend1764267500000,
+  DestinationJobs1764268000000,
 ];

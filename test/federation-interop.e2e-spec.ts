@@ -477,61 +477,46 @@ describe('a plain node whose operator has not recorded the friendship yet', () =
   });
 });
 
-describe('a failing plain node while the only row waiting for it waits for a friendship', () => {
+describe('a failing plain node while a row to it waits for a friendship', () => {
   const peer = new PlainPeer(SHARED_KEY);
   let node: TestNode;
   let bob: Resident;
   let zoe: string;
   let yuki: string;
-  let waiting: { id: string; clientMessageId: string };
 
   beforeAll(async () => {
-    ({
-      node,
-      bob,
-      friendAddress: zoe,
-    } = await bobBefriending(peer, 'zoe', { env: { MYLIFE_FEDERATION_MAX_ATTEMPTS: '1' } }));
+    ({ node, bob, friendAddress: zoe } = await bobBefriending(peer, 'zoe'));
     yuki = `yuki@${peer.name}`;
     await invitePlainUser(node, bob, yuki);
   });
   afterAll(() => stopBoth(node, peer));
 
-  it('probes it only when a row is due', async () => {
-    waiting = await bobSends(node, bob, yuki, 'not friends on that side yet');
+  it('retries what is due with backoff, delivers it once the peer answers, and leaves the held row alone', async () => {
+    const waiting = await bobSends(node, bob, yuki, 'not friends on that side yet');
     await eventually(async () => peer.answered.forbidden === 1, 10_000, 'refused with 403: waits an hour');
     peer.failWith = 500;
-    const lost = await bobSends(node, bob, zoe, 'fails at its only attempt');
-    await eventually(() => outboxRowOf(node, lost.id, 'failed'), 10_000, 'failed at its only attempt');
-    peer.failWith = null;
-    const failing = await destinationRow(node, peer.name);
-    expect(failing.consecutive_failures).toBe(1);
-    await eventually(
-      async () => (await destinationRow(node, peer.name)).retry_at!.getTime() < Date.now(),
-      10_000,
-      'backoff over',
-    );
-    const probes = peer.answered.wellKnown;
-    await pause(QUIET_MS);
-    expect(peer.answered.wellKnown).toBe(probes);
-  });
-
-  it('lets the recovery deliver what is due, and not the row still waiting for the friendship', async () => {
-    const probes = peer.answered.wellKnown;
     const due = await bobSends(node, bob, zoe, 'due once the peer answers');
+    await eventually(
+      async () => (await destinationRow(node, peer.name))?.consecutive_failures >= 2,
+      10_000,
+      'two failures in a row',
+    );
+    expect(await outboxRowOf(node, due.id, 'pending')).toMatchObject({ lastHttpStatus: 500 });
+    peer.failWith = null;
     await eventually(
       async () => peer.received.some((item) => item.clientMessageId === due.clientMessageId),
       10_000,
-      'delivered as the probe',
+      'delivered once the peer answers',
     );
-    expect(peer.answered.wellKnown).toBe(probes + 1);
     await eventually(
       async () => (await destinationRow(node, peer.name)).consecutive_failures === 0,
       10_000,
       'recovered',
     );
-    // The recovery's flush woke every pending row's job: the waiting row's job went back to waiting, unsent.
+    // Nothing else is due: the destination's job sends nothing more, and the held row keeps waiting, unsent.
+    const requests = peer.received.length + peer.answered.forbidden;
     await pause(QUIET_MS);
-    expect(peer.answered.forbidden).toBe(1);
+    expect(peer.received.length + peer.answered.forbidden).toBe(requests);
     expect(Date.parse((await outboxRowOf(node, waiting.id, 'pending')).nextAttemptAt) - Date.now()).toBeGreaterThan(
       30 * 60_000,
     );
@@ -541,7 +526,7 @@ describe('a failing plain node while the only row waiting for it waits for a fri
 describe('a peer that asks us to come back after 0 seconds', () => {
   let node: TestNode;
   let server: http.Server;
-  let inboxRequests = 0;
+  const inboxRequests: number[] = [];
 
   beforeAll(async () => {
     // No RateLimit headers: only Retry-After says when to come back.
@@ -549,7 +534,7 @@ describe('a peer that asks us to come back after 0 seconds', () => {
       req.resume();
       req.on('end', () => {
         const inbox = req.url === '/api/federation/inbox/messages';
-        if (inbox) inboxRequests++;
+        if (inbox) inboxRequests.push(Date.now());
         res.writeHead(inbox ? 429 : 401, { 'content-type': 'application/json', ...(inbox && { 'retry-after': '0' }) });
         res.end(JSON.stringify({ error: inbox ? 'slow down' : 'authentication required' }));
       });
@@ -571,16 +556,11 @@ describe('a peer that asks us to come back after 0 seconds', () => {
     const bob = await resident(node, 'bob');
     await invitePlainUser(node, bob, `xena@${name}`);
     await bobSends(node, bob, `xena@${name}`, 'hello?');
-    await eventually(async () => inboxRequests > 0, 10_000, 'asked to come back');
-    const throttled = await eventually(
-      async () => {
-        const row = await destinationRow(node, name);
-        return row?.retry_at ? row : undefined;
-      },
-      10_000,
-      'throttle recorded',
-    );
-    expect(throttled.retry_at!.getTime() - throttled.last_failure_at!.getTime()).toBeGreaterThanOrEqual(1000);
+    await eventually(async () => inboxRequests.length >= 3, 10_000, 'asked to come back, twice');
+    // Each answer said "now": the next request still came a backoff base later, and spent no attempt.
+    expect(inboxRequests[1] - inboxRequests[0]).toBeGreaterThanOrEqual(1000);
+    expect(inboxRequests[2] - inboxRequests[1]).toBeGreaterThanOrEqual(1000);
+    expect(await destinationRow(node, name)).toMatchObject({ consecutive_failures: 0 });
   });
 });
 
@@ -590,7 +570,7 @@ describe('a peer that always fails', () => {
   let bob: Resident;
 
   beforeAll(async () => {
-    ({ node, bob } = await bobBefriending(peer, 'zoe', { env: { MYLIFE_FEDERATION_MAX_ATTEMPTS: '3' } }));
+    ({ node, bob } = await bobBefriending(peer, 'zoe', { env: { MYLIFE_FEDERATION_GIVE_UP_AFTER: '3s' } }));
   });
   afterAll(() => stopBoth(node, peer));
 
@@ -599,23 +579,22 @@ describe('a peer that always fails', () => {
     return destinations.body.items.find((item: { server: string }) => item.server === peer.name);
   };
 
-  it('ends in failed after the configured attempts, and a retry through the admin API delivers once it is fixed', async () => {
+  it('retries it with backoff until the give-up age, and a retry through the admin API delivers once it is fixed', async () => {
     peer.failWith = 500;
     const sent = await bobSends(node, bob, `zoe@${peer.name}`, 'are you there?');
     const failed = await eventually(() => outboxRowOf(node, sent.id, 'failed'), 20_000, 'row failed');
-    expect(failed).toMatchObject({ status: 'failed', attempts: 3, lastHttpStatus: 500, recipientServer: peer.name });
-    expect(failed.lastError).toMatch(/500/);
+    expect(failed).toMatchObject({ status: 'failed', lastHttpStatus: 500, recipientServer: peer.name });
+    expect(failed.attempts).toBeGreaterThanOrEqual(2);
+    expect(failed.lastError).toMatch(/^gave up after \d+ seconds of waiting: 500/);
     expect(peer.received).toHaveLength(0);
     const thread = await request(node.url)
       .get(`/api/messages?friendUserId=zoe@${peer.name}`)
       .set(bearer(bob))
       .expect(200);
-    expect(thread.body.items.at(-1)).toMatchObject({ deliveryStatus: 'failed', deliveryAttempts: 3 });
-
-    // Between the attempts the probe found the peer answering its /.well-known with 401: not a sign that it takes
-    // deliveries, so each further attempt was a trial delivery and every failure lengthened the backoff.
-    expect(peer.answered.wellKnown).toBeGreaterThanOrEqual(2);
-    expect(await destination()).toMatchObject({ consecutiveFailures: 3, lastError: expect.stringMatching(/500/) });
+    expect(thread.body.items.at(-1)).toMatchObject({ deliveryStatus: 'failed', deliveryAttempts: failed.attempts });
+    // Every failure in a row lengthened the destination's backoff.
+    expect(await destination()).toMatchObject({ lastError: expect.stringMatching(/500/) });
+    expect((await destination()).consecutiveFailures).toBeGreaterThanOrEqual(2);
 
     peer.failWith = null;
     await request(node.url).post(`/api/admin/federation/outbox/${failed.id}/retry`).set(admin).send({}).expect(200);

@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { DeliveryWait, DestinationHealth } from '../src/federation/destination-health.service';
 import { bearer } from './support/factories';
 import { eventually, friendsAcross, Resident, sendAcross, untilInThread } from './support/federation';
 import { deleteRedisKeys, queryDatabase, testServices } from './support/services';
@@ -106,41 +105,41 @@ describe('federation through outages', () => {
   });
 });
 
-describe('a destination that recovers while a delivery job finds it backed off', () => {
+describe('a destination that comes back while its job backs off', () => {
   let nodeA: TestNode, nodeB: TestNode;
   let alice: Resident, bob: Resident;
 
   beforeAll(async () => {
-    // A job that misses the recovery would wait out retry_at plus this: far longer than the test waits.
-    ({ nodeA, nodeB, alice, bob } = await friendsAcross({ MYLIFE_FEDERATION_BACKOFF_MAX_MS: '120000' }));
+    // Backoffs far longer than the test waits: only B's sign of life can bring A's job back in time.
+    ({ nodeA, nodeB, alice, bob } = await friendsAcross({
+      MYLIFE_FEDERATION_BACKOFF_BASE_MS: '60000',
+      MYLIFE_FEDERATION_BACKOFF_MAX_MS: '120000',
+    }));
   });
   afterAll(async () => {
     await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
   });
 
-  it('does not leave the job delayed until the end of the backoff', async () => {
-    const health = nodeA.app.get(DestinationHealth);
-    // Quiet first: a request between the nodes would count as B's recovery before the test stages it.
-    const nothingPending = async (node: TestNode) =>
-      (await query(node, `SELECT 1 FROM federation_message_outbox WHERE status = 'pending'`)).length === 0;
-    await eventually(async () => (await nothingPending(nodeA)) && nothingPending(nodeB), 10_000, 'quiet outboxes');
-    await query(
-      nodeA,
-      `UPDATE federation_destinations SET consecutive_failures = 1, retry_at = now() + interval '1 minute',
-         last_error = 'down for the test' WHERE server = $1`,
-      [nodeB.server],
+  it('is drained at once when a signed request from it arrives, not when the backoff runs out', async () => {
+    await nodeB.stop();
+    const sent = await sendAcross(alice, bob.address, 'sent while B is down');
+    const [backedOff] = await eventually(
+      async () => {
+        const rows = await query<{ consecutive_failures: number; retry_at: Date }>(
+          nodeA,
+          'SELECT consecutive_failures, retry_at FROM federation_destinations WHERE server = $1 AND consecutive_failures > 0',
+          [nodeB.server],
+        );
+        return rows.length > 0 && rows;
+      },
+      10_000,
+      'A backs off from B',
     );
-    await eventually(async () => (await health.admit(nodeB.server)) ?? undefined, 10_000, 'A sees B backed off');
-    const realAdmit = health.admit.bind(health);
-    let jobSaw: DeliveryWait | null = null;
-    // B comes back between the job's check and its move to delayed: the flush of the recovery finds the job active.
-    jest.spyOn(health, 'admit').mockImplementationOnce(async (server, ticket) => {
-      jobSaw = await realAdmit(server, ticket);
-      await health.recordSuccess(server);
-      return jobSaw;
-    });
-    const sent = await sendAcross(alice, bob.address, 'sent as B recovers');
+    expect(backedOff.retry_at.getTime()).toBeGreaterThan(Date.now() + 30_000);
+
+    await nodeB.restart();
+    // B's message to A is a signed request: A learns that B is back.
+    await sendAcross(bob, alice.address, 'back again');
     await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
-    expect(jobSaw).not.toBeNull();
   });
 });

@@ -18,14 +18,11 @@ import {
   untilInThread,
 } from './support/federation';
 import { runCli } from '../src/cli/cli';
-import { FEDERATION_DELIVERY_JOB, QUEUES } from '../src/queue/queues';
+import { destinationJobId, FEDERATION_DELIVERY_JOB, QUEUES } from '../src/queue/queues';
 import { ServerKeysService } from '../src/signing/server-keys.service';
 import { freePort, queryDatabase } from './support/services';
 import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 import { DeliveryProcessor } from '../src/federation/delivery.processor';
-import { FederationHttpClient, requestDeadlineMs } from '../src/federation/http/federation-http.client';
-
-const DISPATCH_KEY = 'dispatch-key-0123456789abcdef';
 
 describe('federation between two nodes', () => {
   let nodeA: TestNode, nodeB: TestNode;
@@ -426,13 +423,8 @@ describe('receipts of messages fetched one by one', () => {
   beforeAll(async () => {
     ({ nodeA, nodeB, alice, bob } = await friendsAcross(
       {},
-      {
-        // A window wide enough that a slow machine still fetches all three pages within it.
-        MYLIFE_FEDERATION_RECEIPTS_GATHER_MS: '3000',
-        // No reconciler run during these tests: every receipts row must travel by the jobs scheduled for it.
-        MYLIFE_FEDERATION_RECONCILE_MS: '600000',
-        MYLIFE_FEDERATION_DISPATCH_KEY: DISPATCH_KEY,
-      },
+      // No reconciler run during these tests: every receipts row must travel by the jobs scheduled for it.
+      { MYLIFE_FEDERATION_RECONCILE_MS: '600000' },
     ));
     queueB = nodeB.app.get<Queue>(getQueueToken(QUEUES.federationDelivery));
   });
@@ -440,18 +432,31 @@ describe('receipts of messages fetched one by one', () => {
     await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
   });
 
-  it('travel to the sender’s server in one request, and ack every message', async () => {
+  /** Runs `work` while B's worker takes no job, so that what it stages waits for one run of A's job on B. */
+  async function whileBWaits(work: () => Promise<void>): Promise<void> {
+    const worker = nodeB.app.get(DeliveryProcessor).worker;
+    await worker.pause();
+    try {
+      await work();
+    } finally {
+      await worker.resume();
+    }
+  }
+
+  it('travel to the sender’s server in one request when they wait for the same run, and ack every message', async () => {
     let cursor = (await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200)).body.cursor;
     const sent: ThreadMessage[] = [];
     for (const content of ['one', 'two', 'three']) sent.push(await sendAcross(alice, bob.address, content));
     await eventually(() => storedOn(nodeB, sent), 10_000, 'the three messages on B');
-    for (let page = 0; page < 3; page++) {
-      const response = await request(nodeB.url).get(`/api/sync?limit=1&since=${cursor}`).set(bearer(bob)).expect(200);
-      expect(response.body.events.map((event: { type: string }) => event.type)).toEqual(['message']);
-      cursor = response.body.cursor;
-    }
-    // The first page's row has a job that waits out the window; the other two need none.
-    expect((await queueB.getDelayed()).map((job) => job.data.kind)).toEqual(['receipts']);
+    await whileBWaits(async () => {
+      for (let page = 0; page < 3; page++) {
+        const response = await request(nodeB.url).get(`/api/sync?limit=1&since=${cursor}`).set(bearer(bob)).expect(200);
+        expect(response.body.events.map((event: { type: string }) => event.type)).toEqual(['message']);
+        cursor = response.body.cursor;
+      }
+      // One job for the destination, however many rows wait for it.
+      expect((await queueB.getWaiting()).map((job) => job.data.server)).toEqual([nodeA.server]);
+    });
     await eventually(
       async () => {
         const thread = await threadOf(alice, bob.address);
@@ -473,50 +478,20 @@ describe('receipts of messages fetched one by one', () => {
     expect(rows).toEqual({ rows: 3, requests: 1, sent: true });
   });
 
-  it('are sent by the window’s job even when its own row went with another request', async () => {
-    let cursor = (await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200)).body.cursor;
-    const first = await sendAcross(alice, bob.address, 'its receipt goes by dispatch');
-    const second = await sendAcross(alice, bob.address, 'its receipt waits for the window’s job');
-    await eventually(() => storedOn(nodeB, [first, second]), 10_000, 'both messages on B');
-    const pendingReceipts = () =>
-      queryDatabase<{ id: string }>(
+  it('delivers a job queued by a version with one job per outbox row', async () => {
+    const sent = await sendAcross(alice, bob.address, 'an old-style job');
+    await eventually(() => storedOn(nodeB, [sent]), 10_000, 'the message on B');
+    await whileBWaits(async () => {
+      await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
+      const rows = await queryDatabase<{ id: string }>(
         nodeB.config.databaseUrl!,
         `SELECT id FROM federation_message_outbox WHERE kind = 'receipts' AND status = 'pending'`,
       );
-    const fetchOne = async () => {
-      const response = await request(nodeB.url).get(`/api/sync?limit=1&since=${cursor}`).set(bearer(bob)).expect(200);
-      cursor = response.body.cursor;
-    };
-
-    await fetchOne();
-    const [windowRow] = await pendingReceipts();
-    expect(await queueB.getJob(windowRow.id)).toBeDefined();
-    await request(nodeB.url)
-      .post('/api/federation/dispatch')
-      .set('x-federation-dispatch-key', DISPATCH_KEY)
-      .send({})
-      .expect(200, { ok: true, server: nodeB.server, processed: 1, sent: 1, retried: 0, failed: 0, skipped: 0 });
-    await untilAcked(alice, bob.address, first.id, 'acked on A by dispatch');
-
-    await fetchOne();
-    const [laterRow] = await pendingReceipts();
-    expect(await queueB.getJob(laterRow.id)).toBeUndefined();
-    await untilAcked(alice, bob.address, second.id, 'acked on A through the job of the window');
-  });
-
-  it('delivers a job that names only its row, as jobs queued by earlier versions did', async () => {
-    const sent = await sendAcross(alice, bob.address, 'an old-style job');
-    await eventually(() => storedOn(nodeB, [sent]), 10_000, 'the message on B');
-    await request(nodeB.url).get('/api/sync?limit=1000').set(bearer(bob)).expect(200);
-    const rows = await queryDatabase<{ id: string }>(
-      nodeB.config.databaseUrl!,
-      `SELECT id FROM federation_message_outbox WHERE kind = 'receipts' AND status = 'pending'`,
-    );
-    expect(rows).toHaveLength(1);
-    // Replace the receipts row's job (waiting out the gathering window) by one without server and kind.
-    const queue = nodeB.app.get<Queue>(getQueueToken(QUEUES.federationDelivery));
-    await (await queue.getJob(rows[0].id))?.remove();
-    await queue.add(FEDERATION_DELIVERY_JOB, { outboxId: rows[0].id }, { jobId: rows[0].id });
+      expect(rows).toHaveLength(1);
+      // Only the old-style job is left to send the row: it names the row, not its destination.
+      await (await queueB.getJob(destinationJobId(nodeA.server)))?.remove();
+      await queueB.add(FEDERATION_DELIVERY_JOB, { outboxId: rows[0].id }, { jobId: rows[0].id });
+    });
     await untilAcked(alice, bob.address, sent.id, 'acked on A through the old-style job');
   });
 });
@@ -560,26 +535,6 @@ describe('deliveries that do not go the usual way', () => {
 
   it('splits a backlog larger than one request body, and delivers every message of it', async () => {
     const worker = nodeA.app.get(DeliveryProcessor).worker;
-    const http = nodeA.app.get(FederationHttpClient);
-    const send = http.send.bind(http);
-    const leases: { leasedFor: number; deadline: number }[] = [];
-    // How long the rows of each big request are leased for while it is on its way, and its deadline (in seconds).
-    jest.spyOn(http, 'send').mockImplementation(async (server, method, path, body, headers) => {
-      if (body && body.length > 1024 * 1024) {
-        const messageIds = (JSON.parse(body.toString()) as { messages: { id: string }[] }).messages.map(({ id }) => id);
-        const [lease] = await queryDatabase<{ seconds: number }>(
-          nodeA.config.databaseUrl!,
-          `SELECT min(extract(epoch FROM claimed_until - now()))::float8 AS seconds FROM federation_message_outbox
-           WHERE message_id = ANY ($1::uuid[])`,
-          [messageIds],
-        );
-        leases.push({
-          leasedFor: lease.seconds,
-          deadline: requestDeadlineMs(nodeA.config.federation.timeoutMs, body.length) / 1000,
-        });
-      }
-      return send(server, method, path, body, headers);
-    });
     await worker.pause();
     const sent: ThreadMessage[] = [];
     try {
@@ -599,11 +554,8 @@ describe('deliveries that do not go the usual way', () => {
     );
     const rows = await Promise.all(sent.map((message) => outboxRowOf(message.id)));
     expect(rows.filter((row) => row.status === 'failed')).toEqual([]);
+    // Each message went in one request that took it: none was sent twice, none counted a failed attempt.
     expect(rows.map((row) => [row.attempts, row.last_http_status])).toEqual(rows.map(() => [1, 201]));
-    // An 8 MiB body is given 128 s more to upload on a slow uplink: its rows stay leased for longer than the usual
-    // 60 s meanwhile, as long as the request may last.
-    expect(leases.some(({ deadline }) => deadline > 60)).toBe(true);
-    for (const { leasedFor, deadline } of leases) expect(leasedFor).toBeGreaterThan(deadline);
   });
 
   it('acks a message whose last attempt failed once its recipient’s device has fetched it', async () => {

@@ -15,9 +15,9 @@ import { IsIn, IsOptional, Matches } from 'class-validator';
 import { AdminOnly } from '../auth/auth.decorators';
 import { SERVER_NAME_PATTERN } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { DestinationHealth } from '../federation/destination-health.service';
 import { OUTBOX_KINDS, OUTBOX_STATUSES, OutboxEntity, OutboxStatus } from '../federation/outbox.entity';
-import { OutboxPosition, OutboxService } from '../federation/outbox.service';
+import { OutboxPosition } from '../federation/outbox.repository';
+import { OutboxService } from '../federation/outbox.service';
 import { UUID_PATTERN } from '../common/ids';
 import { CursorField, LimitField } from '../common/request-fields';
 
@@ -95,10 +95,7 @@ function outboxPosition(cursor: string): OutboxPosition {
 @AdminOnly()
 @Controller('api/admin/federation')
 export class FederationAdminController {
-  constructor(
-    @Inject(OutboxService) private readonly outbox: OutboxService,
-    @Inject(DestinationHealth) private readonly destinations: DestinationHealth,
-  ) {}
+  constructor(@Inject(OutboxService) private readonly outbox: OutboxService) {}
 
   @Get('outbox')
   @ApiOkResponse({ type: OutboxListResponse, description: 'deliveries to other servers, newest first' })
@@ -128,6 +125,6 @@ export class FederationAdminController {
   @Get('destinations')
   @ApiOkResponse({ description: 'one row per peer server: health, backoff, capabilities, pending deliveries' })
   async listDestinations() {
-    return { items: await this.destinations.list() };
+    return { items: await this.outbox.destinations() };
   }
 }

@@ -211,13 +211,6 @@ export class EnvironmentVariables {
   MYLIFE_FEDERATION_MAX_CLOCK_SKEW_MS?: number;
 
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  MYLIFE_FEDERATION_MAX_ATTEMPTS?: number;
-
-  @IsOptional()
   @Secret()
   @Transform(emptyToUndefined)
   @IsString()
@@ -259,13 +252,6 @@ export class EnvironmentVariables {
   @Min(100)
   @Max(86_400_000)
   MYLIFE_FEDERATION_BACKOFF_MAX_MS?: number;
-
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(60_000)
-  MYLIFE_FEDERATION_RECEIPTS_GATHER_MS?: number;
 
   @IsOptional()
   @Transform(toInt)
@@ -358,7 +344,6 @@ export interface FederationConfig {
   /** One secret for every peer without its own (legacy; warned about at boot). */
   sharedKey: string | null;
   maxClockSkewMs: number;
-  maxAttempts: number;
   dispatchKey: string | null;
   allowInsecureHttp: boolean;
   allowPrivateNetworks: boolean;
@@ -366,8 +351,6 @@ export interface FederationConfig {
   blockedServers: Set<string>;
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** How long a receipts row waits before it is sent, gathering the receipts staged after it into one request. */
-  receiptsGatherMs: number;
   timeoutMs: number;
   reconcileMs: number;
   keyOverlapDays: number;
@@ -439,7 +422,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ),
       sharedKey: vars.MYLIFE_FEDERATION_SHARED_KEY ?? null,
       maxClockSkewMs: vars.MYLIFE_FEDERATION_MAX_CLOCK_SKEW_MS ?? 30_000,
-      maxAttempts: vars.MYLIFE_FEDERATION_MAX_ATTEMPTS ?? 8,
       dispatchKey: vars.MYLIFE_FEDERATION_DISPATCH_KEY ?? null,
       allowInsecureHttp: vars.MYLIFE_FEDERATION_ALLOW_INSECURE_HTTP === 'true',
       allowPrivateNetworks: vars.MYLIFE_FEDERATION_ALLOW_PRIVATE_NETWORKS === 'true',
@@ -449,7 +431,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       blockedServers: new Set(vars.MYLIFE_FEDERATION_BLOCKED_SERVERS?.split(',') ?? []),
       backoffBaseMs: vars.MYLIFE_FEDERATION_BACKOFF_BASE_MS ?? 1000,
       backoffMaxMs: vars.MYLIFE_FEDERATION_BACKOFF_MAX_MS ?? 300_000,
-      receiptsGatherMs: vars.MYLIFE_FEDERATION_RECEIPTS_GATHER_MS ?? 250,
       timeoutMs: vars.MYLIFE_FEDERATION_TIMEOUT_MS ?? 10_000,
       reconcileMs: vars.MYLIFE_FEDERATION_RECONCILE_MS ?? 5000,
       keyOverlapDays: vars.MYLIFE_FEDERATION_KEY_OVERLAP_DAYS ?? 7,

@@ -1,6 +1,6 @@
 import { MAX_CONTENT_BYTES } from '../messages/dto/messages.dto';
 import { PeerLimits } from './destination.entity';
-import { OutboxEntity, OutboxKind } from './outbox.entity';
+import { OutboxKind } from './outbox.entity';
 
 /** The capability a peer must announce for each kind of delivery; plain message delivery needs none. */
 export const REQUIRED_CAPABILITY: Record<OutboxKind, string | null> = {
@@ -51,7 +51,7 @@ export interface DeliveryRequest {
 
 /** The request for claimed rows of one kind (several for a message batch or gathered receipts). */
 export function deliveryRequest(
-  rows: (OutboxEntity & { message: WireMessage | null })[],
+  rows: { kind: OutboxKind; payload: Record<string, unknown> | null; message: WireMessage | null }[],
   transactionId: string,
 ): DeliveryRequest {
   const [first] = rows;
@@ -90,49 +90,4 @@ export function rowsWithinBodyLimit<Row extends { message: WireMessage | null }>
     if (bytes > maxBytes && index > 0) return rows.slice(0, index);
   }
   return rows;
-}
-
-/** 401 (keys may have rotated), 408 and 429 are worth retrying; any other 4xx will never succeed. */
-export function isPermanentStatus(status: number): boolean {
-  return status >= 400 && status < 500 && ![401, 408, 429].includes(status);
-}
-
-/**
- * What a peer's answer means for a row it carried: `sent`; `refused` for good; `retry` (an attempt spent); `later`
- * (429/503: the peer asks us to come back, no attempt is spent); `awaiting-friendship` (403 from a peer without
- * federated invites: its operator records friendships by hand, maybe not yet; the row waits, no attempt is spent).
- */
-export type RowVerdict = 'sent' | 'refused' | 'retry' | 'later' | 'awaiting-friendship';
-
-export function rowVerdict(status: number, peerTakesInvites: boolean): RowVerdict {
-  if (status >= 200 && status < 300) return 'sent';
-  if (status === 429 || status === 503) return 'later';
-  if (status === 403 && !peerTakesInvites) return 'awaiting-friendship';
-  return isPermanentStatus(status) ? 'refused' : 'retry';
-}
-
-/**
- * What a peer's answer to a delivery says about the peer as a whole: it took the delivery (`delivered`), asks us to
- * slow down (`throttled`), is failing (5xx, 408), is up and judging deliveries (`alive`: another 4xx), or nothing
- * (401: it refused our signature, which proves neither).
- */
-export type DestinationVerdict = 'delivered' | 'throttled' | 'failing' | 'alive' | 'unknown';
-
-export function destinationVerdict(status: number): DestinationVerdict {
-  if (status >= 200 && status < 300) return 'delivered';
-  if (status === 429 || status === 503) return 'throttled';
-  if (status >= 500 || status === 408) return 'failing';
-  return status === 401 ? 'unknown' : 'alive';
-}
-
-/** The last error of a row that waited `waitedMs` without being delivered, and fails for good. */
-export function gaveUpAfterWaiting(waitedMs: number, reason: string | null): string {
-  const units: [number, string][] = [
-    [86_400_000, 'days'],
-    [3_600_000, 'hours'],
-    [60_000, 'minutes'],
-    [1000, 'seconds'],
-  ];
-  const [size, name] = units.find(([unitMs]) => waitedMs >= 2 * unitMs) ?? units[3];
-  return `gave up after ${Math.round(waitedMs / size)} ${name} of waiting: ${reason ?? 'never delivered'}`;
 }

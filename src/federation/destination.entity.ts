@@ -15,8 +15,9 @@ export interface PeerLimits {
 }
 
 /**
- * One row per peer server: what it publishes (keys, capabilities) and how deliveries to it are going. A failing
- * destination is backed off as a whole, not message by message.
+ * One row per peer server: what it publishes (keys, capabilities) and how deliveries to it are going. The delivery
+ * state is a mirror of the destination's job (its failures, when it runs next), for operators: nothing reads it to
+ * decide when to send.
  */
 @Entity({ name: 'federation_destinations' })
 export class DestinationEntity {
@@ -38,30 +39,9 @@ export class DestinationEntity {
   @Column({ name: 'consecutive_failures', type: 'integer', default: 0 })
   consecutiveFailures: number;
 
-  /** While set and in the future, nothing is sent; the prober tries the peer at this time. */
+  /** When the destination's job runs next, while it backs off or waits for the peer's Retry-After. */
   @Column({ name: 'retry_at', type: 'timestamptz', nullable: true })
   retryAt: Date | null;
-
-  @Column({ name: 'probe_claimed_until', type: 'timestamptz', nullable: true })
-  probeClaimedUntil: Date | null;
-
-  /**
-   * For a peer that publishes no document (a plain MyLife node), the probe is a delivery: the pending row it lets
-   * through while the destination is backed off.
-   */
-  @Column({ name: 'probe_outbox_id', type: 'uuid', nullable: true })
-  probeOutboxId: string | null;
-
-  /** The peer's announced quota (`RateLimit-Policy`): at most `rate_limit` requests per `rate_window_ms`. */
-  @Column({ name: 'rate_limit', type: 'integer', nullable: true })
-  rateLimit: number | null;
-
-  @Column({ name: 'rate_window_ms', type: 'integer', nullable: true })
-  rateWindowMs: number | null;
-
-  /** The pacing clock of a peer with a quota (GCRA's theoretical arrival time): see DestinationHealth.admit. */
-  @Column({ name: 'pace_at', type: 'timestamptz', nullable: true })
-  paceAt: Date | null;
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;

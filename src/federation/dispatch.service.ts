@@ -1,11 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { DelayedError, Worker } from 'bullmq';
+import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { DeliveryProcessor } from './delivery.processor';
-import { DestinationHealth } from './destination-health.service';
-import { OutboxEntity } from './outbox.entity';
+import { queueConnection } from '../queue/queue-backend';
+import { DestinationJob, QUEUES } from '../queue/queues';
+import { DeliveryQueue, destinationBackoff } from './delivery-queue';
+import { DeliveryProcessor, newTally } from './delivery.processor';
+import { OutboxRepository } from './outbox.repository';
 
 export interface DispatchResult {
   ok: true;
@@ -17,51 +19,59 @@ export interface DispatchResult {
   skipped: number;
 }
 
-/** POST /api/federation/dispatch: due rows delivered in this request, with the same code path as the queue. */
+/**
+ * POST /api/federation/dispatch: due rows delivered in this request, by the destinations' own jobs, taken from the
+ * queue as a worker takes them (BullMQ's manual processing): a job that a worker runs, or that waits for its backoff,
+ * is not run twice.
+ */
 @Injectable()
-export class DispatchService {
+export class DispatchService implements OnModuleDestroy {
+  private worker: Worker<DestinationJob> | null = null;
+
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
+    @Inject(DeliveryQueue) private readonly deliveries: DeliveryQueue,
     @Inject(DeliveryProcessor) private readonly processor: DeliveryProcessor,
-    @Inject(DestinationHealth) private readonly health: DestinationHealth,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  async onModuleDestroy(): Promise<void> {
+    await this.worker?.close();
+  }
+
   async dispatchDue(limit: number): Promise<DispatchResult> {
-    const due = await this.dataSource.getRepository(OutboxEntity).query(
-      `SELECT id FROM federation_message_outbox
-       WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-       ORDER BY created_at LIMIT $1`,
-      [limit],
-    );
-    const result: DispatchResult = {
+    const due = await this.outbox.dueRows(limit);
+    const servers = new Set(due.map((row) => row.recipientServer));
+    await this.deliveries.schedule(servers);
+    const tally = newTally();
+    const worker = this.manualWorker();
+    const token = newId();
+    for (let jobs = 0; jobs < servers.size && tally.processed < limit; jobs++) {
+      const job = await worker.getNextJob(token, { block: false });
+      if (!job) break;
+      try {
+        await this.processor.run(job, token, limit - tally.processed, tally);
+        await job.moveToCompleted(undefined, token, false);
+        await this.processor.rescheduleIfDue(job.data.server);
+      } catch (error) {
+        if (!(error instanceof DelayedError)) await job.moveToFailed(error as Error, token, false);
+      }
+    }
+    return {
       ok: true,
       server: this.config.federationServer,
-      processed: 0,
-      sent: 0,
-      retried: 0,
-      failed: 0,
-      skipped: 0,
+      ...tally,
+      skipped: Math.max(0, due.length - tally.processed),
     };
-    for (const { id } of due as { id: string }[]) {
-      const row = await this.dataSource.getRepository(OutboxEntity).findOneBy({ id });
-      if (
-        row?.status !== 'pending' ||
-        (await this.health.admit(row.recipientServer, { outboxId: row.id, mayWait: false }))
-      ) {
-        result.skipped++;
-        continue;
-      }
-      const outcome = await this.processor.deliver(row);
-      if (!outcome) {
-        result.skipped++;
-        continue;
-      }
-      result.processed++;
-      if (outcome.status === 'sent') result.sent++;
-      else if (outcome.status === 'failed') result.failed++;
-      else result.retried++;
-    }
-    return result;
+  }
+
+  private manualWorker(): Worker<DestinationJob> {
+    this.worker ??= new Worker<DestinationJob>(QUEUES.federationDelivery, null, {
+      connection: queueConnection(this.config) as never,
+      prefix: this.config.queuePrefix,
+      autorun: false,
+      settings: { backoffStrategy: destinationBackoff },
+    });
+    return this.worker;
   }
 }

@@ -11,7 +11,7 @@ import type { Request } from 'express';
 import { AUTH_REQUIREMENT } from '../auth/auth.decorators';
 import { BodyBudget, LARGEST_BODY_BYTES } from '../common/body-budget';
 import { assertJsonContent, parseJsonBody, readBody } from '../common/request-body';
-import { DestinationHealth } from './destination-health.service';
+import { DeliveryQueue } from './delivery-queue';
 import { requestDeadlineMs } from './http/federation-http.client';
 import { FederationAuth } from './federation-auth';
 
@@ -27,7 +27,7 @@ export type FederatedRequest = Request & { federationServer: string };
 export class FederationSignatureGuard implements CanActivate {
   constructor(
     @Inject(FederationAuth) private readonly auth: FederationAuth,
-    @Inject(DestinationHealth) private readonly health: DestinationHealth,
+    @Inject(DeliveryQueue) private readonly deliveries: DeliveryQueue,
     @Inject(BodyBudget) private readonly budget: BodyBudget,
   ) {}
 
@@ -42,8 +42,8 @@ export class FederationSignatureGuard implements CanActivate {
     request.body = await readBody(request, LARGEST_BODY_BYTES, this.budget, { deadlineMs }, async (rawBody) => {
       const server = await this.auth.verifyBody(claim, rawBody);
       request.federationServer = server;
-      // A signed request from a server we had given up on for now shows it is back: deliver what waits for it.
-      this.health.seenAlive(server);
+      // A signed request from a server whose deliveries back off shows it is back: deliver what waits for it now.
+      this.deliveries.wake(server).catch(() => undefined);
       return parseJsonBody(rawBody);
     });
     return true;

@@ -9,7 +9,7 @@ import { MessagesModule } from '../messages/messages.module';
 import { SigningModule } from '../signing/signing.module';
 import { SyncModule } from '../sync/sync.module';
 import { DeliveryProcessor } from './delivery.processor';
-import { DestinationHealth } from './destination-health.service';
+import { DeliveryQueue } from './delivery-queue';
 import { DestinationEntity } from './destination.entity';
 import { DispatchService } from './dispatch.service';
 import { DispatchKeyGuard } from './dispatch-key.guard';
@@ -21,6 +21,7 @@ import { FederationHttpClient } from './http/federation-http.client';
 import { InboundService } from './inbound.service';
 import { OutboxEntity } from './outbox.entity';
 import { OutboxReconciler } from './outbox-reconciler';
+import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { PeerDirectory } from './peer-directory';
 import { RemoteTargetCheck } from './remote-target-check';
@@ -48,15 +49,16 @@ import { RemoteTargetCheck } from './remote-target-check';
     FederationAuth,
     FederationSignatureGuard,
     DispatchKeyGuard,
+    OutboxRepository,
+    DeliveryQueue,
     OutboxService,
     { provide: RemoteDelivery, useExisting: OutboxService },
-    DestinationHealth,
     DeliveryProcessor,
     DispatchService,
     OutboxReconciler,
     InboundService,
     { provide: RemoteKeyDirectory, useClass: FederatedKeyDirectory },
   ],
-  exports: [RemoteDelivery, RemoteKeyDirectory, OutboxService, DestinationHealth, SigningModule],
+  exports: [RemoteDelivery, RemoteKeyDirectory, OutboxService, SigningModule],
 })
 export class FederationModule {}

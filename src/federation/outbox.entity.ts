@@ -12,12 +12,12 @@ export function isOutboxKind(value: unknown): value is OutboxKind {
 }
 
 /**
- * Every delivery to another server, durable before any job exists: the BullMQ job (id = this row's id) only
- * schedules it, and the reconciler re-creates jobs from here when the queue loses them.
+ * Every delivery to another server, durable before any job exists. Its destination's BullMQ job sends it and writes
+ * back each attempt; the row mirrors that job's schedule (`next_attempt_at`), and the reconciler schedules the job again
+ * from here when the queue loses it.
  */
 @Entity({ name: 'federation_message_outbox' })
 @Index('federation_outbox_destination_idx', ['recipientServer', 'status', 'createdAt'])
-@Index('federation_outbox_due_idx', ['nextAttemptAt'], { where: "status = 'pending'" })
 @Index('federation_outbox_message_idx', ['messageId'])
 export class OutboxEntity {
   @PrimaryColumn({ type: 'uuid' })
@@ -42,12 +42,16 @@ export class OutboxEntity {
   @Column({ type: 'integer', default: 0 })
   attempts: number;
 
+  /** When the destination's job will carry the row next (a mirror of its schedule, or of the row's hold). */
   @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt: Date;
 
-  /** A worker's lease: no other worker sends the row before it expires. */
-  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
-  claimedUntil: Date | null;
+  /**
+   * The row alone waits until then, whatever its destination does: a plain peer that has not recorded the friendship
+   * yet, or a batch answer that refused this message for now.
+   */
+  @Column({ name: 'held_until', type: 'timestamptz', nullable: true })
+  heldUntil: Date | null;
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
@@ -63,11 +67,11 @@ export class OutboxEntity {
   waitingSince: Date;
 
   /**
-   * A message from the recipient arrived while this row was being sent (OutboxService.releaseWaitingFor): if the peer
-   * refuses it for want of that friendship, it is tried again at once rather than after a wait.
+   * When a message from the recipient last released the row (OutboxService.releaseWaitingFor): a refusal for want of
+   * that friendship from a request that started before then does not hold it.
    */
-  @Column({ name: 'released_in_flight', type: 'boolean', default: false })
-  releasedInFlight: boolean;
+  @Column({ name: 'released_at', type: 'timestamptz', nullable: true })
+  releasedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,0 +1,119 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { ErrorCode, type JobsOptions, type Queue } from 'bullmq';
+import { LRUCache } from 'lru-cache';
+import {
+  DestinationJob,
+  destinationJobId,
+  FEDERATION_DELIVERY_JOB,
+  FEDERATION_WAKE_JOB,
+  QUEUES,
+  wakeJobId,
+} from '../queue/queues';
+
+/**
+ * A destination's job retries for as long as its rows wait (they fail at the give-up age, not after a number of
+ * attempts): BullMQ's attempt count is the destination's failure count, which its backoff grows with.
+ */
+const UNLIMITED_ATTEMPTS = 2 ** 31 - 1;
+/** How often a sign of life from one server may look up its job. */
+const WAKE_EVERY_MS = 1000;
+
+/** The custom backoff of delivery jobs: the delay the failed run chose (delivery-state's backoffMs) travels on its error. */
+export const DESTINATION_BACKOFF = 'destination';
+
+/** A run that failed for a reason of the destination: BullMQ retries the job after `delayMs`. */
+export class DestinationRetry extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+export function destinationBackoff(_attemptsMade: number, _type: string | undefined, error?: Error): number {
+  return error instanceof DestinationRetry ? error.delayMs : 1000;
+}
+
+/**
+ * The schedule of outbound deliveries: one BullMQ job per destination server, the only clock that decides when it is
+ * sent to. Adding a job that exists (waiting, delayed, running) is a no-op; a running job drains what was added.
+ */
+@Injectable()
+export class DeliveryQueue {
+  private readonly logger = new Logger('DeliveryQueue');
+  private readonly lastWake = new LRUCache<string, number>({ max: 10_000 });
+
+  constructor(@InjectQueue(QUEUES.federationDelivery) private readonly queue: Queue<DestinationJob>) {}
+
+  static jobOptions(server: string): JobsOptions {
+    return {
+      jobId: destinationJobId(server),
+      attempts: UNLIMITED_ATTEMPTS,
+      backoff: { type: DESTINATION_BACKOFF },
+      removeOnComplete: true,
+      removeOnFail: true,
+    };
+  }
+
+  /**
+   * Makes sure each server has its job. A queue that is down only delays them: the outbox reconciler schedules every
+   * destination with rows due.
+   */
+  async schedule(servers: Iterable<string>): Promise<void> {
+    const unique = [...new Set(servers)];
+    if (unique.length === 0) return;
+    try {
+      await this.queue.addBulk(
+        unique.map((server) => ({
+          name: FEDERATION_DELIVERY_JOB,
+          data: { server },
+          opts: DeliveryQueue.jobOptions(server),
+        })),
+      );
+    } catch (error) {
+      this.logger.warn(
+        `could not schedule deliveries to ${unique.join(', ')} now (the reconciler will): ${String(error)}`,
+      );
+    }
+  }
+
+  /**
+   * A sign of life from `server`: its job runs now if it backs off after failures. A job that waits for the peer's own
+   * Retry-After is left to wait.
+   */
+  async wake(server: string): Promise<void> {
+    if (Date.now() - (this.lastWake.get(server) ?? 0) < WAKE_EVERY_MS) return;
+    this.lastWake.set(server, Date.now());
+    const job = await this.queue.getJob(destinationJobId(server));
+    if (job?.data.delayedFor !== 'failures') return;
+    try {
+      await job.promote();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      // Another promotion, or the job's own run, came first.
+      if (code !== ErrorCode.JobNotInState && code !== ErrorCode.JobNotExist) throw error;
+    }
+  }
+
+  /**
+   * Rows to `server` wait for their own reasons until `until`: its job runs then. A timer of its own, not a delay of
+   * the destination's job, so that rows that are due meanwhile are not held up with them; one per server, moved
+   * earlier when needed.
+   */
+  async wakeAt(server: string, until: Date): Promise<void> {
+    const delay = Math.max(0, until.getTime() - Date.now());
+    const timer = await this.queue.getJob(wakeJobId(server));
+    if (timer && (await timer.isDelayed()) && timer.timestamp + (timer.opts.delay ?? 0) > until.getTime()) {
+      await timer.changeDelay(delay).catch(() => undefined);
+      return;
+    }
+    if (timer) return;
+    await this.queue.add(
+      FEDERATION_WAKE_JOB,
+      { server },
+      { jobId: wakeJobId(server), delay, removeOnComplete: true, removeOnFail: true },
+    );
+  }
+}
