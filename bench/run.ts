@@ -25,14 +25,17 @@ async function main(): Promise<void> {
   const mode = process.argv.includes('--quick') ? 'quick' : 'full';
   // --scale-only runs just the Scale workload (minutes at full size) and leaves BENCHMARKS.md as it is.
   const scaleOnly = process.argv.includes('--scale-only');
+  // --federation-only runs the two-node workloads (W1–W4) without Scale, to compare two commits one after the other;
+  // it too leaves BENCHMARKS.md as it is.
+  const federationOnly = process.argv.includes('--federation-only');
   const sizes = SIZES[mode];
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const started = Date.now();
   if (!scaleOnly) await federatedWorkloads(sizes, databaseUrl, redisUrl);
   // After the two nodes above are gone: the scale node has the machine to itself.
-  await scaleWorkload(ROOT, databaseUrl, redisUrl, sizes.scale);
-  writeResults(ROOT, mode, { updateTable: !scaleOnly });
+  if (!federationOnly) await scaleWorkload(ROOT, databaseUrl, redisUrl, sizes.scale);
+  writeResults(ROOT, mode, { updateTable: !scaleOnly && !federationOnly });
   console.log(`bench ${mode} finished in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

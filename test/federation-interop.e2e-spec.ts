@@ -79,7 +79,7 @@ function plainMessageFrom(from: string, bob: Resident, content: string) {
   };
 }
 
-/** Long enough for several rounds of the prober (one every 0.5 s) and of a job that would loop. */
+/** Long enough for a job that would loop, or knock again, to be seen doing it. */
 const QUIET_MS = 2000;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
