@@ -32,8 +32,10 @@ export interface Tally {
   sent: number;
   failed: number;
   retried: number;
+  /** Rows this run held by a wait of their own: it looks up when the earliest hold ends. */
+  held: number;
 }
-export const newTally = (): Tally => ({ processed: 0, sent: 0, failed: 0, retried: 0 });
+export const newTally = (): Tally => ({ processed: 0, sent: 0, failed: 0, retried: 0, held: 0 });
 
 /** What one run of a destination's job did, and what the job does next. */
 export interface DrainResult {
@@ -136,7 +138,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   ): Promise<DrainResult | void> {
     if (job.data.outboxId) return this.scheduleLegacy(job.data.outboxId);
     const { server } = job.data;
-    if (job.name === FEDERATION_WAKE_JOB) return this.deliveries.schedule([server]);
+    if (job.name === FEDERATION_WAKE_JOB) return this.runWakeTimer(job, token);
     const result = await this.drain(server, job.data.failures ?? 0, budget, tally);
     const { next, failures } = result;
     switch (next.kind) {
@@ -186,7 +188,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         peer = await this.peers.peer(server);
       } catch (error) {
         const [row] = await this.outbox.nextRequest(server, 1);
-        if (!row) return result({ kind: 'done', heldUntil: await this.outbox.earliestHold(server) });
+        if (!row) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
         const decision = this.decide([row], failedRequest(error), failures, startedAt);
         await this.apply(server, decision, startedAt, tally);
         failures = decision.failures;
@@ -194,7 +196,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         continue;
       }
       const rows = await this.outbox.nextRequest(server, peer.capabilities.includes('batch') ? MAX_BATCH : 1);
-      if (rows.length === 0) return result({ kind: 'done', heldUntil: await this.outbox.earliestHold(server) });
+      if (rows.length === 0) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
       const capability = REQUIRED_CAPABILITY[rows[0].kind];
       if (capability && !peer.capabilities.includes(capability)) {
         const update = await this.withoutCapability(rows[0], server);
@@ -223,6 +225,24 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     }
   }
 
+  /**
+   * When the earliest hold of the destination's rows ends, if this run held any: rows held by earlier runs have their
+   * wake timer already (see {@link runWakeTimer}).
+   */
+  private earliestHold(server: string, tally: Tally): Promise<Date | null> {
+    return tally.held > 0 ? this.outbox.earliestHold(server) : Promise.resolve(null);
+  }
+
+  /**
+   * A wake timer fired: the destination's job runs, and the timer waits again for the holds that end later (the
+   * reconciler schedules any it misses: a hold set while this runs).
+   */
+  private async runWakeTimer(job: Job<DestinationJob>, token: string | undefined): Promise<void> {
+    await this.deliveries.schedule([job.data.server]);
+    const next = await this.outbox.earliestHold(job.data.server);
+    if (next) await this.delay(job, token, next, job.data);
+  }
+
   private onTheWire(row: RequestRow) {
     const message = row.message ? { ...row.message, senderServer: this.config.federationServer } : null;
     return { ...row, message };
@@ -243,20 +263,20 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     const { next } = decision;
     const nextRunAt =
       next.kind === 'wait' ? next.until : next.kind === 'retry' ? new Date(Date.now() + next.delayMs) : new Date();
-    const senders = await this.outbox.record(decision.rows, nextRunAt, startedAt);
+    const senders = await this.outbox.record(decision.rows, nextRunAt, startedAt, {
+      server,
+      failures: decision.failures,
+      retryAt: next.kind === 'continue' ? null : nextRunAt,
+      error: next.kind === 'continue' ? null : next.error,
+      delivered: [...decision.rows.values()].some((update) => update.status === 'sent'),
+    });
     for (const update of decision.rows.values()) {
       tally.processed++;
       if (update.status === 'sent') tally.sent++;
       else if (update.status === 'failed') tally.failed++;
       else tally.retried++;
+      if (update.heldUntil) tally.held++;
     }
-    const delivered = [...decision.rows.values()].some((update) => update.status === 'sent');
-    await this.outbox.mirrorDestination(server, {
-      failures: decision.failures,
-      retryAt: next.kind === 'continue' ? null : nextRunAt,
-      error: next.kind === 'continue' ? null : next.error,
-      delivered,
-    });
     await this.syncBus.notify(senders.filter(Boolean));
   }
 

@@ -60,7 +60,10 @@ export class DispatchService implements OnModuleDestroy {
     return {
       ok: true,
       server: this.config.federationServer,
-      ...tally,
+      processed: tally.processed,
+      sent: tally.sent,
+      retried: tally.retried,
+      failed: tally.failed,
       skipped: Math.max(0, due.length - tally.processed),
     };
   }

@@ -54,7 +54,7 @@ ORDER BY c.created_at, c.seq, c.id`,
 );
 
 /**
- * One request's outcome on each row ($1..$8 as arrays), in one statement. Rows already acked (a receipt can overtake
+ * One request's outcome on each row ($1..$8 as arrays) and on the destination's mirror, in one statement. Rows already acked (a receipt can overtake
  * the 2xx) stay acked. A friendship hold is not kept when a message from the recipient released the row after the
  * request started ($9): the peer may have answered before it recorded the friendship. Message rows that became sent
  * or failed are told to their sender's stream; answers the senders.
@@ -89,6 +89,19 @@ WITH outcome AS (
   -- The count is a one-time condition: the rows are locked (above, in order) before the update touches any.
   WHERE o.id = u.id AND (SELECT count(*) FROM locked) >= 0
   RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id
+), mirrored AS (
+  -- The destination's row mirrors its job ($10 server, $11 failures, $12 next run while it waits, $13 error,
+  -- $14 whether the request delivered anything); none for the reconciler's give-ups ($10 null).
+  INSERT INTO federation_destinations AS d (server, consecutive_failures, retry_at, last_error, last_success_at,
+    last_failure_at)
+  SELECT $10::varchar, $11::int, $12::timestamptz, $13::text, CASE WHEN $14::boolean THEN now() END,
+    CASE WHEN $13::text IS NOT NULL THEN now() END
+  WHERE $10::varchar IS NOT NULL
+  ON CONFLICT (server) DO UPDATE SET consecutive_failures = EXCLUDED.consecutive_failures, retry_at = EXCLUDED.retry_at,
+    last_error = CASE WHEN EXCLUDED.consecutive_failures = 0 AND EXCLUDED.last_error IS NULL THEN NULL
+      ELSE COALESCE(EXCLUDED.last_error, d.last_error) END,
+    last_success_at = COALESCE(EXCLUDED.last_success_at, d.last_success_at),
+    last_failure_at = COALESCE(EXCLUDED.last_failure_at, d.last_failure_at), updated_at = now()
 ), settled AS (
   SELECT u.*, m.from_user_id FROM updated u
   CROSS JOIN LATERAL (SELECT from_user_id FROM friend_messages m WHERE m.id = u.message_id LIMIT 1) AS m
@@ -285,11 +298,17 @@ export class OutboxRepository {
   }
 
   /**
-   * Writes one request's outcome on its rows ({@link RECORD_SQL}); `nextAttemptAt` is when the destination's job runs
-   * again (the mirror of its schedule) for rows not held by a wait of their own. Answers the senders to notify.
+   * Writes one request's outcome on its rows and, given `destination`, its mirror ({@link RECORD_SQL}); `nextAttemptAt`
+   * is when the destination's job runs again (the mirror of its schedule) for rows not held by a wait of their own.
+   * Answers the senders to notify.
    */
-  async record(updates: Map<string, RowUpdate>, nextAttemptAt: Date, startedAt: Date): Promise<string[]> {
-    if (updates.size === 0) return [];
+  async record(
+    updates: Map<string, RowUpdate>,
+    nextAttemptAt: Date,
+    startedAt: Date,
+    destination?: { server: string } & DestinationMirror,
+  ): Promise<string[]> {
+    if (updates.size === 0 && !destination) return [];
     const list = [...updates.values()];
     const rows: { from_user_id: string }[] = await runPrepared(this.dataSource, RECORD_SQL, [
       [...updates.keys()],
@@ -301,6 +320,11 @@ export class OutboxRepository {
       list.map(() => nextAttemptAt),
       list.map((update) => update.heldForFriendship),
       startedAt,
+      destination?.server ?? null,
+      destination?.failures ?? 0,
+      destination?.retryAt ?? null,
+      destination?.error?.slice(0, 2000) ?? null,
+      destination?.delivered ?? false,
     ]);
     return rows.map((row) => row.from_user_id);
   }
@@ -404,20 +428,6 @@ export class OutboxRepository {
        WHERE status = 'pending' AND waiting_since < now() - $1 * interval '1 millisecond'
        ORDER BY waiting_since LIMIT $2`,
       [giveUpAfterMs, limit],
-    );
-  }
-
-  /** Mirrors the destination's job into its row. */
-  async mirrorDestination(server: string, mirror: DestinationMirror): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO federation_destinations AS d (server, consecutive_failures, retry_at, last_error, last_success_at,
-         last_failure_at)
-       VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END, CASE WHEN $4::text IS NOT NULL THEN now() END)
-       ON CONFLICT (server) DO UPDATE SET consecutive_failures = $2, retry_at = $3,
-         last_error = CASE WHEN $2 = 0 AND $4::text IS NULL THEN NULL ELSE COALESCE($4, d.last_error) END,
-         last_success_at = COALESCE(EXCLUDED.last_success_at, d.last_success_at),
-         last_failure_at = COALESCE(EXCLUDED.last_failure_at, d.last_failure_at), updated_at = now()`,
-      [server, mirror.failures, mirror.retryAt, mirror.error?.slice(0, 2000) ?? null, mirror.delivered],
     );
   }
 
