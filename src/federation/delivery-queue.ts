@@ -32,8 +32,11 @@ export class DestinationRetry extends Error {
   }
 }
 
-export function destinationBackoff(_attemptsMade: number, _type: string | undefined, error?: Error): number {
-  return error instanceof DestinationRetry ? error.delayMs : 1000;
+/** A run that failed otherwise (Redis or the database away): 1 s doubling up to a minute. */
+export function destinationBackoff(attemptsMade: number, _type: string | undefined, error?: Error): number {
+  return error instanceof DestinationRetry
+    ? error.delayMs
+    : Math.min(60_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
 }
 
 /**
@@ -105,14 +108,16 @@ export class DeliveryQueue {
   async wakeAt(server: string, until: Date): Promise<void> {
     const delay = Math.max(0, until.getTime() - Date.now());
     const timer = await this.queue.getJob(wakeJobId(server));
-    if (timer && (await timer.isDelayed()) && timer.timestamp + (timer.opts.delay ?? 0) > until.getTime()) {
+    if (timer && (await timer.isDelayed()) && (timer.data.at ?? Infinity) > until.getTime()) {
+      await timer.updateData({ server, at: until.getTime() });
       await timer.changeDelay(delay).catch(() => undefined);
       return;
     }
+    // A timer that fires later than this, or is firing now (it sets itself again for the holds it finds), stays.
     if (timer) return;
     await this.queue.add(
       FEDERATION_WAKE_JOB,
-      { server },
+      { server, at: until.getTime() },
       { jobId: wakeJobId(server), delay, removeOnComplete: true, removeOnFail: true },
     );
   }

@@ -9,7 +9,7 @@ import { DestinationJob, FEDERATION_WAKE_JOB, QUEUES } from '../queue/queues';
 import { SyncBus } from '../sync/sync-bus';
 import { deliveryRequest, REQUIRED_CAPABILITY, rowsWithinBodyLimit } from './delivery-request';
 import { DeliveryQueue, destinationBackoff, DestinationRetry } from './delivery-queue';
-import { Decision, decide, NextStep, RequestOutcome, RowUpdate } from './delivery-state';
+import { backoffMs, Decision, decide, NextStep, RequestOutcome, RowUpdate } from './delivery-state';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
 import {
   FederationHttpClient,
@@ -23,6 +23,17 @@ import { PeerDirectory, PeerInfo } from './peer-directory';
 import { quotaLeft, retryAfterMs } from './peer-rate-limit';
 
 const READY_CHECK_MS = 1000;
+/** BullMQ's default lock of a running job; a run renews it before each request. */
+const LOCK_MS = 30_000;
+/** How long one run may drain before its job goes to the end of the queue. */
+const RUN_BUDGET_MS = 30_000;
+
+/** What one run may spend, and how it checks that it still holds its job. */
+interface RunBudget {
+  rows: number;
+  until: number;
+  stillOurs: () => Promise<boolean>;
+}
 /** Messages in one request to a peer that takes batches. */
 export const MAX_BATCH = 100;
 
@@ -39,8 +50,11 @@ export const newTally = (): Tally => ({ processed: 0, sent: 0, failed: 0, retrie
 
 /** What one run of a destination's job did, and what the job does next. */
 export interface DrainResult {
-  /** `done`: nothing is due (rows may be held until `heldUntil`); `more`: the run stopped at its budget. */
-  next: NextStep | { kind: 'done'; heldUntil: Date | null } | { kind: 'more' };
+  /**
+   * `done`: nothing is due (rows may be held until `heldUntil`); `more`: the run stopped at its budget; `lost`: the
+   * run no longer holds its job, and stopped.
+   */
+  next: NextStep | { kind: 'done'; heldUntil: Date | null } | { kind: 'more' } | { kind: 'lost' };
   failures: number;
   tally: Tally;
 }
@@ -129,6 +143,19 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     return this.run(job, token);
   }
 
+  /**
+   * Whether this run still holds its job: renews the job's lock, and answers false when another run may have taken it
+   * (the lock ran out: Redis lost it, or this process stalled), so that two runs never go on sending to one server.
+   */
+  private async holdsLock(job: Job<DestinationJob>, token: string | undefined): Promise<boolean> {
+    if (!token) return true;
+    try {
+      return (await job.extendLock(token, LOCK_MS)) > 0;
+    } catch {
+      return false;
+    }
+  }
+
   /** One run of a destination's job, by the worker or by the dispatch endpoint; moves the job on as its outcome says. */
   async run(
     job: Job<DestinationJob>,
@@ -139,7 +166,11 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (job.data.outboxId) return this.scheduleLegacy(job.data.outboxId);
     const { server } = job.data;
     if (job.name === FEDERATION_WAKE_JOB) return this.runWakeTimer(job, token);
-    const result = await this.drain(server, job.data.failures ?? 0, budget, tally);
+    const result = await this.drain(server, job.data.failures ?? 0, tally, {
+      rows: budget,
+      until: Date.now() + RUN_BUDGET_MS,
+      stillOurs: () => this.holdsLock(job, token),
+    });
     const { next, failures } = result;
     switch (next.kind) {
       case 'done':
@@ -147,6 +178,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         return result;
       case 'more':
       case 'continue':
+        return result;
+      case 'lost':
         return result;
       case 'wait':
         return this.delay(job, token, next.until, { server, failures, delayedFor: 'peer' });
@@ -176,53 +209,70 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
 
   /**
    * Sends the destination's due rows, one request at a time, until none is due, the destination fails or asks us to
-   * wait, or `budget` rows went.
+   * wait, or the run's budget is spent (`more`: the job goes back to the end of the queue, so that a busy destination
+   * does not keep a worker slot from the others). Before each request the run makes sure it still holds its job.
    */
-  async drain(server: string, failures: number, budget: number, tally: Tally): Promise<DrainResult> {
+  async drain(server: string, failures: number, tally: Tally, budget: RunBudget): Promise<DrainResult> {
     const result = (next: DrainResult['next']): DrainResult => ({ next, failures, tally });
     for (;;) {
-      if (tally.processed >= budget) return result({ kind: 'more' });
-      const startedAt = new Date();
-      let peer: PeerInfo;
+      if (tally.processed >= budget.rows || Date.now() >= budget.until) return result({ kind: 'more' });
+      if (!(await budget.stillOurs())) return result({ kind: 'lost' });
       try {
-        peer = await this.peers.peer(server);
-      } catch (error) {
-        const [row] = await this.outbox.nextRequest(server, 1);
-        if (!row) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
-        const decision = this.decide([row], failedRequest(error), failures, startedAt);
-        await this.apply(server, decision, startedAt, tally);
+        const decision = await this.nextRequest(server, failures, tally);
+        if (!decision) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
         failures = decision.failures;
         if (decision.next.kind !== 'continue') return result(decision.next);
-        continue;
+      } catch (error) {
+        // A bug, or the database gone mid-run: the job retries with the destination's backoff, the rows as they were.
+        const message = error instanceof Error ? error.message : String(error);
+        this.logger.error(`delivery to ${server} broke: ${error instanceof Error ? error.stack : message}`);
+        failures += 1;
+        return result({ kind: 'retry', delayMs: this.backoff(failures), error: `internal error: ${message}` });
       }
-      const rows = await this.outbox.nextRequest(server, peer.capabilities.includes('batch') ? MAX_BATCH : 1);
-      if (rows.length === 0) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
-      const capability = REQUIRED_CAPABILITY[rows[0].kind];
-      if (capability && !peer.capabilities.includes(capability)) {
-        const update = await this.withoutCapability(rows[0], server);
-        await this.apply(
-          server,
-          { rows: new Map([[rows[0].id, update]]), next: { kind: 'continue' }, failures },
-          startedAt,
-          tally,
-        );
-        continue;
-      }
-      const sending = rowsWithinBodyLimit(rows.map((row) => this.onTheWire(row)));
-      const { outcome, quotaResetsAt } = await this.send(server, sending, peer);
-      // Waits count from the answer (a Retry-After does), not from when the request left.
-      let decision = this.decide(sending, outcome, failures, new Date());
-      // A peer whose window is used up would refuse the next request: wait for its reset instead.
-      if (decision.next.kind === 'continue' && quotaResetsAt) {
-        decision = {
-          ...decision,
-          next: { kind: 'wait', until: quotaResetsAt, error: 'the peer’s request quota is used up' },
-        };
-      }
-      await this.apply(server, decision, startedAt, tally);
-      failures = decision.failures;
-      if (decision.next.kind !== 'continue') return result(decision.next);
     }
+  }
+
+  /** One request of a run, its outcome written back; null when nothing is due. */
+  private async nextRequest(server: string, failures: number, tally: Tally): Promise<Decision | null> {
+    let peer: PeerInfo;
+    try {
+      peer = await this.peers.peer(server);
+    } catch (error) {
+      const [row] = await this.outbox.nextRequest(server, 1);
+      if (!row) return null;
+      const decision = this.decide([row], failedRequest(error), failures, new Date());
+      await this.apply(server, decision, row.startedAt, tally);
+      return decision;
+    }
+    const rows = await this.outbox.nextRequest(server, peer.capabilities.includes('batch') ? MAX_BATCH : 1);
+    if (rows.length === 0) return null;
+    // The database's clock, as the release of a held row (`released_at`) is.
+    const { startedAt } = rows[0];
+    const capability = REQUIRED_CAPABILITY[rows[0].kind];
+    if (capability && !peer.capabilities.includes(capability)) {
+      const update = await this.withoutCapability(rows[0], server);
+      const decision: Decision = { rows: new Map([[rows[0].id, update]]), next: { kind: 'continue' }, failures };
+      await this.apply(server, decision, startedAt, tally);
+      return decision;
+    }
+    const sending = rowsWithinBodyLimit(rows.map((row) => this.onTheWire(row)));
+    const { outcome, quotaResetsAt } = await this.send(server, sending, peer);
+    // Waits count from the answer (a Retry-After does), not from when the request left.
+    let decision = this.decide(sending, outcome, failures, new Date());
+    // A peer whose window is used up would refuse the next request: wait for its reset instead.
+    if (decision.next.kind === 'continue' && quotaResetsAt) {
+      decision = {
+        ...decision,
+        next: { kind: 'wait', until: quotaResetsAt, error: 'the peer’s request quota is used up' },
+      };
+    }
+    await this.apply(server, decision, startedAt, tally);
+    return decision;
+  }
+
+  private backoff(failures: number): number {
+    const { backoffBaseMs, backoffMaxMs, giveUpAfterMs } = this.config.federation;
+    return backoffMs(failures, { backoffBaseMs, backoffMaxMs, giveUpAfterMs }, Math.random());
   }
 
   /**
@@ -238,9 +288,10 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    * reconciler schedules any it misses: a hold set while this runs).
    */
   private async runWakeTimer(job: Job<DestinationJob>, token: string | undefined): Promise<void> {
+    await this.outbox.endExpiredHolds(job.data.server);
     await this.deliveries.schedule([job.data.server]);
     const next = await this.outbox.earliestHold(job.data.server);
-    if (next) await this.delay(job, token, next, job.data);
+    if (next) await this.delay(job, token, next, { server: job.data.server, at: next.getTime() });
   }
 
   private onTheWire(row: RequestRow) {

@@ -54,7 +54,9 @@ export class DispatchService implements OnModuleDestroy {
         await job.moveToCompleted(undefined, token, false);
         await this.processor.rescheduleIfDue(job.data.server);
       } catch (error) {
-        if (!(error instanceof DelayedError)) await job.moveToFailed(error as Error, token, false);
+        // A run whose job was taken from it (its lock ran out) cannot move it on: the one that took it will.
+        if (!(error instanceof DelayedError))
+          await job.moveToFailed(error as Error, token, false).catch(() => undefined);
       }
     }
     return {

@@ -44,6 +44,7 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
     this.running = true;
     try {
       await this.giveUpOnStale();
+      await this.outbox.endExpiredHolds();
       const servers = await this.outbox.destinationsWithDue(GRACE_MS);
       await this.deliveries.schedule(servers);
       return servers;
@@ -56,8 +57,9 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async giveUpOnStale(): Promise<void> {
-    const { giveUpAfterMs } = this.config.federation;
-    const stale = await this.outbox.stale(giveUpAfterMs, PAGE);
+    const { giveUpAfterMs, timeoutMs, reconcileMs } = this.config.federation;
+    // A row's last try falls on its give-up age, and that request fails it if it must: leave it the time to.
+    const stale = await this.outbox.stale(giveUpAfterMs + 2 * timeoutMs + reconcileMs, PAGE);
     if (stale.length === 0) return;
     const now = Date.now();
     const updates = new Map<string, RowUpdate>(

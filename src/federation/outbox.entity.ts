@@ -19,6 +19,11 @@ export function isOutboxKind(value: unknown): value is OutboxKind {
 @Entity({ name: 'federation_message_outbox' })
 @Index('federation_outbox_destination_idx', ['recipientServer', 'status', 'createdAt'])
 @Index('federation_outbox_message_idx', ['messageId'])
+@Index('federation_outbox_due_idx', ['recipientServer', 'createdAt', 'id'], {
+  where: "status = 'pending' AND held_until IS NULL",
+})
+@Index('federation_outbox_held_idx', ['heldUntil'], { where: "status = 'pending' AND held_until IS NOT NULL" })
+@Index('federation_outbox_waiting_idx', ['waitingSince'], { where: "status = 'pending'" })
 export class OutboxEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

@@ -12,9 +12,12 @@ import { OutboxEntity, OutboxKind, OutboxStatus } from './outbox.entity';
 const DELIVERY_EVENT_DATA = `jsonb_build_object('messageId', message_id, 'deliveryStatus', status,
   'deliveryAttempts', attempts, 'lastDeliveryError', last_error)`;
 
-/** Pending and not held by a wait of its own: the destination's job sends it on its next request. */
-const due = (alias = '') =>
-  `${alias}status = 'pending' AND (${alias}held_until IS NULL OR ${alias}held_until <= now())`;
+/**
+ * Pending and not held by a wait of its own: the destination's job sends it on its next request. A hold that has ended
+ * is cleared (endExpiredHolds, by the wake timer and the reconciler), so that this matches an index
+ * (federation_outbox_due_idx) instead of filtering every held row on each request.
+ */
+const due = (alias = '') => `${alias}status = 'pending' AND ${alias}held_until IS NULL`;
 
 /** Receipts in one `receipts` row of the outbox. */
 const RECEIPTS_PER_ROW = 500;
@@ -46,6 +49,7 @@ WITH head AS (
   FROM candidates
 )
 SELECT c.id, c.kind, c.message_id AS "messageId", c.payload, c.attempts, c.waiting_since AS "waitingSince",
+  now() AS "startedAt",
   m.client_message_id AS "clientMessageId", m.from_user_id AS "fromUserId", m.to_user_id AS "toUserId",
   m.content_type AS "contentType", m.content, m.created_at AS "wireCreatedAt"
 FROM fitting c LEFT JOIN friend_messages m ON m.id = c.message_id
@@ -83,11 +87,16 @@ WITH outcome AS (
     held_until = CASE WHEN u.for_friendship AND o.released_at >= $9::timestamptz THEN NULL ELSE u.held_until END,
     next_attempt_at = CASE WHEN u.for_friendship AND o.released_at >= $9::timestamptz THEN now()
       ELSE COALESCE(u.held_until, u.next_attempt_at) END,
+    -- A release is used up by the request that saw it.
+    released_at = NULL,
     sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE o.sent_at END,
     updated_at = now()
   FROM outcome u
-  -- The count is a one-time condition: the rows are locked (above, in order) before the update touches any.
+  -- The count is a one-time condition: the rows are locked (above, in order) before the update touches any. A row
+  -- settled meanwhile (acked by a receipt, failed at the give-up age) keeps its state; an acked row still counts the
+  -- request that carried it.
   WHERE o.id = u.id AND (SELECT count(*) FROM locked) >= 0
+    AND (o.status = 'pending' OR (o.status = 'acked' AND u.status = 'sent'))
   RETURNING o.id, o.status, o.attempts, o.last_error, o.message_id
 ), mirrored AS (
   -- The destination's row mirrors its job ($10 server, $11 failures, $12 next run while it waits, $13 error,
@@ -105,7 +114,7 @@ WITH outcome AS (
 ), settled AS (
   SELECT u.*, m.from_user_id FROM updated u
   CROSS JOIN LATERAL (SELECT from_user_id FROM friend_messages m WHERE m.id = u.message_id LIMIT 1) AS m
-  WHERE u.status <> 'pending'
+  WHERE u.status IN ('sent', 'failed')
 ), delivery_events AS (
   SELECT from_user_id AS user_id, 'message.delivery'::varchar AS type, NULL::uuid AS message_id,
     ${DELIVERY_EVENT_DATA} AS data,
@@ -190,6 +199,8 @@ RETURNING recipient_server AS "recipientServer"`,
 /** One row of a request, with its message as it goes on the wire (message rows only). */
 export type RequestRow = Pick<OutboxEntity, 'id' | 'kind' | 'messageId' | 'payload' | 'attempts' | 'waitingSince'> & {
   message: Omit<WireMessage, 'senderServer'> | null;
+  /** The database's time when the rows were read. */
+  startedAt: Date;
 };
 
 /** A place in the outbox's order: created_at as Postgres text (microseconds kept) and the row id. */
@@ -276,6 +287,17 @@ export class OutboxRepository {
       [server],
     );
     return row?.until ?? null;
+  }
+
+  /** Holds that have ended (of `server`'s rows, or of all): their rows are due again. Answers their destinations. */
+  async endExpiredHolds(server?: string): Promise<string[]> {
+    const [rows]: [{ server: string }[], number] = await this.dataSource.query(
+      `UPDATE federation_message_outbox SET held_until = NULL, updated_at = now()
+       WHERE status = 'pending' AND held_until <= now() AND ($1::varchar IS NULL OR recipient_server = $1)
+       RETURNING recipient_server AS server`,
+      [server ?? null],
+    );
+    return [...new Set(rows.map((row) => row.server))];
   }
 
   /** Whether anything to `server` is due now. */

@@ -21,6 +21,8 @@ export interface DestinationJob {
   delayedFor?: 'failures' | 'peer';
   /** Present only on a job queued by a version with one job per outbox row (the row's id). */
   outboxId?: string;
+  /** A wake timer's: when it fires (epoch ms). */
+  at?: number;
 }
 export const FEDERATION_DELIVERY_JOB = 'deliver';
 /** A timer for rows held by a wait of their own (job id: {@link wakeJobId}): when it fires, their destination's job runs. */
