@@ -283,6 +283,12 @@ function sideOf(schemaName: string, field: string): 'local' | 'peer' | 'any' {
   return 'any';
 }
 
+const CHOSEN_IDS = [
+  '018f0000-0000-7000-8000-0000000000a1',
+  '018f0000-0000-7000-8000-0000000000a2',
+  '018f0000-0000-7000-8000-0000000000a3',
+];
+
 const ADDRESS_FIELDS = new Set([
   'toUserId',
   'friendUserId',
@@ -297,6 +303,8 @@ const ADDRESS_FIELDS = new Set([
 ]);
 
 interface Where {
+  /** Only values of the right shape: a request meant to get past validation, to the rules and the database. */
+  strict: boolean;
   /** The schema the field belongs to (`SendMessageDto`), or `query`/`path`. */
   schemaName: string;
   field: string;
@@ -319,6 +327,14 @@ function shapedString(schema: Schema, where: Where): fc.Arbitrary<Value> {
     return fc.oneof({ weight: 3, arbitrary: base64Url(32, 32) }, { weight: 1, arbitrary: base64Url(0, 40) });
   if (field === 'keyPackages' || field === 'lastResortKeyPackage') {
     return fc.oneof({ weight: 4, arbitrary: base64Url(1, 64) }, { weight: 1, arbitrary: base64Url(4090, 4100) });
+  }
+  // Ids a client chooses come from a few, so that concurrent and repeated requests collide on them.
+  if (field === 'clientMessageId')
+    return fc.oneof(fc.constantFrom('c-1', 'c-2', 'c-3'), fc.string({ minLength: 1, maxLength: 40 }));
+  if (field === 'transactionId')
+    return fc.oneof(fc.constantFrom('t-1', 't-2'), fc.string({ minLength: 1, maxLength: 40 }));
+  if (field === 'id' && schema.format === 'uuid') {
+    return fc.oneof(fc.constantFrom(...CHOSEN_IDS), ref('invite'), fc.uuid());
   }
   if (schema.format === 'uuid') return fc.uuid();
   if (schema.format === 'date-time') {
@@ -373,19 +389,24 @@ function resolveSchema(document: OpenApiDocument, schema: Schema): { name: strin
 function valueArb(document: OpenApiDocument, given: Schema, where: Where, depth: number): fc.Arbitrary<Value> {
   const { name, schema } = resolveSchema(document, given);
   let shaped: fc.Arbitrary<Value>;
-  if (schema.properties) shaped = objectArb(document, name ?? where.schemaName, schema, where.path, depth + 1);
-  else if (schema.type === 'array') {
+  if (schema.properties) {
+    shaped = objectArb(document, name ?? where.schemaName, schema, where.path, depth + 1, where.strict);
+  } else if (schema.type === 'array') {
     const items = valueArb(document, schema.items ?? {}, where, depth + 1);
     const maxItems = schema.maxItems ?? 10;
-    shaped = fc.oneof(
-      { weight: 6, arbitrary: fc.array(items, { minLength: schema.minItems ?? 0, maxLength: Math.min(maxItems, 5) }) },
-      { weight: 1, arbitrary: fc.constant([]) },
-      // Beyond the limit: the items are copies, so that a 500-item array costs one generated value.
-      { weight: 1, arbitrary: items.map((item) => Array.from({ length: maxItems + 1 }, () => item)) },
-    );
+    const within = fc.array(items, { minLength: schema.minItems ?? 0, maxLength: Math.min(maxItems, 5) });
+    shaped = where.strict
+      ? within
+      : fc.oneof(
+          { weight: 6, arbitrary: within },
+          { weight: 1, arbitrary: fc.constant([]) },
+          // Beyond the limit: the items are copies, so that a 500-item array costs one generated value.
+          { weight: 1, arbitrary: items.map((item) => Array.from({ length: maxItems + 1 }, () => item)) },
+        );
   } else if (schema.type === 'number' || schema.type === 'integer') shaped = shapedNumber(schema);
   else if (schema.type === 'boolean') shaped = fc.boolean();
   else shaped = shapedString(schema, where);
+  if (where.strict) return shaped;
   return fc.oneof(
     { weight: 6, arbitrary: shaped },
     { weight: 1, arbitrary: wrongValue },
@@ -402,25 +423,32 @@ function objectArb(
   schema: Schema,
   path: string,
   depth: number,
+  strict: boolean,
 ): fc.Arbitrary<Record<string, Value>> {
   const required = new Set(schema.required ?? []);
   const fields = Object.entries(schema.properties ?? {}).map(([field, property]) => {
-    const value = depth > 3 ? wrongValue : valueArb(document, property, { schemaName, field, path }, depth);
+    const value = depth > 3 ? wrongValue : valueArb(document, property, { strict, schemaName, field, path }, depth);
+    const always = strict && required.has(field);
     return fc
-      .oneof({ weight: required.has(field) ? 12 : 1, arbitrary: value }, { weight: 1, arbitrary: fc.constant(OMIT) })
+      .oneof(
+        { weight: required.has(field) ? 12 : 1, arbitrary: value },
+        { weight: always ? 0 : 1, arbitrary: fc.constant(OMIT) },
+      )
       .map((chosen) => [field, chosen] as const);
   });
-  const extra = fc.oneof(
-    { weight: 8, arbitrary: fc.constant({}) },
-    {
-      weight: 1,
-      arbitrary: fc.dictionary(
-        fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'a\u0000', '')),
-        wrongValue,
-        { minKeys: 1, maxKeys: 3 },
-      ),
-    },
-  );
+  const extra = strict
+    ? fc.constant({})
+    : fc.oneof(
+        { weight: 8, arbitrary: fc.constant({}) },
+        {
+          weight: 1,
+          arbitrary: fc.dictionary(
+            fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'a\u0000', '')),
+            wrongValue,
+            { minKeys: 1, maxKeys: 3 },
+          ),
+        },
+      );
   return fc.tuple(fc.tuple(...fields), extra).map(([entries, more]) => {
     const object: Record<string, Value> = {};
     for (const [field, value] of entries) if (value !== OMIT) object[field] = value;
@@ -457,10 +485,12 @@ const RAW_SEGMENTS = [
   '$',
 ];
 
-function pathParamArb(operation: ApiOperation, name: string): fc.Arbitrary<string | PoolRef> {
+function pathParamArb(operation: ApiOperation, name: string, strict: boolean): fc.Arbitrary<string | PoolRef> {
   const pool: PoolKind | null = name === 'address' ? 'localUser' : poolOf(name, operation.path);
+  const named = pool ? fc.oneof(ref(pool), ...(name === 'address' ? [ref('peerUser')] : [])) : fc.uuid();
+  if (strict) return named;
   return fc.oneof(
-    { weight: 6, arbitrary: pool ? fc.oneof(ref(pool), ...(name === 'address' ? [ref('peerUser')] : [])) : fc.uuid() },
+    { weight: 6, arbitrary: named },
     { weight: 2, arbitrary: fc.uuid() },
     { weight: 2, arbitrary: fc.constantFrom(...RAW_SEGMENTS) },
     {
@@ -479,22 +509,29 @@ function queryText(value: Value): string | PoolRef {
   return text.slice(0, 400);
 }
 
-function queryArb(document: OpenApiDocument, operation: ApiOperation): fc.Arbitrary<[string, string | PoolRef][]> {
+function queryArb(
+  document: OpenApiDocument,
+  operation: ApiOperation,
+  strict: boolean,
+): fc.Arbitrary<[string, string | PoolRef][]> {
   const params = operation.query.map((parameter) =>
     fc.oneof(
-      { weight: parameter.required ? 1 : 4, arbitrary: fc.constant<[string, string | PoolRef][]>([]) },
+      {
+        weight: parameter.required ? (strict ? 0 : 1) : 4,
+        arbitrary: fc.constant<[string, string | PoolRef][]>([]),
+      },
       {
         weight: parameter.required ? 10 : 4,
         arbitrary: valueArb(
           document,
           parameter.schema,
-          { schemaName: 'query', field: parameter.name, path: operation.path },
+          { strict, schemaName: 'query', field: parameter.name, path: operation.path },
           0,
         ).map((value): [string, string | PoolRef][] => [[parameter.name, queryText(value)]]),
       },
       {
         // The same parameter twice, or as a nested key.
-        weight: 1,
+        weight: strict ? 0 : 1,
         arbitrary: fc
           .tuple(
             anyString.map(queryText),
@@ -508,24 +545,26 @@ function queryArb(document: OpenApiDocument, operation: ApiOperation): fc.Arbitr
       },
     ),
   );
-  const extra = fc.oneof(
-    { weight: 8, arbitrary: fc.constant<[string, string | PoolRef][]>([]) },
-    {
-      weight: 1,
-      arbitrary: fc
-        .tuple(anyString.map(queryText), anyString.map(queryText))
-        .map(([name, value]): [string, string | PoolRef][] => [[(name as string) || 'x', value]]),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.constantFrom<[string, string | PoolRef][]>(
-        [['a[b]', 'c']],
-        [['__proto__[x]', '1']],
-        [['limit[]', '1']],
-        [['', '']],
-      ),
-    },
-  );
+  const extra = strict
+    ? fc.constant<[string, string | PoolRef][]>([])
+    : fc.oneof(
+        { weight: 8, arbitrary: fc.constant<[string, string | PoolRef][]>([]) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(anyString.map(queryText), anyString.map(queryText))
+            .map(([name, value]): [string, string | PoolRef][] => [[(name as string) || 'x', value]]),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom<[string, string | PoolRef][]>(
+            [['a[b]', 'c']],
+            [['__proto__[x]', '1']],
+            [['limit[]', '1']],
+            [['', '']],
+          ),
+        },
+      );
   return fc.tuple(fc.tuple(...params), extra).map(([lists, more]) => [...lists.flat(), ...more]);
 }
 
@@ -564,10 +603,15 @@ const CONTENT_TYPES = [
   'application/jsonx',
 ];
 
-function bodyArb(document: OpenApiDocument, operation: ApiOperation): fc.Arbitrary<Body> {
+function bodyArb(document: OpenApiDocument, operation: ApiOperation, strict: boolean): fc.Arbitrary<Body> {
   const json = (value: fc.Arbitrary<Value>) =>
     value.map((chosen): Body => ({ kind: 'json', value: chosen, contentType: 'application/json' }));
   const none = fc.constant<Body>({ kind: 'none' });
+  if (strict) {
+    if (!operation.body) return operation.method === 'GET' ? none : fc.oneof(none, json(fc.constant({})));
+    const schema = document.components.schemas[operation.body];
+    return json(objectArb(document, operation.body, schema, operation.path, 0, true));
+  }
   if (!operation.body) {
     return fc.oneof(
       { weight: 12, arbitrary: none },
@@ -576,7 +620,7 @@ function bodyArb(document: OpenApiDocument, operation: ApiOperation): fc.Arbitra
     );
   }
   const schema = document.components.schemas[operation.body];
-  const shaped = objectArb(document, operation.body, schema, operation.path, 0);
+  const shaped = objectArb(document, operation.body, schema, operation.path, 0, false);
   return fc.oneof(
     { weight: 24, arbitrary: json(shaped) },
     { weight: 2, arbitrary: json(wrongValue) },
@@ -619,13 +663,11 @@ function bodyArb(document: OpenApiDocument, operation: ApiOperation): fc.Arbitra
     },
     {
       weight: 1,
-      arbitrary: fc
-        .integer({ min: 33, max: 3000 })
-        .map((depth): Body => ({
-          kind: 'raw',
-          bytes: '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
-          contentType: 'application/json',
-        })),
+      arbitrary: fc.integer({ min: 33, max: 3000 }).map((depth): Body => ({
+        kind: 'raw',
+        bytes: '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+        contentType: 'application/json',
+      })),
     },
     {
       weight: 1,
@@ -641,10 +683,14 @@ const bogusToken = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 80 }),
 );
 
-function authArb(operation: ApiOperation): fc.Arbitrary<Auth> {
+function authArb(operation: ApiOperation, strict: boolean): fc.Arbitrary<Auth> {
   const user = fc.nat({ max: 1_000_000 }).map((pick): Auth => ({ kind: 'user', user: pick }));
   const none = fc.constant<Auth>({ kind: 'none' });
   const admin = fc.constant<Auth>({ kind: 'admin' });
+  if (strict) {
+    const peer = fc.constant<Auth>({ kind: 'peer', variant: 'valid' });
+    return { user, admin, public: none, dispatch: admin, peer }[operation.access];
+  }
   const bogus = bogusToken.map((token): Auth => ({ kind: 'bogus', token }));
   switch (operation.access) {
     case 'user':
@@ -701,23 +747,23 @@ function authArb(operation: ApiOperation): fc.Arbitrary<Auth> {
 }
 
 /** Literal segments of a template path, its parameters generated. */
-function pathArb(operation: ApiOperation): fc.Arbitrary<(string | PoolRef)[]> {
+function pathArb(operation: ApiOperation, strict: boolean): fc.Arbitrary<(string | PoolRef)[]> {
   const parts = operation.path.split('/').slice(1);
   return fc.tuple(
     ...parts.map((part) => {
       const parameter = /^\{(.+)\}$/.exec(part)?.[1];
-      return parameter ? pathParamArb(operation, parameter) : fc.constant(part);
+      return parameter ? pathParamArb(operation, parameter, strict) : fc.constant(part);
     }),
   );
 }
 
-function operationArb(document: OpenApiDocument, operation: ApiOperation): fc.Arbitrary<FuzzRequest> {
+function operationArb(document: OpenApiDocument, operation: ApiOperation, strict: boolean): fc.Arbitrary<FuzzRequest> {
   return fc
     .record({
-      path: pathArb(operation),
-      query: queryArb(document, operation),
-      auth: authArb(operation),
-      body: bodyArb(document, operation),
+      path: pathArb(operation, strict),
+      query: queryArb(document, operation, strict),
+      auth: authArb(operation, strict),
+      body: bodyArb(document, operation, strict),
     })
     .map((parts) => ({ operation: `${operation.method} ${operation.path}`, method: operation.method, ...parts }));
 }
@@ -770,11 +816,15 @@ function oddRequestArb(operations: ApiOperation[]): fc.Arbitrary<FuzzRequest> {
     });
 }
 
-/** Every request the fuzz makes: each operation of openapi.json equally often, and a few made-up routes. */
+/**
+ * Every request the fuzz makes: each operation of openapi.json equally often, a third of the time with values of the
+ * right shape only (past validation, to the rules and the database), and a few made-up routes.
+ */
 export function requestArb(document: OpenApiDocument): fc.Arbitrary<FuzzRequest> {
   const operations = operationsOf(document);
-  return fc.oneof(...operations.map((operation) => ({ weight: 10, arbitrary: operationArb(document, operation) })), {
-    weight: 10,
-    arbitrary: oddRequestArb(operations),
-  });
+  return fc.oneof(
+    ...operations.map((operation) => ({ weight: 10, arbitrary: operationArb(document, operation, false) })),
+    ...operations.map((operation) => ({ weight: 5, arbitrary: operationArb(document, operation, true) })),
+    { weight: 10, arbitrary: oddRequestArb(operations) },
+  );
 }

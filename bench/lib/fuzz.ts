@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PlainPeer } from '../../test/support/plain-peer';
 import { requestArb, FuzzRequest, OpenApiDocument } from './fuzz-requests';
 import { describeExchange, FuzzWorld, problemWith } from './fuzz-world';
@@ -41,13 +41,16 @@ export interface FuzzSummary {
   failures: string[];
 }
 
-const DEFAULT_ROOT = resolve(__dirname, '..', '..', '..');
+/** The repository: the nearest directory above this file with openapi.json (from bench/lib or dist/bench/lib). */
+function repositoryRoot(from = __dirname): string {
+  return existsSync(join(from, 'openapi.json')) || dirname(from) === from ? from : repositoryRoot(dirname(from));
+}
 const PEER_KEY = 'fuzz-peer-shared-key-0123456789';
 /** Requests generated at a time: the generated bodies of 10,000 requests at once would be hundreds of MB. */
 const CHUNK = 500;
 const MAX_FAILURES_KEPT = 50;
 
-export function loadOpenApi(root = DEFAULT_ROOT): OpenApiDocument {
+export function loadOpenApi(root = repositoryRoot()): OpenApiDocument {
   return JSON.parse(readFileSync(join(root, 'openapi.json'), 'utf8')) as OpenApiDocument;
 }
 
@@ -60,7 +63,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
   const requests = options.requests ?? 10_000;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const concurrency = options.concurrency ?? 4;
-  const root = options.root ?? DEFAULT_ROOT;
+  const root = options.root ?? repositoryRoot();
   const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl =
     options.redisUrl === undefined ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : options.redisUrl;
@@ -122,7 +125,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
       failures: tally.failures,
     };
   } finally {
-    world?.close();
+    await world?.close();
     await node.destroy(databaseUrl);
     await peer.stop();
   }
