@@ -57,7 +57,8 @@ export interface ApiOperation {
 }
 
 /** What a generated value stands for when it must name something that exists on the node under test. */
-export type PoolKind = 'message' | 'invite' | 'token' | 'outbox' | 'localUser' | 'peerUser' | 'peerServer' | 'device';
+export type PoolKind =
+  'message' | 'invite' | 'token' | 'outbox' | 'localUser' | 'peerUser' | 'peerServer' | 'device' | 'cursor';
 
 /** A placeholder resolved when the request is sent, from what the node has made so far (ids are only known then). */
 export class PoolRef {
@@ -74,6 +75,8 @@ export type Auth =
   | { kind: 'queryToken'; user: number }
   | { kind: 'none' }
   | { kind: 'bogus'; token: string }
+  /** An Authorization header as a careless client writes it; `{token}` stands for a live token. */
+  | { kind: 'header'; authorization: string }
   | { kind: 'admin' }
   | { kind: 'peer'; variant: PeerVariant }
   | { kind: 'dispatchKey'; key: string };
@@ -342,7 +345,21 @@ function shapedString(schema: Schema, where: Where): fc.Arbitrary<Value> {
       { weight: 3, arbitrary: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()) },
       {
         weight: 1,
-        arbitrary: fc.constantFrom('2026-13-45T99:99:99Z', 'yesterday', '0', '1970-01-01', '2026-01-01T00:00:00+25:00'),
+        arbitrary: fc.constantFrom(
+          '2026-13-45T99:99:99Z',
+          'yesterday',
+          '0',
+          '1970-01-01',
+          '2026-01-01T00:00:00+25:00',
+          // ISO 8601 that JavaScript's Date cannot read, or PostgreSQL cannot store.
+          '-4714-01-01T00:00:00Z',
+          '+2026-01-01T00:00:00Z',
+          '2026-W01',
+          '2026-001',
+          '20260101T000000Z',
+          '9999-12-31T23:59:59.999-23:59',
+          '-271821-04-20T00:00:00.000Z',
+        ),
       },
     );
   }
@@ -350,6 +367,7 @@ function shapedString(schema: Schema, where: Where): fc.Arbitrary<Value> {
   if (field === 'password') return fc.string({ minLength: 8, maxLength: 30 });
   if (field === 'cursor' || field === 'since') {
     return fc.oneof(
+      ref('cursor'),
       fc.string({ maxLength: 30 }),
       base64Url(1, 60),
       fc.json({ maxDepth: 2 }).map((json) => Buffer.from(json).toString('base64url')),
@@ -691,7 +709,27 @@ function authArb(operation: ApiOperation, strict: boolean): fc.Arbitrary<Auth> {
     const peer = fc.constant<Auth>({ kind: 'peer', variant: 'valid' });
     return { user, admin, public: none, dispatch: admin, peer }[operation.access];
   }
-  const bogus = bogusToken.map((token): Auth => ({ kind: 'bogus', token }));
+  const bogus = fc.oneof(
+    { weight: 3, arbitrary: bogusToken.map((token): Auth => ({ kind: 'bogus', token })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(
+          'bearer {token}',
+          'BEARER {token}',
+          'Bearer  {token}',
+          'Bearer {token} x',
+          'Bearer {token}{token}',
+          'Basic eDp7dG9rZW59',
+          'Token {token}',
+          '{token}',
+          'Bearer',
+          'Bearer ',
+          '',
+        )
+        .map((authorization): Auth => ({ kind: 'header', authorization })),
+    },
+  );
   switch (operation.access) {
     case 'user':
       return fc.oneof(

@@ -59,6 +59,7 @@ export class FuzzWorld {
     peerUser: [],
     peerServer: [],
     device: [],
+    cursor: [],
   };
 
   private constructor(
@@ -146,9 +147,12 @@ export class FuzzWorld {
     return world;
   }
 
-  /** Brings the friendships back after the fuzz ended some: a later request then finds friends to message again. */
-  async maintain(): Promise<void> {
-    await this.befriendAll();
+  /**
+   * Brings the friendships back after the fuzz ended some, so that later requests find friends to message again;
+   * answers the requests it made and their answers, which are held to the same rule as the fuzz's own.
+   */
+  async maintain(): Promise<[FuzzRequest, Answer][]> {
+    return this.befriendAll();
   }
 
   /** Waits for the logins under way (a node stopped under one would fail it), then closes the connections. */
@@ -157,15 +161,23 @@ export class FuzzWorld {
     this.agent.destroy();
   }
 
-  private async befriendAll(): Promise<void> {
+  private async befriendAll(): Promise<[FuzzRequest, Answer][]> {
+    const exchanges: [FuzzRequest, Answer][] = [];
+    const send = async (request: FuzzRequest) => {
+      const answer = await this.send(request);
+      exchanges.push([request, answer]);
+      return answer;
+    };
     for (const [a, b] of FRIENDS) {
-      const invite = await this.send(
+      const invite = await send(
         this.plain('POST', '/api/friends/invites', { toUserId: this.users[b].address }, { kind: 'user', user: a }),
       );
-      const { id, status } = (invite.body as { invite?: { id: string; status: string } }).invite ?? {};
-      if (id && status === 'pending')
-        await this.send(this.plain('POST', `/api/friends/invites/${id}/accept`, {}, { kind: 'user', user: b }));
+      const { id, status } = (invite.body as { invite?: { id: string; status: string } } | null)?.invite ?? {};
+      if (id && status === 'pending') {
+        await send(this.plain('POST', `/api/friends/invites/${id}/accept`, {}, { kind: 'user', user: b }));
+      }
     }
+    return exchanges;
   }
 
   private async login(user: WorldUser): Promise<void> {
@@ -276,6 +288,8 @@ export class FuzzWorld {
         return { headers: { authorization: `Bearer ${this.target.adminToken}` }, query: [] };
       case 'bogus':
         return { headers: { authorization: `Bearer ${auth.token}` }, query: [] };
+      case 'header':
+        return { headers: { authorization: auth.authorization.replaceAll('{token}', this.users[0].token) }, query: [] };
       case 'dispatchKey':
         return { headers: { 'x-federation-dispatch-key': auth.key }, query: [] };
       case 'user':
@@ -439,6 +453,8 @@ export class FuzzWorld {
       if (kind) this.keep(kind, kind === 'localUser' ? String(object.address) : object.id);
     }
     if (typeof object.deviceId === 'string') this.keep('device', object.deviceId);
+    for (const field of ['cursor', 'nextCursor'])
+      if (typeof object[field] === 'string') this.keep('cursor', object[field]);
     for (const value of Object.values(object)) this.learn(value, depth + 1);
   }
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PlainPeer } from '../../test/support/plain-peer';
 import { requestArb, FuzzRequest, OpenApiDocument } from './fuzz-requests';
-import { describeExchange, FuzzWorld, problemWith } from './fuzz-world';
+import { Answer, describeExchange, FuzzWorld, problemWith } from './fuzz-world';
 import { BENCH_ADMIN_TOKEN, NodeProcess } from './node-process';
 
 export interface FuzzOptions {
@@ -138,6 +138,8 @@ interface Tally {
   badErrorBodies: number;
   noAnswer: number;
   failures: string[];
+  /** Answers by operation and status class (`2xx`…): what the requests reached. */
+  byOperation: Record<string, Record<string, number>>;
 }
 
 /** Every request of the seed's stream, `concurrency` at a time, the world's friendships restored between chunks. */
@@ -150,7 +152,15 @@ async function sendAll(
   log: (line: string) => void,
   nodeGone: () => boolean,
 ): Promise<Tally> {
-  const tally: Tally = { sent: 0, byStatus: {}, fiveXx: 0, badErrorBodies: 0, noAnswer: 0, failures: [] };
+  const tally: Tally = {
+    sent: 0,
+    byStatus: {},
+    fiveXx: 0,
+    badErrorBodies: 0,
+    noAnswer: 0,
+    failures: [],
+    byOperation: {},
+  };
   const arbitrary = requestArb(document);
   for (let chunk = 0; tally.sent < requests && !nodeGone(); chunk++) {
     const batch = fc.sample(arbitrary, {
@@ -165,16 +175,24 @@ async function sendAll(
         log(`slow ${ms} ms: ${describeExchange(request, answer).slice(0, 300)}`);
       record(tally, request, answer);
     });
-    await world.maintain();
+    // Held to the same rule, but not counted among the generated requests.
+    for (const [request, answer] of await world.maintain()) record(tally, request, answer, false);
     log(`fuzz: ${tally.sent}/${requests} requests, ${tally.fiveXx} 5xx, ${tally.badErrorBodies} bad error bodies`);
+  }
+  for (const [operation, classes] of Object.entries(tally.byOperation).sort()) {
+    log(`fuzz: ${operation.padEnd(48)} ${JSON.stringify(classes)}`);
   }
   return tally;
 }
 
-function record(tally: Tally, request: FuzzRequest, answer: Awaited<ReturnType<FuzzWorld['send']>>): void {
-  tally.sent++;
-  const key = String(answer.status);
-  tally.byStatus[key] = (tally.byStatus[key] ?? 0) + 1;
+function record(tally: Tally, request: FuzzRequest, answer: Answer, generated = true): void {
+  if (generated) {
+    tally.sent++;
+    const key = String(answer.status);
+    tally.byStatus[key] = (tally.byStatus[key] ?? 0) + 1;
+    const classes = (tally.byOperation[request.operation] ??= {});
+    classes[`${key[0]}xx`] = (classes[`${key[0]}xx`] ?? 0) + 1;
+  }
   const problem = problemWith(answer);
   if (!problem) return;
   if (answer.status >= 500) tally.fiveXx++;
