@@ -6,7 +6,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -16,6 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsTimestamp } from '../../common/request-fields';
 import { CONTENT_TYPES, ContentType } from '../../messages/message.entity';
 
 /** The seed's FederationInboxMessageInput, as existing MyLife nodes send it. */
@@ -54,7 +54,7 @@ export class InboxMessageDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   createdAt?: string;
 
   @ApiPropertyOptional({ description: 'must be the signing server when given' })
@@ -108,7 +108,7 @@ export class ReceiptDto {
   toUserId: string;
 
   @ApiProperty({ format: 'date-time' })
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   at: string;
 }
 
@@ -150,12 +150,12 @@ export class InboxInviteDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   createdAt?: string;
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   respondedAt?: string | null;
 }
 

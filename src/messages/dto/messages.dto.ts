@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -15,7 +14,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CONTENT_TYPES, ContentType } from '../message.entity';
-import { ActingUserField, ContractActorFields, CursorField, LimitField } from '../../common/request-fields';
+import {
+  ActingUserField,
+  ContractActorFields,
+  CursorField,
+  IsTimestamp,
+  LimitField,
+} from '../../common/request-fields';
 
 export const MAX_CONTENT_BYTES = 64 * 1024;
 
@@ -79,7 +84,7 @@ export class ListMessagesQuery extends ContractActorFields {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'messages created after this time (MyLife contract)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since?: string;
 
   @LimitField(50)
