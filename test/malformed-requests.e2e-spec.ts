@@ -202,6 +202,36 @@ const UNREADABLE_DATE_CASES: BadRequest[] = [
   },
 ];
 
+/** An array where a list holds objects passed validation as "nested objects" (found by npm run test:fuzz). */
+const ARRAY_ITEM_CASES: BadRequest[] = [
+  {
+    name: 'batch: an array as a message (was 500)',
+    method: 'post',
+    path: '/api/messages/batch',
+    body: { messages: [{ toUserId: 'bob', content: 'x', clientMessageId: 'c-array' }, []] },
+    status: 400,
+    message: /each value in messages must be an object/,
+  },
+  {
+    name: 'inbox: batch with an array as a message (was 500)',
+    method: 'post',
+    path: '/api/federation/inbox/batch',
+    body: { transactionId: 't-array', messages: [[inboxMessage({ clientMessageId: 'c-array' })]] },
+    as: 'peer',
+    status: 400,
+    message: /each value in messages must be an object/,
+  },
+  {
+    name: 'inbox: receipts with an array as a receipt (was 200, nothing applied)',
+    method: 'post',
+    path: '/api/federation/inbox/receipts',
+    body: { receipts: [[]] },
+    as: 'peer',
+    status: 400,
+    message: /each value in receipts must be an object/,
+  },
+];
+
 /** A body that is not JSON is told to be JSON, not answered with the field errors of an empty body. */
 const CONTENT_TYPE_CASES: BadRequest[] = [
   {
@@ -555,6 +585,7 @@ const CASES: BadRequest[] = [
   ...UNSTORABLE_TEXT_CASES,
   ...CONTENT_TYPE_CASES,
   ...UNREADABLE_DATE_CASES,
+  ...ARRAY_ITEM_CASES,
 ];
 
 describe('malformed requests get a 4xx with a message, never a 5xx, and change nothing', () => {

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -13,9 +12,8 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
-import { IsTimestamp } from '../../common/request-fields';
+import { IsTimestamp, NestedObjects } from '../../common/request-fields';
 import { CONTENT_TYPES, ContentType } from '../../messages/message.entity';
 
 /** The seed's FederationInboxMessageInput, as existing MyLife nodes send it. */
@@ -81,8 +79,7 @@ export class InboxBatchDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
-  @ValidateNested({ each: true })
-  @Type(() => InboxMessageDto)
+  @NestedObjects(() => InboxMessageDto)
   messages: InboxMessageDto[];
 }
 
@@ -117,8 +114,7 @@ export class InboxReceiptsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => ReceiptDto)
+  @NestedObjects(() => ReceiptDto)
   receipts: ReceiptDto[];
 }
 

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -11,7 +10,6 @@ import {
   Matches,
   MaxLength,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
 import { CONTENT_TYPES, ContentType } from '../message.entity';
 import {
@@ -20,6 +18,7 @@ import {
   CursorField,
   IsTimestamp,
   LimitField,
+  NestedObjects,
 } from '../../common/request-fields';
 
 export const MAX_CONTENT_BYTES = 64 * 1024;
@@ -121,7 +120,6 @@ export class SendBatchDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BATCH_MESSAGES)
-  @ValidateNested({ each: true })
-  @Type(() => BatchMessageDto)
+  @NestedObjects(() => BatchMessageDto)
   messages: BatchMessageDto[];
 }
