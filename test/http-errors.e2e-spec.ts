@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import request from 'supertest';
 import { signUp, TestUser } from './support/factories';
 import { startTestNode, TestNode } from './support/test-node';
@@ -77,5 +78,35 @@ describe('error responses', () => {
     const made = await request(node.url).get('/api/nothing').set('x-request-id', 'bad id with spaces').expect(404);
     expect(made.body.requestId).not.toBe('bad id with spaces');
     expect(made.headers['x-request-id']).toBe(made.body.requestId);
+  });
+
+  // Found by the fuzz (npm run test:fuzz): Node's HTTP parser answered these with a bare status line and no body.
+  it('answers a URL over 16 KiB with 431 and a JSON message', async () => {
+    const response = await fetch(`${node.url}/api/messages?friendUserId=${'💩'.repeat(2000)}`, {
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect(response.status).toBe(431);
+    expect(await response.json()).toEqual({
+      statusCode: 431,
+      error: 'Request Header Fields Too Large',
+      message: 'the request line and headers are too large: together they must fit in 16 KiB',
+    });
+  });
+
+  it('answers a request that is not HTTP with 400 and a JSON message', async () => {
+    const { port } = new URL(node.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('HELLO THERE\r\n\r\n'));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      statusCode: 400,
+      message: 'the request is not valid HTTP/1.1',
+    });
   });
 });

@@ -148,6 +148,90 @@ const UNSTORABLE_TEXT_CASES: BadRequest[] = [
   },
 ];
 
+/**
+ * ISO 8601 that class-validator's check takes but JavaScript's Date cannot read reached the database as an invalid
+ * date: a 500 (found by npm run test:fuzz).
+ */
+const UNREADABLE_DATE_CASES: BadRequest[] = [
+  ...['2026-W01', '%2B2026-01-01T00:00:00Z', '-4714-01-01T00:00:00Z', '20260101T000000Z'].map((since) => ({
+    name: `thread: since ${decodeURIComponent(since)}`,
+    method: 'get' as const,
+    path: `/api/messages?friendUserId=bob&since=${since}`,
+    status: 400,
+    message: /^since must be a valid ISO 8601 date string$/,
+  })),
+  {
+    name: 'inbox: message createdAt 20260101T000000Z',
+    method: 'post',
+    path: '/api/federation/inbox/messages',
+    body: { ...inboxMessage({ clientMessageId: 'c-week' }), createdAt: '20260101T000000Z' },
+    as: 'peer',
+    status: 400,
+    message: /createdAt must be a valid ISO 8601 date string/,
+  },
+  {
+    name: 'inbox: batch message createdAt 2026-W01',
+    method: 'post',
+    path: '/api/federation/inbox/batch',
+    body: {
+      transactionId: 't-week',
+      messages: [{ ...inboxMessage({ clientMessageId: 'c-week' }), createdAt: '2026-W01' }],
+    },
+    as: 'peer',
+    status: 400,
+    message: /createdAt must be a valid ISO 8601 date string/,
+  },
+  {
+    name: 'inbox: receipt at +2026-01-01T00:00:00Z',
+    method: 'post',
+    path: '/api/federation/inbox/receipts',
+    body: {
+      receipts: [
+        {
+          type: 'read',
+          clientMessageId: 'c-1',
+          fromUserId: 'alice',
+          toUserId: `xena@${PEER}`,
+          at: '+2026-01-01T00:00:00Z',
+        },
+      ],
+    },
+    as: 'peer',
+    status: 400,
+    message: /at must be a valid ISO 8601 date string/,
+  },
+];
+
+/** An array where a list holds objects passed validation as "nested objects" (found by npm run test:fuzz). */
+const ARRAY_ITEM_CASES: BadRequest[] = [
+  {
+    name: 'batch: an array as a message (was 500)',
+    method: 'post',
+    path: '/api/messages/batch',
+    body: { messages: [{ toUserId: 'bob', content: 'x', clientMessageId: 'c-array' }, []] },
+    status: 400,
+    message: /each value in messages must be an object/,
+  },
+  {
+    name: 'inbox: batch with an array as a message (was 500)',
+    method: 'post',
+    path: '/api/federation/inbox/batch',
+    body: { transactionId: 't-array', messages: [[inboxMessage({ clientMessageId: 'c-array' })]] },
+    as: 'peer',
+    status: 400,
+    message: /each value in messages must be an object/,
+  },
+  {
+    name: 'inbox: receipts with an array as a receipt (was 200, nothing applied)',
+    method: 'post',
+    path: '/api/federation/inbox/receipts',
+    body: { receipts: [[]] },
+    as: 'peer',
+    status: 400,
+    message: /each value in receipts must be an object/,
+  },
+];
+
 /** A body that is not JSON is told to be JSON, not answered with the field errors of an empty body. */
 const CONTENT_TYPE_CASES: BadRequest[] = [
   {
@@ -500,6 +584,8 @@ const CASES: BadRequest[] = [
   ...DEEP_JSON_CASES,
   ...UNSTORABLE_TEXT_CASES,
   ...CONTENT_TYPE_CASES,
+  ...UNREADABLE_DATE_CASES,
+  ...ARRAY_ITEM_CASES,
 ];
 
 describe('malformed requests get a 4xx with a message, never a 5xx, and change nothing', () => {

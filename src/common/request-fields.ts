@@ -1,7 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  buildMessage,
+  IsInt,
+  isISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
 
 /** Contract fields kept so that existing clients validate; authentication is by bearer token only. */
 export class ContractActorFields {
@@ -40,3 +52,26 @@ export const LimitField = (defaultLimit: number, max = 200, description?: string
     Min(1),
     Max(max),
   );
+
+/**
+ * An ISO 8601 time that JavaScript's Date reads as well. class-validator's own check lets through forms that Date
+ * cannot read (`+2026-01-01T00:00:00Z`, `-4714-01-01T00:00:00Z`, `2026-W01`, `20260101T000000Z`): they reached the
+ * database as an invalid date, a 500.
+ */
+export const IsTimestamp = () =>
+  ValidateBy({
+    name: 'isTimestamp',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && isISO8601(value, { strict: true }) && !Number.isNaN(Date.parse(value)),
+      defaultMessage: buildMessage((eachPrefix) => `${eachPrefix}$property must be a valid ISO 8601 date string`),
+    },
+  });
+
+/**
+ * Items that must each be an object of `type`, validated as one. ValidateNested alone takes an array as an item for
+ * more nested objects, so `[[]]` reached the services: a 500 for a batch of messages, nothing applied (200) for
+ * receipts.
+ */
+export const NestedObjects = (type: () => new () => object) =>
+  applyDecorators(IsObject({ each: true }), ValidateNested({ each: true }), Type(type));

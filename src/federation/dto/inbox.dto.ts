@@ -1,12 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -14,8 +12,8 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
+import { IsTimestamp, NestedObjects } from '../../common/request-fields';
 import { CONTENT_TYPES, ContentType } from '../../messages/message.entity';
 
 /** The seed's FederationInboxMessageInput, as existing MyLife nodes send it. */
@@ -54,7 +52,7 @@ export class InboxMessageDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   createdAt?: string;
 
   @ApiPropertyOptional({ description: 'must be the signing server when given' })
@@ -81,8 +79,7 @@ export class InboxBatchDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
-  @ValidateNested({ each: true })
-  @Type(() => InboxMessageDto)
+  @NestedObjects(() => InboxMessageDto)
   messages: InboxMessageDto[];
 }
 
@@ -108,7 +105,7 @@ export class ReceiptDto {
   toUserId: string;
 
   @ApiProperty({ format: 'date-time' })
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   at: string;
 }
 
@@ -117,8 +114,7 @@ export class InboxReceiptsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => ReceiptDto)
+  @NestedObjects(() => ReceiptDto)
   receipts: ReceiptDto[];
 }
 
@@ -150,12 +146,12 @@ export class InboxInviteDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   createdAt?: string;
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   respondedAt?: string | null;
 }
 

@@ -1,21 +1,25 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
   Matches,
   MaxLength,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
 import { CONTENT_TYPES, ContentType } from '../message.entity';
-import { ActingUserField, ContractActorFields, CursorField, LimitField } from '../../common/request-fields';
+import {
+  ActingUserField,
+  ContractActorFields,
+  CursorField,
+  IsTimestamp,
+  LimitField,
+  NestedObjects,
+} from '../../common/request-fields';
 
 export const MAX_CONTENT_BYTES = 64 * 1024;
 
@@ -79,7 +83,7 @@ export class ListMessagesQuery extends ContractActorFields {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'messages created after this time (MyLife contract)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since?: string;
 
   @LimitField(50)
@@ -116,7 +120,6 @@ export class SendBatchDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BATCH_MESSAGES)
-  @ValidateNested({ each: true })
-  @Type(() => BatchMessageDto)
+  @NestedObjects(() => BatchMessageDto)
   messages: BatchMessageDto[];
 }
