@@ -58,7 +58,19 @@ export interface ApiOperation {
 
 /** What a generated value stands for when it must name something that exists on the node under test. */
 export type PoolKind =
-  'message' | 'invite' | 'token' | 'outbox' | 'localUser' | 'peerUser' | 'peerServer' | 'device' | 'cursor';
+  | 'message'
+  | 'invite'
+  | 'token'
+  | 'outbox'
+  | 'localUser'
+  | 'peerUser'
+  | 'peerServer'
+  | 'device'
+  | 'cursor'
+  /** The acting user's address (the contract's `viewerUserId`, `actorUserId`…, which must name that user). */
+  | 'self'
+  /** The password of the fuzz's users. */
+  | 'password';
 
 /** A placeholder resolved when the request is sent, from what the node has made so far (ids are only known then). */
 export class PoolRef {
@@ -292,6 +304,9 @@ const CHOSEN_IDS = [
   '018f0000-0000-7000-8000-0000000000a3',
 ];
 
+/** Contract fields that must name the acting user when given. */
+const ACTING_USER_FIELDS = new Set(['viewerUserId', 'actorUserId', 'fromUserId', 'userId']);
+
 const ADDRESS_FIELDS = new Set([
   'toUserId',
   'friendUserId',
@@ -323,6 +338,10 @@ function shapedString(schema: Schema, where: Where): fc.Arbitrary<Value> {
   if (pool) return fc.oneof({ weight: 3, arbitrary: ref(pool) }, { weight: 1, arbitrary: fc.uuid() });
   if (field === 'username' && where.schemaName === 'CreateUserDto') {
     return fc.oneof(fc.stringMatching(/^[a-z0-9._-]{1,64}$/), addressArb('local'));
+  }
+  if (field === 'senderServer') return fc.oneof(ref('peerServer'), anyString);
+  if (ACTING_USER_FIELDS.has(field) && !where.schemaName.startsWith('Inbox') && !where.schemaName.startsWith('Peer')) {
+    return fc.oneof({ weight: 3, arbitrary: ref('self') }, { weight: 1, arbitrary: addressArb('any') });
   }
   if (ADDRESS_FIELDS.has(field)) return addressArb(sideOf(where.schemaName, field));
   if (field === 'server') return fc.oneof(ref('peerServer'), fc.constantFrom('localhost', 'x.example', 'localhost:1'));
@@ -364,7 +383,7 @@ function shapedString(schema: Schema, where: Where): fc.Arbitrary<Value> {
     );
   }
   if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern));
-  if (field === 'password') return fc.string({ minLength: 8, maxLength: 30 });
+  if (field === 'password') return fc.oneof(ref('password'), fc.string({ minLength: 8, maxLength: 30 }));
   if (field === 'cursor' || field === 'since') {
     return fc.oneof(
       ref('cursor'),

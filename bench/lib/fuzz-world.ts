@@ -60,6 +60,8 @@ export class FuzzWorld {
     peerServer: [],
     device: [],
     cursor: [],
+    self: [],
+    password: [PASSWORD],
   };
 
   private constructor(
@@ -221,7 +223,8 @@ export class FuzzWorld {
     return this.users[pick % this.users.length];
   }
 
-  private resolve(ref: PoolRef): string {
+  private resolve(ref: PoolRef, self: string): string {
+    if (ref.kind === 'self') return self;
     if (ref.kind === 'localUser') {
       // Half the time one of the users with tokens (friends of each other), or users made since would crowd them out.
       const pick = ref.pick < 0 ? -1 - ref.pick : ref.pick;
@@ -236,14 +239,14 @@ export class FuzzWorld {
     return pool.length === 0 ? '00000000-0000-7000-8000-000000000000' : pool[pick % pool.length];
   }
 
-  private resolveValue(value: Value): Value {
-    if (value instanceof PoolRef) return this.resolve(value);
-    if (Array.isArray(value)) return value.map((item) => this.resolveValue(item));
+  private resolveValue(value: Value, self: string): Value {
+    if (value instanceof PoolRef) return this.resolve(value, self);
+    if (Array.isArray(value)) return value.map((item) => this.resolveValue(item, self));
     if (value && typeof value === 'object') {
       const resolved: Record<string, Value> = {};
       for (const [field, item] of Object.entries(value)) {
         Object.defineProperty(resolved, field, {
-          value: this.resolveValue(item),
+          value: this.resolveValue(item, self),
           enumerable: true,
           writable: true,
           configurable: true,
@@ -254,13 +257,13 @@ export class FuzzWorld {
     return value;
   }
 
-  private bodyBytes(body: Body): { bytes: Buffer | null; headers: Record<string, string> } {
+  private bodyBytes(body: Body, self: string): { bytes: Buffer | null; headers: Record<string, string> } {
     switch (body.kind) {
       case 'none':
         return { bytes: null, headers: {} };
       case 'json':
         return {
-          bytes: Buffer.from(JSON.stringify(this.resolveValue(body.value)) ?? 'null'),
+          bytes: Buffer.from(JSON.stringify(this.resolveValue(body.value, self)) ?? 'null'),
           headers: { 'content-type': body.contentType, ...body.headers },
         };
       case 'raw':
@@ -346,17 +349,19 @@ export class FuzzWorld {
 
   /** Sends one request, its references resolved; learns the ids its answer names; never throws. */
   async send(request: FuzzRequest): Promise<Answer> {
-    const { bytes, headers: bodyHeaders } = this.bodyBytes(request.body);
+    const acting = request.auth.kind === 'user' || request.auth.kind === 'queryToken' ? request.auth.user : 0;
+    const self = this.users.length > 0 ? this.user(acting).address : '';
+    const { bytes, headers: bodyHeaders } = this.bodyBytes(request.body, self);
     const auth = await this.authHeaders(request.auth, bytes);
     const path =
       '/' +
       request.path
-        .map((segment) => (segment instanceof PoolRef ? encodeSegment(this.resolve(segment)) : segment))
+        .map((segment) => (segment instanceof PoolRef ? encodeSegment(this.resolve(segment, self)) : segment))
         .join('/');
     const query = [
       ...request.query.map(([name, value]): [string, string] => [
         name,
-        value instanceof PoolRef ? this.resolve(value) : value,
+        value instanceof PoolRef ? this.resolve(value, self) : value,
       ]),
       ...auth.query,
     ]
@@ -385,6 +390,7 @@ export class FuzzWorld {
     path: string,
     headers: Record<string, string>,
     bytes: Buffer | null,
+    retry = true,
   ): Promise<Answer> {
     const { hostname, port } = new URL(this.target.url);
     return new Promise<Answer>((resolve) => {
@@ -405,7 +411,12 @@ export class FuzzWorld {
         return;
       }
       request.on('timeout', () => request.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)));
-      request.on('error', (error) => resolve({ status: 0, body: null, text: '', error: error.message }));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the node closed as it was reused: the request never reached it (Node's advice).
+        if (retry && request.reusedSocket && error.code === 'ECONNRESET') {
+          resolve(this.exchange(method, path, headers, bytes, false));
+        } else resolve({ status: 0, body: null, text: '', error: error.message });
+      });
       request.on('response', (response) => {
         if (response.headers['content-type']?.startsWith('text/event-stream')) {
           // An event stream never ends: its status is the answer.
