@@ -11,11 +11,11 @@ import { LRUCache } from 'lru-cache';
 import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { formatAddress, parseAddress } from '../common/address';
 import { newId } from '../common/ids';
-import { RemoteDelivery } from '../common/remote-delivery.port';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { UserEntity } from './user.entity';
 import { PasswordHasher } from './password-hasher';
+import { RemoteAddressSpelling } from './remote-address-spelling.port';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -32,7 +32,7 @@ export class AccountsService {
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     // Absent where federation is not loaded (the CLI), which names local users only.
-    @Optional() @Inject(RemoteDelivery) private readonly remote: RemoteDelivery | null = null,
+    @Optional() @Inject(RemoteAddressSpelling) private readonly remote: RemoteAddressSpelling | null = null,
   ) {}
 
   /** True when the address belongs to this node. */

@@ -1,10 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountsModule } from '../accounts/accounts.module';
-import { RemoteDelivery } from '../common/remote-delivery.port';
+import { RemoteAddressSpelling } from '../accounts/remote-address-spelling.port';
+import { FriendDelivery } from '../friends/friend-delivery.port';
 import { FriendsModule } from '../friends/friends.module';
+import { KeyChangeDelivery } from '../keys/key-change-delivery.port';
 import { KeysModule } from '../keys/keys.module';
 import { RemoteKeyDirectory } from '../keys/remote-key-directory.port';
+import { MessageDelivery } from '../messages/message-delivery.port';
 import { MessagesModule } from '../messages/messages.module';
 import { SigningModule } from '../signing/signing.module';
 import { SyncModule } from '../sync/sync.module';
@@ -13,7 +16,10 @@ import { DestinationHealth } from './destination-health.service';
 import { DestinationEntity } from './destination.entity';
 import { DispatchService } from './dispatch.service';
 import { DispatchKeyGuard } from './dispatch-key.guard';
+import { FederatedFriendDelivery } from './federated-friend-delivery';
+import { FederatedKeyChangeDelivery } from './federated-key-change-delivery';
 import { FederatedKeyDirectory } from './federated-key-directory';
+import { FederatedMessageDelivery } from './federated-message-delivery';
 import { FederationAuth } from './federation-auth';
 import { FederationController } from './federation.controller';
 import { FederationSignatureGuard } from './federation-signed.guard';
@@ -26,8 +32,9 @@ import { PeerDirectory } from './peer-directory';
 import { RemoteTargetCheck } from './remote-target-check';
 
 /**
- * Server-to-server delivery. Global so that friends, messages, sync and keys reach it through the ports they define
- * (RemoteDelivery, RemoteKeyDirectory), without importing federation.
+ * Server-to-server delivery. Global so that accounts, friends, messages, sync and keys reach it through the ports they
+ * define (RemoteAddressSpelling, FriendDelivery, MessageDelivery, KeyChangeDelivery, RemoteKeyDirectory), without
+ * importing federation.
  */
 @Global()
 @Module({
@@ -49,7 +56,10 @@ import { RemoteTargetCheck } from './remote-target-check';
     FederationSignatureGuard,
     DispatchKeyGuard,
     OutboxService,
-    { provide: RemoteDelivery, useExisting: OutboxService },
+    { provide: MessageDelivery, useClass: FederatedMessageDelivery },
+    { provide: FriendDelivery, useClass: FederatedFriendDelivery },
+    { provide: KeyChangeDelivery, useClass: FederatedKeyChangeDelivery },
+    { provide: RemoteAddressSpelling, useExisting: RemoteTargetCheck },
     DestinationHealth,
     DeliveryProcessor,
     DispatchService,
@@ -57,6 +67,15 @@ import { RemoteTargetCheck } from './remote-target-check';
     InboundService,
     { provide: RemoteKeyDirectory, useClass: FederatedKeyDirectory },
   ],
-  exports: [RemoteDelivery, RemoteKeyDirectory, OutboxService, DestinationHealth, SigningModule],
+  exports: [
+    MessageDelivery,
+    FriendDelivery,
+    KeyChangeDelivery,
+    RemoteAddressSpelling,
+    RemoteKeyDirectory,
+    OutboxService,
+    DestinationHealth,
+    SigningModule,
+  ],
 })
 export class FederationModule {}

@@ -6,13 +6,14 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { serverOf } from '../common/address';
 import { newId } from '../common/ids';
-import { FetchedMessage, RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
+import { FetchedMessage } from '../messages/message-delivery.port';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_DELIVERY_JOB, FederationDeliveryJob, promoteIfDelayed, QUEUES } from '../queue/queues';
 import { SyncBus } from '../sync/sync-bus';
 import { appendEventsSql, NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
 import { WireMessage } from './delivery-request';
+import { RemoteDeliveryItem, StagedDelivery } from './outbox-items';
 import { requestDeadlineMs } from './http/federation-http.client';
 import { OutboxEntity, OutboxKind, OutboxStatus } from './outbox.entity';
 import { PeerDirectory } from './peer-directory';
@@ -232,7 +233,7 @@ export interface AttemptOutcome {
  * outcome written back. Message rows' state changes reach the sender's sync stream as `message.delivery` events.
  */
 @Injectable()
-export class OutboxService extends RemoteDelivery {
+export class OutboxService {
   private readonly logger = new Logger('FederationOutbox');
   /**
    * How long a claim holds its rows; a crashed worker's rows are picked up again after it. It outlasts an attempt
@@ -257,9 +258,7 @@ export class OutboxService extends RemoteDelivery {
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
     @Inject(RemoteTargetCheck) private readonly targets: RemoteTargetCheck,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    super();
-  }
+  ) {}
 
   assertDeliverable(recipient: string, content?: string): Promise<string> {
     return this.targets.assertDeliverable(recipient, content);

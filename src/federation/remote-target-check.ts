@@ -1,5 +1,6 @@
 import { BadRequestException, Inject, Injectable, Logger, PayloadTooLargeException } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { RemoteAddressSpelling } from '../accounts/remote-address-spelling.port';
 import { serverOf } from '../common/address';
 import { PeerLimits } from './destination.entity';
 import { FederationHttpClient, PeerForbiddenError } from './http/federation-http.client';
@@ -16,7 +17,7 @@ const VERDICT_TTL_MS = 60_000;
  * directory's cache, never with a request per message.
  */
 @Injectable()
-export class RemoteTargetCheck {
+export class RemoteTargetCheck implements RemoteAddressSpelling {
   private readonly logger = new Logger('RemoteTargetCheck');
   /** Per server: why it is refused, or null when it is not. */
   private readonly verdicts = new LRUCache<string, { refusal: string | null }>({ max: 10_000, ttl: VERDICT_TTL_MS });

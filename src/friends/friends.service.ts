@@ -12,16 +12,16 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { serverOf } from '../common/address';
 import { newId } from '../common/ids';
-import { RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
 import { conversationKey } from '../messages/message.entity';
 import { SyncBus } from '../sync/sync-bus';
 import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
+import { FriendDelivery, FriendNotice } from './friend-delivery.port';
 import { FriendInviteEntity, InviteStatus } from './friend-invite.entity';
 import { FriendshipEntity } from './friendship.entity';
 import { toInviteResponse } from './friends.responses';
 
 export type InviteDirection = 'incoming' | 'outgoing' | 'both';
-type Stage = (items: RemoteDeliveryItem[]) => Promise<void>;
+type Stage = (notices: FriendNotice[]) => Promise<void>;
 
 const FRIENDSHIP_MEMORY_MS = 2000;
 
@@ -59,7 +59,7 @@ export class FriendsService {
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
-    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
+    @Inject(FriendDelivery) private readonly delivery: FriendDelivery,
   ) {}
 
   /**
@@ -68,7 +68,7 @@ export class FriendsService {
    */
   async invite(actor: string, toInput: string, message: string | null, requestedId?: string): Promise<InviteResult> {
     const named = await this.accounts.resolveAddress(toInput, 'toUserId');
-    const to = this.accounts.isLocal(named) ? named : await this.remote.assertDeliverable(named);
+    const to = this.accounts.isLocal(named) ? named : await this.delivery.assertDeliverable(named);
     if (to === actor) throw new BadRequestException('you cannot invite yourself');
     return this.inPairTransaction(actor, to, async (manager, stage) => {
       if (await this.findFriendship(manager, actor, to))
@@ -330,26 +330,22 @@ export class FriendsService {
     b: string,
     work: (manager: EntityManager, stage: Stage) => Promise<T>,
   ): Promise<T> {
-    const staged: StagedDelivery[] = [];
+    const dispatches: (() => Promise<void>)[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [conversationKey(a, b)]);
-      const stage: Stage = async (items) => {
-        if (items.length > 0) staged.push(...(await this.remote.stage(manager, items)));
+      const stage: Stage = async (notices) => {
+        if (notices.length > 0) dispatches.push(await this.delivery.stage(manager, notices));
       };
       return work(manager, stage);
     });
     await this.syncBus.notify([a, b].filter((user) => this.accounts.isLocal(user)));
-    await this.remote.dispatch(staged);
+    for (const dispatch of dispatches) await dispatch();
     return result;
   }
 
-  /** A delivery to `user`'s server when that user lives elsewhere; nothing otherwise. */
-  private toRemote(
-    user: string,
-    kind: 'invite' | 'invite-answer' | 'unfriend',
-    payload: Record<string, unknown>,
-  ): RemoteDeliveryItem[] {
-    return this.accounts.isLocal(user) ? [] : [{ kind, recipientServer: serverOf(user), payload }];
+  /** A notice to `user`'s server when that user lives elsewhere; nothing otherwise. */
+  private toRemote(user: string, kind: FriendNotice['kind'], payload: Record<string, unknown>): FriendNotice[] {
+    return this.accounts.isLocal(user) ? [] : [{ kind, recipient: user, payload }];
   }
 
   private inviteEvents(invite: FriendInviteEntity): NewSyncEvent[] {

@@ -14,9 +14,9 @@ import { decodeCursor, encodeCursor } from '../common/cursor';
 import { errorBody } from '../common/http-exception.filter';
 import { newId } from '../common/ids';
 import { KeyedBatcher } from '../common/keyed-batcher';
-import { RemoteDelivery } from '../common/remote-delivery.port';
 import { SyncBus } from '../sync/sync-bus';
 import { MAX_BATCH_MESSAGES, MAX_CONTENT_BYTES } from './dto/messages.dto';
+import { MessageDelivery } from './message-delivery.port';
 import { ContentType, conversationKey, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
 import { InsertOutcome, MessagesRepository, NewMessage } from './messages.repository';
@@ -50,6 +50,8 @@ export function assertContentSize(content: string): void {
   }
 }
 
+const nothing = () => Promise.resolve();
+
 function outcomeOf(error: unknown): SendOutcome {
   if (error instanceof HttpException) return { status: error.getStatus(), error: error.message };
   throw error;
@@ -61,7 +63,7 @@ export class MessagesService {
     @Inject(MessagesRepository) private readonly messages: MessagesRepository,
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
-    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
+    @Inject(MessageDelivery) private readonly delivery: MessageDelivery,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -115,7 +117,7 @@ export class MessagesService {
         const named = await recipients.get(input.toUserId)!;
         const recipient = this.accounts.isLocal(named)
           ? named
-          : await this.remote.assertDeliverable(named, input.content);
+          : await this.delivery.assertDeliverable(named, input.content);
         candidates.push({ index, message: this.newMessage(sender, recipient, input) });
       } catch (error) {
         outcomes[index] = outcomeOf(error);
@@ -124,16 +126,14 @@ export class MessagesService {
     if (candidates.length === 0) return { outcomes, announced: Promise.resolve() };
     const messages = candidates.map((candidate) => candidate.message);
     const stored = await this.messages.insertMany(messages, this.localParties(messages));
-    const staged = stored.flatMap((result) =>
-      result.kind === 'inserted' && result.outbox ? [{ ...result.outbox, kind: 'message' as const }] : [],
-    );
+    const staged = stored.flatMap((result) => (result.kind === 'inserted' && result.outbox ? [result.outbox] : []));
     await this.settleOutcomes(candidates, stored, outcomes);
     const changed = stored.flatMap((result) =>
       result.kind === 'inserted' ? [result.message.fromUserId, result.message.toUserId] : [],
     );
     const announced = Promise.all([
       this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
-      this.remote.dispatch(staged),
+      this.delivery.dispatchMessages(staged),
     ]).then(() => undefined);
     return { outcomes, announced };
   }
@@ -249,7 +249,7 @@ export class MessagesService {
     const fetchedFromAfar = page.items.filter(
       (message) => message.toUserId === viewer && !this.accounts.isLocal(message.fromUserId),
     );
-    if (fetchedFromAfar.length > 0) await this.remote.messagesFetched(viewer, fetchedFromAfar);
+    if (fetchedFromAfar.length > 0) await this.delivery.messagesFetched(viewer, fetchedFromAfar);
     return page;
   }
 
@@ -288,14 +288,17 @@ export class MessagesService {
     const localUsers = [message.fromUserId, message.toUserId].filter((user) => this.accounts.isLocal(user));
     const fromElsewhere = !this.accounts.isLocal(message.fromUserId);
     // A local message is one statement; only a receipt for another server needs a transaction around both.
-    const { updated, staged } = fromElsewhere
+    const { updated, dispatch } = fromElsewhere
       ? await this.dataSource.transaction(async (manager) => {
           const read = await this.messages.markRead(manager, messageId, viewer, localUsers);
-          return { updated: read, staged: read ? await this.remote.stageReadReceipt(manager, read) : [] };
+          return { updated: read, dispatch: read ? await this.delivery.stageReadReceipt(manager, read) : nothing };
         })
-      : { updated: await this.messages.markRead(this.dataSource.manager, messageId, viewer, localUsers), staged: [] };
+      : {
+          updated: await this.messages.markRead(this.dataSource.manager, messageId, viewer, localUsers),
+          dispatch: nothing,
+        };
     if (!updated) return message;
-    await Promise.all([this.syncBus.notify(localUsers), this.remote.dispatch(staged)]);
+    await Promise.all([this.syncBus.notify(localUsers), dispatch()]);
     return updated;
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { serverOf } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { FetchedMessage, RemoteDelivery } from '../common/remote-delivery.port';
+import { FetchedMessage, MessageDelivery } from '../messages/message-delivery.port';
 import { DELIVERY_JOIN, MESSAGE_WITH_DELIVERY_COLUMNS } from '../messages/messages.repository';
 import { MessageRow, toMessageResponse } from '../messages/message.response';
 import { SyncEventType } from './sync-event.entity';
@@ -55,7 +55,7 @@ type PageRow = MessageRow & {
 export class SyncService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
+    @Inject(MessageDelivery) private readonly delivery: MessageDelivery,
   ) {}
 
   parseCursor(cursor: string | undefined, field = 'since'): Position {
@@ -94,8 +94,8 @@ export class SyncService {
     return { page, fetchedFromAfar };
   }
 
-  /** Delivery receipts for messages the user's device now holds (see RemoteDelivery.messagesFetched). */
+  /** Delivery receipts for messages the user's device now holds (see MessageDelivery.messagesFetched). */
   async acknowledgeFetched(userId: string, messages: FetchedMessage[]): Promise<void> {
-    if (messages.length > 0) await this.remote.messagesFetched(userId, messages);
+    if (messages.length > 0) await this.delivery.messagesFetched(userId, messages);
   }
 }
