@@ -1,5 +1,24 @@
 import { EntityManager } from 'typeorm';
 
+/**
+ * Parts of the message statement (INSERT_MESSAGES_SQL) that write another feature's tables, so that one statement per
+ * message stays one statement while each table keeps one owner. Like sync's `appendEventsSql`, each writes further
+ * CTEs of the caller's statement, named after `source`.
+ */
+export interface MessageStatementParts {
+  /**
+   * `${source}_outbox`: stages the delivery of each message of `source` (a CTE of inserted `friend_messages` rows)
+   * whose recipient is not among `localUsers` (an SQL expression of type varchar[]); answers its rows as
+   * (id, message_id, recipient_server), for {@link MessageDelivery.dispatchMessages} once committed.
+   */
+  stageMessagesSql(source: string, localUsers: string): string;
+  /**
+   * `${source}_receipts`: the replay receipts of messages from `senderServer` (an SQL expression of type varchar),
+   * one per row of `source` (a CTE with columns message_id, client_message_id, from_user_id, remote_message_id).
+   */
+  recordReceivedSql(source: string, senderServer: string): string;
+}
+
 /** A delivery the message statement staged: the outbox row of a message to another server. */
 export interface StagedMessage {
   id: string;
@@ -18,6 +37,7 @@ export interface FetchedMessage {
  * up (the outbox reconciler would find it anyway).
  */
 export abstract class MessageDelivery {
+  abstract readonly statementParts: MessageStatementParts;
   /**
    * Refuses a message that could never be delivered to `recipient` (a user of another server), before anything is
    * stored: a server this node may not reach (400, naming the setting) or could never sign to (400), or `content`
