@@ -37,6 +37,12 @@ export interface SendResult {
 /** A single send waiting for its sender's next statement, its ids fixed. */
 type QueuedSend = SendMessageInput & { id: string; clientMessageId: string };
 
+/** What became of one input of {@link MessagesService.storeMessages}. */
+export type StoreResult =
+  | { kind: 'refused'; error: HttpException }
+  | Extract<InsertOutcome, { kind: 'inserted' }>
+  | { kind: 'not-friends' | 'not-inserted'; message: NewMessage; original: MessageEntity | undefined };
+
 /** The outcome of one message of a batch: the HTTP status the single send would have answered. */
 export interface SendOutcome {
   status: number;
@@ -51,11 +57,6 @@ export function assertContentSize(content: string): void {
 }
 
 const nothing = () => Promise.resolve();
-
-function outcomeOf(error: unknown): SendOutcome {
-  if (error instanceof HttpException) return { status: error.getStatus(), error: error.message };
-  throw error;
-}
 
 @Injectable()
 export class MessagesService {
@@ -105,73 +106,47 @@ export class MessagesService {
     sender: string,
     inputs: (SendMessageInput & { id?: string })[],
   ): Promise<{ outcomes: SendOutcome[]; announced: Promise<void> }> {
-    const outcomes: SendOutcome[] = new Array(inputs.length);
-    const candidates: { index: number; message: NewMessage }[] = [];
     const recipients = new Map<string, Promise<string>>();
-    for (const [index, input] of inputs.entries()) {
-      try {
-        assertContentSize(input.content);
-        if (!recipients.has(input.toUserId)) {
-          recipients.set(input.toUserId, this.accounts.resolveAddress(input.toUserId, 'toUserId'));
-        }
-        const named = await recipients.get(input.toUserId)!;
-        const recipient = this.accounts.isLocal(named)
-          ? named
-          : await this.delivery.assertDeliverable(named, input.content);
-        candidates.push({ index, message: this.newMessage(sender, recipient, input) });
-      } catch (error) {
-        outcomes[index] = outcomeOf(error);
+    const { results, announced } = await this.storeMessages(inputs, async (input) => {
+      assertContentSize(input.content);
+      if (!recipients.has(input.toUserId)) {
+        recipients.set(input.toUserId, this.accounts.resolveAddress(input.toUserId, 'toUserId'));
       }
-    }
-    if (candidates.length === 0) return { outcomes, announced: Promise.resolve() };
-    const messages = candidates.map((candidate) => candidate.message);
-    const stored = await this.messages.insertMany(messages, this.localParties(messages));
-    const staged = stored.flatMap((result) => (result.kind === 'inserted' && result.outbox ? [result.outbox] : []));
-    await this.settleOutcomes(candidates, stored, outcomes);
-    const changed = stored.flatMap((result) =>
-      result.kind === 'inserted' ? [result.message.fromUserId, result.message.toUserId] : [],
-    );
-    const announced = Promise.all([
-      this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
-      this.delivery.dispatchMessages(staged),
-    ]).then(() => undefined);
-    return { outcomes, announced };
+      const named = await recipients.get(input.toUserId)!;
+      const recipient = this.accounts.isLocal(named)
+        ? named
+        : await this.delivery.assertDeliverable(named, input.content);
+      return this.newMessage(sender, recipient, input);
+    });
+    return { outcomes: results.map((result) => this.sendOutcome(result)), announced };
   }
 
-  /** Turns storage results into HTTP outcomes: a repeated client id answers with the original, or 409. */
-  private async settleOutcomes(
-    candidates: { index: number; message: NewMessage }[],
-    stored: InsertOutcome[],
-    outcomes: SendOutcome[],
-  ): Promise<void> {
-    const originals = await this.originals(
-      candidates.filter((_, i) => stored[i].kind === 'not-inserted').map(({ message }) => message),
-    );
-    for (const [i, { index, message }] of candidates.entries()) {
-      const result = stored[i];
-      if (result.kind === 'inserted') {
-        const remote = !this.accounts.isLocal(message.toUserId);
-        outcomes[index] = {
+  /** The HTTP answer of one send: a repeated client id answers with the original, or 409. */
+  private sendOutcome(result: StoreResult): SendOutcome {
+    switch (result.kind) {
+      case 'refused':
+        return { status: result.error.getStatus(), error: result.error.message };
+      case 'inserted': {
+        const remote = !this.accounts.isLocal(result.message.toUserId);
+        return {
           status: 201,
           message: remote ? { ...result.message, deliveryStatus: 'pending', deliveryAttempts: 0 } : result.message,
         };
-      } else if (result.kind === 'not-friends') {
-        outcomes[index] = {
+      }
+      case 'not-friends':
+        return {
           status: 403,
-          error: `you and ${message.toUserId} are not friends: an accepted friend invite is needed first`,
+          error: `you and ${result.message.toUserId} are not friends: an accepted friend invite is needed first`,
         };
-      } else {
-        const original = originals.get(`${message.fromUserId} ${message.clientMessageId}`);
+      case 'not-inserted': {
+        const { message, original } = result;
         // The very message, stored by an earlier try of its batch that failed after the commit.
-        if (original?.id === message.id) {
-          outcomes[index] = { status: 201, message: original };
-          continue;
-        }
+        if (original?.id === message.id) return { status: 201, message: original };
         const same =
           original?.toUserId === message.toUserId &&
           original.content === message.content &&
           original.contentType === message.contentType;
-        outcomes[index] = same
+        return same
           ? { status: 200, message: original }
           : {
               status: 409,
@@ -182,11 +157,46 @@ export class MessagesService {
   }
 
   /**
-   * Messages from `server`'s users to ours, stored with their replay receipts in one statement. One outcome per
-   * message, in order.
+   * The one path that stores messages, for the API and for the federation inbox. `prepare` makes each input a message
+   * (an HTTP exception refuses that input alone); all are then stored in one statement (MessagesRepository.insertMany)
+   * with their inbox rows, sync events, the outbox rows of those to other servers and, when they came from another
+   * server (`receivedFrom`), their replay receipts. Answers one result per input, in order, with the stored message a
+   * refused insert collided with (same sender and client id), if any; `announced` settles once the changed streams
+   * and deliveries have been told.
    */
-  storeIncoming(server: string, messages: NewMessage[]): Promise<InsertOutcome[]> {
-    return this.messages.insertMany(messages, this.localParties(messages), server);
+  async storeMessages<Input>(
+    inputs: Input[],
+    prepare: (input: Input) => Promise<NewMessage>,
+    receivedFrom: string | null = null,
+  ): Promise<{ results: StoreResult[]; announced: Promise<void> }> {
+    const results: StoreResult[] = new Array(inputs.length);
+    const candidates: { index: number; message: NewMessage }[] = [];
+    for (const [index, input] of inputs.entries()) {
+      try {
+        candidates.push({ index, message: await prepare(input) });
+      } catch (error) {
+        if (!(error instanceof HttpException)) throw error;
+        results[index] = { kind: 'refused', error };
+      }
+    }
+    if (candidates.length === 0) return { results, announced: Promise.resolve() };
+    const messages = candidates.map((candidate) => candidate.message);
+    const stored = await this.messages.insertMany(messages, this.localParties(messages), receivedFrom);
+    const originals = await this.originals(messages.filter((_, i) => stored[i].kind !== 'inserted'));
+    for (const [i, { index, message }] of candidates.entries()) {
+      const result = stored[i];
+      results[index] =
+        result.kind === 'inserted'
+          ? result
+          : { kind: result.kind, message, original: originals.get(`${message.fromUserId} ${message.clientMessageId}`) };
+    }
+    const inserted = stored.flatMap((result) => (result.kind === 'inserted' ? [result] : []));
+    const changed = inserted.flatMap(({ message }) => [message.fromUserId, message.toUserId]);
+    const announced = Promise.all([
+      this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
+      this.delivery.dispatchMessages(inserted.flatMap(({ outbox }) => (outbox ? [outbox] : []))),
+    ]).then(() => undefined);
+    return { results, announced };
   }
 
   /** Stored messages by (sender, client id), keyed `${fromUserId} ${clientMessageId}`. */
