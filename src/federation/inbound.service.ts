@@ -2,7 +2,7 @@ import { ForbiddenException, HttpException, Inject, Injectable } from '@nestjs/c
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
-import { formatAddress, parseAddress } from '../common/address';
+import { formatAddress, parseAddress, serverOf } from '../common/address';
 import { errorBody } from '../common/http-exception.filter';
 import { UUID_PATTERN } from '../common/ids';
 import { AppConfig } from '../config/app-config';
@@ -147,7 +147,7 @@ export class InboundService {
           receipt.fromUserId !== null &&
           receipt.toUserId !== null &&
           this.accounts.isLocal(receipt.fromUserId) &&
-          receipt.toUserId.endsWith(`@${server}`),
+          serverOf(receipt.toUserId) === server,
       );
     // Each kind is one statement (its own transaction, taking stream heads in user order): no lock is held across
     // them, so two receipt requests cannot deadlock. A retry of the whole request is harmless.
@@ -221,7 +221,7 @@ export class InboundService {
    */
   private remoteUser(value: string, server: string, field: string): string {
     const address = formatAddress(parseAddress(value, this.config.federationServer, field, server));
-    if (!address.endsWith(`@${server}`))
+    if (serverOf(address) !== server)
       throw new ForbiddenException(`${field} ${address} is not a user of the signing server ${server}`);
     return address;
   }

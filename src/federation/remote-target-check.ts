@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, Logger, PayloadTooLargeException } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { RemoteAddressSpelling } from '../accounts/remote-address-spelling.port';
-import { serverOf } from '../common/address';
+import { localpartOf, serverOf } from '../common/address';
 import { PeerLimits } from './destination.entity';
 import { FederationHttpClient, PeerForbiddenError } from './http/federation-http.client';
 import { PeerDirectory, PeerInfo, PLAIN_MAX_CONTENT_CHARS, publishesDocument, WELL_KNOWN_PATH } from './peer-directory';
@@ -62,8 +62,7 @@ export class RemoteTargetCheck implements RemoteAddressSpelling {
   // plain node's ids are its own and keep their case.
   private spelling(address: string, peer: PeerInfo | undefined): string {
     if (!peer || !publishesDocument(peer)) return address;
-    const at = address.lastIndexOf('@');
-    return address.slice(0, at).toLowerCase() + address.slice(at);
+    return `${localpartOf(address).toLowerCase()}@${serverOf(address)}`;
   }
 
   private assertFits(server: string, content: string, limits: PeerLimits): void {

@@ -10,9 +10,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
-import { serverOf } from '../common/address';
+import { pairKey, serverOf } from '../common/address';
+import { decodeCursor } from '../common/cursor';
 import { newId } from '../common/ids';
-import { conversationKey } from '../messages/message.entity';
+import { cursorPage, rowsForPage } from '../common/pagination';
 import { SyncBus } from '../sync/sync-bus';
 import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
 import { FriendDelivery, FriendNotice } from './friend-delivery.port';
@@ -127,16 +128,21 @@ export class FriendsService {
     return { incoming, outgoing };
   }
 
-  /** The actor's friends ordered by address, `limit` after the address `after`. */
-  listFriends(actor: string, after: string | undefined, limit: number): Promise<FriendshipEntity[]> {
+  /** The actor's friends ordered by address, a page of `limit` after the position of `cursor`. */
+  async listFriends(
+    actor: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: FriendshipEntity[]; nextCursor: string | null }> {
+    const after = cursor ? decodeCursor(cursor, ['string'])[0] : undefined;
     const query = this.dataSource
       .getRepository(FriendshipEntity)
       .createQueryBuilder('friendship')
       .where('friendship.userId = :actor', { actor })
       .orderBy('friendship.friendUserId', 'ASC')
-      .limit(limit);
+      .limit(rowsForPage(limit));
     if (after) query.andWhere('friendship.friendUserId > :after', { after });
-    return query.getMany();
+    return cursorPage(await query.getMany(), limit, (last) => [last.friendUserId]);
   }
 
   /**
@@ -332,7 +338,7 @@ export class FriendsService {
   ): Promise<T> {
     const dispatches: (() => Promise<void>)[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [conversationKey(a, b)]);
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [pairKey(a, b)]);
       const stage: Stage = async (notices) => {
         if (notices.length > 0) dispatches.push(await this.delivery.stage(manager, notices));
       };

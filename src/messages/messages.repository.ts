@@ -6,6 +6,7 @@ import { ConversationSummaryEntity } from './conversation-summary.entity';
 import { MessageDelivery, MessageStatementParts } from './message-delivery.port';
 import { ContentType, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
+import { Page, pageOf, rowsForPage } from '../common/pagination';
 import { PreparedStatement, preparedStatement, runPrepared } from '../database/prepared-statement';
 
 export interface NewMessage {
@@ -309,29 +310,32 @@ export class MessagesRepository {
 
   /**
    * A page of one conversation in chronological order: the latest messages, or those just before / after a seq, or
-   * those created after a time. Fetches one extra row to tell whether more exist.
+   * those created after a time.
    */
-  async page(key: string, position: { beforeSeq?: string; afterSeq?: string; since?: Date }, limit: number) {
+  async page(
+    key: string,
+    position: { beforeSeq?: string; afterSeq?: string; since?: Date },
+    limit: number,
+  ): Promise<Page<MessageRow>> {
     const ascending = position.afterSeq !== undefined || position.since !== undefined;
     const shape = threadPageShape(position);
     const at = position.beforeSeq ?? position.afterSeq ?? position.since;
     const rows: MessageRow[] = await runPrepared(
       this.dataSource,
       THREAD_PAGE_SQL[shape],
-      shape === 'latest' ? [key, limit + 1] : [key, limit + 1, at],
+      shape === 'latest' ? [key, rowsForPage(limit)] : [key, rowsForPage(limit), at],
     );
-    const hasMore = rows.length > limit;
-    const page = rows.slice(0, limit);
-    return { items: ascending ? page : page.reverse(), hasMore };
+    const { items, hasMore } = pageOf(rows, limit);
+    return { items: ascending ? items : items.reverse(), hasMore };
   }
 
-  async inbox(owner: string, beforeSeq: number | undefined, limit: number) {
-    const rows: ConversationSummaryEntity[] = await runPrepared(
+  /** A user's conversations, most recent first, below `beforeSeq`: `rows` of them (see rowsForPage). */
+  inbox(owner: string, beforeSeq: number | undefined, rows: number): Promise<ConversationSummaryEntity[]> {
+    return runPrepared(
       this.dataSource,
       beforeSeq === undefined ? INBOX_PAGE_SQL.latest : INBOX_PAGE_SQL.before,
-      beforeSeq === undefined ? [owner, limit + 1] : [owner, limit + 1, beforeSeq],
+      beforeSeq === undefined ? [owner, rows] : [owner, rows, beforeSeq],
     );
-    return { items: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
   async applyRemoteReads(

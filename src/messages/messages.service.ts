@@ -10,14 +10,16 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { pairKey } from '../common/address';
+import { decodeCursor } from '../common/cursor';
+import { cursorPage, rowsForPage } from '../common/pagination';
 import { errorBody } from '../common/http-exception.filter';
 import { newId } from '../common/ids';
 import { KeyedBatcher } from '../common/keyed-batcher';
 import { SyncBus } from '../sync/sync-bus';
 import { MAX_BATCH_MESSAGES, MAX_CONTENT_BYTES } from './dto/messages.dto';
 import { MessageDelivery } from './message-delivery.port';
-import { ContentType, conversationKey, MessageEntity } from './message.entity';
+import { ContentType, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
 import { InsertOutcome, MessagesRepository, NewMessage } from './messages.repository';
 
@@ -215,7 +217,7 @@ export class MessagesService {
       clientMessageId: input.clientMessageId ?? newId(),
       fromUserId: sender,
       toUserId: recipient,
-      conversationKey: conversationKey(sender, recipient),
+      conversationKey: pairKey(sender, recipient),
       contentType: input.contentType ?? 'text/plain',
       content: input.content,
       createdAt: input.createdAt,
@@ -238,7 +240,7 @@ export class MessagesService {
       throw new BadRequestException('give at most one of before, after and since');
     }
     const friend = await this.accounts.resolveAddress(friendInput, 'friendUserId');
-    const key = conversationKey(viewer, friend);
+    const key = pairKey(viewer, friend);
     const seqOf = async (messageId: string, field: string) => {
       const message = await this.messages.findById(messageId);
       if (message?.conversationKey !== key) {
@@ -265,9 +267,8 @@ export class MessagesService {
 
   async inbox(owner: string, cursor: string | undefined, limit: number) {
     const beforeSeq = cursor ? decodeCursor(cursor, ['number'])[0] : undefined;
-    const { items, hasMore } = await this.messages.inbox(owner, beforeSeq, limit);
-    const last = items.at(-1);
-    return { items, nextCursor: hasMore && last ? encodeCursor([Number(last.lastMessageSeq)]) : null };
+    const rows = await this.messages.inbox(owner, beforeSeq, rowsForPage(limit));
+    return cursorPage(rows, limit, (last) => [Number(last.lastMessageSeq)]);
   }
 
   /** Read receipts for messages our users sent to another server; returns the senders to notify. */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { serverOf } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
+import { pageOf, rowsForPage } from '../common/pagination';
 import { FetchedMessage, MessageDelivery } from '../messages/message-delivery.port';
 import { DELIVERY_JOIN, MESSAGE_WITH_DELIVERY_COLUMNS } from '../messages/messages.repository';
 import { MessageRow, toMessageResponse } from '../messages/message.response';
@@ -78,19 +79,19 @@ export class SyncService {
     after: Position,
     limit: number,
   ): Promise<{ page: SyncPage; fetchedFromAfar: FetchedMessage[] }> {
-    const rows: PageRow[] = await runPrepared(this.dataSource, PAGE_SQL, [userId, after, limit + 1]);
-    const events = rows.slice(0, limit).map((row) => ({
+    const rows: PageRow[] = await runPrepared(this.dataSource, PAGE_SQL, [userId, after, rowsForPage(limit)]);
+    const { items, hasMore } = pageOf(rows, limit);
+    const events = items.map((row) => ({
       cursor: encodeCursor([Number(row.eventSeq)]),
       type: row.type,
       data: row.type === 'message' ? { ...toMessageResponse(row) } : (row.data ?? {}),
     }));
-    const fetchedFromAfar = rows
-      .slice(0, limit)
+    const fetchedFromAfar = items
       .filter(
         (row) => row.type === 'message' && row.toUserId === userId && serverOf(row.fromUserId) !== serverOf(userId),
       )
       .map((row) => ({ id: row.id, fromUserId: row.fromUserId }));
-    const page = { events, cursor: events.at(-1)?.cursor ?? encodeCursor([after]), hasMore: rows.length > limit };
+    const page = { events, cursor: events.at(-1)?.cursor ?? encodeCursor([after]), hasMore };
     return { page, fetchedFromAfar };
   }
 
