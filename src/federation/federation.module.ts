@@ -25,6 +25,7 @@ import { FederationController } from './federation.controller';
 import { FederationSignatureGuard } from './federation-signed.guard';
 import { FederationHttpClient } from './http/federation-http.client';
 import { InboundService } from './inbound.service';
+import { InboxTransactionEntity } from './inbox-transaction.entity';
 import { OutboxEntity } from './outbox.entity';
 import { OutboxReconciler } from './outbox-reconciler';
 import { OutboxService } from './outbox.service';
@@ -39,7 +40,7 @@ import { RemoteTargetCheck } from './remote-target-check';
 @Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([OutboxEntity, DestinationEntity]),
+    TypeOrmModule.forFeature([OutboxEntity, DestinationEntity, InboxTransactionEntity]),
     SigningModule,
     SyncModule,
     AccountsModule,

@@ -1,6 +1,6 @@
 import { ForbiddenException, HttpException, Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { formatAddress, parseAddress, serverOf } from '../common/address';
 import { errorBody } from '../common/http-exception.filter';
@@ -65,7 +65,7 @@ function inboundOutcome(result: StoreResult, input: InboxMessageDto): InboundOut
 @Injectable()
 export class InboundService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(InboxTransactionEntity) private readonly transactions: Repository<InboxTransactionEntity>,
     @Inject(MessagesService) private readonly messages: MessagesService,
     @Inject(FriendsService) private readonly friends: FriendsService,
     @Inject(KeysService) private readonly keys: KeysService,
@@ -88,13 +88,12 @@ export class InboundService {
    * answer, and a replay of the whole transaction gets the first answer.
    */
   async receiveBatch(server: string, batch: InboxBatchDto): Promise<Record<string, unknown>> {
-    const transactions = this.dataSource.getRepository(InboxTransactionEntity);
-    const seen = await transactions.findOneBy({ senderServer: server, transactionId: batch.transactionId });
+    const seen = await this.transactions.findOneBy({ senderServer: server, transactionId: batch.transactionId });
     if (seen) return seen.response;
     const outcomes = await this.receiveMany(server, batch.messages);
     const results = outcomes.map(({ message: _message, ...result }) => result);
     const response = { ok: true, transactionId: batch.transactionId, results };
-    await transactions
+    await this.transactions
       .createQueryBuilder()
       .insert()
       .values({ senderServer: server, transactionId: batch.transactionId, response })

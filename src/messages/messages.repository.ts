@@ -351,13 +351,21 @@ export class MessagesRepository {
     return rows.map((row) => row.fromUserId);
   }
 
-  async markRead(
-    manager: EntityManager,
+  /**
+   * Marks the message read (MARK_READ_SQL): null when it was read already. `alongside`, when given, runs in the same
+   * transaction with the read message; without it the read is one statement.
+   */
+  async markRead<T>(
     messageId: string,
     recipient: string,
     localUsers: string[],
-  ): Promise<MessageRow | null> {
-    const rows: MessageRow[] = await runPrepared(manager, MARK_READ_SQL, [messageId, recipient, localUsers]);
-    return rows[0] ?? null;
+    alongside?: (manager: EntityManager, read: MessageRow) => Promise<T>,
+  ): Promise<{ read: MessageRow | null; alongside?: T }> {
+    const mark = async (manager: EntityManager) => {
+      const rows: MessageRow[] = await runPrepared(manager, MARK_READ_SQL, [messageId, recipient, localUsers]);
+      const read = rows[0] ?? null;
+      return { read, alongside: read && alongside ? await alongside(manager, read) : undefined };
+    };
+    return alongside ? this.dataSource.transaction(mark) : mark(this.dataSource.manager);
   }
 }

@@ -7,8 +7,6 @@ import {
   NotFoundException,
   PayloadTooLargeException,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { pairKey } from '../common/address';
 import { decodeCursor } from '../common/cursor';
@@ -67,7 +65,6 @@ export class MessagesService {
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
     @Inject(MessageDelivery) private readonly delivery: MessageDelivery,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /**
@@ -299,17 +296,14 @@ export class MessagesService {
     const localUsers = [message.fromUserId, message.toUserId].filter((user) => this.accounts.isLocal(user));
     const fromElsewhere = !this.accounts.isLocal(message.fromUserId);
     // A local message is one statement; only a receipt for another server needs a transaction around both.
-    const { updated, dispatch } = fromElsewhere
-      ? await this.dataSource.transaction(async (manager) => {
-          const read = await this.messages.markRead(manager, messageId, viewer, localUsers);
-          return { updated: read, dispatch: read ? await this.delivery.stageReadReceipt(manager, read) : nothing };
-        })
-      : {
-          updated: await this.messages.markRead(this.dataSource.manager, messageId, viewer, localUsers),
-          dispatch: nothing,
-        };
-    if (!updated) return message;
+    const { read, alongside: dispatch = nothing } = await this.messages.markRead(
+      messageId,
+      viewer,
+      localUsers,
+      fromElsewhere ? (manager, updated) => this.delivery.stageReadReceipt(manager, updated) : undefined,
+    );
+    if (!read) return message;
     await Promise.all([this.syncBus.notify(localUsers), dispatch()]);
-    return updated;
+    return read;
   }
 }
