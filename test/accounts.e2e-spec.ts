@@ -235,6 +235,9 @@ describe('accounts and tokens', () => {
       .expect(200);
     expect(second.body.items[0].address > first.body.items[1].address).toBe(true);
     await request(node.url).get('/api/admin/users?limit=0').set(admin).expect(400);
+    await request(node.url).get('/api/admin/users?cursor=alice').set(admin).expect(400);
+    const all = await request(node.url).get('/api/admin/users?limit=200').set(admin).expect(200);
+    expect(all.body.nextCursor).toBeNull();
   });
 });
 

@@ -192,6 +192,19 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     expect(await countMessages(node, 'client_message_id = $1', [sameId.clientMessageId])).toBe(0);
   });
 
+  it('answers a replay with 200 after the friendship ended, and a new message from that user with 403', async () => {
+    const wanda = `wanda@${peer.name}`;
+    peer.befriend('wanda', bob.address);
+    await invitePlainUser(node, bob, wanda);
+    const sent = message({ fromUserId: wanda, content: 'before the end' });
+    expect((await peer.deliver(node.url, sent)).status).toBe(201);
+    await request(node.url).delete('/api/friends').set(bearer(bob)).send({ friendUserId: wanda }).expect(200);
+    const replay = await peer.deliver(node.url, sent);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ duplicate: true, message: { id: sent.id } });
+    expect((await peer.deliver(node.url, message({ fromUserId: wanda, content: 'after the end' }))).status).toBe(403);
+  });
+
   it('marks messages fetched by bob’s device, and stages no delivery receipts for a node that takes none', async () => {
     const sent = message({ content: 'fetched from a plain node' });
     expect((await peer.deliver(node.url, sent)).status).toBe(201);

@@ -136,5 +136,9 @@ describe('friend invites and friendships', () => {
     expect(second.body.friends.map((f: { friendUserId: string }) => f.friendUserId)).toEqual([carol.address]);
     expect(second.body.nextCursor).toBeNull();
     await request(node.url).get('/api/friends?cursor=bogus').set(bearer(paul)).expect(400);
+    // A page that ends the list has no next page, also when it is full.
+    const whole = await request(node.url).get('/api/friends?limit=3').set(bearer(paul)).expect(200);
+    expect(whole.body.friends).toHaveLength(3);
+    expect(whole.body.nextCursor).toBeNull();
   });
 });

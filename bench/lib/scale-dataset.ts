@@ -1,4 +1,4 @@
-import { conversationKey } from '../../src/messages/message.entity';
+import { pairKey } from '../../src/common/address';
 
 export interface ScaleSizes {
   users: number;
@@ -121,7 +121,7 @@ export class ScaleDataset {
 
   conversationKey(conversation: number): string {
     const [first, second] = this.participants(conversation);
-    return conversationKey(this.address(first), this.address(second));
+    return pairKey(this.address(first), this.address(second));
   }
 
   /** The conversations of the most messages, largest first. */

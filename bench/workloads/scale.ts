@@ -4,7 +4,7 @@ import { encodeCursor } from '../../src/common/cursor';
 import { AppConfig } from '../../src/config/app-config';
 import { runMigrations } from '../../src/database/run-migrations';
 import { INBOX_PAGE_SQL, THREAD_PAGE_SQL } from '../../src/messages/messages.repository';
-import { PAGE_SQL as SYNC_PAGE } from '../../src/sync/sync.service';
+import { PAGE_SQL as SYNC_PAGE } from '../../src/sync/sync.repository';
 import { call, expectOk } from '../lib/api';
 import { bulkLoad, CopySource } from '../lib/bulk-load';
 import { NodeProcess } from '../lib/node-process';

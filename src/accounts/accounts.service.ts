@@ -9,13 +9,15 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { EntityManager, QueryFailedError, Repository } from 'typeorm';
-import { formatAddress, parseAddress } from '../common/address';
+import { formatAddress, localpartOf, parseAddress, serverOf } from '../common/address';
+import { decodeCursor } from '../common/cursor';
 import { newId } from '../common/ids';
-import { RemoteDelivery } from '../common/remote-delivery.port';
+import { cursorPage, rowsForPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { UserEntity } from './user.entity';
 import { PasswordHasher } from './password-hasher';
+import { RemoteAddressSpelling } from './remote-address-spelling.port';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -32,12 +34,12 @@ export class AccountsService {
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     // Absent where federation is not loaded (the CLI), which names local users only.
-    @Optional() @Inject(RemoteDelivery) private readonly remote: RemoteDelivery | null = null,
+    @Optional() @Inject(RemoteAddressSpelling) private readonly remote: RemoteAddressSpelling | null = null,
   ) {}
 
   /** True when the address belongs to this node. */
   isLocal(address: string): boolean {
-    return address.endsWith(`@${this.config.federationServer}`);
+    return serverOf(address) === this.config.federationServer;
   }
 
   /**
@@ -70,7 +72,7 @@ export class AccountsService {
    * connection taken from the pool while the transaction holds one could wait on a pool that transactions have filled.
    */
   async displayNames(addresses: string[], manager?: EntityManager): Promise<Map<string, string>> {
-    const usernames = addresses.filter((address) => this.isLocal(address)).map((address) => address.split('@')[0]);
+    const usernames = addresses.filter((address) => this.isLocal(address)).map(localpartOf);
     if (usernames.length === 0) return new Map();
     const users = await (manager?.getRepository(UserEntity) ?? this.users)
       .createQueryBuilder('user')
@@ -109,10 +111,14 @@ export class AccountsService {
   }
 
   /** Every user ordered by username, `limit` at a time after the username `after`. */
-  listUsers(after: string | undefined, limit: number): Promise<UserEntity[]> {
-    const query = this.users.createQueryBuilder('user').orderBy('user.username', 'ASC').limit(limit);
+  async listUsers(
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: UserEntity[]; nextCursor: string | null }> {
+    const after = cursor ? decodeCursor(cursor, ['string'])[0] : undefined;
+    const query = this.users.createQueryBuilder('user').orderBy('user.username', 'ASC').limit(rowsForPage(limit));
     if (after) query.where('user.username > :after', { after });
-    return query.getMany();
+    return cursorPage(await query.getMany(), limit, (last) => [last.username]);
   }
 
   /** A new password; every access token of the user is revoked with it (a reset usually follows a compromise). */

@@ -53,11 +53,7 @@ export class AdminController {
   @Get('users')
   @ApiOkResponse({ type: UserListResponse })
   async listUsers(@Query() query: ListUsersQuery): Promise<UserListResponse> {
-    const limit = query.limit ?? 50;
-    const users = await this.accounts.listUsers(query.cursor, limit);
-    return {
-      items: users.map((user) => toUserResponse(user, this.config.federationServer)),
-      nextCursor: users.length === limit ? users[users.length - 1].username : null,
-    };
+    const { items, nextCursor } = await this.accounts.listUsers(query.cursor, query.limit ?? 50);
+    return { items: items.map((user) => toUserResponse(user, this.config.federationServer)), nextCursor };
   }
 }

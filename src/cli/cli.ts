@@ -112,16 +112,15 @@ export async function runCli(
           await accounts.resetPassword(name, password);
           io.out(`password of ${name}@${config.federationServer} changed; every access token of the user is revoked`);
         } else {
-          for (
-            let after: string | undefined, page;
-            (page = await accounts.listUsers(after, 500)).length > 0;
-            after = page.at(-1)!.username
-          ) {
-            for (const user of page)
+          let cursor: string | undefined;
+          do {
+            const page = await accounts.listUsers(cursor, 500);
+            for (const user of page.items)
               io.out(
                 `${user.username}@${config.federationServer}\t${user.displayName}\t${user.createdAt.toISOString()}`,
               );
-          }
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
         }
         return 0;
       },

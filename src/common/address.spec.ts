@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { formatAddress, isServerName, parseAddress } from './address';
+import { formatAddress, isServerName, localpartOf, pairKey, parseAddress, serverOf } from './address';
 
 describe('parseAddress', () => {
   it('reads a bare localpart as a user of this server', () => {
@@ -89,5 +89,17 @@ describe('isServerName', () => {
   ])('refuses %s (%j)', (_why, name) => {
     expect(isServerName(name)).toBe(false);
     expect(() => parseAddress(`dave@${name}`, 'a.example', 'toUserId')).toThrow(BadRequestException);
+  });
+});
+
+describe('address parts', () => {
+  it('splits a full address at its last @', () => {
+    expect(serverOf('alice@a.example:8443')).toBe('a.example:8443');
+    expect(localpartOf('alice@a.example:8443')).toBe('alice');
+  });
+
+  it('keys a pair the same way in both orders', () => {
+    expect(pairKey('bob@b', 'alice@a')).toBe(pairKey('alice@a', 'bob@b'));
+    expect(pairKey('alice@a', 'bob@b')).toBe('alice@a bob@b');
   });
 });

@@ -68,3 +68,13 @@ export function formatAddress({ localpart, server }: Address): string {
 export function serverOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
 }
+
+/** The local part of a full address (`alice@a.example` → `alice`). */
+export function localpartOf(address: string): string {
+  return address.slice(0, address.lastIndexOf('@'));
+}
+
+/** The same key for both orders of a pair of addresses: a conversation's, and its lock's. */
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}

@@ -1,10 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountsModule } from '../accounts/accounts.module';
-import { RemoteDelivery } from '../common/remote-delivery.port';
+import { RemoteAddressSpelling } from '../accounts/remote-address-spelling.port';
+import { FriendDelivery } from '../friends/friend-delivery.port';
 import { FriendsModule } from '../friends/friends.module';
+import { KeyChangeDelivery } from '../keys/key-change-delivery.port';
 import { KeysModule } from '../keys/keys.module';
 import { RemoteKeyDirectory } from '../keys/remote-key-directory.port';
+import { MessageDelivery } from '../messages/message-delivery.port';
 import { MessagesModule } from '../messages/messages.module';
 import { SigningModule } from '../signing/signing.module';
 import { SyncModule } from '../sync/sync.module';
@@ -13,12 +16,16 @@ import { DeliveryQueue } from './delivery-queue';
 import { DestinationEntity } from './destination.entity';
 import { DispatchService } from './dispatch.service';
 import { DispatchKeyGuard } from './dispatch-key.guard';
+import { FederatedFriendDelivery } from './federated-friend-delivery';
+import { FederatedKeyChangeDelivery } from './federated-key-change-delivery';
 import { FederatedKeyDirectory } from './federated-key-directory';
+import { FederatedMessageDelivery } from './federated-message-delivery';
 import { FederationAuth } from './federation-auth';
 import { FederationController } from './federation.controller';
 import { FederationSignatureGuard } from './federation-signed.guard';
 import { FederationHttpClient } from './http/federation-http.client';
 import { InboundService } from './inbound.service';
+import { InboxTransactionEntity } from './inbox-transaction.entity';
 import { OutboxEntity } from './outbox.entity';
 import { OutboxReconciler } from './outbox-reconciler';
 import { OutboxRepository } from './outbox.repository';
@@ -27,13 +34,14 @@ import { PeerDirectory } from './peer-directory';
 import { RemoteTargetCheck } from './remote-target-check';
 
 /**
- * Server-to-server delivery. Global so that friends, messages, sync and keys reach it through the ports they define
- * (RemoteDelivery, RemoteKeyDirectory), without importing federation.
+ * Server-to-server delivery. Global so that accounts, friends, messages, sync and keys reach it through the ports they
+ * define (RemoteAddressSpelling, FriendDelivery, MessageDelivery, KeyChangeDelivery, RemoteKeyDirectory), without
+ * importing federation.
  */
 @Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([OutboxEntity, DestinationEntity]),
+    TypeOrmModule.forFeature([OutboxEntity, DestinationEntity, InboxTransactionEntity]),
     SigningModule,
     SyncModule,
     AccountsModule,
@@ -52,13 +60,24 @@ import { RemoteTargetCheck } from './remote-target-check';
     OutboxRepository,
     DeliveryQueue,
     OutboxService,
-    { provide: RemoteDelivery, useExisting: OutboxService },
+    { provide: MessageDelivery, useClass: FederatedMessageDelivery },
+    { provide: FriendDelivery, useClass: FederatedFriendDelivery },
+    { provide: KeyChangeDelivery, useClass: FederatedKeyChangeDelivery },
+    { provide: RemoteAddressSpelling, useExisting: RemoteTargetCheck },
     DeliveryProcessor,
     DispatchService,
     OutboxReconciler,
     InboundService,
     { provide: RemoteKeyDirectory, useClass: FederatedKeyDirectory },
   ],
-  exports: [RemoteDelivery, RemoteKeyDirectory, OutboxService, SigningModule],
+  exports: [
+    MessageDelivery,
+    FriendDelivery,
+    KeyChangeDelivery,
+    RemoteAddressSpelling,
+    RemoteKeyDirectory,
+    OutboxService,
+    SigningModule,
+  ],
 })
 export class FederationModule {}

@@ -1,8 +1,8 @@
 import { ForbiddenException, HttpException, Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
-import { formatAddress, parseAddress } from '../common/address';
+import { formatAddress, parseAddress, serverOf } from '../common/address';
 import { errorBody } from '../common/http-exception.filter';
 import { UUID_PATTERN } from '../common/ids';
 import { AppConfig } from '../config/app-config';
@@ -10,8 +10,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
 import { KeysService } from '../keys/keys.service';
 import { MessageResponse, MessageRow, toMessageResponse } from '../messages/message.response';
-import { NewMessage } from '../messages/messages.repository';
-import { assertContentSize, MessagesService } from '../messages/messages.service';
+import { assertContentSize, MessagesService, StoreResult } from '../messages/messages.service';
 import { SyncBus } from '../sync/sync-bus';
 import { InboxBatchDto, InboxInviteAnswerDto, InboxInviteDto, InboxMessageDto, ReceiptDto } from './dto/inbox.dto';
 import { KeyChangeNoticeDto, PeerKeysClaimDto, PeerKeysQueryDto } from './dto/keys.dto';
@@ -34,11 +33,39 @@ export interface BatchItemResult {
 /** A batch item's result, with the stored message (only the single-message endpoint answers with it). */
 type InboundOutcome = BatchItemResult & { message?: MessageRow };
 
+/**
+ * A peer's answer for one message: created (201), a replay of a message stored before (200, whatever else has changed
+ * since, so that a peer retrying after a lost answer never sees a failure), or rejected with the status a single
+ * delivery would get.
+ */
+function inboundOutcome(result: StoreResult, input: InboxMessageDto): InboundOutcome {
+  if (result.kind === 'refused') {
+    const { clientMessageId, fromUserId } = input;
+    return {
+      clientMessageId,
+      fromUserId,
+      status: 'rejected',
+      statusCode: result.error.getStatus(),
+      error: result.error.message,
+    };
+  }
+  const { message } = result;
+  const identity = { clientMessageId: message.clientMessageId, fromUserId: message.fromUserId };
+  if (result.kind === 'inserted') return { ...identity, status: 'created', statusCode: 201, message: result.message };
+  if (result.original) return { ...identity, status: 'duplicate', statusCode: 200, message: result.original };
+  if (result.kind === 'not-friends') {
+    const error = `${message.toUserId} has not accepted ${message.fromUserId} as a friend`;
+    return { ...identity, status: 'rejected', statusCode: 403, error };
+  }
+  const error = `message id ${message.id} or client id ${message.clientMessageId} is already used`;
+  return { ...identity, status: 'rejected', statusCode: 409, error };
+}
+
 /** What other servers deliver to us, checked against the server that signed the request. */
 @Injectable()
 export class InboundService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(InboxTransactionEntity) private readonly transactions: Repository<InboxTransactionEntity>,
     @Inject(MessagesService) private readonly messages: MessagesService,
     @Inject(FriendsService) private readonly friends: FriendsService,
     @Inject(KeysService) private readonly keys: KeysService,
@@ -61,13 +88,12 @@ export class InboundService {
    * answer, and a replay of the whole transaction gets the first answer.
    */
   async receiveBatch(server: string, batch: InboxBatchDto): Promise<Record<string, unknown>> {
-    const transactions = this.dataSource.getRepository(InboxTransactionEntity);
-    const seen = await transactions.findOneBy({ senderServer: server, transactionId: batch.transactionId });
+    const seen = await this.transactions.findOneBy({ senderServer: server, transactionId: batch.transactionId });
     if (seen) return seen.response;
     const outcomes = await this.receiveMany(server, batch.messages);
     const results = outcomes.map(({ message: _message, ...result }) => result);
     const response = { ok: true, transactionId: batch.transactionId, results };
-    await transactions
+    await this.transactions
       .createQueryBuilder()
       .insert()
       .values({ senderServer: server, transactionId: batch.transactionId, response })
@@ -76,13 +102,12 @@ export class InboundService {
     return response;
   }
 
+  /** Messages from `server`'s users to ours, stored the way the API stores them, with their replay receipts. */
   private async receiveMany(server: string, inputs: InboxMessageDto[]): Promise<InboundOutcome[]> {
-    const outcomes: InboundOutcome[] = new Array(inputs.length);
-    const candidates: { index: number; message: NewMessage }[] = [];
     const recipients = new Map<string, Promise<string>>();
-    for (const [index, input] of inputs.entries()) {
-      const identity = { clientMessageId: input.clientMessageId, fromUserId: input.fromUserId };
-      try {
+    const { results, announced } = await this.messages.storeMessages(
+      inputs,
+      async (input) => {
         const fromUserId = this.remoteUser(input.fromUserId, server, 'fromUserId');
         if (input.senderServer !== undefined && input.senderServer.toLowerCase() !== server) {
           throw new ForbiddenException(`senderServer ${input.senderServer} is not the signing server ${server}`);
@@ -91,65 +116,21 @@ export class InboundService {
         const toUserId = await recipients.get(input.toUserId)!;
         assertContentSize(input.content);
         const keepsId = input.id !== undefined && UUID_PATTERN.test(input.id);
-        candidates.push({
-          index,
-          message: {
-            ...this.messages.newMessage(fromUserId, toUserId, {
-              ...input,
-              id: keepsId ? input.id!.toLowerCase() : undefined,
-              createdAt: input.createdAt ? new Date(input.createdAt) : undefined,
-            }),
-            remoteMessageId: keepsId ? null : (input.id ?? null),
-          },
-        });
-        identity.fromUserId = fromUserId;
-      } catch (error) {
-        if (!(error instanceof HttpException)) throw error;
-        outcomes[index] = { ...identity, status: 'rejected', statusCode: error.getStatus(), error: error.message };
-      }
-    }
-    const results = await this.messages.storeIncoming(
-      server,
-      candidates.map((candidate) => candidate.message),
-    );
-    const stored = new Map(candidates.map((candidate, i) => [candidate, results[i]]));
-    const replays = await this.messages.originals(
-      candidates.filter((candidate) => stored.get(candidate)?.kind !== 'inserted').map(({ message }) => message),
-    );
-    for (const candidate of candidates) {
-      const { message } = candidate;
-      const identity = { clientMessageId: message.clientMessageId, fromUserId: message.fromUserId };
-      const result = stored.get(candidate);
-      const original = replays.get(`${message.fromUserId} ${message.clientMessageId}`);
-      if (result?.kind === 'inserted') {
-        outcomes[candidate.index] = {
-          ...identity,
-          status: 'created',
-          statusCode: 201,
-          message: result.message,
+        return {
+          ...this.messages.newMessage(fromUserId, toUserId, {
+            ...input,
+            id: keepsId ? input.id!.toLowerCase() : undefined,
+            createdAt: input.createdAt ? new Date(input.createdAt) : undefined,
+          }),
+          remoteMessageId: keepsId ? null : (input.id ?? null),
         };
-      } else if (original) {
-        outcomes[candidate.index] = {
-          ...identity,
-          status: 'duplicate',
-          statusCode: 200,
-          message: original,
-        };
-      } else if (result?.kind === 'not-friends') {
-        const error = `${message.toUserId} has not accepted ${message.fromUserId} as a friend`;
-        outcomes[candidate.index] = { ...identity, status: 'rejected', statusCode: 403, error };
-      } else {
-        const error = `message id ${message.id} or client id ${message.clientMessageId} is already used`;
-        outcomes[candidate.index] = { ...identity, status: 'rejected', statusCode: 409, error };
-      }
-    }
-    const inserted = [...stored.values()].flatMap((result) => (result.kind === 'inserted' ? [result.message] : []));
-    await this.syncBus.notify(inserted.map((message) => message.toUserId));
-    await this.outbox.releaseWaitingFor(
+      },
       server,
-      inserted.map((message) => message.fromUserId),
     );
-    return outcomes;
+    await announced;
+    const senders = results.flatMap((result) => (result.kind === 'inserted' ? [result.message.fromUserId] : []));
+    await this.outbox.releaseWaitingFor(server, senders);
+    return results.map((result, index) => inboundOutcome(result, inputs[index]));
   }
 
   /** Delivery and read receipts for messages our users sent to the signing server's users. */
@@ -165,7 +146,7 @@ export class InboundService {
           receipt.fromUserId !== null &&
           receipt.toUserId !== null &&
           this.accounts.isLocal(receipt.fromUserId) &&
-          receipt.toUserId.endsWith(`@${server}`),
+          serverOf(receipt.toUserId) === server,
       );
     // Each kind is one statement (its own transaction, taking stream heads in user order): no lock is held across
     // them, so two receipt requests cannot deadlock. A retry of the whole request is harmless.
@@ -239,7 +220,7 @@ export class InboundService {
    */
   private remoteUser(value: string, server: string, field: string): string {
     const address = formatAddress(parseAddress(value, this.config.federationServer, field, server));
-    if (!address.endsWith(`@${server}`))
+    if (serverOf(address) !== server)
       throw new ForbiddenException(`${field} ${address} is not a user of the signing server ${server}`);
     return address;
   }

@@ -2,12 +2,13 @@ import { BadRequestException, ConflictException, Inject, Injectable, NotFoundExc
 import { EntityManager, QueryFailedError } from 'typeorm';
 import { serverOf } from '../common/address';
 import { newId } from '../common/ids';
-import { FetchedMessage, RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
+import { FetchedMessage } from '../messages/message-delivery.port';
 import { SyncBus } from '../sync/sync-bus';
 import { SyncEventsWriter } from '../sync/sync-events.writer';
 import { DeliveryQueue } from './delivery-queue';
 import { DestinationEntity } from './destination.entity';
 import { OutboxEntity, OutboxStatus } from './outbox.entity';
+import { RemoteDeliveryItem, StagedDelivery } from './outbox-items';
 import { OutboxPosition, OutboxRepository } from './outbox.repository';
 import { PeerDirectory } from './peer-directory';
 import { RemoteTargetCheck } from './remote-target-check';
@@ -26,7 +27,7 @@ export interface ReceiptItem {
  * `message.delivery` events.
  */
 @Injectable()
-export class OutboxService extends RemoteDelivery {
+export class OutboxService {
   constructor(
     @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
     @Inject(DeliveryQueue) private readonly deliveries: DeliveryQueue,
@@ -34,9 +35,7 @@ export class OutboxService extends RemoteDelivery {
     @Inject(SyncBus) private readonly syncBus: SyncBus,
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
     @Inject(RemoteTargetCheck) private readonly targets: RemoteTargetCheck,
-  ) {
-    super();
-  }
+  ) {}
 
   assertDeliverable(recipient: string, content?: string): Promise<string> {
     return this.targets.assertDeliverable(recipient, content);

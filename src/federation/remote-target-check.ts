@@ -1,6 +1,7 @@
 import { BadRequestException, Inject, Injectable, Logger, PayloadTooLargeException } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { serverOf } from '../common/address';
+import { RemoteAddressSpelling } from '../accounts/remote-address-spelling.port';
+import { localpartOf, serverOf } from '../common/address';
 import { PeerLimits } from './destination.entity';
 import { FederationHttpClient, PeerForbiddenError } from './http/federation-http.client';
 import { PeerDirectory, PeerInfo, PLAIN_MAX_CONTENT_CHARS, publishesDocument, WELL_KNOWN_PATH } from './peer-directory';
@@ -16,7 +17,7 @@ const VERDICT_TTL_MS = 60_000;
  * directory's cache, never with a request per message.
  */
 @Injectable()
-export class RemoteTargetCheck {
+export class RemoteTargetCheck implements RemoteAddressSpelling {
   private readonly logger = new Logger('RemoteTargetCheck');
   /** Per server: why it is refused, or null when it is not. */
   private readonly verdicts = new LRUCache<string, { refusal: string | null }>({ max: 10_000, ttl: VERDICT_TTL_MS });
@@ -61,8 +62,7 @@ export class RemoteTargetCheck {
   // plain node's ids are its own and keep their case.
   private spelling(address: string, peer: PeerInfo | undefined): string {
     if (!peer || !publishesDocument(peer)) return address;
-    const at = address.lastIndexOf('@');
-    return address.slice(0, at).toLowerCase() + address.slice(at);
+    return `${localpartOf(address).toLowerCase()}@${serverOf(address)}`;
   }
 
   private assertFits(server: string, content: string, limits: PeerLimits): void {

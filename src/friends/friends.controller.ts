@@ -17,7 +17,6 @@ import { AccountsService } from '../accounts/accounts.service';
 import { CurrentUser } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { assertActingUser } from '../auth/same-user';
-import { decodeCursor, encodeCursor } from '../common/cursor';
 import { AnswerInviteDto, CreateInviteDto, ListFriendsQuery, ListInvitesQuery, UnfriendDto } from './dto/friends.dto';
 import {
   FriendListResponse,
@@ -99,16 +98,12 @@ export class FriendsController {
     @Query() query: ListFriendsQuery,
   ): Promise<FriendListResponse> {
     assertActingUser(query.userId, user, 'userId');
-    const limit = query.limit ?? 100;
-    const after = query.cursor ? decodeCursor(query.cursor, ['string'])[0] : undefined;
-    const friendships = await this.friends.listFriends(user.address, after, limit);
-    const names = await this.accounts.displayNames(friendships.map((friendship) => friendship.friendUserId));
+    const { items, nextCursor } = await this.friends.listFriends(user.address, query.cursor, query.limit ?? 100);
+    const names = await this.accounts.displayNames(items.map((friendship) => friendship.friendUserId));
     return {
       userId: user.address,
-      friends: friendships.map((friendship) =>
-        toFriendResponse(friendship, names.get(friendship.friendUserId) ?? null),
-      ),
-      nextCursor: friendships.length === limit ? encodeCursor([friendships[limit - 1].friendUserId]) : null,
+      friends: items.map((friendship) => toFriendResponse(friendship, names.get(friendship.friendUserId) ?? null)),
+      nextCursor,
     };
   }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { localpartOf } from '../common/address';
 import { FriendInviteEntity, INVITE_STATUSES, InviteStatus } from './friend-invite.entity';
 import { FriendshipEntity } from './friendship.entity';
 
@@ -65,7 +66,7 @@ export function toFriendResponse(friendship: FriendshipEntity, displayName: stri
     createdAt: friendship.createdAt.toISOString(),
     updatedAt: friendship.updatedAt.toISOString(),
     displayName,
-    handle: friendship.friendUserId.split('@')[0],
+    handle: localpartOf(friendship.friendUserId),
     avatarUrl: null,
   };
 }

@@ -6,22 +6,23 @@ import {
   Injectable,
   NotFoundException,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { serverOf } from '../common/address';
+import { decodeCursor } from '../common/cursor';
 import { newId } from '../common/ids';
-import { RemoteDelivery, RemoteDeliveryItem, StagedDelivery } from '../common/remote-delivery.port';
-import { conversationKey } from '../messages/message.entity';
+import { cursorPage, rowsForPage } from '../common/pagination';
 import { SyncBus } from '../sync/sync-bus';
 import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
+import { FriendDelivery, FriendNotice } from './friend-delivery.port';
 import { FriendInviteEntity, InviteStatus } from './friend-invite.entity';
 import { FriendshipEntity } from './friendship.entity';
+import { FriendsRepository } from './friends.repository';
 import { toInviteResponse } from './friends.responses';
 
 export type InviteDirection = 'incoming' | 'outgoing' | 'both';
-type Stage = (items: RemoteDeliveryItem[]) => Promise<void>;
+type Stage = (notices: FriendNotice[]) => Promise<void>;
 
 const FRIENDSHIP_MEMORY_MS = 2000;
 
@@ -55,11 +56,11 @@ export class FriendsService {
   private readonly recentFriends = new LRUCache<string, true>({ max: 10_000, ttl: FRIENDSHIP_MEMORY_MS });
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(FriendsRepository) private readonly repository: FriendsRepository,
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
-    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
+    @Inject(FriendDelivery) private readonly delivery: FriendDelivery,
   ) {}
 
   /**
@@ -68,31 +69,27 @@ export class FriendsService {
    */
   async invite(actor: string, toInput: string, message: string | null, requestedId?: string): Promise<InviteResult> {
     const named = await this.accounts.resolveAddress(toInput, 'toUserId');
-    const to = this.accounts.isLocal(named) ? named : await this.remote.assertDeliverable(named);
+    const to = this.accounts.isLocal(named) ? named : await this.delivery.assertDeliverable(named);
     if (to === actor) throw new BadRequestException('you cannot invite yourself');
     return this.inPairTransaction(actor, to, async (manager, stage) => {
-      if (await this.findFriendship(manager, actor, to))
+      if (await this.repository.friendship(manager, actor, to))
         throw new ConflictException(`you and ${to} are already friends`);
-      const invites = manager.getRepository(FriendInviteEntity);
       if (requestedId) {
-        const earlier = await invites.findOneBy({ id: requestedId });
+        const earlier = await this.repository.invite(requestedId, manager);
         if (earlier && earlier.fromUserId === actor && earlier.toUserId === to)
           return { invite: earlier, created: false };
         if (earlier) throw new ConflictException(`invite id ${requestedId} is already used`);
       }
-      const mine = await invites.findOneBy({ fromUserId: actor, toUserId: to, status: 'pending' });
+      const mine = await this.repository.pendingInvite(manager, actor, to);
       if (mine) return { invite: mine, created: false };
-      const theirs = await invites.findOneBy({ fromUserId: to, toUserId: actor, status: 'pending' });
+      const theirs = await this.repository.pendingInvite(manager, to, actor);
       if (theirs) return { invite: await this.answerInTransaction(manager, stage, theirs, 'accept'), created: false };
-      const invite = invites.create({
+      const saved = await this.repository.insertPendingInvite(manager, {
         id: requestedId ?? newId(),
         fromUserId: actor,
         toUserId: to,
-        status: 'pending',
         message,
       });
-      await invites.insert(invite);
-      const saved = await invites.findOneByOrFail({ id: invite.id });
       await this.syncEvents.append(manager, this.inviteEvents(saved));
       await stage(this.toRemote(to, 'invite', toInvitePayload(saved)));
       return { invite: saved, created: true };
@@ -101,12 +98,12 @@ export class FriendsService {
 
   /** Accepts, declines (the invitee) or revokes (the inviter) a pending invite; 404 for any other invite. */
   async answer(actor: string, inviteId: string, answer: InviteAnswer): Promise<FriendInviteEntity> {
-    const invite = await this.dataSource.getRepository(FriendInviteEntity).findOneBy({ id: inviteId });
+    const invite = await this.repository.invite(inviteId);
     if (!invite || invite[ANSWERS[answer].actorField] !== actor) throw this.noPendingInvite(inviteId, answer);
     // A repeated answer (a client retrying after a lost response) gets the invite as it is.
     if (invite.status === ANSWERS[answer].status) return invite;
     return this.inPairTransaction(invite.fromUserId, invite.toUserId, async (manager, stage) => {
-      const current = await manager.getRepository(FriendInviteEntity).findOneBy({ id: inviteId });
+      const current = await this.repository.invite(inviteId, manager);
       if (current?.status === ANSWERS[answer].status) return current;
       if (current?.status !== 'pending') throw this.noPendingInvite(inviteId, answer);
       return this.answerInTransaction(manager, stage, current, answer);
@@ -114,12 +111,7 @@ export class FriendsService {
   }
 
   async listInvites(actor: string, direction: InviteDirection, statuses: InviteStatus[] | undefined, limit: number) {
-    const list = (field: 'fromUserId' | 'toUserId') =>
-      this.dataSource.getRepository(FriendInviteEntity).find({
-        where: { [field]: actor, ...(statuses ? { status: In(statuses) } : {}) },
-        order: { createdAt: 'DESC', id: 'DESC' },
-        take: limit,
-      });
+    const list = (field: 'fromUserId' | 'toUserId') => this.repository.invitesOf(field, actor, statuses, limit);
     const [incoming, outgoing] = await Promise.all([
       direction === 'outgoing' ? [] : list('toUserId'),
       direction === 'incoming' ? [] : list('fromUserId'),
@@ -127,51 +119,43 @@ export class FriendsService {
     return { incoming, outgoing };
   }
 
-  /** The actor's friends ordered by address, `limit` after the address `after`. */
-  listFriends(actor: string, after: string | undefined, limit: number): Promise<FriendshipEntity[]> {
-    const query = this.dataSource
-      .getRepository(FriendshipEntity)
-      .createQueryBuilder('friendship')
-      .where('friendship.userId = :actor', { actor })
-      .orderBy('friendship.friendUserId', 'ASC')
-      .limit(limit);
-    if (after) query.andWhere('friendship.friendUserId > :after', { after });
-    return query.getMany();
+  /** The actor's friends ordered by address, a page of `limit` after the position of `cursor`. */
+  async listFriends(
+    actor: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: FriendshipEntity[]; nextCursor: string | null }> {
+    const after = cursor ? decodeCursor(cursor, ['string'])[0] : undefined;
+    const rows = await this.repository.friendships(actor, after, rowsForPage(limit));
+    return cursorPage(rows, limit, (last) => [last.friendUserId]);
   }
 
   /**
    * Every friend, of any server, of each of `users` (users of this node), in one query. Inside a transaction pass its
    * `manager` (see AccountsService.displayNames).
    */
-  async friendsOf(users: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, string[]>> {
+  async friendsOf(users: string[], manager?: EntityManager): Promise<Map<string, string[]>> {
     const friends = new Map(users.map((user): [string, string[]] => [user, []]));
     if (users.length === 0) return friends;
-    const rows: { user_id: string; friend_user_id: string }[] = await manager.query(
-      'SELECT user_id, friend_user_id FROM friendships WHERE user_id = ANY ($1::varchar[])',
-      [[...friends.keys()]],
-    );
-    for (const row of rows) friends.get(row.user_id)!.push(row.friend_user_id);
+    for (const row of await this.repository.friendsOf([...friends.keys()], manager))
+      friends.get(row.user_id)!.push(row.friend_user_id);
     return friends;
   }
 
   /** The users of this node who are friends of `address` (of any server). */
-  async localFriendsOf(address: string, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
-    const rows: { user_id: string }[] = await manager.query(
-      'SELECT user_id FROM friendships WHERE friend_user_id = $1',
-      [address],
-    );
-    return rows.map((row) => row.user_id);
+  localFriendsOf(address: string, manager?: EntityManager): Promise<string[]> {
+    return this.repository.usersBefriending(address, manager);
   }
 
   /** Ends a friendship in both directions; messages are refused both ways afterwards. */
   async unfriend(actor: string, friendInput: string): Promise<void> {
     const friend = await this.accounts.resolveAddress(friendInput, 'friendUserId');
     await this.inPairTransaction(actor, friend, async (manager, stage) => {
-      const removed = await manager.delete(FriendshipEntity, [
+      const removed = await this.repository.removeFriendships(manager, [
         { userId: actor, friendUserId: friend },
         { userId: friend, friendUserId: actor },
       ]);
-      if (!removed.affected) throw new NotFoundException(`you and ${friend} are not friends`);
+      if (!removed) throw new NotFoundException(`you and ${friend} are not friends`);
       this.forgetFriendship(actor, friend);
       await this.syncEvents.append(manager, this.friendshipEvents(actor, friend, 'removed', null));
       await stage(this.toRemote(friend, 'unfriend', { userId: actor, friendUserId: friend }));
@@ -185,30 +169,19 @@ export class FriendsService {
    */
   async receiveRemoteInvite(invite: { id: string; fromUserId: string; toUserId: string; message: string | null }) {
     return this.inPairTransaction(invite.fromUserId, invite.toUserId, async (manager, stage) => {
-      const invites = manager.getRepository(FriendInviteEntity);
-      const existing = await invites.findOneBy({ id: invite.id });
+      const existing = await this.repository.invite(invite.id, manager);
       if (existing) {
         if (existing.fromUserId !== invite.fromUserId || existing.toUserId !== invite.toUserId) {
           throw new ConflictException(`invite id ${invite.id} is already used`);
         }
         return existing;
       }
-      const pendingFromSender = await invites.findOneBy({
-        fromUserId: invite.fromUserId,
-        toUserId: invite.toUserId,
-        status: 'pending',
-      });
-      if (pendingFromSender)
-        await invites.update({ id: pendingFromSender.id }, { status: 'revoked', respondedAt: () => 'now()' });
-      await invites.insert(invites.create({ ...invite, status: 'pending' }));
-      let saved = await invites.findOneByOrFail({ id: invite.id });
+      const pendingFromSender = await this.repository.pendingInvite(manager, invite.fromUserId, invite.toUserId);
+      if (pendingFromSender) await this.repository.setInviteStatus(manager, pendingFromSender.id, 'revoked');
+      let saved = await this.repository.insertPendingInvite(manager, invite);
       await this.syncEvents.append(manager, this.inviteEvents(saved));
-      const crossing = await invites.findOneBy({
-        fromUserId: invite.toUserId,
-        toUserId: invite.fromUserId,
-        status: 'pending',
-      });
-      if (crossing || (await this.findFriendship(manager, invite.toUserId, invite.fromUserId))) {
+      const crossing = await this.repository.pendingInvite(manager, invite.toUserId, invite.fromUserId);
+      if (crossing || (await this.repository.friendship(manager, invite.toUserId, invite.fromUserId))) {
         saved = await this.answerInTransaction(manager, stage, saved, 'accept');
       }
       return saved;
@@ -223,7 +196,7 @@ export class FriendsService {
     answer: { id: string; fromUserId: string; toUserId: string; status: InviteStatus },
     answeredBy: string,
   ) {
-    const invite = await this.dataSource.getRepository(FriendInviteEntity).findOneBy({ id: answer.id });
+    const invite = await this.repository.invite(answer.id);
     const answerer = answer.status === 'revoked' ? invite?.fromUserId : invite?.toUserId;
     if (
       !invite ||
@@ -238,7 +211,7 @@ export class FriendsService {
     const action: InviteAnswer =
       answer.status === 'accepted' ? 'accept' : answer.status === 'declined' ? 'decline' : 'revoke';
     return this.inPairTransaction(invite.fromUserId, invite.toUserId, async (manager, stage) => {
-      const current = await manager.getRepository(FriendInviteEntity).findOneByOrFail({ id: answer.id });
+      const current = (await this.repository.invite(answer.id, manager))!;
       if (current.status !== 'pending') return current;
       return this.answerInTransaction(manager, stage, current, action, { fromRemote: true });
     });
@@ -247,9 +220,11 @@ export class FriendsService {
   /** The other server's user ended a friendship with one of ours. */
   async applyRemoteUnfriend(remoteUser: string, localUser: string): Promise<void> {
     await this.inPairTransaction(remoteUser, localUser, async (manager) => {
-      const removed = await manager.delete(FriendshipEntity, { userId: localUser, friendUserId: remoteUser });
+      const removed = await this.repository.removeFriendships(manager, [
+        { userId: localUser, friendUserId: remoteUser },
+      ]);
       this.forgetFriendship(localUser, remoteUser);
-      if (removed.affected)
+      if (removed > 0)
         await this.syncEvents.append(manager, this.friendshipEvents(remoteUser, localUser, 'removed', null));
     });
   }
@@ -261,12 +236,9 @@ export class FriendsService {
    */
   async areFriends(user: string, other: string): Promise<boolean> {
     if (this.recentFriends.has(`${user} ${other}`)) return true;
-    const rows: unknown[] = await this.dataSource.query(
-      'SELECT 1 FROM friendships WHERE user_id = $1 AND friend_user_id = $2',
-      [user, other],
-    );
-    if (rows.length > 0) this.recentFriends.set(`${user} ${other}`, true);
-    return rows.length > 0;
+    const friends = await this.repository.isFriend(user, other);
+    if (friends) this.recentFriends.set(`${user} ${other}`, true);
+    return friends;
   }
 
   /** 403 ({@link notFriends}) unless `user`, of this node, and `other` are accepted friends. */
@@ -279,10 +251,6 @@ export class FriendsService {
     this.recentFriends.delete(`${b} ${a}`);
   }
 
-  private findFriendship(manager: EntityManager, user: string, other: string) {
-    return manager.getRepository(FriendshipEntity).findOneBy({ userId: user, friendUserId: other });
-  }
-
   private async answerInTransaction(
     manager: EntityManager,
     stage: Stage,
@@ -290,27 +258,17 @@ export class FriendsService {
     answer: InviteAnswer,
     { fromRemote = false } = {},
   ) {
-    const invites = manager.getRepository(FriendInviteEntity);
-    await invites.update({ id: invite.id }, { status: ANSWERS[answer].status, respondedAt: () => 'now()' });
-    const answered = await invites.findOneByOrFail({ id: invite.id });
+    await this.repository.setInviteStatus(manager, invite.id, ANSWERS[answer].status);
+    const answered = (await this.repository.invite(invite.id, manager))!;
     const events = this.inviteEvents(answered);
     if (answer === 'accept') {
       const { fromUserId: a, toUserId: b } = answered;
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(FriendshipEntity)
-        .values(
-          [a, b]
-            .filter((user) => this.accounts.isLocal(user))
-            .map((user) => ({
-              userId: user,
-              friendUserId: user === a ? b : a,
-              sourceInviteId: answered.id,
-            })),
-        )
-        .orIgnore()
-        .execute();
+      await this.repository.addFriendships(
+        manager,
+        [a, b]
+          .filter((user) => this.accounts.isLocal(user))
+          .map((user) => ({ userId: user, friendUserId: user === a ? b : a, sourceInviteId: answered.id })),
+      );
       const names = await this.accounts.displayNames([a, b], manager);
       events.push(...this.friendshipEvents(a, b, 'accepted', answered.id, names));
     }
@@ -322,34 +280,28 @@ export class FriendsService {
     return answered;
   }
 
-  // Every change to a pair (invite, accept, unfriend) takes the pair's lock first, so that crossing invites or an
-  // unfriend racing an accept resolve one after the other.
+  // Every change to a pair runs in the pair's transaction (FriendsRepository.pairTransaction).
   // What a pair's transaction staged for another server is dispatched, and its local users notified, after commit.
   private async inPairTransaction<T>(
     a: string,
     b: string,
     work: (manager: EntityManager, stage: Stage) => Promise<T>,
   ): Promise<T> {
-    const staged: StagedDelivery[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [conversationKey(a, b)]);
-      const stage: Stage = async (items) => {
-        if (items.length > 0) staged.push(...(await this.remote.stage(manager, items)));
+    const dispatches: (() => Promise<void>)[] = [];
+    const result = await this.repository.pairTransaction(a, b, async (manager) => {
+      const stage: Stage = async (notices) => {
+        if (notices.length > 0) dispatches.push(await this.delivery.stage(manager, notices));
       };
       return work(manager, stage);
     });
     await this.syncBus.notify([a, b].filter((user) => this.accounts.isLocal(user)));
-    await this.remote.dispatch(staged);
+    for (const dispatch of dispatches) await dispatch();
     return result;
   }
 
-  /** A delivery to `user`'s server when that user lives elsewhere; nothing otherwise. */
-  private toRemote(
-    user: string,
-    kind: 'invite' | 'invite-answer' | 'unfriend',
-    payload: Record<string, unknown>,
-  ): RemoteDeliveryItem[] {
-    return this.accounts.isLocal(user) ? [] : [{ kind, recipientServer: serverOf(user), payload }];
+  /** A notice to `user`'s server when that user lives elsewhere; nothing otherwise. */
+  private toRemote(user: string, kind: FriendNotice['kind'], payload: Record<string, unknown>): FriendNotice[] {
+    return this.accounts.isLocal(user) ? [] : [{ kind, recipient: user, payload }];
   }
 
   private inviteEvents(invite: FriendInviteEntity): NewSyncEvent[] {

@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { serverOf } from '../common/address';
-import { RemoteDelivery, RemoteDeliveryItem } from '../common/remote-delivery.port';
 import { FriendsService } from '../friends/friends.service';
 import { SyncBus } from '../sync/sync-bus';
 import { NewSyncEvent, SyncEventsWriter } from '../sync/sync-events.writer';
+import { KeyChangeDelivery } from './key-change-delivery.port';
 import { KeyChange } from './key-material';
 
 /** What to do once the transaction that wrote the notices has committed. */
@@ -23,13 +23,13 @@ export class KeyChangeNotices {
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
-    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
+    @Inject(KeyChangeDelivery) private readonly delivery: KeyChangeDelivery,
   ) {}
 
   /** Changes of the key sets of users of this node. */
   async announce(manager: EntityManager, changes: KeyChange[]): Promise<AfterCommit> {
     const events: NewSyncEvent[] = [];
-    const deliveries: RemoteDeliveryItem[] = [];
+    const deliveries: { server: string; change: KeyChange }[] = [];
     const unique = distinct(changes);
     const friendsOf = await this.friends.friendsOf(
       unique.map((change) => change.address),
@@ -40,14 +40,13 @@ export class KeyChangeNotices {
       const local = friends.filter((friend) => this.accounts.isLocal(friend));
       const servers = new Set(friends.filter((friend) => !this.accounts.isLocal(friend)).map(serverOf));
       events.push(...keysEvents([change.address, ...local], change));
-      for (const server of servers)
-        deliveries.push({ kind: 'key-change', recipientServer: server, payload: { ...change } });
+      for (const server of servers) deliveries.push({ server, change });
     }
     await this.syncEvents.append(manager, events);
-    const staged = await this.remote.stage(manager, deliveries);
+    const dispatch = await this.delivery.stage(manager, deliveries);
     return async () => {
       await this.syncBus.notify(events.map((event) => event.userId));
-      await this.remote.dispatch(staged);
+      await dispatch();
     };
   }
 

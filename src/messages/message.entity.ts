@@ -38,8 +38,3 @@ export class MessageEntity {
   @Column({ name: 'read_at', type: 'timestamptz', nullable: true })
   readAt: Date | null;
 }
-
-/** The same key for both directions of a pair. */
-export function conversationKey(a: string, b: string): string {
-  return a < b ? `${a} ${b}` : `${b} ${a}`;
-}

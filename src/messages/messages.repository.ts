@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { appendEventsSql } from '../sync/sync-events.writer';
 import { ConversationSummaryEntity } from './conversation-summary.entity';
+import { MessageDelivery, MessageStatementParts } from './message-delivery.port';
 import { ContentType, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
+import { Page, pageOf, rowsForPage } from '../common/pagination';
 import { PreparedStatement, preparedStatement, runPrepared } from '../database/prepared-statement';
 
 export interface NewMessage {
@@ -47,13 +49,15 @@ export const DELIVERY_JOIN = `LEFT JOIN federation_message_outbox o ON o.message
  * message only moves forward (a statement that took an older seq may commit second). A message to another server
  * gets its federation outbox row in the same statement: it is always on its way once stored, and the hot rows
  * (inbox row, stream head) are held for one round trip instead of a transaction's four. Likewise, messages from
- * another server ($11, its name) get their replay receipts in the same statement. This is the one place where
- * messaging writes federation's tables; federation owns the rows from there. Answers three lists: the messages that
- * had a friendship (by their place in the input), those inserted, and their outbox rows.
+ * another server ($11, its name) get their replay receipts in the same statement. Those two parts are federation's
+ * (`parts`, from the MessageDelivery port), as the stream's are sync's: federation owns its tables and the rows.
+ * Answers three lists: the messages that had a friendship (by their place in the input), those inserted, and their
+ * outbox rows.
  */
-const INSERT_MESSAGES_SQL = preparedStatement(
-  'messages_insert',
-  `
+const insertMessagesSql = (parts: MessageStatementParts): PreparedStatement =>
+  preparedStatement(
+    'messages_insert',
+    `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
     $7::text[], $8::timestamptz[], $10::varchar[])
@@ -96,19 +100,13 @@ WITH input AS (
     last_message_seq = GREATEST(s.last_message_seq, EXCLUDED.last_message_seq)
 ), message_events AS (
   SELECT owner AS user_id, 'message'::varchar AS type, id AS message_id, NULL::jsonb AS data, seq AS ord FROM sides
-),${appendEventsSql('message_events')},
-outboxed AS (
-  INSERT INTO federation_message_outbox (id, kind, recipient_server, message_id, status)
-  SELECT gen_random_uuid(), 'message', substr(i.to_user_id, strpos(i.to_user_id, '@') + 1), i.id, 'pending'
-  FROM inserted i WHERE NOT (i.to_user_id = ANY($9::varchar[]))
-  RETURNING id, message_id, recipient_server
-), receipts AS (
-  INSERT INTO federation_inbox_receipts (sender_server, client_message_id, from_user_id, message_id, remote_message_id)
-  SELECT $11::varchar, i.client_message_id, i.from_user_id, i.id, t.remote_message_id
+),${appendEventsSql('message_events')},${parts.stageMessagesSql('inserted', '$9::varchar[]')},
+received AS (
+  -- Messages from another server ($11, its name), for their replay receipts.
+  SELECT i.id AS message_id, i.client_message_id, i.from_user_id, t.remote_message_id
   FROM inserted i JOIN input t ON t.id = i.id
   WHERE $11::varchar IS NOT NULL
-  ON CONFLICT DO NOTHING
-)
+),${parts.recordReceivedSql('received', '$11::varchar')}
 -- Three lists instead of joins: the planner takes each of these CTEs for one row and joined them by nested loops,
 -- quadratic in the batch (60 of the 100 ms a batch of 500 took).
 SELECT 'allowed' AS part, ord, NULL::uuid AS id, NULL::bigint AS seq, NULL::varchar AS "clientMessageId",
@@ -121,8 +119,9 @@ SELECT 'inserted', NULL, id, seq, client_message_id, from_user_id, to_user_id, c
   read_at, NULL, NULL
 FROM inserted
 UNION ALL
-SELECT 'outbox', NULL, message_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id, recipient_server FROM outboxed`,
-);
+SELECT 'outbox', NULL, message_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id, recipient_server
+FROM inserted_outbox`,
+  );
 
 /** A `message.read` event's payload, from a read message `u`; times as the API writes them (ISO, milliseconds). */
 const READ_EVENT_DATA = `jsonb_build_object('messageId', u.id, 'fromUserId', u.from_user_id, 'toUserId', u.to_user_id,
@@ -237,7 +236,14 @@ type InsertedPart = MessageRow & {
 /** The SQL of the messages feature, in one place. */
 @Injectable()
 export class MessagesRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly insertStatement: PreparedStatement;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(MessageDelivery) delivery: MessageDelivery,
+  ) {
+    this.insertStatement = insertMessagesSql(delivery.statementParts);
+  }
 
   /**
    * Stores messages (see INSERT_MESSAGES_SQL); `localUsers` are the users of this node among all their parties, and
@@ -250,7 +256,7 @@ export class MessagesRepository {
   ): Promise<InsertOutcome[]> {
     if (messages.length === 0) return [];
     const column = <K extends keyof NewMessage>(key: K) => messages.map((message) => message[key] ?? null);
-    const rows: InsertedPart[] = await runPrepared(this.dataSource, INSERT_MESSAGES_SQL, [
+    const rows: InsertedPart[] = await runPrepared(this.dataSource, this.insertStatement, [
       column('id'),
       column('clientMessageId'),
       column('fromUserId'),
@@ -304,29 +310,32 @@ export class MessagesRepository {
 
   /**
    * A page of one conversation in chronological order: the latest messages, or those just before / after a seq, or
-   * those created after a time. Fetches one extra row to tell whether more exist.
+   * those created after a time.
    */
-  async page(key: string, position: { beforeSeq?: string; afterSeq?: string; since?: Date }, limit: number) {
+  async page(
+    key: string,
+    position: { beforeSeq?: string; afterSeq?: string; since?: Date },
+    limit: number,
+  ): Promise<Page<MessageRow>> {
     const ascending = position.afterSeq !== undefined || position.since !== undefined;
     const shape = threadPageShape(position);
     const at = position.beforeSeq ?? position.afterSeq ?? position.since;
     const rows: MessageRow[] = await runPrepared(
       this.dataSource,
       THREAD_PAGE_SQL[shape],
-      shape === 'latest' ? [key, limit + 1] : [key, limit + 1, at],
+      shape === 'latest' ? [key, rowsForPage(limit)] : [key, rowsForPage(limit), at],
     );
-    const hasMore = rows.length > limit;
-    const page = rows.slice(0, limit);
-    return { items: ascending ? page : page.reverse(), hasMore };
+    const { items, hasMore } = pageOf(rows, limit);
+    return { items: ascending ? items : items.reverse(), hasMore };
   }
 
-  async inbox(owner: string, beforeSeq: number | undefined, limit: number) {
-    const rows: ConversationSummaryEntity[] = await runPrepared(
+  /** A user's conversations, most recent first, below `beforeSeq`: `rows` of them (see rowsForPage). */
+  inbox(owner: string, beforeSeq: number | undefined, rows: number): Promise<ConversationSummaryEntity[]> {
+    return runPrepared(
       this.dataSource,
       beforeSeq === undefined ? INBOX_PAGE_SQL.latest : INBOX_PAGE_SQL.before,
-      beforeSeq === undefined ? [owner, limit + 1] : [owner, limit + 1, beforeSeq],
+      beforeSeq === undefined ? [owner, rows] : [owner, rows, beforeSeq],
     );
-    return { items: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
   async applyRemoteReads(
@@ -342,13 +351,21 @@ export class MessagesRepository {
     return rows.map((row) => row.fromUserId);
   }
 
-  async markRead(
-    manager: EntityManager,
+  /**
+   * Marks the message read (MARK_READ_SQL): null when it was read already. `alongside`, when given, runs in the same
+   * transaction with the read message; without it the read is one statement.
+   */
+  async markRead<T>(
     messageId: string,
     recipient: string,
     localUsers: string[],
-  ): Promise<MessageRow | null> {
-    const rows: MessageRow[] = await runPrepared(manager, MARK_READ_SQL, [messageId, recipient, localUsers]);
-    return rows[0] ?? null;
+    alongside?: (manager: EntityManager, read: MessageRow) => Promise<T>,
+  ): Promise<{ read: MessageRow | null; alongside?: T }> {
+    const mark = async (manager: EntityManager) => {
+      const rows: MessageRow[] = await runPrepared(manager, MARK_READ_SQL, [messageId, recipient, localUsers]);
+      const read = rows[0] ?? null;
+      return { read, alongside: read && alongside ? await alongside(manager, read) : undefined };
+    };
+    return alongside ? this.dataSource.transaction(mark) : mark(this.dataSource.manager);
   }
 }

@@ -7,17 +7,17 @@ import {
   NotFoundException,
   PayloadTooLargeException,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { pairKey } from '../common/address';
+import { decodeCursor } from '../common/cursor';
+import { cursorPage, rowsForPage } from '../common/pagination';
 import { errorBody } from '../common/http-exception.filter';
 import { newId } from '../common/ids';
 import { KeyedBatcher } from '../common/keyed-batcher';
-import { RemoteDelivery } from '../common/remote-delivery.port';
 import { SyncBus } from '../sync/sync-bus';
 import { MAX_BATCH_MESSAGES, MAX_CONTENT_BYTES } from './dto/messages.dto';
-import { ContentType, conversationKey, MessageEntity } from './message.entity';
+import { MessageDelivery } from './message-delivery.port';
+import { ContentType, MessageEntity } from './message.entity';
 import { MessageRow } from './message.response';
 import { InsertOutcome, MessagesRepository, NewMessage } from './messages.repository';
 
@@ -37,6 +37,12 @@ export interface SendResult {
 /** A single send waiting for its sender's next statement, its ids fixed. */
 type QueuedSend = SendMessageInput & { id: string; clientMessageId: string };
 
+/** What became of one input of {@link MessagesService.storeMessages}. */
+export type StoreResult =
+  | { kind: 'refused'; error: HttpException }
+  | Extract<InsertOutcome, { kind: 'inserted' }>
+  | { kind: 'not-friends' | 'not-inserted'; message: NewMessage; original: MessageEntity | undefined };
+
 /** The outcome of one message of a batch: the HTTP status the single send would have answered. */
 export interface SendOutcome {
   status: number;
@@ -50,10 +56,7 @@ export function assertContentSize(content: string): void {
   }
 }
 
-function outcomeOf(error: unknown): SendOutcome {
-  if (error instanceof HttpException) return { status: error.getStatus(), error: error.message };
-  throw error;
-}
+const nothing = () => Promise.resolve();
 
 @Injectable()
 export class MessagesService {
@@ -61,8 +64,7 @@ export class MessagesService {
     @Inject(MessagesRepository) private readonly messages: MessagesRepository,
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
-    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(MessageDelivery) private readonly delivery: MessageDelivery,
   ) {}
 
   /**
@@ -103,75 +105,47 @@ export class MessagesService {
     sender: string,
     inputs: (SendMessageInput & { id?: string })[],
   ): Promise<{ outcomes: SendOutcome[]; announced: Promise<void> }> {
-    const outcomes: SendOutcome[] = new Array(inputs.length);
-    const candidates: { index: number; message: NewMessage }[] = [];
     const recipients = new Map<string, Promise<string>>();
-    for (const [index, input] of inputs.entries()) {
-      try {
-        assertContentSize(input.content);
-        if (!recipients.has(input.toUserId)) {
-          recipients.set(input.toUserId, this.accounts.resolveAddress(input.toUserId, 'toUserId'));
-        }
-        const named = await recipients.get(input.toUserId)!;
-        const recipient = this.accounts.isLocal(named)
-          ? named
-          : await this.remote.assertDeliverable(named, input.content);
-        candidates.push({ index, message: this.newMessage(sender, recipient, input) });
-      } catch (error) {
-        outcomes[index] = outcomeOf(error);
+    const { results, announced } = await this.storeMessages(inputs, async (input) => {
+      assertContentSize(input.content);
+      if (!recipients.has(input.toUserId)) {
+        recipients.set(input.toUserId, this.accounts.resolveAddress(input.toUserId, 'toUserId'));
       }
-    }
-    if (candidates.length === 0) return { outcomes, announced: Promise.resolve() };
-    const messages = candidates.map((candidate) => candidate.message);
-    const stored = await this.messages.insertMany(messages, this.localParties(messages));
-    const staged = stored.flatMap((result) =>
-      result.kind === 'inserted' && result.outbox ? [{ ...result.outbox, kind: 'message' as const }] : [],
-    );
-    await this.settleOutcomes(candidates, stored, outcomes);
-    const changed = stored.flatMap((result) =>
-      result.kind === 'inserted' ? [result.message.fromUserId, result.message.toUserId] : [],
-    );
-    const announced = Promise.all([
-      this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
-      this.remote.dispatch(staged),
-    ]).then(() => undefined);
-    return { outcomes, announced };
+      const named = await recipients.get(input.toUserId)!;
+      const recipient = this.accounts.isLocal(named)
+        ? named
+        : await this.delivery.assertDeliverable(named, input.content);
+      return this.newMessage(sender, recipient, input);
+    });
+    return { outcomes: results.map((result) => this.sendOutcome(result)), announced };
   }
 
-  /** Turns storage results into HTTP outcomes: a repeated client id answers with the original, or 409. */
-  private async settleOutcomes(
-    candidates: { index: number; message: NewMessage }[],
-    stored: InsertOutcome[],
-    outcomes: SendOutcome[],
-  ): Promise<void> {
-    const originals = await this.originals(
-      candidates.filter((_, i) => stored[i].kind === 'not-inserted').map(({ message }) => message),
-    );
-    for (const [i, { index, message }] of candidates.entries()) {
-      const result = stored[i];
-      if (result.kind === 'inserted') {
-        const remote = !this.accounts.isLocal(message.toUserId);
-        outcomes[index] = {
+  /** The HTTP answer of one send: a repeated client id answers with the original, or 409. */
+  private sendOutcome(result: StoreResult): SendOutcome {
+    switch (result.kind) {
+      case 'refused':
+        return { status: result.error.getStatus(), error: result.error.message };
+      case 'inserted': {
+        const remote = !this.accounts.isLocal(result.message.toUserId);
+        return {
           status: 201,
           message: remote ? { ...result.message, deliveryStatus: 'pending', deliveryAttempts: 0 } : result.message,
         };
-      } else if (result.kind === 'not-friends') {
-        outcomes[index] = {
+      }
+      case 'not-friends':
+        return {
           status: 403,
-          error: `you and ${message.toUserId} are not friends: an accepted friend invite is needed first`,
+          error: `you and ${result.message.toUserId} are not friends: an accepted friend invite is needed first`,
         };
-      } else {
-        const original = originals.get(`${message.fromUserId} ${message.clientMessageId}`);
+      case 'not-inserted': {
+        const { message, original } = result;
         // The very message, stored by an earlier try of its batch that failed after the commit.
-        if (original?.id === message.id) {
-          outcomes[index] = { status: 201, message: original };
-          continue;
-        }
+        if (original?.id === message.id) return { status: 201, message: original };
         const same =
           original?.toUserId === message.toUserId &&
           original.content === message.content &&
           original.contentType === message.contentType;
-        outcomes[index] = same
+        return same
           ? { status: 200, message: original }
           : {
               status: 409,
@@ -182,11 +156,46 @@ export class MessagesService {
   }
 
   /**
-   * Messages from `server`'s users to ours, stored with their replay receipts in one statement. One outcome per
-   * message, in order.
+   * The one path that stores messages, for the API and for the federation inbox. `prepare` makes each input a message
+   * (an HTTP exception refuses that input alone); all are then stored in one statement (MessagesRepository.insertMany)
+   * with their inbox rows, sync events, the outbox rows of those to other servers and, when they came from another
+   * server (`receivedFrom`), their replay receipts. Answers one result per input, in order, with the stored message a
+   * refused insert collided with (same sender and client id), if any; `announced` settles once the changed streams
+   * and deliveries have been told.
    */
-  storeIncoming(server: string, messages: NewMessage[]): Promise<InsertOutcome[]> {
-    return this.messages.insertMany(messages, this.localParties(messages), server);
+  async storeMessages<Input>(
+    inputs: Input[],
+    prepare: (input: Input) => Promise<NewMessage>,
+    receivedFrom: string | null = null,
+  ): Promise<{ results: StoreResult[]; announced: Promise<void> }> {
+    const results: StoreResult[] = new Array(inputs.length);
+    const candidates: { index: number; message: NewMessage }[] = [];
+    for (const [index, input] of inputs.entries()) {
+      try {
+        candidates.push({ index, message: await prepare(input) });
+      } catch (error) {
+        if (!(error instanceof HttpException)) throw error;
+        results[index] = { kind: 'refused', error };
+      }
+    }
+    if (candidates.length === 0) return { results, announced: Promise.resolve() };
+    const messages = candidates.map((candidate) => candidate.message);
+    const stored = await this.messages.insertMany(messages, this.localParties(messages), receivedFrom);
+    const originals = await this.originals(messages.filter((_, i) => stored[i].kind !== 'inserted'));
+    for (const [i, { index, message }] of candidates.entries()) {
+      const result = stored[i];
+      results[index] =
+        result.kind === 'inserted'
+          ? result
+          : { kind: result.kind, message, original: originals.get(`${message.fromUserId} ${message.clientMessageId}`) };
+    }
+    const inserted = stored.flatMap((result) => (result.kind === 'inserted' ? [result] : []));
+    const changed = inserted.flatMap(({ message }) => [message.fromUserId, message.toUserId]);
+    const announced = Promise.all([
+      this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
+      this.delivery.dispatchMessages(inserted.flatMap(({ outbox }) => (outbox ? [outbox] : []))),
+    ]).then(() => undefined);
+    return { results, announced };
   }
 
   /** Stored messages by (sender, client id), keyed `${fromUserId} ${clientMessageId}`. */
@@ -205,7 +214,7 @@ export class MessagesService {
       clientMessageId: input.clientMessageId ?? newId(),
       fromUserId: sender,
       toUserId: recipient,
-      conversationKey: conversationKey(sender, recipient),
+      conversationKey: pairKey(sender, recipient),
       contentType: input.contentType ?? 'text/plain',
       content: input.content,
       createdAt: input.createdAt,
@@ -228,7 +237,7 @@ export class MessagesService {
       throw new BadRequestException('give at most one of before, after and since');
     }
     const friend = await this.accounts.resolveAddress(friendInput, 'friendUserId');
-    const key = conversationKey(viewer, friend);
+    const key = pairKey(viewer, friend);
     const seqOf = async (messageId: string, field: string) => {
       const message = await this.messages.findById(messageId);
       if (message?.conversationKey !== key) {
@@ -249,15 +258,14 @@ export class MessagesService {
     const fetchedFromAfar = page.items.filter(
       (message) => message.toUserId === viewer && !this.accounts.isLocal(message.fromUserId),
     );
-    if (fetchedFromAfar.length > 0) await this.remote.messagesFetched(viewer, fetchedFromAfar);
+    if (fetchedFromAfar.length > 0) await this.delivery.messagesFetched(viewer, fetchedFromAfar);
     return page;
   }
 
   async inbox(owner: string, cursor: string | undefined, limit: number) {
     const beforeSeq = cursor ? decodeCursor(cursor, ['number'])[0] : undefined;
-    const { items, hasMore } = await this.messages.inbox(owner, beforeSeq, limit);
-    const last = items.at(-1);
-    return { items, nextCursor: hasMore && last ? encodeCursor([Number(last.lastMessageSeq)]) : null };
+    const rows = await this.messages.inbox(owner, beforeSeq, rowsForPage(limit));
+    return cursorPage(rows, limit, (last) => [Number(last.lastMessageSeq)]);
   }
 
   /** Read receipts for messages our users sent to another server; returns the senders to notify. */
@@ -288,14 +296,14 @@ export class MessagesService {
     const localUsers = [message.fromUserId, message.toUserId].filter((user) => this.accounts.isLocal(user));
     const fromElsewhere = !this.accounts.isLocal(message.fromUserId);
     // A local message is one statement; only a receipt for another server needs a transaction around both.
-    const { updated, staged } = fromElsewhere
-      ? await this.dataSource.transaction(async (manager) => {
-          const read = await this.messages.markRead(manager, messageId, viewer, localUsers);
-          return { updated: read, staged: read ? await this.remote.stageReadReceipt(manager, read) : [] };
-        })
-      : { updated: await this.messages.markRead(this.dataSource.manager, messageId, viewer, localUsers), staged: [] };
-    if (!updated) return message;
-    await Promise.all([this.syncBus.notify(localUsers), this.remote.dispatch(staged)]);
-    return updated;
+    const { read, alongside: dispatch = nothing } = await this.messages.markRead(
+      messageId,
+      viewer,
+      localUsers,
+      fromElsewhere ? (manager, updated) => this.delivery.stageReadReceipt(manager, updated) : undefined,
+    );
+    if (!read) return message;
+    await Promise.all([this.syncBus.notify(localUsers), dispatch()]);
+    return read;
   }
 }

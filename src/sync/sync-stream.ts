@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service';
-import { FetchedMessage } from '../common/remote-delivery.port';
+import { FetchedMessage } from '../messages/message-delivery.port';
 import { SyncBus } from './sync-bus';
 import { SyncService } from './sync.service';
 

@@ -7,6 +7,7 @@ import { PostgresSyncBus, RedisSyncBus, SyncBus } from './sync-bus';
 import { SyncEventsWriter } from './sync-events.writer';
 import { SyncStream } from './sync-stream';
 import { SyncController } from './sync.controller';
+import { SyncRepository } from './sync.repository';
 import { SyncService } from './sync.service';
 
 @Module({
@@ -14,6 +15,7 @@ import { SyncService } from './sync.service';
   controllers: [SyncController],
   providers: [
     SyncService,
+    SyncRepository,
     SyncStream,
     SyncEventsWriter,
     {

@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { serverOf } from '../common/address';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { FetchedMessage, RemoteDelivery } from '../common/remote-delivery.port';
-import { DELIVERY_JOIN, MESSAGE_WITH_DELIVERY_COLUMNS } from '../messages/messages.repository';
-import { MessageRow, toMessageResponse } from '../messages/message.response';
+import { pageOf, rowsForPage } from '../common/pagination';
+import { FetchedMessage, MessageDelivery } from '../messages/message-delivery.port';
+import { toMessageResponse } from '../messages/message.response';
 import { SyncEventType } from './sync-event.entity';
-import { preparedStatement, runPrepared } from '../database/prepared-statement';
+import { SyncRepository } from './sync.repository';
 
 export interface SyncEventResponse {
   /** The stream position just after this event: resume from it (`since`, or SSE `Last-Event-ID`). */
@@ -26,36 +24,11 @@ export interface SyncPage {
 export type Position = number;
 export const START_OF_STREAM: Position = 0;
 
-/**
- * A user's events after a seq, with the current state of the messages they name. The page's seqs come first, from the
- * primary key alone (an index-only scan), and only those events are then read. The planner guesses how many events
- * follow a cursor from the seqs of all users, most of whose streams are short; asked in one piece for a long stream
- * (a client catching up) it chose to read, join and sort every later event to keep 100 (10 ms instead of 1 ms).
- */
-export const PAGE_SQL = preparedStatement(
-  'sync_page',
-  `
-SELECT e.seq AS "eventSeq", e.type, e.data, ${MESSAGE_WITH_DELIVERY_COLUMNS}
-FROM sync_events e
-LEFT JOIN friend_messages m ON m.id = e.message_id
-${DELIVERY_JOIN}
-WHERE e.user_id = $1
-  AND e.seq = ANY (ARRAY(SELECT seq FROM sync_events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3))
-ORDER BY e.seq`,
-);
-
-type PageRow = MessageRow & {
-  txId: string;
-  eventSeq: string;
-  type: SyncEventType;
-  data: Record<string, unknown> | null;
-};
-
 @Injectable()
 export class SyncService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(RemoteDelivery) private readonly remote: RemoteDelivery,
+    @Inject(SyncRepository) private readonly events: SyncRepository,
+    @Inject(MessageDelivery) private readonly delivery: MessageDelivery,
   ) {}
 
   parseCursor(cursor: string | undefined, field = 'since'): Position {
@@ -78,24 +51,24 @@ export class SyncService {
     after: Position,
     limit: number,
   ): Promise<{ page: SyncPage; fetchedFromAfar: FetchedMessage[] }> {
-    const rows: PageRow[] = await runPrepared(this.dataSource, PAGE_SQL, [userId, after, limit + 1]);
-    const events = rows.slice(0, limit).map((row) => ({
+    const rows = await this.events.page(userId, after, rowsForPage(limit));
+    const { items, hasMore } = pageOf(rows, limit);
+    const events = items.map((row) => ({
       cursor: encodeCursor([Number(row.eventSeq)]),
       type: row.type,
       data: row.type === 'message' ? { ...toMessageResponse(row) } : (row.data ?? {}),
     }));
-    const fetchedFromAfar = rows
-      .slice(0, limit)
+    const fetchedFromAfar = items
       .filter(
         (row) => row.type === 'message' && row.toUserId === userId && serverOf(row.fromUserId) !== serverOf(userId),
       )
       .map((row) => ({ id: row.id, fromUserId: row.fromUserId }));
-    const page = { events, cursor: events.at(-1)?.cursor ?? encodeCursor([after]), hasMore: rows.length > limit };
+    const page = { events, cursor: events.at(-1)?.cursor ?? encodeCursor([after]), hasMore };
     return { page, fetchedFromAfar };
   }
 
-  /** Delivery receipts for messages the user's device now holds (see RemoteDelivery.messagesFetched). */
+  /** Delivery receipts for messages the user's device now holds (see MessageDelivery.messagesFetched). */
   async acknowledgeFetched(userId: string, messages: FetchedMessage[]): Promise<void> {
-    if (messages.length > 0) await this.remote.messagesFetched(userId, messages);
+    if (messages.length > 0) await this.delivery.messagesFetched(userId, messages);
   }
 }
