@@ -125,20 +125,32 @@ export class NodeProcess {
       } catch {
         // not listening yet
       }
-      if (Date.now() - started > 30_000) throw new Error(`node ${this.name} did not become healthy: ${this.log}`);
+      if (Date.now() - started > 60_000) throw new Error(`node ${this.name} did not become healthy: ${this.log}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
-  /** SIGTERM and wait for the process to end. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM and wait for the process to end; SIGKILL after `graceMs`, as `docker stop` does after 10 s. Answers
+   * whether it ended by itself.
+   */
+  async stop(graceMs = 10_000): Promise<boolean> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    if (!child || child.exitCode !== null || child.signalCode !== null) return true;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const byItself = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!byItself) {
+      child.kill('SIGKILL');
+      await exited;
+    }
     this.child = null;
+    return byItself;
   }
 
   /** SIGKILL, as a crash or the OOM killer would end it: no shutdown hook runs. Resolves once it is gone. */

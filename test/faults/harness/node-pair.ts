@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { befriend, BenchUser, createUser } from '../../../bench/lib/api';
 import { NodeProcess } from '../../../bench/lib/node-process';
+import { CapturingProxy } from '../../support/capturing-proxy';
 import { FaultContext, progress } from './context';
 
 /** How one side of the pair runs; by default on the machine's PostgreSQL and Redis. */
@@ -9,6 +10,8 @@ export interface SideOptions {
   databaseServer?: string | null;
   redisUrl?: string;
   env?: Record<string, string>;
+  /** A proxy the node is reached through by its peer: the node takes the proxy's server name. */
+  behind?: CapturingProxy;
 }
 
 /** Users per node; `usersA[i]` and `usersB[i]` are friends, so that a burst spreads over several conversations. */
@@ -44,8 +47,9 @@ export class NodePair {
         `${scenario.replace(/\W/g, '_')}_${name}`,
         databaseServer,
         side.redisUrl ?? context.redisUrl,
-        side.env ?? {},
+        { ...side.env, ...(side.behind ? { MYLIFE_FEDERATION_SERVER: side.behind.serverName } : {}) },
       );
+      side.behind?.forwardTo(node.url);
       node.logFile = join(context.logDir, `${scenario}-${name}.log`);
       return { node, databaseServer };
     };

@@ -29,7 +29,9 @@ export const peerDown: Scenario = {
       const perSecond = context.messages / burstSeconds(context);
       const started = Date.now();
       progress('peer-down', `B stopped for ${outageMs(context) / 1000} s; A sends ${half} to B meanwhile`);
-      await pair.nodeB.stop();
+      // Its users' devices are syncing: a node that waits for their keep-alive connections ends only by SIGKILL.
+      const stoppedByItself = await pair.nodeB.stop();
+      if (!stoppedByItself) progress('peer-down', 'B did not end within 10 s of SIGTERM: killed');
       await traffic.send(pair.conversations('a'), half, perSecond);
       await sleep(started + outageMs(context) - Date.now());
       const backlog = traffic.sent;
@@ -44,6 +46,7 @@ export const peerDown: Scenario = {
           outageSeconds: outageMs(context) / 1000,
           drainSeconds,
           drainedInTime: drainSeconds <= DRAIN_TARGET_SECONDS,
+          stoppedByItself,
         },
       });
     }),

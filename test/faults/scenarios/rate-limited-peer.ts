@@ -13,24 +13,18 @@ export const rateLimitedPeer: Scenario = {
   run: async (context) => {
     const proxy = await CapturingProxy.start();
     try {
-      return await withPair(
-        context,
-        'peer-429',
-        { b: { env: { MYLIFE_FEDERATION_SERVER: proxy.serverName } } },
-        async (pair) => {
-          proxy.forwardTo(pair.nodeB.url);
-          return burstUnderFault(context, pair, async () => {
-            const refuseForMs = (burstSeconds(context) * 1000) / 2;
-            progress('peer-429', `B's inbox answers 429 for ${refuseForMs / 1000} s`);
-            proxy.interceptor = ({ path }) =>
-              path.startsWith('/api/federation/inbox/') ? { status: 429, headers: { 'retry-after': '2' } } : null;
-            await sleep(refuseForMs);
-            proxy.interceptor = null;
-            progress('peer-429', "B's inbox takes deliveries again");
-            const refused = proxy.captured.filter((request) => request.intercepted).length;
-            return { answered429: refused };
-          }).then((summary) => ({ ...summary, forwardedTwice: messagesForwardedTwice(proxy.captured) }));
-        },
+      return await withPair(context, 'peer-429', { b: { behind: proxy } }, (pair) =>
+        burstUnderFault(context, pair, async () => {
+          const refuseForMs = (burstSeconds(context) * 1000) / 2;
+          progress('peer-429', `B's inbox answers 429 for ${refuseForMs / 1000} s`);
+          proxy.interceptor = ({ path }) =>
+            path.startsWith('/api/federation/inbox/') ? { status: 429, headers: { 'retry-after': '2' } } : null;
+          await sleep(refuseForMs);
+          proxy.interceptor = null;
+          progress('peer-429', "B's inbox takes deliveries again");
+          const refused = proxy.captured.filter((request) => request.intercepted).length;
+          return { answered429: refused };
+        }).then((summary) => ({ ...summary, forwardedTwice: messagesForwardedTwice(proxy.captured) })),
       );
     } finally {
       await proxy.close();
