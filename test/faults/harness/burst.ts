@@ -68,6 +68,7 @@ export async function finish(
     seconds,
     notAcked,
     quiet: quiet.reached,
+    longestStallSeconds: quiet.longestStallSeconds,
     ...details,
     ...counts,
   };

@@ -1,6 +1,6 @@
 import { NodeProcess } from '../../../bench/lib/node-process';
 import { queryDatabase } from '../../support/services';
-import { progress, sleep } from './context';
+import { progress, round1, sleep } from './context';
 import { Traffic } from './traffic';
 
 interface StoredCopies {
@@ -40,25 +40,31 @@ const fingerprint = (a: Snapshot, b: Snapshot) =>
 /**
  * Waits for quiet: no pending outbox row on either node, and nothing changed for `stableMs` (messages stored,
  * outbox states). A database that does not answer (being restarted) counts as not quiet. Gives up after
- * `timeoutMs`; answers whether it got there, and when things last changed.
+ * `timeoutMs`; answers whether it got there, when things last changed, and the longest time that rows were pending
+ * while no message was stored on either side (a stall).
  */
 export async function untilQuiet(
   scenario: string,
   a: NodeProcess,
   b: NodeProcess,
   { timeoutMs = 600_000, stableMs = 5000 } = {},
-): Promise<{ reached: boolean; at: number }> {
+): Promise<{ reached: boolean; at: number; longestStallSeconds: number }> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   let sameSince = Date.now();
+  let [storedBefore, storedSince, longestStall] = [-1, Date.now(), 0];
   let reported = 0;
+  const answer = (reached: boolean, at: number) => ({ reached, at, longestStallSeconds: round1(longestStall / 1000) });
   while (Date.now() < deadline) {
     try {
       const [onA, onB] = [await snapshot(a, b), await snapshot(b, a)];
       const now = fingerprint(onA, onB);
       if (now !== last) [last, sameSince] = [now, Date.now()];
       const pending = pendingRows(onA) + pendingRows(onB);
-      if (pending === 0 && Date.now() - sameSince >= stableMs) return { reached: true, at: sameSince };
+      const stored = onA.stored.length + onB.stored.length;
+      if (stored !== storedBefore || pending === 0) [storedBefore, storedSince] = [stored, Date.now()];
+      longestStall = Math.max(longestStall, Date.now() - storedSince);
+      if (pending === 0 && Date.now() - sameSince >= stableMs) return answer(true, sameSince);
       if (Date.now() - reported > 15_000) {
         progress(
           scenario,
@@ -71,7 +77,7 @@ export async function untilQuiet(
     }
     await sleep(500);
   }
-  return { reached: false, at: Date.now() };
+  return answer(false, Date.now());
 }
 
 /** Counts, from both databases, what happened to every message the traffic had accepted. */

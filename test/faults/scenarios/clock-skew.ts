@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { call } from '../../../bench/lib/api';
 import { burstUnderFault, withPair } from '../harness/burst';
 import { progress, round1, Scenario } from '../harness/context';
@@ -19,6 +20,7 @@ function clockSkew(seconds: number): Scenario {
     inShortRun: false,
     run: (context) =>
       withPair(context, name, { b: { databaseServer: null } }, async (pair) => {
+        if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: apt-get install -y faketime`);
         await pair.nodeB.stop();
         Object.assign(pair.nodeB.env, {
           LD_PRELOAD: LIBFAKETIME,

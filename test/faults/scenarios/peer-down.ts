@@ -36,7 +36,11 @@ export const peerDown: Scenario = {
       await sleep(started + outageMs(context) - Date.now());
       const backlog = traffic.sent;
       await pair.nodeB.start();
-      progress('peer-down', 'B is back; its users send their half to A');
+      const atReturn = await deliveryStateOf(pair.nodeA, pair.nodeB);
+      progress(
+        'peer-down',
+        `B is back (A's state for it: ${JSON.stringify(atReturn)}); its users send their half to A`,
+      );
       const sendingFromB = traffic.send(pair.conversations('b'), context.messages - half, perSecond);
       const drainSeconds = round1((await untilStored(pair.nodeB, pair.nodeA, backlog, 120_000)) / 1000);
       progress('peer-down', `A's backlog stored on B ${drainSeconds} s after B was back`);
@@ -47,6 +51,7 @@ export const peerDown: Scenario = {
           drainSeconds,
           drainedInTime: drainSeconds <= DRAIN_TARGET_SECONDS,
           stoppedByItself,
+          atReturn,
         },
       });
     }),
@@ -64,4 +69,31 @@ async function untilStored(node: NodeProcess, peer: NodeProcess, count: number, 
     if (stored >= count || Date.now() - started > timeoutMs) return Date.now() - started;
     await sleep(100);
   }
+}
+
+/**
+ * How `node` saw `peer` when it came back: its destination state (failures in a row, seconds until it would knock
+ * again) and the attempts its outbox rows for the peer had spent.
+ */
+async function deliveryStateOf(node: NodeProcess, peer: NodeProcess) {
+  const server = peer.env.MYLIFE_FEDERATION_SERVER;
+  const [destination] = await queryDatabase<{ failures: number; retry_in: number | null; last_error: string | null }>(
+    node.databaseUrl,
+    `SELECT consecutive_failures AS failures, extract(epoch FROM retry_at - now())::float AS retry_in, last_error
+       FROM federation_destinations WHERE server = $1`,
+    [server],
+  );
+  const [rows] = await queryDatabase<{ max_attempts: number; failed: number }>(
+    node.databaseUrl,
+    `SELECT coalesce(max(attempts), 0)::int AS max_attempts, count(*) FILTER (WHERE status = 'failed')::int AS failed
+       FROM federation_message_outbox WHERE recipient_server = $1 AND kind = 'message'`,
+    [server],
+  );
+  return {
+    consecutiveFailures: destination?.failures ?? 0,
+    retryInSeconds: destination?.retry_in === null || !destination ? null : round1(destination.retry_in),
+    lastError: destination?.last_error ?? null,
+    maxAttemptsSpent: rows.max_attempts,
+    failedRows: rows.failed,
+  };
 }
