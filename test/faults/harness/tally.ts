@@ -27,7 +27,14 @@ async function snapshot(node: NodeProcess, peer: NodeProcess) {
     node.databaseUrl,
     'SELECT kind, status, count(*)::int AS rows FROM federation_message_outbox GROUP BY 1, 2 ORDER BY 1, 2',
   );
-  return { stored, outbox };
+  // Why the rows that did not end well are where they are: the most common last errors.
+  const lastErrors = await queryDatabase<{ error: string; rows: number }>(
+    node.databaseUrl,
+    `SELECT left(coalesce(last_error, '(none)'), 160) AS error, count(*)::int AS rows FROM federation_message_outbox
+      WHERE CASE WHEN kind = 'message' THEN status <> 'acked' ELSE status IN ('pending', 'failed') END
+      GROUP BY 1 ORDER BY 2 DESC LIMIT 3`,
+  );
+  return { stored, outbox, lastErrors };
 }
 
 type Snapshot = Awaited<ReturnType<typeof snapshot>>;
@@ -106,6 +113,9 @@ export async function tally(a: NodeProcess, b: NodeProcess, traffic: Traffic) {
     duplicated: stored.reduce((n, row) => n + row.copies - 1, 0),
     notAcked: notAckedRows.reduce((n, row) => n + row.rows, 0),
     outbox: { a: byKindAndStatus(onA.outbox), b: byKindAndStatus(onB.outbox) },
+    ...(onA.lastErrors.length + onB.lastErrors.length > 0
+      ? { lastErrors: { a: onA.lastErrors, b: onB.lastErrors } }
+      : {}),
     ...(lostExamples.length > 0 ? { lostExamples } : {}),
     ...(traffic.refused.length > 0
       ? { refused: traffic.refused.length, refusedExamples: traffic.refused.slice(0, 5) }
