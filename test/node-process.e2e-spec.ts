@@ -160,7 +160,7 @@ describe('a node process', () => {
       await agent.close();
       await dropDatabase(databaseName);
     }
-  });
+  }, 120_000);
 
   it('stops quietly on Ctrl-C: no warnings from connections the embedded Postgres cut', async () => {
     const [port, postgresPort] = [await freePort(), await freePort()];
