@@ -56,11 +56,17 @@ export class NodePair {
     const a = await side('a', options.a);
     const b = await side('b', options.b);
     const pair = new NodePair(context, scenario, a.node, b.node, { a: a.databaseServer, b: b.databaseServer });
-    await Promise.all([a.node.start(), b.node.start()]);
-    for (let i = 0; i < USERS_PER_NODE; i++) {
-      pair.usersA.push(await createUser(a.node, `ann${i}`));
-      pair.usersB.push(await createUser(b.node, `ben${i}`));
-      await befriend(pair.usersA[i], pair.usersB[i]);
+    try {
+      await Promise.all([a.node.start(), b.node.start()]);
+      for (let i = 0; i < USERS_PER_NODE; i++) {
+        pair.usersA.push(await createUser(a.node, `ann${i}`));
+        pair.usersB.push(await createUser(b.node, `ben${i}`));
+        await befriend(pair.usersA[i], pair.usersB[i]);
+      }
+    } catch (error) {
+      // A node that did not boot in time, or a friendship that did not go through: leave no process behind.
+      await pair.destroy();
+      throw error;
     }
     progress(scenario, `nodes up (A ${a.node.url}, B ${b.node.url}), ${USERS_PER_NODE} friendships across them`);
     return pair;
