@@ -2,6 +2,7 @@ import { INestApplication, LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { configureHttpPipeline } from './common/http-pipeline';
@@ -15,6 +16,9 @@ import { buildOpenApiDocument, OPENAPI_ROUTE } from './openapi';
 import { QueueBackendKind, selectQueueBackend } from './queue/queue-backend';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** How long a stopping node lets requests in flight and event streams run before it cuts every connection. */
+const SHUTDOWN_GRACE_MS = 5000;
 
 export interface RunningNode {
   app: INestApplication;
@@ -69,12 +73,30 @@ export async function startNode(given: AppConfig): Promise<RunningNode> {
       queueBackend,
       embeddedPostgres: embedded !== null,
       stop: async () => {
-        await app.close();
+        await closeHangingUp(app);
         await embedded?.stop();
       },
     };
   } catch (error) {
     await embedded?.stop();
     throw error;
+  }
+}
+
+/**
+ * Closes Nest, hanging up the HTTP connections that would keep it open: the server's close waits for every
+ * connection to end, and a client that polls over keep-alive is never idle at the one moment close() looks, nor for
+ * the keep-alive timeout, while an event stream never ends at all. A shutdown used to wait for them for good (only
+ * SIGKILL ended it). Idle connections are closed as they appear; whatever is left after the grace is cut.
+ */
+async function closeHangingUp(app: INestApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const idle = setInterval(() => server.closeIdleConnections(), 100);
+  const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(idle);
+    clearTimeout(cut);
   }
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { eventually } from './support/federation';
 import { createDatabase, dropDatabase, freePort, ownRedis, testServices } from './support/services';
 
@@ -123,6 +124,43 @@ describe('a node process', () => {
       await dropDatabase(databaseName);
     }
   });
+
+  it('ends on SIGTERM while a client keeps its keep-alive connection busy', async () => {
+    const databaseName = `mylife_test_process_${await freePort()}`;
+    const port = await freePort();
+    const node = startNodeProcess({
+      PORT: String(port),
+      DATABASE_URL: await createDatabase(databaseName),
+      MYLIFE_QUEUE_PREFIX: databaseName,
+      LOG_LEVEL: 'warn',
+    });
+    // One connection, asked again as soon as it answers: a device polling its node.
+    const agent = new Agent({ connections: 1, keepAliveTimeout: 60_000 });
+    let polling = true;
+    const poll = async () => {
+      while (polling) {
+        await request(`http://127.0.0.1:${port}/health`, { dispatcher: agent })
+          .then((answer) => answer.body.dump())
+          .catch(() => new Promise((resolve) => setTimeout(resolve, 20)));
+      }
+    };
+    try {
+      await eventually(async () => node.output().includes(' is up at '), 60_000, 'the node up');
+      const polls = [poll(), poll()];
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const signalled = Date.now();
+      process.kill(node.child.pid!, 'SIGTERM');
+      expect(await node.exited).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(15_000);
+      polling = false;
+      await Promise.all(polls);
+    } finally {
+      polling = false;
+      if (node.child.exitCode === null) process.kill(-node.child.pid!, 'SIGKILL');
+      await agent.close();
+      await dropDatabase(databaseName);
+    }
+  }, 120_000);
 
   it('stops quietly on Ctrl-C: no warnings from connections the embedded Postgres cut', async () => {
     const [port, postgresPort] = [await freePort(), await freePort()];

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { isServiceUnavailable } from './service-unavailable';
 
 export interface ErrorBody {
   statusCode: number;
@@ -36,9 +37,18 @@ function messageOf(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
+/** 503 with Retry-After: a service the node needs is unreachable for now. */
+function serviceUnavailable(): HttpException {
+  return new HttpException(
+    { message: 'the database is unavailable for now; try again shortly', retryAfter: 1 },
+    HttpStatus.SERVICE_UNAVAILABLE,
+  );
+}
+
 /**
  * Shapes every error as `{statusCode, error, message, requestId}`. Unknown errors are logged with the request id and
- * answered with a generic 500: no stack trace or driver message ever reaches a client.
+ * answered with a generic 500, and those of a service that cannot be reached (PostgreSQL restarting) with a 503 and
+ * Retry-After: no stack trace or driver message ever reaches a client.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -50,10 +60,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = context.getRequest<Request & { id?: string }>();
     if (response.headersSent) return;
     if (exception instanceof HttpException) return sendHttpException(response, exception, request.id);
-    this.logger.error(
-      `request ${request.id ?? '-'} ${request.method} ${request.originalUrl ?? request.url} failed`,
-      exception instanceof Error ? exception.stack : String(exception),
-    );
+    const what = `request ${request.id ?? '-'} ${request.method} ${request.originalUrl ?? request.url}`;
+    if (isServiceUnavailable(exception)) {
+      // PostgreSQL restarting, say: the client (or peer) should come back shortly, not take it as a bug of ours.
+      this.logger.warn(`${what}: ${exception instanceof Error ? exception.message : String(exception)}`);
+      return sendHttpException(response, serviceUnavailable(), request.id);
+    }
+    this.logger.error(`${what} failed`, exception instanceof Error ? exception.stack : String(exception));
     const body = errorBody(
       HttpStatus.INTERNAL_SERVER_ERROR,
       'internal error; the server log has the details',

@@ -5,6 +5,14 @@ export interface CapturedRequest {
   method: string;
   path: string;
   body: string;
+  /** Answered by the proxy's {@link CapturingProxy.interceptor}, never forwarded to the node. */
+  intercepted?: boolean;
+}
+
+/** The answer a proxy gives in the node's stead. */
+export interface InterceptedAnswer {
+  status: number;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -15,6 +23,8 @@ export interface CapturedRequest {
 export class CapturingProxy {
   readonly captured: CapturedRequest[] = [];
   private target: { port: number } | null = null;
+  /** When set, may answer a request itself (a 429 to inbox requests, say) instead of forwarding it. */
+  interceptor: ((request: { method: string; path: string }) => InterceptedAnswer | null) | null = null;
 
   private constructor(private readonly server: Server) {}
 
@@ -26,7 +36,18 @@ export class CapturingProxy {
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('end', () => {
         const body = Buffer.concat(chunks);
-        proxy.captured.push({ method: incoming.method ?? '', path: incoming.url ?? '', body: body.toString('utf8') });
+        const captured: CapturedRequest = {
+          method: incoming.method ?? '',
+          path: incoming.url ?? '',
+          body: body.toString('utf8'),
+        };
+        proxy.captured.push(captured);
+        const intercepted = proxy.interceptor?.(captured);
+        if (intercepted) {
+          captured.intercepted = true;
+          outgoing.writeHead(intercepted.status, intercepted.headers).end();
+          return;
+        }
         if (!proxy.target) {
           outgoing.writeHead(503).end('no node behind the proxy yet');
           return;
