@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { ErrorCode, type JobsOptions, type Queue } from 'bullmq';
+import { ErrorCode, type Job, type JobsOptions, type Queue } from 'bullmq';
 import { LRUCache } from 'lru-cache';
 import {
   DestinationJob,
@@ -18,6 +18,19 @@ import {
 const UNLIMITED_ATTEMPTS = 2 ** 31 - 1;
 /** How often a sign of life from one server may look up its job. */
 const WAKE_EVERY_MS = 1000;
+/** How long a sign of life waits for a running job to settle (its request may take the federation timeout). */
+const WAKE_LOOKS = 30;
+const WAKE_LOOK_EVERY_MS = 500;
+
+/** Moves a delayed job to waiting; another promotion, or the job's own run, may have come first. */
+async function promote(job: Job): Promise<void> {
+  try {
+    await job.promote();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== ErrorCode.JobNotInState && code !== ErrorCode.JobNotExist) throw error;
+  }
+}
 
 /** The custom backoff of delivery jobs: the delay the failed run chose (delivery-state's backoffMs) travels on its error. */
 export const DESTINATION_BACKOFF = 'destination';
@@ -47,6 +60,10 @@ export function destinationBackoff(attemptsMade: number, _type: string | undefin
 export class DeliveryQueue {
   private readonly logger = new Logger('DeliveryQueue');
   private readonly lastWake = new LRUCache<string, number>({ max: 10_000 });
+  /** Servers whose sign of life waits for their running job to settle. */
+  private readonly waking = new Set<string>();
+  /** Servers with a sign of life that came too soon after the last look: looked at again shortly. */
+  private readonly lookAgain = new Set<string>();
 
   constructor(@InjectQueue(QUEUES.federationDelivery) private readonly queue: Queue<DestinationJob>) {}
 
@@ -84,19 +101,38 @@ export class DeliveryQueue {
 
   /**
    * A sign of life from `server`: its job runs now if it backs off after failures. A job that waits for the peer's own
-   * Retry-After is left to wait.
+   * Retry-After is left to wait. A job running at that moment (its request to the server may be failing right now) is
+   * looked at again a few times, so that the sign of life is not lost to its backoff.
    */
   async wake(server: string): Promise<void> {
-    if (Date.now() - (this.lastWake.get(server) ?? 0) < WAKE_EVERY_MS) return;
+    if (this.waking.has(server)) return;
+    const sinceLast = Date.now() - (this.lastWake.get(server) ?? 0);
+    if (sinceLast < WAKE_EVERY_MS) {
+      // Looked a moment ago, maybe before the job failed: one more look when the moment is over.
+      if (!this.lookAgain.has(server)) {
+        this.lookAgain.add(server);
+        const timer = setTimeout(() => {
+          this.lookAgain.delete(server);
+          this.wake(server).catch(() => undefined);
+        }, WAKE_EVERY_MS - sinceLast);
+        timer.unref();
+      }
+      return;
+    }
     this.lastWake.set(server, Date.now());
-    const job = await this.queue.getJob(destinationJobId(server));
-    if (job?.data.delayedFor !== 'failures') return;
+    this.waking.add(server);
     try {
-      await job.promote();
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      // Another promotion, or the job's own run, came first.
-      if (code !== ErrorCode.JobNotInState && code !== ErrorCode.JobNotExist) throw error;
+      for (let look = 0; look < WAKE_LOOKS; look++) {
+        const job = await this.queue.getJob(destinationJobId(server));
+        const state = job ? await job.getState() : 'unknown';
+        if (state !== 'active') {
+          if (state === 'delayed' && job!.data.delayedFor === 'failures') await promote(job!);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, WAKE_LOOK_EVERY_MS));
+      }
+    } finally {
+      this.waking.delete(server);
     }
   }
 
