@@ -11,7 +11,6 @@ import { OutboxEntity, OutboxStatus } from './outbox.entity';
 import { RemoteDeliveryItem, StagedDelivery } from './outbox-items';
 import { OutboxPosition, OutboxRepository } from './outbox.repository';
 import { PeerDirectory } from './peer-directory';
-import { RemoteTargetCheck } from './remote-target-check';
 
 export interface ReceiptItem {
   type: 'delivered' | 'read';
@@ -34,16 +33,7 @@ export class OutboxService {
     @Inject(SyncEventsWriter) private readonly syncEvents: SyncEventsWriter,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
-    @Inject(RemoteTargetCheck) private readonly targets: RemoteTargetCheck,
   ) {}
-
-  assertDeliverable(recipient: string, content?: string): Promise<string> {
-    return this.targets.assertDeliverable(recipient, content);
-  }
-
-  canonicalAddress(address: string): Promise<string> {
-    return this.targets.canonicalAddress(address);
-  }
 
   async stage(manager: EntityManager, items: RemoteDeliveryItem[]): Promise<StagedDelivery[]> {
     if (items.length === 0) return [];
