@@ -90,6 +90,19 @@ describe('what a plain MyLife node is sent: its ids as it writes them, content i
     await request(node.url).get(`/api/messages?friendUserId=yara@${peer.name}`).set(bearer(bob)).expect(403);
   });
 
+  it('dates a message from a peer whose clock runs ahead at its arrival, so that it does not stay last for good', async () => {
+    const before = Date.now();
+    const fromTheFuture = { ...messageFrom(xena, 'dated in the year 10000'), createdAt: '9999-12-31T23:59:59-23:59' };
+    const delivered = await peer.deliver(node.url, fromTheFuture);
+    expect(delivered.status).toBe(201);
+    const createdAt = Date.parse(delivered.body.message.createdAt);
+    expect(createdAt).toBeGreaterThanOrEqual(before - 1000);
+    expect(createdAt).toBeLessThanOrEqual(Date.now());
+
+    const fromThePast = { ...messageFrom(xena, 'written offline yesterday'), createdAt: '2026-01-01T00:00:00.000Z' };
+    expect((await peer.deliver(node.url, fromThePast)).body.message.createdAt).toBe(fromThePast.createdAt);
+  });
+
   it('refuses content longer than a plain node takes with 413 at send time, and sends content it takes', async () => {
     const tooLong = await request(node.url)
       .post('/api/messages')

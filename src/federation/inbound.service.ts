@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { formatAddress, parseAddress, serverOf } from '../common/address';
+import { Clock } from '../common/clock';
 import { errorBody } from '../common/http-exception.filter';
 import { UUID_PATTERN } from '../common/ids';
 import { AppConfig } from '../config/app-config';
@@ -72,8 +73,18 @@ export class InboundService {
     @Inject(AccountsService) private readonly accounts: AccountsService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
+    @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * A message is never dated after it arrived: a peer whose clock runs ahead (or that dates a message in the year
+   * 9999) would otherwise keep it at the end of its thread and inbox for good.
+   */
+  private notAfterArrival(createdAt: Date): Date {
+    const now = this.clock.now();
+    return createdAt > now ? now : createdAt;
+  }
 
   /** One message (the seed's single-message endpoint): 201 stored, 200 a replay, or the refusal as an exception. */
   async receiveMessage(server: string, input: InboxMessageDto): Promise<InboundMessageResult> {
@@ -120,7 +131,7 @@ export class InboundService {
           ...this.messages.newMessage(fromUserId, toUserId, {
             ...input,
             id: keepsId ? input.id!.toLowerCase() : undefined,
-            createdAt: input.createdAt ? new Date(input.createdAt) : undefined,
+            createdAt: input.createdAt ? this.notAfterArrival(new Date(input.createdAt)) : undefined,
           }),
           remoteMessageId: keepsId ? null : (input.id ?? null),
         };

@@ -50,7 +50,7 @@ export class InboxMessageDto {
   @MinLength(1)
   content: string;
 
-  @ApiPropertyOptional({ format: 'date-time' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'a time after the message arrives is taken as its arrival' })
   @IsOptional()
   @IsTimestamp()
   createdAt?: string;
