@@ -241,10 +241,12 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     try {
       peer = await this.peers.peer(server);
     } catch (error) {
-      const [row] = await this.outbox.nextRequest(server, 1);
-      if (!row) return null;
-      const decision = this.decide([row], failedRequest(error), failures, new Date());
-      await this.apply(server, decision, row.startedAt, tally);
+      // No request leaves, so the outcome holds for a batch's worth of rows at once: a forbidden destination's
+      // backlog fails in batches, not one row per statement.
+      const rows = await this.outbox.nextRequest(server, MAX_BATCH);
+      if (rows.length === 0) return null;
+      const decision = this.decide(rows, failedRequest(error), failures, new Date());
+      await this.apply(server, decision, rows[0].startedAt, tally);
       return decision;
     }
     const rows = await this.outbox.nextRequest(server, peer.capabilities.includes('batch') ? MAX_BATCH : 1);
