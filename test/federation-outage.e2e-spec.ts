@@ -3,7 +3,7 @@ import { FederationAuth } from '../src/federation/federation-auth';
 import { bearer } from './support/factories';
 import { eventually, friendsAcross, Resident, sendAcross, untilInThread } from './support/federation';
 import { deleteRedisKeys, queryDatabase, testServices } from './support/services';
-import { TestNode } from './support/test-node';
+import { TEST_ADMIN_TOKEN, TestNode } from './support/test-node';
 
 function query<T>(node: TestNode, sql: string, params: unknown[] = []): Promise<T[]> {
   return queryDatabase<T>(node.config.databaseUrl!, sql, params);
@@ -137,6 +137,22 @@ describe('a destination that comes back while its job backs off', () => {
       'A backs off from B',
     );
     expect(backedOff.retry_at.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    // A row no request has carried yet goes with the destination's job too: the outbox says so.
+    const later = await sendAcross(alice, bob.address, 'sent while A backs off');
+    const outbox = await request(nodeA.url)
+      .get(`/api/admin/federation/outbox?status=pending&server=${nodeB.server}`)
+      .set({ Authorization: `Bearer ${TEST_ADMIN_TOKEN}` })
+      .expect(200);
+    const planned = outbox.body.items.map((row: { messageId: string; nextAttemptAt: string }) => [
+      row.messageId,
+      Date.parse(row.nextAttemptAt),
+    ]);
+    expect(planned).toEqual(
+      expect.arrayContaining([
+        [sent.id, backedOff.retry_at.getTime()],
+        [later.id, backedOff.retry_at.getTime()],
+      ]),
+    );
 
     await nodeB.restart();
     // Any signed request from B shows A that B is back (here an empty receipts request, as B's node signs it).
@@ -148,5 +164,6 @@ describe('a destination that comes back while its job backs off', () => {
       .set('content-type', 'application/json')
       .send(body.toString());
     await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
+    await untilInThread(bob, alice.address, (message) => message.id === later.id, 'the later message on B');
   });
 });

@@ -46,7 +46,12 @@ class OutboxRowResponse {
   @ApiProperty() recipientServer: string;
   @ApiProperty({ enum: OUTBOX_STATUSES }) status: OutboxStatus;
   @ApiProperty() attempts: number;
-  @ApiProperty({ format: 'date-time' }) nextAttemptAt: string;
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'pending rows: when they are tried next (their hold, or their destination’s backoff; a time past means as soon as the destination’s job runs); other rows: as last recorded',
+  })
+  nextAttemptAt: string;
   @ApiPropertyOptional({ nullable: true, type: String }) lastError: string | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) lastHttpStatus: number | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;

@@ -422,13 +422,20 @@ export class OutboxRepository {
       .getRepository(OutboxEntity)
       .createQueryBuilder('o')
       .addSelect('o.created_at::text', 'position_created_at')
+      // A due row goes with its destination's job, so it is tried when that job runs next: the destination's backoff,
+      // which the rows the last request did not carry do not mirror.
+      .leftJoin(DestinationEntity, 'd', 'd.server = o.recipient_server')
+      .addSelect(
+        `CASE WHEN o.status = 'pending' AND o.held_until IS NULL THEN GREATEST(o.next_attempt_at, d.retry_at) END`,
+        'planned_attempt',
+      )
       .orderBy('o.createdAt', 'DESC')
       .addOrderBy('o.id', 'DESC')
       .limit(limit + 1);
     if (filter.status) query.andWhere('o.status = :status', { status: filter.status });
     if (filter.server) query.andWhere('o.recipientServer = :server', { server: filter.server });
     if (before) query.andWhere('(o.createdAt, o.id) < (CAST(:createdAt AS timestamptz), :id)', before);
-    return query.getRawAndEntities<{ position_created_at: string }>();
+    return query.getRawAndEntities<{ position_created_at: string; planned_attempt: Date | null }>();
   }
 
   /**

@@ -108,7 +108,9 @@ export class OutboxService {
       }
       throw error;
     });
-    const items = entities.slice(0, limit);
+    const items = entities
+      .slice(0, limit)
+      .map((row, index) => ({ ...row, nextAttemptAt: raw[index].planned_attempt ?? row.nextAttemptAt }));
     const last = items.at(-1);
     const next =
       entities.length > limit && last ? { createdAt: raw[items.length - 1].position_created_at, id: last.id } : null;
