@@ -135,6 +135,12 @@ describe('interoperability with a plain MyLife node (shared key, single messages
     ...overrides,
   });
 
+  it('records no success with the plain node for an invite it settled without a request', async () => {
+    const destinations = await request(node.url).get('/api/admin/federation/destinations').set(admin).expect(200);
+    const destination = destinations.body.items.find((item: { server: string }) => item.server === peer.name);
+    expect(destination?.lastSuccessAt ?? null).toBeNull();
+  });
+
   it('accepts a signed message (201), and answers its replay with 200 and the stored message, with no second row', async () => {
     const sent = message();
     const first = await peer.deliver(node.url, sent);

@@ -257,7 +257,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (capability && !peer.capabilities.includes(capability)) {
       const update = await this.withoutCapability(rows[0], server);
       const decision: Decision = { rows: new Map([[rows[0].id, update]]), next: { kind: 'continue' }, failures };
-      await this.apply(server, decision, startedAt, tally);
+      await this.apply(server, decision, startedAt, tally, false);
       return decision;
     }
     const sending = rowsWithinBodyLimit(rows.map((row) => this.onTheWire(row)));
@@ -315,7 +315,14 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   }
 
   /** Writes a decision on its rows and the destination's mirror, and tells the senders of settled messages. */
-  private async apply(server: string, decision: Decision, startedAt: Date, tally: Tally): Promise<void> {
+  /** `requestLeft`: false when rows were settled here without a request, which tells nothing of the peer's health. */
+  private async apply(
+    server: string,
+    decision: Decision,
+    startedAt: Date,
+    tally: Tally,
+    requestLeft = true,
+  ): Promise<void> {
     const { next } = decision;
     const nextRunAt =
       next.kind === 'wait' ? next.until : next.kind === 'retry' ? new Date(Date.now() + next.delayMs) : new Date();
@@ -324,7 +331,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       failures: decision.failures,
       retryAt: next.kind === 'continue' ? null : nextRunAt,
       error: next.kind === 'continue' ? null : next.error,
-      delivered: [...decision.rows.values()].some((update) => update.status === 'sent'),
+      delivered: requestLeft && [...decision.rows.values()].some((update) => update.status === 'sent'),
     });
     for (const update of decision.rows.values()) {
       tally.processed++;
