@@ -1,11 +1,10 @@
 import request from 'supertest';
 import { SyncService } from '../src/sync/sync.service';
-import { bearer, befriend, sendMessage, signUp, TestUser } from './support/factories';
-import { eventually, friendsAcross, Resident, sendAcross, untilAcked } from './support/federation';
+import { bearer, befriend, sendMessage, TestUser } from './support/factories';
+import { eventually, friendsAcross, resident, Resident, sendAcross, untilAcked } from './support/federation';
 import { queryDatabase } from './support/services';
 import { EventStream, openEventStream } from './support/sse';
 import { TestNode } from './support/test-node';
-import { startTestNode } from './support/test-node';
 
 interface SyncEvent {
   cursor: string;
@@ -26,28 +25,28 @@ async function syncPage(
   return { events: page.body.events, cursor: page.body.cursor };
 }
 
-/**
- * The user's SSE stream from `cursor`, once its first page query has answered; and the page reads of the user on the
- * node from then on (SyncService.read, watched: the stream's, and those of GET /api/sync).
- */
-async function streamFrom(
-  node: TestNode,
-  user: TestUser,
-  cursor: string,
-): Promise<{ stream: EventStream; reads: () => number; stop: () => void }> {
+interface Streaming {
+  stream: EventStream;
+  /** The page reads of the user on the node since the stream's first one (its own, and GET /api/sync's). */
+  reads: () => number;
+  /** Where the stream started: the end of the user's events when it opened. */
+  cursor: string;
+}
+
+/** Runs `story` while the user's SSE stream is open from the end of their events, its first page already written. */
+async function whileStreaming(node: TestNode, user: TestUser, story: (streaming: Streaming) => Promise<void>) {
+  const { cursor } = await syncPage(node, user);
   const read = jest.spyOn(node.app.get(SyncService), 'read');
   const stream = await openEventStream(`${node.url}/api/events?since=${cursor}`, bearer(user));
-  await eventually(async () => read.mock.calls.some(([userId]) => userId === user.address), 5000, 'first page read');
-  await Promise.all(read.mock.results.map((result) => result.value as Promise<unknown>));
-  read.mockClear();
-  return {
-    stream,
-    reads: () => read.mock.calls.filter(([userId]) => userId === user.address).length,
-    stop: () => {
-      stream.close();
-      read.mockRestore();
-    },
-  };
+  try {
+    await eventually(async () => read.mock.calls.some(([userId]) => userId === user.address), 5000, 'first read');
+    await Promise.all(read.mock.results.map((result) => result.value as Promise<unknown>));
+    read.mockClear();
+    await story({ stream, cursor, reads: () => read.mock.calls.filter(([userId]) => userId === user.address).length });
+  } finally {
+    stream.close();
+    read.mockRestore();
+  }
 }
 
 /** The SSE events as the sync API's events: the same cursor, type and data. */
@@ -55,24 +54,25 @@ const asSyncEvents = (stream: EventStream): SyncEvent[] =>
   stream.events.map((event) => ({ cursor: event.id, type: event.event, data: event.data }));
 
 describe('the SSE stream writes the events a store committed without reading them again', () => {
-  let node: TestNode;
-  let alice: TestUser, bob: TestUser;
+  // alice on A; bob and his friend carol on B.
+  let nodeA: TestNode, node: TestNode;
+  let alice: Resident, bob: Resident, carol: Resident;
 
   beforeAll(async () => {
-    node = await startTestNode();
-    [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => signUp(node, name)));
-    await befriend(node, alice, bob);
+    ({ nodeA, nodeB: node, alice, bob } = await friendsAcross());
+    carol = await resident(node, 'carol');
+    await befriend(node, carol, bob);
   });
-  afterAll(() => node.destroy());
+  afterAll(async () => {
+    await Promise.all([nodeA?.destroy(), node?.destroy()]);
+  });
 
   it('writes each committed message once, in order, as a page read renders it, with no page query', async () => {
-    const { cursor } = await syncPage(node, bob);
-    const { stream, reads, stop } = await streamFrom(node, bob, cursor);
-    try {
-      const single = await sendMessage(node, alice, bob, 'one');
+    await whileStreaming(node, bob, async ({ stream, reads, cursor }) => {
+      const single = await sendMessage(node, carol, bob, 'one');
       const batch = await request(node.url)
         .post('/api/messages/batch')
-        .set(bearer(alice))
+        .set(bearer(carol))
         .send({
           messages: ['two', 'three', 'four'].map((content) => ({
             toUserId: bob.address,
@@ -81,7 +81,7 @@ describe('the SSE stream writes the events a store committed without reading the
           })),
         })
         .expect(200);
-      const reply = await sendMessage(node, bob, alice, 'five');
+      const reply = await sendMessage(node, bob, carol, 'five');
       const sent = [
         single.id,
         ...batch.body.results.map((result: { message: { id: string } }) => result.message.id),
@@ -94,15 +94,11 @@ describe('the SSE stream writes the events a store committed without reading the
       expect(stream.events.map((event) => event.data.id)).toEqual(sent);
       expect(reads()).toBe(0);
       expect(asSyncEvents(stream)).toEqual((await syncPage(node, bob, cursor)).events);
-    } finally {
-      stop();
-    }
+    });
   });
 
   it('falls back to the page query when an event came in between that no notice carried', async () => {
-    const { cursor } = await syncPage(node, bob);
-    const { stream, reads, stop } = await streamFrom(node, bob, cursor);
-    try {
+    await whileStreaming(node, bob, async ({ stream, reads, cursor }) => {
       // An event appended without a notice: the next message's seq no longer follows the stream's position.
       await queryDatabase(
         node.config.databaseUrl!,
@@ -110,7 +106,7 @@ describe('the SSE stream writes the events a store committed without reading the
          INSERT INTO sync_events (user_id, seq, type, data) SELECT $1, last_seq, 'keys', '{"unannounced": true}' FROM head`,
         [bob.address],
       );
-      const message = await sendMessage(node, alice, bob, 'after a gap');
+      const message = await sendMessage(node, carol, bob, 'after a gap');
       await stream.waitFor((events) => events.length >= 2, 2000);
       await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -120,36 +116,18 @@ describe('the SSE stream writes the events a store committed without reading the
       ]);
       expect(reads()).toBeGreaterThan(0);
       expect(asSyncEvents(stream)).toEqual((await syncPage(node, bob, cursor)).events);
-    } finally {
-      stop();
-    }
-  });
-});
-
-describe('a federated message written to the SSE stream from its store', () => {
-  let nodeA: TestNode, nodeB: TestNode;
-  let alice: Resident, bob: Resident;
-
-  beforeAll(async () => {
-    ({ nodeA, nodeB, alice, bob } = await friendsAcross());
-  });
-  afterAll(async () => {
-    await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
+    });
   });
 
-  it('reaches bob without a page query, and still sends its delivery receipt back to the sender', async () => {
-    const { cursor } = await syncPage(nodeB, bob);
-    const { stream, reads, stop } = await streamFrom(nodeB, bob, cursor);
-    try {
+  it('writes a federated message to bob without a page query, and still sends its delivery receipt back', async () => {
+    await whileStreaming(node, bob, async ({ stream, reads, cursor }) => {
       const sent = await sendAcross(alice, bob.address, 'across, carried');
       await stream.waitFor((events) => events.some((event) => event.data.id === sent.id), 10_000);
       expect(reads()).toBe(0);
       // Nothing on B but the stream has fetched the message for bob: the receipt is the stream's.
       await untilAcked(alice, bob.address, sent.id, 'delivery acked on A');
       expect(stream.events.filter((event) => event.data.id === sent.id)).toHaveLength(1);
-      expect(asSyncEvents(stream)).toEqual((await syncPage(nodeB, bob, cursor)).events);
-    } finally {
-      stop();
-    }
+      expect(asSyncEvents(stream)).toEqual((await syncPage(node, bob, cursor)).events);
+    });
   });
 });
