@@ -38,6 +38,11 @@ export type MessageRow = Pick<
   lastDeliveryError?: string | null;
 };
 
+/** A message to another server as the statement that stored it left it: its delivery staged, not tried yet. */
+export function withStagedDelivery(message: MessageRow): MessageRow {
+  return { ...message, deliveryStatus: 'pending', deliveryAttempts: 0, lastDeliveryError: null };
+}
+
 export function toMessageResponse(message: MessageRow): MessageResponse {
   return {
     id: message.id,

@@ -25,8 +25,16 @@ export interface NewMessage {
 
 /** What became of each message offered to {@link MessagesRepository.insertMany}, by its index. */
 export type InsertOutcome =
-  /** `outbox`: the delivery staged for a message to another server. */
-  | { kind: 'inserted'; message: MessageRow; outbox?: { id: string; recipientServer: string } }
+  /**
+   * `outbox`: the delivery staged for a message to another server; `events`: the events appended to the streams of
+   * its local parties.
+   */
+  | {
+      kind: 'inserted';
+      message: MessageRow;
+      outbox?: { id: string; recipientServer: string };
+      events: { userId: string; seq: string }[];
+    }
   /** Friends, but nothing inserted: the sender already used this client id (or a peer reused a message id). */
   | { kind: 'not-inserted' }
   | { kind: 'not-friends' };
@@ -51,8 +59,8 @@ export const DELIVERY_JOIN = `LEFT JOIN federation_message_outbox o ON o.message
  * (inbox row, stream head) are held for one round trip instead of a transaction's four. Likewise, messages from
  * another server ($11, its name) get their replay receipts in the same statement. Those two parts are federation's
  * (`parts`, from the MessageDelivery port), as the stream's are sync's: federation owns its tables and the rows.
- * Answers three lists: the messages that had a friendship (by their place in the input), those inserted, and their
- * outbox rows.
+ * Answers four lists: the messages that had a friendship (by their place in the input), those inserted, their outbox
+ * rows and their stream events.
  */
 const insertMessagesSql = (parts: MessageStatementParts): PreparedStatement =>
   preparedStatement(
@@ -107,20 +115,23 @@ received AS (
   FROM inserted i JOIN input t ON t.id = i.id
   WHERE $11::varchar IS NOT NULL
 ),${parts.recordReceivedSql('received', '$11::varchar')}
--- Three lists instead of joins: the planner takes each of these CTEs for one row and joined them by nested loops,
+-- Four lists instead of joins: the planner takes each of these CTEs for one row and joined them by nested loops,
 -- quadratic in the batch (60 of the 100 ms a batch of 500 took).
 SELECT 'allowed' AS part, ord, NULL::uuid AS id, NULL::bigint AS seq, NULL::varchar AS "clientMessageId",
   NULL::varchar AS "fromUserId", NULL::varchar AS "toUserId", NULL::varchar AS "contentType", NULL::text AS content,
   NULL::timestamptz AS "createdAt", NULL::timestamptz AS "readAt", NULL::uuid AS "outboxId",
-  NULL::varchar AS "outboxServer"
+  NULL::varchar AS "outboxServer", NULL::varchar AS "eventUserId", NULL::bigint AS "eventSeq"
 FROM allowed
 UNION ALL
 SELECT 'inserted', NULL, id, seq, client_message_id, from_user_id, to_user_id, content_type, content, created_at,
-  read_at, NULL, NULL
+  read_at, NULL, NULL, NULL, NULL
 FROM inserted
 UNION ALL
-SELECT 'outbox', NULL, message_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id, recipient_server
-FROM inserted_outbox`,
+SELECT 'outbox', NULL, message_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id, recipient_server, NULL, NULL
+FROM inserted_outbox
+UNION ALL
+SELECT 'event', NULL, message_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, user_id, seq
+FROM message_events_appended`,
   );
 
 /** A `message.read` event's payload, from a read message `u`; times as the API writes them (ISO, milliseconds). */
@@ -225,12 +236,17 @@ export const INBOX_PAGE_SQL = {
   ),
 };
 
-/** A row of INSERT_MESSAGES_SQL's answer: an allowed message (`ord`), an inserted one, or its outbox row (`id`). */
+/**
+ * A row of INSERT_MESSAGES_SQL's answer: an allowed message (`ord`), an inserted one, or its outbox row or stream event
+ * (`id`).
+ */
 type InsertedPart = MessageRow & {
-  part: 'allowed' | 'inserted' | 'outbox';
+  part: 'allowed' | 'inserted' | 'outbox' | 'event';
   ord: string | null;
   outboxId: string | null;
   outboxServer: string | null;
+  eventUserId: string | null;
+  eventSeq: string | null;
 };
 
 /** The SQL of the messages feature, in one place. */
@@ -278,12 +294,19 @@ export class MessagesRepository {
       outcomes[index] = { kind: 'not-inserted' };
       if (!indexById.has(messages[index].id)) indexById.set(messages[index].id, index);
     }
-    for (const { part: _part, ord: _ord, outboxId: _id, outboxServer: _server, ...message } of byPart('inserted')) {
-      outcomes[indexById.get(message.id)!] = { kind: 'inserted', message };
+    for (const { id, seq, clientMessageId, fromUserId, toUserId, contentType, content, createdAt, readAt } of byPart(
+      'inserted',
+    )) {
+      const message = { id, seq, clientMessageId, fromUserId, toUserId, contentType, content, createdAt, readAt };
+      outcomes[indexById.get(id)!] = { kind: 'inserted', message, events: [] };
     }
     for (const { id, outboxId, outboxServer } of byPart('outbox')) {
       const outcome = outcomes[indexById.get(id)!];
       if (outcome.kind === 'inserted') outcome.outbox = { id: outboxId!, recipientServer: outboxServer! };
+    }
+    for (const { id, eventUserId, eventSeq } of byPart('event')) {
+      const outcome = outcomes[indexById.get(id)!];
+      if (outcome.kind === 'inserted') outcome.events.push({ userId: eventUserId!, seq: eventSeq! });
     }
     return outcomes;
   }

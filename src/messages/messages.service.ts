@@ -14,11 +14,12 @@ import { cursorPage, rowsForPage } from '../common/pagination';
 import { errorBody } from '../common/http-exception.filter';
 import { newId } from '../common/ids';
 import { KeyedBatcher } from '../common/keyed-batcher';
-import { SyncBus } from '../sync/sync-bus';
+import { CommittedEvents, SyncBus } from '../sync/sync-bus';
+import { messageEventRow, PageRow } from '../sync/sync.repository';
 import { MAX_BATCH_MESSAGES, MAX_CONTENT_BYTES } from './dto/messages.dto';
 import { MessageDelivery } from './message-delivery.port';
 import { ContentType, MessageEntity } from './message.entity';
-import { MessageRow } from './message.response';
+import { MessageRow, withStagedDelivery } from './message.response';
 import { InsertOutcome, MessagesRepository, NewMessage } from './messages.repository';
 
 export interface SendMessageInput {
@@ -57,6 +58,23 @@ export function assertContentSize(content: string): void {
 }
 
 const nothing = () => Promise.resolve();
+
+/**
+ * The stream events a message statement appended, by user, as the streams' page query would read them right after
+ * the commit, so that this process's open streams write them without that query (see SyncBus.notify).
+ */
+function committedEvents(inserted: Extract<InsertOutcome, { kind: 'inserted' }>[]): CommittedEvents {
+  const byUser = new Map<string, PageRow[]>();
+  for (const { message, outbox, events } of inserted) {
+    const stored = outbox ? withStagedDelivery(message) : message;
+    for (const { userId, seq } of events) {
+      if (!byUser.has(userId)) byUser.set(userId, []);
+      byUser.get(userId)!.push(messageEventRow(seq, stored));
+    }
+  }
+  for (const rows of byUser.values()) rows.sort((a, b) => Number(a.eventSeq) - Number(b.eventSeq));
+  return byUser;
+}
 
 @Injectable()
 export class MessagesService {
@@ -127,10 +145,7 @@ export class MessagesService {
         return { status: result.error.getStatus(), error: result.error.message };
       case 'inserted': {
         const remote = !this.accounts.isLocal(result.message.toUserId);
-        return {
-          status: 201,
-          message: remote ? { ...result.message, deliveryStatus: 'pending', deliveryAttempts: 0 } : result.message,
-        };
+        return { status: 201, message: remote ? withStagedDelivery(result.message) : result.message };
       }
       case 'not-friends':
         return {
@@ -192,7 +207,10 @@ export class MessagesService {
     const inserted = stored.flatMap((result) => (result.kind === 'inserted' ? [result] : []));
     const changed = inserted.flatMap(({ message }) => [message.fromUserId, message.toUserId]);
     const announced = Promise.all([
-      this.syncBus.notify(changed.filter((user) => this.accounts.isLocal(user))),
+      this.syncBus.notify(
+        changed.filter((user) => this.accounts.isLocal(user)),
+        committedEvents(inserted),
+      ),
       this.delivery.dispatchMessages(inserted.flatMap(({ outbox }) => (outbox ? [outbox] : []))),
     ]).then(() => undefined);
     return { results, announced };

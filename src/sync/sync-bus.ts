@@ -4,14 +4,20 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import type { PageRow } from './sync.repository';
 
-type ChangeListener = (userIds: string[]) => void;
+/** Events a statement appended, by user, in seq order, as the streams' page query reads them (PAGE_SQL). */
+export type CommittedEvents = ReadonlyMap<string, PageRow[]>;
+
+/** `committed`, when the notice carries them: some or all of the events that changed the users' streams. */
+type ChangeListener = (userIds: string[], committed?: CommittedEvents) => void;
 
 /**
  * Tells every process of the node that users' streams changed, after the change committed: Redis pub/sub when the
  * node has Redis, Postgres LISTEN/NOTIFY otherwise. A lost notice only delays a push (streams also poll), never
  * loses an event: the events themselves are in Postgres. This process's own streams hear at once, not through the
- * round trip to the bus: each notice names the process it came from, and a process skips its own.
+ * round trip to the bus: each notice names the process it came from, and a process skips its own. Only this process's
+ * streams hear the events themselves, when the writer passes them: other processes get the user ids and read.
  */
 export abstract class SyncBus {
   private readonly listeners = new Set<ChangeListener>();
@@ -38,11 +44,14 @@ export abstract class SyncBus {
     if (origin !== this.origin) this.tell(lines);
   }
 
-  /** Tells this process's streams, then publishes, logging instead of failing: the change has already committed. */
-  async notify(userIds: string[]): Promise<void> {
+  /**
+   * Tells this process's streams (with the `committed` events, if given), then publishes the user ids alone, logging
+   * instead of failing: the change has already committed.
+   */
+  async notify(userIds: string[], committed?: CommittedEvents): Promise<void> {
     const unique = [...new Set(userIds)];
     if (unique.length === 0) return;
-    this.tell(unique);
+    this.tell(unique, committed);
     try {
       await this.publish(unique);
     } catch (error) {
@@ -50,8 +59,8 @@ export abstract class SyncBus {
     }
   }
 
-  private tell(userIds: string[]): void {
-    for (const listener of this.listeners) listener(userIds);
+  private tell(userIds: string[], committed?: CommittedEvents): void {
+    for (const listener of this.listeners) listener(userIds, committed);
   }
 }
 

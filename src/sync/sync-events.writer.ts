@@ -15,6 +15,8 @@ export interface NewSyncEvent {
  * Appends rows of `source` (a CTE with columns user_id, type, message_id, data, ord) to their users' streams, as
  * further CTEs of the caller's statement. Each user's head row is advanced (and locked until commit) once, in user
  * order so that two writers never wait on each other in a circle; the events take the seqs just below the new head.
+ * `${source}_appended` answers the appended events as (user_id, seq, message_id), for a caller that tells the streams
+ * what it wrote (see SyncBus.notify).
  */
 export function appendEventsSql(source: string): string {
   return `
@@ -30,6 +32,7 @@ export function appendEventsSql(source: string): string {
     SELECT e.user_id, h.last_seq - c.n + row_number() OVER (PARTITION BY e.user_id ORDER BY e.ord),
       e.type, e.message_id, e.data
     FROM ${source} e JOIN ${source}_heads h USING (user_id) JOIN ${source}_counts c USING (user_id)
+    RETURNING user_id, seq, message_id
   )`;
 }
 

@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service';
 import { FetchedMessage } from '../messages/message-delivery.port';
 import { SyncBus } from './sync-bus';
-import { SyncService } from './sync.service';
+import { PageRow } from './sync.repository';
+import { ReadPage, SyncService } from './sync.service';
 
 const HEARTBEAT_MS = 15_000;
 const PAGE_SIZE = 500;
@@ -55,7 +56,21 @@ export class SyncStream implements BeforeApplicationShutdown {
     }
     response.write('retry: 2000\n\n');
 
-    const pump = async (afterNotice: boolean): Promise<void> => {
+    /** Writes a page, moves the position past it, then stages the delivery receipts of what it carried. */
+    const write = async ({ page, fetchedFromAfar }: ReadPage): Promise<number> => {
+      for (const event of page.events) {
+        response.write(`id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+      }
+      position = this.sync.parseCursor(page.cursor);
+      unacknowledged = [...unacknowledged, ...fetchedFromAfar];
+      await this.sync.acknowledgeFetched(userId, unacknowledged);
+      unacknowledged = [];
+      return page.events.length;
+    };
+
+    // `committed`: the events a notice carried. Written as they are when they are the very next ones and nothing
+    // else is writing (the seq check means never twice, never past a gap); otherwise the stream reads its page.
+    const pump = async (afterNotice: boolean, committed?: PageRow[]): Promise<void> => {
       if (pumping) {
         again = true;
         return;
@@ -63,22 +78,18 @@ export class SyncStream implements BeforeApplicationShutdown {
       pumping = true;
       try {
         let delivered = 0;
-        do {
+        const carried = committed && this.sync.follow(userId, position, committed);
+        again = !carried;
+        if (carried) delivered += await write(carried);
+        while (again && !closed) {
           again = false;
           for (;;) {
-            const { page, fetchedFromAfar } = await this.sync.read(userId, position, PAGE_SIZE);
+            const read = await this.sync.read(userId, position, PAGE_SIZE);
             if (closed) break;
-            for (const event of page.events) {
-              response.write(`id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-            }
-            delivered += page.events.length;
-            position = this.sync.parseCursor(page.cursor);
-            unacknowledged = [...unacknowledged, ...fetchedFromAfar];
-            await this.sync.acknowledgeFetched(userId, unacknowledged);
-            unacknowledged = [];
-            if (!page.hasMore) break;
+            delivered += await write(read);
+            if (!read.page.hasMore) break;
           }
-        } while (again && !closed);
+        }
         if (afterNotice && delivered === 0 && !closed) this.scheduleRetries(retries, () => pump(false));
       } catch {
         // The next notice or heartbeat tries again; a broken connection is cleaned up by 'close'.
@@ -87,8 +98,8 @@ export class SyncStream implements BeforeApplicationShutdown {
       }
     };
 
-    const unsubscribe = this.bus.onChange((userIds) => {
-      if (userIds.includes(userId)) void pump(true);
+    const unsubscribe = this.bus.onChange((userIds, committed) => {
+      if (userIds.includes(userId)) void pump(true, committed?.get(userId));
     });
     const heartbeat = setInterval(() => {
       response.write(': heartbeat\n\n');

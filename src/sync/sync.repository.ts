@@ -32,6 +32,14 @@ export type PageRow = MessageRow & {
 };
 
 /**
+ * A message event as PAGE_SQL reads it, from the message as the statement that appended the event wrote it (with its
+ * delivery state, if staged): what a stream writes without reading (see SyncBus.notify).
+ */
+export function messageEventRow(seq: string, message: MessageRow): PageRow {
+  return { ...message, eventSeq: seq, type: 'message', data: null };
+}
+
+/**
  * The reads of the change streams. Their writes are SyncEventsWriter's (and appendEventsSql's, in other features'
  * statements), which other features call inside their own transactions.
  */

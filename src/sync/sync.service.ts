@@ -5,7 +5,7 @@ import { pageOf, rowsForPage } from '../common/pagination';
 import { FetchedMessage, MessageDelivery } from '../messages/message-delivery.port';
 import { toMessageResponse } from '../messages/message.response';
 import { SyncEventType } from './sync-event.entity';
-import { SyncRepository } from './sync.repository';
+import { PageRow, SyncRepository } from './sync.repository';
 
 export interface SyncEventResponse {
   /** The stream position just after this event: resume from it (`since`, or SSE `Last-Event-ID`). */
@@ -23,6 +23,17 @@ export interface SyncPage {
 /** The seq of the last event seen; 0 before the first. */
 export type Position = number;
 export const START_OF_STREAM: Position = 0;
+
+/** A page for a user, and the messages on it that came from other servers (to acknowledge once it is written). */
+export interface ReadPage {
+  page: SyncPage;
+  fetchedFromAfar: FetchedMessage[];
+}
+
+/** Whether events with these seqs (in order) come right after `after`, each after the one before: no gap, no repeat. */
+export function followsWithoutGap(after: Position, seqs: number[]): boolean {
+  return seqs.length > 0 && seqs.every((seq, i) => seq === after + i + 1);
+}
 
 @Injectable()
 export class SyncService {
@@ -46,19 +57,28 @@ export class SyncService {
    * A page without acknowledging anything yet, and the ids of messages on it that came from other servers: a stream
    * writes the page first and acknowledges after, so the receipt's round trip is not in the message's way.
    */
-  async read(
-    userId: string,
-    after: Position,
-    limit: number,
-  ): Promise<{ page: SyncPage; fetchedFromAfar: FetchedMessage[] }> {
+  async read(userId: string, after: Position, limit: number): Promise<ReadPage> {
     const rows = await this.events.page(userId, after, rowsForPage(limit));
     const { items, hasMore } = pageOf(rows, limit);
-    const events = items.map((row) => ({
+    return this.render(userId, after, items, hasMore);
+  }
+
+  /**
+   * Events a statement just committed (SyncBus's `committed`), as {@link read} would answer them, when they are the
+   * very next ones after `after`; null when they are not (a gap, or already read), for the caller to read instead.
+   */
+  follow(userId: string, after: Position, committed: PageRow[]): ReadPage | null {
+    const seqs = committed.map((row) => Number(row.eventSeq));
+    return followsWithoutGap(after, seqs) ? this.render(userId, after, committed, false) : null;
+  }
+
+  private render(userId: string, after: Position, rows: PageRow[], hasMore: boolean): ReadPage {
+    const events = rows.map((row) => ({
       cursor: encodeCursor([Number(row.eventSeq)]),
       type: row.type,
       data: row.type === 'message' ? { ...toMessageResponse(row) } : (row.data ?? {}),
     }));
-    const fetchedFromAfar = items
+    const fetchedFromAfar = rows
       .filter(
         (row) => row.type === 'message' && row.toUserId === userId && serverOf(row.fromUserId) !== serverOf(userId),
       )
