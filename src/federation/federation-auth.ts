@@ -63,8 +63,9 @@ export class FederationAuth implements OnApplicationBootstrap {
    */
   async post(peer: string, path: string, rawBody: Buffer, { refreshPeer = false } = {}): Promise<PeerResponse> {
     const usedOffsetMs = this.peerClocks.offsetOf(peer);
-    const sentAt = this.clock.now().getTime();
     const headers = await this.sign(peer, rawBody, { refreshPeer });
+    // Measured from here, not before signing: a fetch of the peer's keys there would skew the estimate.
+    const sentAt = this.clock.now().getTime();
     const response = await this.http.send(peer, 'POST', path, rawBody, headers);
     if (!this.peerClocks.learn(peer, response, sentAt, usedOffsetMs)) return response;
     return this.http.send(peer, 'POST', path, rawBody, await this.sign(peer, rawBody));
