@@ -9,6 +9,8 @@ export interface ErrorBody {
   message: string;
   /** A machine-readable reason where a client must tell one refusal from another of the same status. */
   code?: string;
+  /** This server's clock, with the `clock-skew` refusal of a signed request's timestamp: the sender signs with it. */
+  serverTime?: string;
   requestId?: string;
 }
 
@@ -77,12 +79,18 @@ export class HttpExceptionFilter implements ExceptionFilter {
 }
 
 /**
- * Answers `exception` as our error body, with its `retryAfter` (seconds) as the Retry-After header and its `code`, if
- * any, in the body.
+ * Answers `exception` as our error body, with its `retryAfter` (seconds) as the Retry-After header and its `code` and
+ * `serverTime`, if any, in the body.
  */
 export function sendHttpException(response: Response, exception: HttpException, requestId?: string): void {
-  const { retryAfter, code } = exception.getResponse() as { retryAfter?: number; code?: unknown };
+  const { retryAfter, code, serverTime } = exception.getResponse() as {
+    retryAfter?: number;
+    code?: unknown;
+    serverTime?: unknown;
+  };
   if (retryAfter) response.setHeader('Retry-After', String(retryAfter));
-  const body = errorBody(exception.getStatus(), messageOf(exception), requestId);
-  response.status(exception.getStatus()).json(typeof code === 'string' ? { ...body, code } : body);
+  const body: ErrorBody = errorBody(exception.getStatus(), messageOf(exception), requestId);
+  if (typeof code === 'string') body.code = code;
+  if (typeof serverTime === 'string') body.serverTime = serverTime;
+  response.status(exception.getStatus()).json(body);
 }

@@ -12,7 +12,6 @@ import { DeliveryQueue, destinationBackoff, DestinationRetry } from './delivery-
 import { backoffMs, Decision, decide, NextStep, RequestOutcome, RowUpdate } from './delivery-state';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
 import {
-  FederationHttpClient,
   peerErrorMessage,
   PeerForbiddenError,
   PeerResponse,
@@ -88,7 +87,6 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     @Inject(DeliveryQueue) private readonly deliveries: DeliveryQueue,
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
     @Inject(FederationAuth) private readonly auth: FederationAuth,
-    @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
     @Inject(FriendsService) private readonly friends: FriendsService,
     @Inject(SyncBus) private readonly syncBus: SyncBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -355,8 +353,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     const body = Buffer.from(JSON.stringify(request.body));
     let response: PeerResponse;
     try {
-      const headers = await this.auth.sign(server, body);
-      response = await this.http.send(server, 'POST', request.path, body, headers);
+      response = await this.auth.post(server, request.path, body);
     } catch (error) {
       return { outcome: failedRequest(error, this.logger, server), quotaResetsAt: null };
     }

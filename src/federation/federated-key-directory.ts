@@ -14,7 +14,6 @@ import { NO_KEY_DIRECTORY, RemoteKeyDirectory } from '../keys/remote-key-directo
 import { KEYS_PATHS } from './delivery-request';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
 import {
-  FederationHttpClient,
   peerErrorMessage,
   PeerForbiddenError,
   PeerResponse,
@@ -33,7 +32,6 @@ export class FederatedKeyDirectory extends RemoteKeyDirectory {
   constructor(
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
     @Inject(FederationAuth) private readonly auth: FederationAuth,
-    @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
   ) {
     super();
   }
@@ -68,8 +66,7 @@ export class FederatedKeyDirectory extends RemoteKeyDirectory {
   }
 
   private async send(server: string, path: string, rawBody: Buffer, refreshPeer: boolean): Promise<PeerResponse> {
-    const headers = await this.auth.sign(server, rawBody, { refreshPeer });
-    return this.http.send(server, 'POST', path, rawBody, headers);
+    return this.auth.post(server, path, rawBody, { refreshPeer });
   }
 }
 

@@ -13,7 +13,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { FEDERATION_HEADERS, RawBody, signatureMatches, signBody } from '../signing/hmac';
 import { ServerKeysService } from '../signing/server-keys.service';
 import { PeerKey } from './destination.entity';
-import { FederationHttpClient, PeerForbiddenError } from './http/federation-http.client';
+import { FederationHttpClient, PeerForbiddenError, PeerResponse } from './http/federation-http.client';
+import { CLOCK_SKEW_CODE, PeerClocks } from './peer-clock';
 import { PeerDirectory } from './peer-directory';
 
 interface ClaimHeaders {
@@ -42,6 +43,7 @@ export class FederationAuth implements OnApplicationBootstrap {
     @Inject(ServerKeysService) private readonly serverKeys: ServerKeysService,
     @Inject(PeerDirectory) private readonly peers: PeerDirectory,
     @Inject(FederationHttpClient) private readonly http: FederationHttpClient,
+    @Inject(PeerClocks) private readonly peerClocks: PeerClocks,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -55,9 +57,23 @@ export class FederationAuth implements OnApplicationBootstrap {
     }
   }
 
-  /** Headers for a request to `peer` carrying exactly `rawBody`. */
+  /**
+   * A signed POST of `rawBody` to `peer`. When the peer refuses our timestamp (its clock is off), its time is learnt
+   * and the request is signed again with it, once and at once: the peer's window stays as it is.
+   */
+  async post(peer: string, path: string, rawBody: Buffer, { refreshPeer = false } = {}): Promise<PeerResponse> {
+    const usedOffsetMs = this.peerClocks.offsetOf(peer);
+    const headers = await this.sign(peer, rawBody, { refreshPeer });
+    // Measured from here, not before signing: a fetch of the peer's keys there would skew the estimate.
+    const sentAt = this.clock.now().getTime();
+    const response = await this.http.send(peer, 'POST', path, rawBody, headers);
+    if (!this.peerClocks.learn(peer, response, sentAt, usedOffsetMs)) return response;
+    return this.http.send(peer, 'POST', path, rawBody, await this.sign(peer, rawBody));
+  }
+
+  /** Headers for a request to `peer` carrying exactly `rawBody`, its timestamp by the peer's clock as far as we know. */
   async sign(peer: string, rawBody: Buffer, { refreshPeer = false } = {}): Promise<Record<string, string>> {
-    const timestamp = this.clock.now().toISOString();
+    const timestamp = this.peerClocks.now(peer).toISOString();
     const headers: Record<string, string> = {
       [FEDERATION_HEADERS.server]: this.config.federationServer,
       [FEDERATION_HEADERS.timestamp]: timestamp,
@@ -108,10 +124,14 @@ export class FederationAuth implements OnApplicationBootstrap {
     if (Number.isNaN(sentAt) || !/^\d{4}-\d{2}-\d{2}T/.test(timestamp)) {
       throw new UnauthorizedException(`${FEDERATION_HEADERS.timestamp} must be an ISO-8601 time`);
     }
-    if (Math.abs(this.clock.now().getTime() - sentAt) > this.config.federation.maxClockSkewMs) {
-      throw new UnauthorizedException(
-        `${FEDERATION_HEADERS.timestamp} is more than ${this.config.federation.maxClockSkewMs} ms away from this server's clock`,
-      );
+    const now = this.clock.now();
+    if (Math.abs(now.getTime() - sentAt) > this.config.federation.maxClockSkewMs) {
+      // The code and our time let a sender of ours tell this refusal from a bad signature and sign with our time.
+      throw new UnauthorizedException({
+        message: `${FEDERATION_HEADERS.timestamp} is more than ${this.config.federation.maxClockSkewMs} ms away from this server's clock (${now.toISOString()})`,
+        code: CLOCK_SKEW_CODE,
+        serverTime: now.toISOString(),
+      });
     }
     const configured = this.configuredSecret(server);
     if (configured) return { server, timestamp, signature, secret: configured };

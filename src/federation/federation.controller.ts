@@ -25,7 +25,13 @@ import { InboundService } from './inbound.service';
 
 const SIGNATURE_HEADERS = [
   ApiHeader({ name: 'x-mylife-federation-server', required: true }),
-  ApiHeader({ name: 'x-mylife-federation-timestamp', required: true, description: 'ISO-8601' }),
+  ApiHeader({
+    name: 'x-mylife-federation-timestamp',
+    required: true,
+    description:
+      "ISO-8601, within 30 s (MYLIFE_FEDERATION_MAX_CLOCK_SKEW_MS) of this server's clock; outside: 401 with " +
+      '`code: "clock-skew"` and `serverTime` (this server\'s clock, to sign with)',
+  }),
   ApiHeader({
     name: 'x-mylife-federation-signature',
     required: true,

@@ -21,6 +21,7 @@ import { FederatedKeyChangeDelivery } from './federated-key-change-delivery';
 import { FederatedKeyDirectory } from './federated-key-directory';
 import { FederatedMessageDelivery } from './federated-message-delivery';
 import { FederationAuth } from './federation-auth';
+import { PeerClocks } from './peer-clock';
 import { FederationController } from './federation.controller';
 import { FederationSignatureGuard } from './federation-signed.guard';
 import { FederationHttpClient } from './http/federation-http.client';
@@ -54,6 +55,7 @@ import { RemoteTargetCheck } from './remote-target-check';
     FederationHttpClient,
     PeerDirectory,
     RemoteTargetCheck,
+    PeerClocks,
     FederationAuth,
     FederationSignatureGuard,
     DispatchKeyGuard,

@@ -43,6 +43,8 @@ export class PlainPeer {
    * way while something else happens.
    */
   holdAnswers: Promise<void> | null = null;
+  /** How far the peer's clock is from the true time: it checks timestamps and dates its answers by it. */
+  clockOffsetMs = 0;
   /** How many requests got each answer, by route kind: to see that a probe or a refusal happened. */
   readonly answered = { wellKnown: 0, tooManyRequests: 0, forbidden: 0 };
   private readonly receipts = new Map<string, PlainMessage>();
@@ -84,7 +86,7 @@ export class PlainPeer {
     options: { timestamp?: string; key?: string; tamper?: boolean } = {},
   ) {
     const body = JSON.stringify({ ...message, senderServer: this.name });
-    const timestamp = options.timestamp ?? new Date().toISOString();
+    const timestamp = options.timestamp ?? new Date(this.now()).toISOString();
     const signature = createHmac('sha256', options.key ?? this.sharedKey)
       .update(`${timestamp}.${body}`)
       .digest('hex');
@@ -105,7 +107,7 @@ export class PlainPeer {
     const reply = (status: number, body: unknown) => {
       const held = request.url === '/api/federation/inbox/messages' ? this.holdAnswers : null;
       void (held ?? Promise.resolve()).then(() => {
-        response.writeHead(status, { 'content-type': 'application/json' });
+        response.writeHead(status, { 'content-type': 'application/json', date: new Date(this.now()).toUTCString() });
         response.end(JSON.stringify(body));
       });
     };
@@ -119,7 +121,7 @@ export class PlainPeer {
     const signature = String(request.headers['x-mylife-federation-signature'] ?? '');
     const expected = createHmac('sha256', this.sharedKey).update(`${timestamp}.`).update(rawBody).digest();
     const presented = Buffer.from(signature, 'hex');
-    const fresh = Math.abs(Date.now() - Date.parse(timestamp)) <= 30_000;
+    const fresh = Math.abs(this.now() - Date.parse(timestamp)) <= 30_000;
     if (!fresh || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
       return reply(401, { error: 'invalid signature' });
     }
@@ -142,6 +144,10 @@ export class PlainPeer {
     this.receipts.set(key, message);
     this.received.push(message);
     reply(201, { ok: true, message });
+  }
+
+  private now(): number {
+    return Date.now() + this.clockOffsetMs;
   }
 
   /** The reason a plain node refuses a message's content, or null. */
