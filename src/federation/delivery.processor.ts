@@ -22,8 +22,10 @@ import { PeerDirectory, PeerInfo } from './peer-directory';
 import { quotaLeft, retryAfterMs } from './peer-rate-limit';
 
 const READY_CHECK_MS = 1000;
-/** The lock of a running job; BullMQ renews it every half, and a run before each request. */
+/** The lock of a running job; BullMQ renews it every half, and a run at most once a second before a request. */
 const LOCK_MS = 10_000;
+/** How often a run makes sure that it still holds its job (see DeliveryProcessor.lockCheck). */
+const LOCK_CHECK_EVERY_MS = 1000;
 /** How long one run may drain before its job goes to the end of the queue. */
 const RUN_BUDGET_MS = 30_000;
 
@@ -73,7 +75,7 @@ interface BatchResult {
 @Processor(QUEUES.federationDelivery, {
   concurrency: 16,
   // A node killed mid-run leaves its jobs active, and a destination's one job blocks its new deliveries until it comes
-  // back: a short lock (renewed before each request and every 5 s) and a check every 5 s bring it back within ≈15 s.
+  // back: a short lock (renewed every 5 s, and by a run at most once a second) and a check every 5 s bring it back within ≈15 s.
   lockDuration: LOCK_MS,
   stalledInterval: 5_000,
   maxStalledCount: 1000,
@@ -157,6 +159,20 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     }
   }
 
+  /**
+   * Whether the run still holds its job, asked before each request but renewed at most once a second: the lock was
+   * taken when the run began and lasts 10 s, and a Redis round trip before every request sat on every message's path.
+   * A run that lost its job goes on for a second at most; a request sent twice that way is answered as a replay.
+   */
+  private lockCheck(job: Job<DestinationJob>, token: string | undefined): () => Promise<boolean> {
+    let checkedAt = Date.now();
+    return async () => {
+      if (Date.now() - checkedAt < LOCK_CHECK_EVERY_MS) return true;
+      checkedAt = Date.now();
+      return this.holdsLock(job, token);
+    };
+  }
+
   /** One run of a destination's job, by the worker or by the dispatch endpoint; moves the job on as its outcome says. */
   async run(
     job: Job<DestinationJob>,
@@ -170,7 +186,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     const result = await this.drain(server, job.data.failures ?? 0, tally, {
       rows: budget,
       until: Date.now() + RUN_BUDGET_MS,
-      stillOurs: () => this.holdsLock(job, token),
+      stillOurs: this.lockCheck(job, token),
     });
     const { next, failures } = result;
     switch (next.kind) {
@@ -215,18 +231,44 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    */
   async drain(server: string, failures: number, tally: Tally, budget: RunBudget): Promise<DrainResult> {
     const result = (next: DrainResult['next']): DrainResult => ({ next, failures, tally });
-    // The job's lock was taken when the run began: the first request need not renew it (a Redis round trip less
-    // between a message's commit and its request).
-    for (let first = true; ; first = false) {
-      if (tally.processed >= budget.rows || Date.now() >= budget.until) return result({ kind: 'more' });
-      if (!first && !(await budget.stillOurs())) return result({ kind: 'lost' });
+    // The previous request's outcome, being written back while the next request goes: the peer answered after it
+    // stored that request, so the next one cannot overtake it, and the write-back is off the path of every message.
+    let writing: { ids: string[]; done: Promise<unknown> } | null = null;
+    const written = async () => {
+      const error = await writing?.done;
+      writing = null;
+      if (error) throw error;
+    };
+    for (;;) {
       try {
-        const decision = await this.nextRequest(server, failures, tally);
-        if (!decision) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
+        if (tally.processed >= budget.rows || Date.now() >= budget.until) {
+          await written();
+          return result({ kind: 'more' });
+        }
+        if (!(await budget.stillOurs())) {
+          await written();
+          return result({ kind: 'lost' });
+        }
+        const request = await this.nextRequest(server, failures, writing?.ids ?? []);
+        await written();
+        if (!request) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
+        const { decision } = request;
+        // Settled now, so that an error is a value until it is awaited (an unawaited rejection ends the process).
+        writing = {
+          ids: [...decision.rows.keys()],
+          done: request.writeBack(tally).then(
+            () => null,
+            (error) => error,
+          ),
+        };
         failures = decision.failures;
-        if (decision.next.kind !== 'continue') return result(decision.next);
+        if (decision.next.kind !== 'continue') {
+          await written();
+          return result(decision.next);
+        }
       } catch (error) {
         // A bug, or the database gone mid-run: the job retries with the destination's backoff, the rows as they were.
+        await writing?.done;
         const message = error instanceof Error ? error.message : String(error);
         this.logger.error(`delivery to ${server} broke: ${error instanceof Error ? error.stack : message}`);
         failures += 1;
@@ -235,21 +277,27 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     }
   }
 
-  /** One request of a run, its outcome written back; null when nothing is due. */
-  private async nextRequest(server: string, failures: number, tally: Tally): Promise<Decision | null> {
+  /**
+   * One request of a run (rows in `excluded` are being written back, and are not due again), with its outcome and the
+   * write-back of that outcome, for the caller to start; null when nothing is due.
+   */
+  private async nextRequest(
+    server: string,
+    failures: number,
+    excluded: string[],
+  ): Promise<{ decision: Decision; writeBack: (tally: Tally) => Promise<void> } | null> {
     let peer: PeerInfo;
     try {
       peer = await this.peers.peer(server);
     } catch (error) {
       // No request leaves, so the outcome holds for a batch's worth of rows at once: a forbidden destination's
       // backlog fails in batches, not one row per statement.
-      const rows = await this.outbox.nextRequest(server, MAX_BATCH);
+      const rows = await this.outbox.nextRequest(server, MAX_BATCH, excluded);
       if (rows.length === 0) return null;
       const decision = this.decide(rows, failedRequest(error), failures, new Date());
-      await this.apply(server, decision, rows[0].startedAt, tally);
-      return decision;
+      return { decision, writeBack: (tally) => this.apply(server, decision, rows[0].startedAt, tally) };
     }
-    const rows = await this.outbox.nextRequest(server, peer.capabilities.includes('batch') ? MAX_BATCH : 1);
+    const rows = await this.outbox.nextRequest(server, peer.capabilities.includes('batch') ? MAX_BATCH : 1, excluded);
     if (rows.length === 0) return null;
     // The database's clock, as the release of a held row (`released_at`) is.
     const { startedAt } = rows[0];
@@ -257,8 +305,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (capability && !peer.capabilities.includes(capability)) {
       const update = await this.withoutCapability(rows[0], server);
       const decision: Decision = { rows: new Map([[rows[0].id, update]]), next: { kind: 'continue' }, failures };
-      await this.apply(server, decision, startedAt, tally, false);
-      return decision;
+      return { decision, writeBack: (tally) => this.apply(server, decision, startedAt, tally, false) };
     }
     const sending = rowsWithinBodyLimit(rows.map((row) => this.onTheWire(row)));
     const { outcome, quotaResetsAt } = await this.send(server, sending, peer);
@@ -271,8 +318,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         next: { kind: 'wait', until: quotaResetsAt, error: 'the peer’s request quota is used up' },
       };
     }
-    await this.apply(server, decision, startedAt, tally);
-    return decision;
+    return { decision, writeBack: (tally) => this.apply(server, decision, startedAt, tally) };
   }
 
   private backoff(failures: number): number {
@@ -314,8 +360,10 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     });
   }
 
-  /** Writes a decision on its rows and the destination's mirror, and tells the senders of settled messages. */
-  /** `requestLeft`: false when rows were settled here without a request, which tells nothing of the peer's health. */
+  /**
+   * Writes a decision on its rows and the destination's mirror, and tells the senders of settled messages.
+   * `requestLeft`: false when rows were settled here without a request, which tells nothing of the peer's health.
+   */
   private async apply(
     server: string,
     decision: Decision,

@@ -35,12 +35,13 @@ const NEXT_REQUEST_SQL = preparedStatement(
   'outbox_next_request',
   `
 WITH head AS (
-  SELECT kind FROM federation_message_outbox WHERE recipient_server = $1 AND ${due()} ORDER BY created_at, id LIMIT 1
+  SELECT kind FROM federation_message_outbox
+  WHERE recipient_server = $1 AND ${due()} AND id <> ALL ($3::uuid[]) ORDER BY created_at, id LIMIT 1
 ), candidates AS (
   SELECT o.id, o.kind, o.message_id, o.payload, o.attempts, o.created_at, o.waiting_since, m.seq,
     CASE WHEN o.kind = 'receipts' THEN jsonb_array_length(o.payload->'receipts') ELSE 1 END AS weight
   FROM federation_message_outbox o LEFT JOIN friend_messages m ON m.id = o.message_id
-  WHERE o.recipient_server = $1 AND ${due('o.')}
+  WHERE o.recipient_server = $1 AND ${due('o.')} AND o.id <> ALL ($3::uuid[])
     AND o.kind = (SELECT kind FROM head)
   ORDER BY o.created_at, m.seq, o.id
   LIMIT CASE (SELECT kind FROM head) WHEN 'message' THEN $2 WHEN 'receipts' THEN ${MAX_RECEIPTS_PER_REQUEST} ELSE 1 END
@@ -253,7 +254,8 @@ export class OutboxRepository {
     return runPrepared(this.dataSource, MESSAGES_FETCHED_SQL, [messageIds, serversWithoutReceipts, viewer, at]);
   }
 
-  async nextRequest(server: string, maxMessages: number): Promise<RequestRow[]> {
+  /** The rows of the destination's next request, but none of `excluded` (rows whose outcome is being written). */
+  async nextRequest(server: string, maxMessages: number, excluded: string[] = []): Promise<RequestRow[]> {
     const rows: (Omit<RequestRow, 'message'> & {
       wireCreatedAt: Date | null;
       clientMessageId: string | null;
@@ -261,7 +263,7 @@ export class OutboxRepository {
       toUserId: string | null;
       contentType: string | null;
       content: string | null;
-    })[] = await runPrepared(this.dataSource, NEXT_REQUEST_SQL, [server, maxMessages]);
+    })[] = await runPrepared(this.dataSource, NEXT_REQUEST_SQL, [server, maxMessages, excluded]);
     return rows.map(({ wireCreatedAt, clientMessageId, fromUserId, toUserId, contentType, content, ...row }) => ({
       ...row,
       message:
