@@ -64,6 +64,12 @@ export class DeliveryQueue {
   private readonly waking = new Set<string>();
   /** Servers with a sign of life that came too soon after the last look: looked at again shortly. */
   private readonly lookAgain = new Set<string>();
+  /**
+   * How often this process scheduled each destination. Adding a job that is running adds nothing, so a run that found
+   * nothing due looks again when this moved meanwhile: a message committed while the run was finishing goes with it,
+   * not after the run ended and its completion was noticed (a Redis and a database round trip later).
+   */
+  private readonly schedulings = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(@InjectQueue(QUEUES.federationDelivery) private readonly queue: Queue<DestinationJob>) {}
 
@@ -77,6 +83,11 @@ export class DeliveryQueue {
     };
   }
 
+  /** How many times this process scheduled `server` (see {@link schedulings}). */
+  timesScheduled(server: string): number {
+    return this.schedulings.get(server) ?? 0;
+  }
+
   /**
    * Makes sure each server has its job. A queue that is down only delays them: the outbox reconciler schedules every
    * destination with rows due.
@@ -84,6 +95,7 @@ export class DeliveryQueue {
   async schedule(servers: Iterable<string>): Promise<void> {
     const unique = [...new Set(servers)];
     if (unique.length === 0) return;
+    for (const server of unique) this.schedulings.set(server, this.timesScheduled(server) + 1);
     try {
       await this.queue.addBulk(
         unique.map((server) => ({

@@ -249,8 +249,10 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
           await written();
           return result({ kind: 'lost' });
         }
+        const scheduled = this.deliveries.timesScheduled(server);
         const request = await this.nextRequest(server, failures, writing?.ids ?? []);
         await written();
+        if (!request && this.deliveries.timesScheduled(server) !== scheduled) continue;
         if (!request) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
         const { decision } = request;
         // Settled now, so that an error is a value until it is awaited (an unawaited rejection ends the process).
