@@ -29,14 +29,18 @@ const LIMITS: [workload: string, metric: string, note: string][] = [
   [
     'W2',
     '',
-    'a chain of ten hops, median of a traced run in ms: POST reaches A 0.45, Nest pipeline 0.5, A’s statement and commit 1.6, queue hop 0.75, claim and signature 1.0, request reaches B 0.4, B’s pipeline and signature check 0.6, B’s statement 0.9, SSE page query 0.65, event reaches the client 0.3 (sum 7.2); each statement runs in ≈0.2–0.3 ms in Postgres, the rest is Node and socket time: this machine is a microVM under nested virtualisation, where a socket write that wakes a process on the other core costs ≈0.1–0.3 ms of CPU (writev alone: ≈1.1–1.5 ms of CPU per message on each node)',
+    'a chain of hops, medians of a traced run (2026-12-07) in ms: A’s statement 5–6.8 (it meets the write-back of the message before and its delivery receipt, which lock alice’s stream head), commit to schedule 0.5, schedule to request 4.8 (queue hop, next-request query, signature), request to B’s statement 3.3, B’s statement 3.4–4.6, commit to SSE event 0.24 (the stream writes the events its process committed, no page query); one request in flight per destination keeps the order on the peer; this machine is a microVM under nested virtualisation, where a socket write that wakes a process on the other core costs ≈0.1–0.3 ms of CPU',
   ],
   [
     'W3',
     '',
     'the server’s pages: ≈35–55 ms per 1,000 events (the query, the receipts staged in one statement, JSON), the next asked for while the client writes the current one (≈20 ms)',
   ],
-  ['W4', '', 'probe every 0.5 s once the backoff has run out, then batches of 100'],
+  [
+    'W4',
+    '',
+    'A’s job for B backs off (1 s doubling); a signed request from B after its restart, or the next backoff step, runs it again; then batches of 100, one request at a time, each outcome written while the next request goes',
+  ],
   ['Scale', 'baseline', 'the machine: an empty GET /health in the same loop'],
   ['Scale', 'thread page p99', 'at the machine’s floor (see /health p99); the query takes < 0.4 ms (EXPLAIN)'],
   ['Scale', 'inbox page p99', 'at the machine’s floor; the query takes < 0.1 ms'],
