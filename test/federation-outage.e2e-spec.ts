@@ -121,6 +121,26 @@ describe('a destination that comes back while its job backs off', () => {
     await Promise.all([nodeA?.destroy(), nodeB?.destroy()]);
   });
 
+  it('is drained at once when it starts again: a node that starts tells the nodes it talks to', async () => {
+    await nodeB.stop();
+    const sent = await sendAcross(alice, bob.address, 'sent before B starts again');
+    await eventually(
+      async () => {
+        const rows = await query(
+          nodeA,
+          'SELECT 1 FROM federation_destinations WHERE server = $1 AND consecutive_failures > 0',
+          [nodeB.server],
+        );
+        return rows.length > 0;
+      },
+      10_000,
+      'A backs off from B',
+    );
+    await nodeB.restart();
+    // The backoff is a minute: only B's notice can bring the message within untilInThread's wait.
+    await untilInThread(bob, alice.address, (message) => message.id === sent.id, 'the message on B');
+  });
+
   it('is drained at once when a signed request from it arrives, not when the backoff runs out', async () => {
     await nodeB.stop();
     const sent = await sendAcross(alice, bob.address, 'sent while B is down');

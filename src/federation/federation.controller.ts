@@ -96,6 +96,16 @@ export class FederationController {
     return { ok: true, applied: await this.inbound.receiveReceipts(request.federationServer, body.receipts) };
   }
 
+  @Post('api/federation/inbox/hello')
+  @HttpCode(204)
+  @Signed()
+  @ApiOperation({
+    summary: 'a server that started again: our deliveries to it, backed off while it was away, resume at once',
+  })
+  hello(): void {
+    // The signature guard takes every signed request as a sign of life; this one carries nothing else.
+  }
+
   @Post('api/federation/inbox/invites')
   @HttpCode(200)
   @Signed()

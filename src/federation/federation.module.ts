@@ -29,6 +29,7 @@ import { InboundService } from './inbound.service';
 import { InboxTransactionEntity } from './inbox-transaction.entity';
 import { OutboxEntity } from './outbox.entity';
 import { OutboxReconciler } from './outbox-reconciler';
+import { ReturnNotice } from './return-notice';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { PeerDirectory } from './peer-directory';
@@ -69,6 +70,7 @@ import { RemoteTargetCheck } from './remote-target-check';
     DeliveryProcessor,
     DispatchService,
     OutboxReconciler,
+    ReturnNotice,
     InboundService,
     { provide: RemoteKeyDirectory, useClass: FederatedKeyDirectory },
   ],
