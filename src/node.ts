@@ -12,6 +12,7 @@ import { AppConfig } from './config/app-config';
 import { ensureServicesReachable } from './config/service-reachability';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/run-migrations';
+import { ReturnNotice } from './federation/return-notice';
 import { buildOpenApiDocument, OPENAPI_ROUTE } from './openapi';
 import { QueueBackendKind, selectQueueBackend } from './queue/queue-backend';
 
@@ -64,6 +65,7 @@ export async function startNode(given: AppConfig): Promise<RunningNode> {
     await app.listen(config.port, config.host).catch((error: unknown) => {
       throw isAddressInUse(error) ? new PortInUseError(config.port, 'PORT') : error;
     });
+    app.get(ReturnNotice).announce();
     const { port } = app.getHttpServer().address() as AddressInfo;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     return {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FederationAuth } from './federation-auth';
 import { OutboxRepository } from './outbox.repository';
 
@@ -12,7 +12,7 @@ const CONCURRENCY = 4;
  * runs out. Plain MyLife nodes have no such route and are not told: they retry on their own schedule.
  */
 @Injectable()
-export class ReturnNotice implements OnApplicationBootstrap {
+export class ReturnNotice {
   private readonly logger = new Logger('ReturnNotice');
 
   constructor(
@@ -20,7 +20,11 @@ export class ReturnNotice implements OnApplicationBootstrap {
     @Inject(FederationAuth) private readonly auth: FederationAuth,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /**
+   * Called once the node answers HTTP (src/node.ts): a peer that hears of us at once sends at once, and a node that
+   * does not listen yet would only make it fail and back off further.
+   */
+  announce(): void {
     void this.tellPeers().catch((error) => this.logger.warn(`could not tell peers that this node is back: ${error}`));
   }
 
