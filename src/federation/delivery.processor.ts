@@ -83,6 +83,7 @@ interface BatchResult {
 })
 export class DeliveryProcessor extends WorkerHost implements BeforeApplicationShutdown {
   private readonly logger = new Logger('FederationDelivery');
+  private stopping = false;
 
   constructor(
     @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
@@ -102,6 +103,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    * back when its lock runs out.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     let timer: NodeJS.Timeout | undefined;
     const ready = this.worker.waitUntilReady().then(
       () => true,
@@ -116,6 +118,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
   /** Without a listener BullMQ prints these as unhandled errors with their stacks. */
   @OnWorkerEvent('error')
   onWorkerError(error: Error): void {
+    // A stopping node's connections close under its worker (the embedded PostgreSQL stops right after): expected.
+    if (this.stopping) return this.logger.debug(`queue worker while stopping: ${error.message}`);
     // E.g. Redis lost a job's keys (flushed, or restarted without persistence): the reconciler schedules it again.
     this.logger.warn(`queue worker: ${error.message}`);
   }
