@@ -70,6 +70,11 @@ export class DeliveryQueue {
    * not after the run ended and its completion was noticed (a Redis and a database round trip later).
    */
   private readonly schedulings = new LRUCache<string, number>({ max: 10_000 });
+  /**
+   * Runs of this process that sent what was due and wait a moment for more (see DeliveryProcessor.drain), by server:
+   * scheduling their destination hands the rows to them, without the queue.
+   */
+  private readonly lingering = new Map<string, () => void>();
 
   constructor(@InjectQueue(QUEUES.federationDelivery) private readonly queue: Queue<DestinationJob>) {}
 
@@ -94,11 +99,13 @@ export class DeliveryQueue {
    */
   async schedule(servers: Iterable<string>): Promise<void> {
     const unique = [...new Set(servers)];
-    if (unique.length === 0) return;
     for (const server of unique) this.schedulings.set(server, this.timesScheduled(server) + 1);
+    // A run of this process waiting for its destination takes the rows at once: no Redis round trip, no new run.
+    const queued = unique.filter((server) => !this.handOver(server));
+    if (queued.length === 0) return;
     try {
       await this.queue.addBulk(
-        unique.map((server) => ({
+        queued.map((server) => ({
           name: FEDERATION_DELIVERY_JOB,
           data: { server },
           opts: DeliveryQueue.jobOptions(server),
@@ -106,9 +113,43 @@ export class DeliveryQueue {
       );
     } catch (error) {
       this.logger.warn(
-        `could not schedule deliveries to ${unique.join(', ')} now (the reconciler will): ${String(error)}`,
+        `could not schedule deliveries to ${queued.join(', ')} now (the reconciler will): ${String(error)}`,
       );
     }
+  }
+
+  /**
+   * A run of `server` that sent what was due waits up to `ms` for this process to schedule the destination again;
+   * answers whether it did (false when another run of this process waits for it already). Within a burst, the
+   * next message then goes without a job's round trips through Redis (add, take, finish) and its database look-up.
+   */
+  lingerFor(server: string, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.lingering.has(server)) {
+        setTimeout(() => resolve(false), ms);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.lingering.delete(server);
+        resolve(false);
+      }, ms);
+      this.lingering.set(server, () => {
+        clearTimeout(timer);
+        this.lingering.delete(server);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Ends every wait of {@link lingerFor}: the node stops. */
+  endLingering(): void {
+    for (const wake of [...this.lingering.values()]) wake();
+  }
+
+  private handOver(server: string): boolean {
+    const wake = this.lingering.get(server);
+    wake?.();
+    return wake !== undefined;
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   PeerResponse,
   PeerUnreachableError,
 } from './http/federation-http.client';
+import { OutboxKind } from './outbox.entity';
 import { OutboxRepository, RequestRow } from './outbox.repository';
 import { PeerDirectory, PeerInfo } from './peer-directory';
 import { quotaLeft, retryAfterMs } from './peer-rate-limit';
@@ -28,12 +29,25 @@ const LOCK_MS = 10_000;
 const LOCK_CHECK_EVERY_MS = 1000;
 /** How long one run may drain before its job goes to the end of the queue. */
 const RUN_BUDGET_MS = 30_000;
+/** Runs at once per process: a run waits for its destination's network, not for this CPU. */
+const CONCURRENCY = 16;
+/**
+ * How long a worker's run that sent what was due waits for more (see DeliveryQueue.lingerFor), while at most half the
+ * process's runs are taken: a conversation's next message is often that close.
+ */
+export const LINGER_MS = 250;
+/**
+ * Within a run, receipts go at most this often: a burst of messages read on a device is acknowledged in a few
+ * requests, not one each (a receipt is the sender's tick, not their message). The first receipts of a run go at once.
+ */
+export const RECEIPTS_EVERY_MS = 250;
 
-/** What one run may spend, and how it checks that it still holds its job. */
+/** What one run may spend, how it checks that it still holds its job, and whether it waits for more when done. */
 interface RunBudget {
   rows: number;
   until: number;
   stillOurs: () => Promise<boolean>;
+  lingers: boolean;
 }
 /** Messages in one request to a peer that takes batches. */
 export const MAX_BATCH = 100;
@@ -73,7 +87,7 @@ interface BatchResult {
  * with backoff when the destination fails, and it waits (without spending an attempt) when the peer asks for it.
  */
 @Processor(QUEUES.federationDelivery, {
-  concurrency: 16,
+  concurrency: CONCURRENCY,
   // A node killed mid-run leaves its jobs active, and a destination's one job blocks its new deliveries until it comes
   // back: a short lock (renewed every 5 s, and by a run at most once a second) and a check every 5 s bring it back within ≈15 s.
   lockDuration: LOCK_MS,
@@ -84,6 +98,8 @@ interface BatchResult {
 export class DeliveryProcessor extends WorkerHost implements BeforeApplicationShutdown {
   private readonly logger = new Logger('FederationDelivery');
   private stopping = false;
+  /** Runs of the worker going on in this process. */
+  private running = 0;
 
   constructor(
     @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
@@ -104,6 +120,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.deliveries.endLingering();
     let timer: NodeJS.Timeout | undefined;
     const ready = this.worker.waitUntilReady().then(
       () => true,
@@ -146,8 +163,13 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     }
   }
 
-  process(job: Job<DestinationJob>, token?: string): Promise<DrainResult | void> {
-    return this.run(job, token);
+  async process(job: Job<DestinationJob>, token?: string): Promise<DrainResult | void> {
+    this.running++;
+    try {
+      return await this.run(job, token, Infinity, newTally(), true);
+    } finally {
+      this.running--;
+    }
   }
 
   /**
@@ -183,6 +205,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     token: string | undefined,
     budget = Infinity,
     tally: Tally = newTally(),
+    lingers = false,
   ): Promise<DrainResult | void> {
     if (job.data.outboxId) return this.scheduleLegacy(job.data.outboxId);
     const { server } = job.data;
@@ -191,6 +214,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       rows: budget,
       until: Date.now() + RUN_BUDGET_MS,
       stillOurs: this.lockCheck(job, token),
+      lingers,
     });
     const { next, failures } = result;
     switch (next.kind) {
@@ -243,6 +267,9 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       writing = null;
       if (error) throw error;
     };
+    // When the run last sent, and until when its receipts wait for more (RECEIPTS_EVERY_MS).
+    let sentAt = 0;
+    let receiptsAfter = 0;
     for (;;) {
       try {
         if (tally.processed >= budget.rows || Date.now() >= budget.until) {
@@ -254,10 +281,25 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
           return result({ kind: 'lost' });
         }
         const scheduled = this.deliveries.timesScheduled(server);
-        const request = await this.nextRequest(server, failures, writing?.ids ?? []);
+        const withReceipts = !budget.lingers || this.stopping || Date.now() >= receiptsAfter;
+        const request = await this.nextRequest(server, failures, writing?.ids ?? [], withReceipts);
         await written();
         if (!request && this.deliveries.timesScheduled(server) !== scheduled) continue;
-        if (!request) return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
+        if (!request && !withReceipts) {
+          await this.deliveries.lingerFor(server, receiptsAfter - Date.now());
+          continue;
+        }
+        if (!request) {
+          const lingerMs = sentAt + LINGER_MS - Date.now();
+          if (!budget.lingers || this.stopping || lingerMs <= 0 || this.running > CONCURRENCY / 2) {
+            return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
+          }
+          // Scheduled again, or one last look when the wait is over: another process's rows found this job running.
+          if (!(await this.deliveries.lingerFor(server, lingerMs))) sentAt = 0;
+          continue;
+        }
+        sentAt = Date.now();
+        if (request.kind === 'receipts') receiptsAfter = sentAt + RECEIPTS_EVERY_MS;
         const { decision } = request;
         // Settled now, so that an error is a value until it is awaited (an unawaited rejection ends the process).
         writing = {
@@ -291,19 +333,25 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     server: string,
     failures: number,
     excluded: string[],
-  ): Promise<{ decision: Decision; writeBack: (tally: Tally) => Promise<void> } | null> {
+    withReceipts: boolean,
+  ): Promise<{ kind: OutboxKind; decision: Decision; writeBack: (tally: Tally) => Promise<void> } | null> {
     let peer: PeerInfo;
     try {
       peer = await this.peers.peer(server);
     } catch (error) {
       // No request leaves, so the outcome holds for a batch's worth of rows at once: a forbidden destination's
       // backlog fails in batches, not one row per statement.
-      const rows = await this.outbox.nextRequest(server, MAX_BATCH, excluded);
+      const rows = await this.outbox.nextRequest(server, MAX_BATCH, excluded, withReceipts);
       if (rows.length === 0) return null;
       const decision = this.decide(rows, failedRequest(error), failures, new Date());
-      return { decision, writeBack: (tally) => this.apply(server, decision, rows[0].startedAt, tally) };
+      return {
+        kind: rows[0].kind,
+        decision,
+        writeBack: (tally) => this.apply(server, decision, rows[0].startedAt, tally),
+      };
     }
-    const rows = await this.outbox.nextRequest(server, peer.capabilities.includes('batch') ? MAX_BATCH : 1, excluded);
+    const batch = peer.capabilities.includes('batch') ? MAX_BATCH : 1;
+    const rows = await this.outbox.nextRequest(server, batch, excluded, withReceipts);
     if (rows.length === 0) return null;
     // The database's clock, as the release of a held row (`released_at`) is.
     const { startedAt } = rows[0];
@@ -311,7 +359,11 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     if (capability && !peer.capabilities.includes(capability)) {
       const update = await this.withoutCapability(rows[0], server);
       const decision: Decision = { rows: new Map([[rows[0].id, update]]), next: { kind: 'continue' }, failures };
-      return { decision, writeBack: (tally) => this.apply(server, decision, startedAt, tally, false) };
+      return {
+        kind: rows[0].kind,
+        decision,
+        writeBack: (tally) => this.apply(server, decision, startedAt, tally, false),
+      };
     }
     const sending = rowsWithinBodyLimit(rows.map((row) => this.onTheWire(row)));
     const { outcome, quotaResetsAt } = await this.send(server, sending, peer);
@@ -324,7 +376,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         next: { kind: 'wait', until: quotaResetsAt, error: 'the peer’s request quota is used up' },
       };
     }
-    return { decision, writeBack: (tally) => this.apply(server, decision, startedAt, tally) };
+    return { kind: rows[0].kind, decision, writeBack: (tally) => this.apply(server, decision, startedAt, tally) };
   }
 
   private backoff(failures: number): number {

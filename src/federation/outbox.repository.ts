@@ -28,15 +28,16 @@ export const MAX_RECEIPTS_PER_REQUEST = 1000;
  * The next request's rows for a destination: the oldest due row decides the kind, then the oldest due rows of that
  * kind while they fit: $2 messages (a batch, or one for a peer without batches), receipts rows up to
  * ${MAX_RECEIPTS_PER_REQUEST} receipts, one row of any other kind. Messages of one statement share a created_at: their
- * seq (the order the sender's node gave them) keeps them in order on the wire. No lock: only the destination's one job
- * sends to it.
+ * seq (the order the sender's node gave them) keeps them in order on the wire. Receipts only when $4 (a run paces
+ * them). No lock: only the destination's one job sends to it.
  */
 const NEXT_REQUEST_SQL = preparedStatement(
   'outbox_next_request',
   `
 WITH head AS (
   SELECT kind FROM federation_message_outbox
-  WHERE recipient_server = $1 AND ${due()} AND id <> ALL ($3::uuid[]) ORDER BY created_at, id LIMIT 1
+  WHERE recipient_server = $1 AND ${due()} AND id <> ALL ($3::uuid[]) AND (kind <> 'receipts' OR $4::boolean)
+  ORDER BY created_at, id LIMIT 1
 ), candidates AS (
   SELECT o.id, o.kind, o.message_id, o.payload, o.attempts, o.created_at, o.waiting_since, m.seq,
     CASE WHEN o.kind = 'receipts' THEN jsonb_array_length(o.payload->'receipts') ELSE 1 END AS weight
@@ -254,8 +255,16 @@ export class OutboxRepository {
     return runPrepared(this.dataSource, MESSAGES_FETCHED_SQL, [messageIds, serversWithoutReceipts, viewer, at]);
   }
 
-  /** The rows of the destination's next request, but none of `excluded` (rows whose outcome is being written). */
-  async nextRequest(server: string, maxMessages: number, excluded: string[] = []): Promise<RequestRow[]> {
+  /**
+   * The rows of the destination's next request, but none of `excluded` (rows whose outcome is being written), nor
+   * receipts unless `withReceipts`.
+   */
+  async nextRequest(
+    server: string,
+    maxMessages: number,
+    excluded: string[] = [],
+    withReceipts = true,
+  ): Promise<RequestRow[]> {
     const rows: (Omit<RequestRow, 'message'> & {
       wireCreatedAt: Date | null;
       clientMessageId: string | null;
@@ -263,7 +272,7 @@ export class OutboxRepository {
       toUserId: string | null;
       contentType: string | null;
       content: string | null;
-    })[] = await runPrepared(this.dataSource, NEXT_REQUEST_SQL, [server, maxMessages, excluded]);
+    })[] = await runPrepared(this.dataSource, NEXT_REQUEST_SQL, [server, maxMessages, excluded, withReceipts]);
     return rows.map(({ wireCreatedAt, clientMessageId, fromUserId, toUserId, contentType, content, ...row }) => ({
       ...row,
       message:
