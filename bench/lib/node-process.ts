@@ -99,12 +99,12 @@ export class NodeProcess {
   async start(): Promise<number> {
     const started = Date.now();
     // Exactly what `npm start` runs (its script ends in `exec node …`, so the child is the node itself), with node
-    // found where this process's is. BENCH_NODE_ARGS adds flags to that node command, e.g.
-    // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the nodes.
+    // found where this process's is. BENCH_NODE_ARGS adds flags to that node command (not to the build step before
+    // it), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the nodes.
     const { scripts } = JSON.parse(readFileSync(join(this.root, 'package.json'), 'utf8')) as {
       scripts: { start: string };
     };
-    const command = scripts.start.replace(/\bnode /, `node ${process.env.BENCH_NODE_ARGS ?? ''} `);
+    const command = scripts.start.replace(/\bexec node /, `exec node ${process.env.BENCH_NODE_ARGS ?? ''} `);
     this.child = spawn('sh', ['-c', command], {
       cwd: this.root,
       env: { ...this.env, PATH: `${dirname(process.execPath)}:${this.env.PATH}` },
