@@ -50,7 +50,7 @@ describe('federation between two nodes', () => {
         },
       ],
       capabilities: expect.arrayContaining(['messages', 'batch', 'receipts', 'invites']),
-      limits: { maxContentBytes: 65536 },
+      limits: { maxContentBytes: 65536, maxBatchMessages: 500 },
     });
   });
 
@@ -590,6 +590,44 @@ describe('deliveries that do not go the usual way', () => {
     expect(rows.filter((row) => row.status === 'failed')).toEqual([]);
     // Each message went in one request that took it: none was sent twice, none counted a failed attempt.
     expect(rows.map((row) => [row.attempts, row.last_http_status])).toEqual(rows.map(() => [1, 201]));
+  });
+
+  it('sends a backlog of 300 to a peer of ours in one request: it announces that its inbox takes 500', async () => {
+    const worker = nodeA.app.get(DeliveryProcessor).worker;
+    await worker.pause();
+    let ids: string[];
+    try {
+      const messages = Array.from({ length: 300 }, (_, i) => ({
+        toUserId: bob.address,
+        content: `backlog ${i}`,
+        clientMessageId: `backlog-${i}`,
+      }));
+      const response = await request(nodeA.url)
+        .post('/api/messages/batch')
+        .set(bearer(alice))
+        .send({ messages })
+        .expect(200);
+      ids = response.body.results.map((result: { message: { id: string } }) => result.message.id);
+    } finally {
+      await worker.resume();
+    }
+    await eventually(
+      () =>
+        storedOn(
+          nodeB,
+          ids.map((id) => ({ id })),
+        ),
+      30_000,
+      'all 300 on B',
+    );
+    const [requests] = await queryDatabase<{ rows: number; requests: number }>(
+      nodeA.config.databaseUrl!,
+      `SELECT count(*)::int AS rows, count(DISTINCT sent_at)::int AS requests FROM federation_message_outbox
+       WHERE message_id = ANY ($1::uuid[])`,
+      [ids],
+    );
+    // One write-back per request: all 300 rows were settled by one.
+    expect(requests).toEqual({ rows: 300, requests: 1 });
   });
 
   it('acks a message whose last attempt failed once its recipient’s device has fetched it', async () => {

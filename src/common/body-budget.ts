@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../config/config.module';
  */
 export const HOLDER_SHARE = 1 / 4;
 
-/** The signed federation inbox's limit: a batch carries up to 100 messages of up to 64 KiB (senders keep to 8 MiB). */
+/** The signed federation inbox's limit: a batch carries up to 500 messages of up to 64 KiB (senders keep to 8 MiB). */
 export const LARGEST_BODY_BYTES = 16 * 1024 * 1024;
 
 /**

@@ -1,4 +1,4 @@
-import { rowsWithinBodyLimit } from './delivery-request';
+import { messagesPerRequest, rowsWithinBodyLimit } from './delivery-request';
 
 const row = (content: string) => ({
   id: content.slice(0, 8),
@@ -30,5 +30,21 @@ describe('a batch body', () => {
   it('always sends the first row, even alone over the limit', () => {
     const rows = [row('x'.repeat(5000)), row('y')];
     expect(rowsWithinBodyLimit(rows, 100)).toEqual([rows[0]]);
+  });
+});
+
+describe('messages in one request', () => {
+  it('is one for a peer without batches (a plain MyLife node)', () => {
+    expect(messagesPerRequest({ capabilities: ['messages'], limits: { maxBatchMessages: 500 } })).toBe(1);
+  });
+
+  it('is what a peer of ours announces, up to what ours takes', () => {
+    expect(messagesPerRequest({ capabilities: ['batch'], limits: { maxBatchMessages: 500 } })).toBe(500);
+    expect(messagesPerRequest({ capabilities: ['batch'], limits: { maxBatchMessages: 250 } })).toBe(250);
+    expect(messagesPerRequest({ capabilities: ['batch'], limits: { maxBatchMessages: 10_000 } })).toBe(500);
+  });
+
+  it('is 100 for a peer that takes batches and announces no number (an older MyLife node)', () => {
+    expect(messagesPerRequest({ capabilities: ['batch'], limits: {} })).toBe(100);
   });
 });

@@ -1,5 +1,6 @@
 import { MAX_CONTENT_BYTES } from '../messages/dto/messages.dto';
 import { PeerLimits } from './destination.entity';
+import { LEGACY_BATCH_MESSAGES, MAX_INBOX_BATCH_MESSAGES } from './dto/inbox.dto';
 import { OutboxKind } from './outbox.entity';
 
 /** The capability a peer must announce for each kind of delivery; plain message delivery needs none. */
@@ -31,7 +32,20 @@ export const KEYS_PATHS = {
 /** What this node announces at /.well-known/mylife-federation. */
 export const OUR_CAPABILITIES = ['messages', 'batch', 'receipts', 'invites', 'keys'];
 /** What this node takes in one message, announced there too (senders refuse longer content at once). */
-export const OUR_LIMITS: PeerLimits = { maxContentBytes: MAX_CONTENT_BYTES };
+export const OUR_LIMITS: PeerLimits = {
+  maxContentBytes: MAX_CONTENT_BYTES,
+  maxBatchMessages: MAX_INBOX_BATCH_MESSAGES,
+};
+
+/**
+ * Messages in one request to a peer: one without the `batch` capability (a plain node); else as many as it announces
+ * it takes, up to as many as ours does (a backlog drains in fewer, larger requests: 5,000 messages in 10 rather than
+ * 50); 100 when it announces no number (an older MyLife node).
+ */
+export function messagesPerRequest(peer: { capabilities: string[]; limits: PeerLimits }): number {
+  if (!peer.capabilities.includes('batch')) return 1;
+  return Math.min(MAX_INBOX_BATCH_MESSAGES, peer.limits.maxBatchMessages ?? LEGACY_BATCH_MESSAGES);
+}
 
 export interface WireMessage {
   id: string;

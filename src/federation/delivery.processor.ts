@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { FriendsService } from '../friends/friends.service';
 import { DestinationJob, FEDERATION_WAKE_JOB, QUEUES } from '../queue/queues';
 import { SyncBus } from '../sync/sync-bus';
-import { deliveryRequest, REQUIRED_CAPABILITY, rowsWithinBodyLimit } from './delivery-request';
+import { deliveryRequest, messagesPerRequest, REQUIRED_CAPABILITY, rowsWithinBodyLimit } from './delivery-request';
 import { DeliveryQueue, destinationBackoff, DestinationRetry } from './delivery-queue';
 import { backoffMs, Decision, decide, NextStep, RequestOutcome, RowUpdate } from './delivery-state';
 import { FederationAuth, NoPeerSecretError } from './federation-auth';
@@ -49,8 +49,8 @@ interface RunBudget {
   stillOurs: () => Promise<boolean>;
   lingers: boolean;
 }
-/** Messages in one request to a peer that takes batches. */
-export const MAX_BATCH = 100;
+/** Rows settled at once when no request can leave (the peer cannot be looked up). */
+const ROWS_WITHOUT_REQUEST = 500;
 
 /** What a run did to the rows it carried. */
 export interface Tally {
@@ -341,7 +341,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     } catch (error) {
       // No request leaves, so the outcome holds for a batch's worth of rows at once: a forbidden destination's
       // backlog fails in batches, not one row per statement.
-      const rows = await this.outbox.nextRequest(server, MAX_BATCH, excluded, withReceipts);
+      const rows = await this.outbox.nextRequest(server, ROWS_WITHOUT_REQUEST, excluded, withReceipts);
       if (rows.length === 0) return null;
       const decision = this.decide(rows, failedRequest(error), failures, new Date());
       return {
@@ -350,8 +350,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         writeBack: (tally) => this.apply(server, decision, rows[0].startedAt, tally),
       };
     }
-    const batch = peer.capabilities.includes('batch') ? MAX_BATCH : 1;
-    const rows = await this.outbox.nextRequest(server, batch, excluded, withReceipts);
+    const rows = await this.outbox.nextRequest(server, messagesPerRequest(peer), excluded, withReceipts);
     if (rows.length === 0) return null;
     // The database's clock, as the release of a held row (`released_at`) is.
     const { startedAt } = rows[0];

@@ -12,6 +12,8 @@ export interface PeerLimits {
   maxContentChars?: number;
   /** In bytes of UTF-8. */
   maxContentBytes?: number;
+  /** Messages in one inbox batch (capability `batch`). */
+  maxBatchMessages?: number;
 }
 
 /**

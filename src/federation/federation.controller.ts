@@ -83,7 +83,7 @@ export class FederationController {
   @Post('api/federation/inbox/batch')
   @HttpCode(200)
   @Signed()
-  @ApiOperation({ summary: 'up to 100 messages in one signed request (capability `batch`)' })
+  @ApiOperation({ summary: 'up to 500 messages in one signed request (capability `batch`, limit `maxBatchMessages`)' })
   receiveBatch(@Req() request: FederatedRequest, @Body() body: InboxBatchDto) {
     return this.inbound.receiveBatch(request.federationServer, body);
   }

@@ -94,7 +94,7 @@ export class InboundService {
   }
 
   /**
-   * Up to 100 messages in one request: stored in one statement with their replay receipts (keyed by sender server,
+   * Up to 500 messages in one request (MAX_INBOX_BATCH_MESSAGES): stored in one statement with their replay receipts (keyed by sender server,
    * client message id and sender), so no failure leaves a receipt without its message; each message gets its own
    * answer, and a replay of the whole transaction gets the first answer.
    */

@@ -18,13 +18,17 @@ describe('parseWellKnown', () => {
 
   it('reads the limits a peer of ours publishes, and leaves out what it does not say or says wrongly', () => {
     const document = (limits: unknown) => ({ server: 'peer.example', keys: [], capabilities: ['messages'], limits });
-    expect(parseWellKnown(document({ maxContentBytes: 65536 }), 'peer.example').limits).toEqual({
+    expect(parseWellKnown(document({ maxContentBytes: 65536, maxBatchMessages: 500 }), 'peer.example').limits).toEqual({
       maxContentBytes: 65536,
+      maxBatchMessages: 500,
     });
     expect(parseWellKnown(document({ maxContentChars: 10_000, other: 1 }), 'peer.example').limits).toEqual({
       maxContentChars: 10_000,
     });
     expect(parseWellKnown(document(undefined), 'peer.example').limits).toEqual({});
-    expect(parseWellKnown(document({ maxContentChars: -1, maxContentBytes: '9' }), 'peer.example').limits).toEqual({});
+    expect(
+      parseWellKnown(document({ maxContentChars: -1, maxContentBytes: '9', maxBatchMessages: 1.5 }), 'peer.example')
+        .limits,
+    ).toEqual({});
   });
 });

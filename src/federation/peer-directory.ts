@@ -170,7 +170,7 @@ export function parseWellKnown(document: unknown, server: string): PeerInfo {
 function parseLimits(published: unknown): PeerLimits {
   const limits: PeerLimits = {};
   const doc = (typeof published === 'object' && published !== null ? published : {}) as Record<string, unknown>;
-  for (const name of ['maxContentChars', 'maxContentBytes'] as const) {
+  for (const name of ['maxContentChars', 'maxContentBytes', 'maxBatchMessages'] as const) {
     const value = doc[name];
     if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) limits[name] = value;
   }

@@ -68,6 +68,13 @@ export class InboxMessageDto {
   actorToken?: string;
 }
 
+/**
+ * Messages one inbox batch takes, announced as `limits.maxBatchMessages`; a peer that announces none (an older node)
+ * gets batches of {@link LEGACY_BATCH_MESSAGES}.
+ */
+export const MAX_INBOX_BATCH_MESSAGES = 500;
+export const LEGACY_BATCH_MESSAGES = 100;
+
 export class InboxBatchDto {
   @ApiProperty({ description: "the sender's id for this batch: a replay gets the first answer again" })
   @IsString()
@@ -75,10 +82,10 @@ export class InboxBatchDto {
   @MaxLength(128)
   transactionId: string;
 
-  @ApiProperty({ type: [InboxMessageDto], minItems: 1, maxItems: 100 })
+  @ApiProperty({ type: [InboxMessageDto], minItems: 1, maxItems: MAX_INBOX_BATCH_MESSAGES })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(100)
+  @ArrayMaxSize(MAX_INBOX_BATCH_MESSAGES)
   @NestedObjects(() => InboxMessageDto)
   messages: InboxMessageDto[];
 }
