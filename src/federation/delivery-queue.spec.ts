@@ -59,6 +59,30 @@ describe('DeliveryQueue: a run waiting for its destination', () => {
     await expect(first).resolves.toBe(true);
   });
 
+  it('lets a run that paces its receipts sleep through new receipts, which it sends when its pause ends', async () => {
+    const { queue, added } = recordingQueue();
+    const deliveries = new DeliveryQueue(queue);
+    let woken = false;
+    const waited = deliveries.lingerFor('b.example', 250, false).then((result) => (woken = result));
+    await deliveries.schedule(['b.example'], true);
+    await Promise.resolve();
+    expect(woken).toBe(false);
+    // Taken care of by the waiting run: no job is added for them.
+    expect(added).toEqual([]);
+    await deliveries.schedule(['b.example']);
+    await expect(waited).resolves.toBe(true);
+    expect(added).toEqual([]);
+  });
+
+  it('wakes a run that waits for more for receipts too', async () => {
+    const { queue, added } = recordingQueue();
+    const deliveries = new DeliveryQueue(queue);
+    const waited = deliveries.lingerFor('b.example', 250);
+    await deliveries.schedule(['b.example'], true);
+    await expect(waited).resolves.toBe(true);
+    expect(added).toEqual([]);
+  });
+
   it('ends every wait when the node stops', async () => {
     const { queue } = recordingQueue();
     const deliveries = new DeliveryQueue(queue);

@@ -74,7 +74,7 @@ export class DeliveryQueue {
    * Runs of this process that sent what was due and wait a moment for more (see DeliveryProcessor.drain), by server:
    * scheduling their destination hands the rows to them, without the queue.
    */
-  private readonly lingering = new Map<string, () => void>();
+  private readonly lingering = new Map<string, { wake: () => void; wakesForReceipts: boolean }>();
 
   constructor(@InjectQueue(QUEUES.federationDelivery) private readonly queue: Queue<DestinationJob>) {}
 
@@ -95,13 +95,14 @@ export class DeliveryQueue {
 
   /**
    * Makes sure each server has its job. A queue that is down only delays them: the outbox reconciler schedules every
-   * destination with rows due.
+   * destination with rows due. `receiptsOnly`: the new rows are receipts, which a run pacing its receipts sends when
+   * its pause ends without being woken for them.
    */
-  async schedule(servers: Iterable<string>): Promise<void> {
+  async schedule(servers: Iterable<string>, receiptsOnly = false): Promise<void> {
     const unique = [...new Set(servers)];
     for (const server of unique) this.schedulings.set(server, this.timesScheduled(server) + 1);
     // A run of this process waiting for its destination takes the rows at once: no Redis round trip, no new run.
-    const queued = unique.filter((server) => !this.handOver(server));
+    const queued = unique.filter((server) => !this.handOver(server, receiptsOnly));
     if (queued.length === 0) return;
     try {
       await this.queue.addBulk(
@@ -122,8 +123,9 @@ export class DeliveryQueue {
    * A run of `server` that sent what was due waits up to `ms` for this process to schedule the destination again;
    * answers whether it did (false when another run of this process waits for it already). Within a burst, the
    * next message then goes without a job's round trips through Redis (add, take, finish) and its database look-up.
+   * A run that waits for its receipts' pause to end (`wakesForReceipts` false) is woken only for other rows.
    */
-  lingerFor(server: string, ms: number): Promise<boolean> {
+  lingerFor(server: string, ms: number, wakesForReceipts = true): Promise<boolean> {
     return new Promise((resolve) => {
       if (this.lingering.has(server)) {
         setTimeout(() => resolve(false), ms);
@@ -133,23 +135,24 @@ export class DeliveryQueue {
         this.lingering.delete(server);
         resolve(false);
       }, ms);
-      this.lingering.set(server, () => {
+      const wake = () => {
         clearTimeout(timer);
         this.lingering.delete(server);
         resolve(true);
-      });
+      };
+      this.lingering.set(server, { wake, wakesForReceipts });
     });
   }
 
   /** Ends every wait of {@link lingerFor}: the node stops. */
   endLingering(): void {
-    for (const wake of [...this.lingering.values()]) wake();
+    for (const { wake } of [...this.lingering.values()]) wake();
   }
 
-  private handOver(server: string): boolean {
-    const wake = this.lingering.get(server);
-    wake?.();
-    return wake !== undefined;
+  private handOver(server: string, receiptsOnly: boolean): boolean {
+    const waiting = this.lingering.get(server);
+    if (waiting && (waiting.wakesForReceipts || !receiptsOnly)) waiting.wake();
+    return waiting !== undefined;
   }
 
   /**

@@ -286,7 +286,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         await written();
         if (!request && this.deliveries.timesScheduled(server) !== scheduled) continue;
         if (!request && !withReceipts) {
-          await this.deliveries.lingerFor(server, receiptsAfter - Date.now());
+          await this.deliveries.lingerFor(server, receiptsAfter - Date.now(), false);
           continue;
         }
         if (!request) {

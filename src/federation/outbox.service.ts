@@ -53,7 +53,10 @@ export class OutboxService {
 
   /** Committed rows go out with their destination's job (one per server, however many rows). */
   async dispatch(staged: StagedDelivery[]): Promise<void> {
-    await this.deliveries.schedule(staged.map((delivery) => delivery.recipientServer));
+    await this.deliveries.schedule(
+      staged.map((delivery) => delivery.recipientServer),
+      staged.every((delivery) => delivery.kind === 'receipts'),
+    );
   }
 
   /** Marks the messages fetched and stages their delivery receipts, then schedules them. */
@@ -66,7 +69,10 @@ export class OutboxService {
       viewer,
       new Date().toISOString(),
     );
-    await this.deliveries.schedule(staged.map((row) => row.recipientServer));
+    await this.deliveries.schedule(
+      staged.map((row) => row.recipientServer),
+      true,
+    );
   }
 
   /** The read receipt of one message, in the caller's transaction (none for a server that takes no receipts). */
