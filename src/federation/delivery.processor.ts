@@ -38,7 +38,8 @@ const CONCURRENCY = 16;
 export const LINGER_MS = 250;
 /**
  * Within a run, receipts go at most this often: a burst of messages read on a device is acknowledged in a few
- * requests, not one each (a receipt is the sender's tick, not their message). The first receipts of a run go at once.
+ * requests, not one each (a receipt is the sender's tick, not their message). The first receipts of a run go at once,
+ * and in a busy worker (as for LINGER_MS) receipts do not wait.
  */
 export const RECEIPTS_EVERY_MS = 250;
 
@@ -225,6 +226,9 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       case 'continue':
         return result;
       case 'lost':
+        // Rows handed to this run while it waited (no job was added for them) go with the job's new holder, or, when
+        // Redis lost the job, with a job added now.
+        await this.rescheduleIfDue(server);
         return result;
       case 'wait':
         return this.delay(job, token, next.until, { server, failures, delayedFor: 'peer' });
@@ -281,7 +285,8 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
           return result({ kind: 'lost' });
         }
         const scheduled = this.deliveries.timesScheduled(server);
-        const withReceipts = !budget.lingers || this.stopping || Date.now() >= receiptsAfter;
+        // Receipts wait out their pause only where the run could wait anyway: never when the worker's slots are needed.
+        const withReceipts = !this.mayWait(budget) || Date.now() >= receiptsAfter;
         const request = await this.nextRequest(server, failures, writing?.ids ?? [], withReceipts);
         await written();
         if (!request && this.deliveries.timesScheduled(server) !== scheduled) continue;
@@ -291,7 +296,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         }
         if (!request) {
           const lingerMs = sentAt + LINGER_MS - Date.now();
-          if (!budget.lingers || this.stopping || lingerMs <= 0 || this.running > CONCURRENCY / 2) {
+          if (lingerMs <= 0 || !this.mayWait(budget)) {
             return result({ kind: 'done', heldUntil: await this.earliestHold(server, tally) });
           }
           // Scheduled again, or one last look when the wait is over: another process's rows found this job running.
@@ -376,6 +381,11 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       };
     }
     return { kind: rows[0].kind, decision, writeBack: (tally) => this.apply(server, decision, startedAt, tally) };
+  }
+
+  /** Whether a worker's run may wait for more rows or pause its receipts: not when stopping, nor in a busy worker. */
+  private mayWait(budget: RunBudget): boolean {
+    return budget.lingers && !this.stopping && this.running <= CONCURRENCY / 2;
   }
 
   private backoff(failures: number): number {
