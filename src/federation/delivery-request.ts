@@ -21,6 +21,7 @@ export const INBOX_PATHS = {
   'invite-answer': '/api/federation/inbox/invite-answers',
   unfriend: '/api/federation/inbox/unfriend',
   'key-change': '/api/federation/inbox/key-changes',
+  hello: '/api/federation/inbox/hello',
 } as const;
 
 /** The key directory's synchronous requests to a peer (capability `keys`). */

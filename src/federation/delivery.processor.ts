@@ -35,13 +35,13 @@ const CONCURRENCY = 16;
  * How long a worker's run that sent what was due waits for more (see DeliveryQueue.lingerFor), while at most half the
  * process's runs are taken: a conversation's next message is often that close.
  */
-export const LINGER_MS = 250;
+const LINGER_MS = 250;
 /**
  * Within a run, receipts go at most this often: a burst of messages read on a device is acknowledged in a few
  * requests, not one each (a receipt is the sender's tick, not their message). The first receipts of a run go at once,
  * and in a busy worker (as for LINGER_MS) receipts do not wait.
  */
-export const RECEIPTS_EVERY_MS = 250;
+const RECEIPTS_EVERY_MS = 250;
 
 /** What one run may spend, how it checks that it still holds its job, and whether it waits for more when done. */
 interface RunBudget {
@@ -52,6 +52,13 @@ interface RunBudget {
 }
 /** Rows settled at once when no request can leave (the peer cannot be looked up). */
 const ROWS_WITHOUT_REQUEST = 500;
+
+/** One request of a run: its kind, its outcome and the write-back of that outcome, for the run to start. */
+interface NextRequest {
+  kind: OutboxKind;
+  decision: Decision;
+  writeBack: (tally: Tally) => Promise<void>;
+}
 
 /** What a run did to the rows it carried. */
 export interface Tally {
@@ -339,7 +346,7 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
     failures: number,
     excluded: string[],
     withReceipts: boolean,
-  ): Promise<{ kind: OutboxKind; decision: Decision; writeBack: (tally: Tally) => Promise<void> } | null> {
+  ): Promise<NextRequest | null> {
     let peer: PeerInfo;
     try {
       peer = await this.peers.peer(server);
@@ -348,26 +355,15 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
       // backlog fails in batches, not one row per statement.
       const rows = await this.outbox.nextRequest(server, ROWS_WITHOUT_REQUEST, excluded, withReceipts);
       if (rows.length === 0) return null;
-      const decision = this.decide(rows, failedRequest(error), failures, new Date());
-      return {
-        kind: rows[0].kind,
-        decision,
-        writeBack: (tally) => this.apply(server, decision, rows[0].startedAt, tally),
-      };
+      return this.request(server, rows, this.decide(rows, failedRequest(error), failures, new Date()));
     }
     const rows = await this.outbox.nextRequest(server, messagesPerRequest(peer), excluded, withReceipts);
     if (rows.length === 0) return null;
-    // The database's clock, as the release of a held row (`released_at`) is.
-    const { startedAt } = rows[0];
     const capability = REQUIRED_CAPABILITY[rows[0].kind];
     if (capability && !peer.capabilities.includes(capability)) {
       const update = await this.withoutCapability(rows[0], server);
       const decision: Decision = { rows: new Map([[rows[0].id, update]]), next: { kind: 'continue' }, failures };
-      return {
-        kind: rows[0].kind,
-        decision,
-        writeBack: (tally) => this.apply(server, decision, startedAt, tally, false),
-      };
+      return this.request(server, rows, decision, false);
     }
     const sending = rowsWithinBodyLimit(rows.map((row) => this.onTheWire(row)));
     const { outcome, quotaResetsAt } = await this.send(server, sending, peer);
@@ -380,7 +376,16 @@ export class DeliveryProcessor extends WorkerHost implements BeforeApplicationSh
         next: { kind: 'wait', until: quotaResetsAt, error: 'the peer’s request quota is used up' },
       };
     }
-    return { kind: rows[0].kind, decision, writeBack: (tally) => this.apply(server, decision, startedAt, tally) };
+    return this.request(server, rows, decision);
+  }
+
+  /**
+   * A request's kind and outcome, and the write-back of that outcome. The rows' start is the database's clock, as the
+   * release of a held row (`released_at`) is. `requestLeft`: see {@link apply}.
+   */
+  private request(server: string, rows: RequestRow[], decision: Decision, requestLeft = true): NextRequest {
+    const { kind, startedAt } = rows[0];
+    return { kind, decision, writeBack: (tally) => this.apply(server, decision, startedAt, tally, requestLeft) };
   }
 
   /** Whether a worker's run may wait for more rows or pause its receipts: not when stopping, nor in a busy worker. */

@@ -51,12 +51,14 @@ export class OutboxService {
     return staged;
   }
 
-  /** Committed rows go out with their destination's job (one per server, however many rows). */
+  /**
+   * Committed rows go out with their destination's job (one per server, however many rows); a destination that got
+   * receipts alone is told so (see DeliveryQueue.schedule).
+   */
   async dispatch(staged: StagedDelivery[]): Promise<void> {
-    await this.deliveries.schedule(
-      staged.map((delivery) => delivery.recipientServer),
-      staged.every((delivery) => delivery.kind === 'receipts'),
-    );
+    const withOtherRows = new Set(staged.filter(({ kind }) => kind !== 'receipts').map((row) => row.recipientServer));
+    const receiptsOnly = staged.map((row) => row.recipientServer).filter((server) => !withOtherRows.has(server));
+    await Promise.all([this.deliveries.schedule(withOtherRows), this.deliveries.schedule(receiptsOnly, true)]);
   }
 
   /** Marks the messages fetched and stages their delivery receipts, then schedules them. */

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { INBOX_PATHS } from './delivery-request';
 import { FederationAuth } from './federation-auth';
 import { OutboxRepository } from './outbox.repository';
 
-const HELLO_PATH = '/api/federation/inbox/hello';
 /** Servers told at once; a node with many peers tells them a few at a time. */
 const CONCURRENCY = 4;
 
@@ -37,7 +37,7 @@ export class ReturnNotice {
     const tell = async () => {
       for (let server = peers.shift(); server !== undefined; server = peers.shift()) {
         try {
-          const response = await this.auth.post(server, HELLO_PATH, Buffer.from('{}'));
+          const response = await this.auth.post(server, INBOX_PATHS.hello, Buffer.from('{}'));
           if (response.status < 300) told.push(server);
         } catch {
           // Away itself, or not reachable from here: its own deliveries to us will tell it.
